@@ -1,0 +1,100 @@
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { errorKind, errorMessage, errorName } from './errors';
+
+/** 15 minutes: the shortest session STS grants, and longer than any single account's audit. */
+export const SESSION_SECONDS = 900;
+
+/** A session is renewed this long before it expires, so that no call is ever made with expiring credentials. */
+const RENEW_BEFORE_MS = 2 * 60 * 1000;
+
+/** The execution role could not be assumed. Carries the STS error's name so that throttles stay retryable. */
+export class AssumeRoleError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    message: string,
+    readonly roleArn: string,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.code = errorName(cause);
+    // Keep STS's name for throttles (the workflow retries them); anything else is a failure to assume.
+    this.name = errorKind(this.code) === 'THROTTLED' ? (this.code ?? 'ThrottlingException') : 'AssumeRoleFailed';
+  }
+}
+
+/**
+ * A valid role session name (`[\w+=,.@-]{2,64}`) that identifies the run in CloudTrail of the target account.
+ * Characters outside the set become `-`; long run IDs keep their end, which is the unique part.
+ */
+export function sessionName(runId: string, prefix = 'ct-audit'): string {
+  const clean = `${prefix}-${runId}`.replace(/[^\w+=,.@-]/g, '-');
+  return clean.length <= 64 ? clean : `${prefix}-${clean.slice(clean.length - (63 - prefix.length))}`;
+}
+
+/** `arn:<partition>:iam::<account>:role/<name>` */
+export function roleArn(accountId: string, roleName: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
+/**
+ * Assumes roles and keeps the sessions until shortly before they expire, keyed by role ARN and session name.
+ * One instance lives at module scope of a function, so a warm Lambda reuses the Log Archive session across the
+ * accounts it audits; the target account's session is made once per invocation.
+ */
+export class SessionCache {
+  private readonly sessions = new Map<string, Promise<AwsCredentialIdentity>>();
+
+  constructor(
+    private readonly sts: STSClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Credentials for the role; assumed on first use and again only when the cached ones are close to expiry. */
+  credentials(arn: string, session: string): Promise<AwsCredentialIdentity> {
+    const key = `${arn}|${session}`;
+    const cached = this.sessions.get(key);
+    if (cached) {
+      return cached.then((credentials) => (this.fresh(credentials) ? credentials : this.renew(key, arn, session)));
+    }
+    return this.renew(key, arn, session);
+  }
+
+  /** How many sessions are held: for tests and for the benchmark's figures. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  private fresh(credentials: AwsCredentialIdentity): boolean {
+    return credentials.expiration === undefined || credentials.expiration.getTime() - RENEW_BEFORE_MS > this.now();
+  }
+
+  private renew(key: string, arn: string, session: string): Promise<AwsCredentialIdentity> {
+    const pending = this.assume(arn, session);
+    this.sessions.set(key, pending);
+    // A failed attempt is not cached: the next caller tries again.
+    pending.catch(() => {
+      if (this.sessions.get(key) === pending) this.sessions.delete(key);
+    });
+    return pending;
+  }
+
+  private async assume(arn: string, session: string): Promise<AwsCredentialIdentity> {
+    try {
+      const { Credentials: c } = await this.sts.send(
+        new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: session, DurationSeconds: SESSION_SECONDS }),
+      );
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+        throw new Error('STS returned no credentials');
+      }
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
+    } catch (error) {
+      throw new AssumeRoleError(`cannot assume ${arn}: ${errorMessage(error)}`, arn, error);
+    }
+  }
+}

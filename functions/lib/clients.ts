@@ -1,0 +1,43 @@
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/**
+ * Retries for every client: the SDK's standard mode backs off exponentially with full jitter on throttling and
+ * 5xx errors. Eight attempts ride out the bursts of a 40-wide fan-out hitting STS and S3 at once.
+ */
+export const MAX_ATTEMPTS = 8;
+
+/** Credentials as clients take them: fixed, or a provider that refreshes. */
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+
+/** The region the functions run in; the SDK's own resolution when unset (CLI on a laptop). */
+function region(): string | undefined {
+  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+}
+
+/** Common configuration. Every client follows `AWS_ENDPOINT_URL` on its own, which is how the sandbox works. */
+function baseConfig(credentials?: Credentials) {
+  return { region: region() ?? 'us-east-1', maxAttempts: MAX_ATTEMPTS, retryMode: 'standard', credentials } as const;
+}
+
+/** An STS client, as the function's own role or with the given credentials. */
+export function stsClient(credentials?: Credentials): STSClient {
+  return new STSClient(baseConfig(credentials));
+}
+
+/** An S3 client that follows the bucket's region (the Log Archive bucket lives in the home region). */
+export function s3Client(credentials?: Credentials): S3Client {
+  return new S3Client({ ...baseConfig(credentials), followRegionRedirects: true, forcePathStyle: pathStyle() });
+}
+
+/** An Organizations client. Organizations is a global service answered in us-east-1 (aws partition). */
+export function organizationsClient(credentials?: Credentials): OrganizationsClient {
+  return new OrganizationsClient({ ...baseConfig(credentials), region: 'us-east-1' });
+}
+
+/** Emulators answer S3 on one host; path-style addressing avoids bucket subdomains on localhost. */
+function pathStyle(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+}

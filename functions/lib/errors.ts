@@ -1,0 +1,111 @@
+import type { ErrorInfo, ErrorKind } from './types';
+
+/**
+ * The execution input is wrong. The name is what Step Functions shows as the error and what `Catch` matches,
+ * so it is the bare `InvalidInput` that DESIGN.md promises.
+ */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInput';
+  }
+}
+
+/** A setting in cdk.json (context `ctAudit`) or in the function environment is wrong. */
+export class InvalidSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidSettings';
+  }
+}
+
+/** Organizations cannot be read from where the run is: not the management account nor a delegated administrator. */
+export class OrganizationAccessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OrganizationAccessError';
+  }
+}
+
+/** A required environment variable is missing: thrown at cold start, not in the middle of a run. */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new InvalidSettingsError(`environment variable ${name} is not set; the stack sets it on every function`);
+  }
+  return value;
+}
+
+const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
+  AccessDenied: 'ACCESS_DENIED',
+  AccessDeniedException: 'ACCESS_DENIED',
+  AccessDeniedForDependencyException: 'ACCESS_DENIED',
+  UnauthorizedOperation: 'ACCESS_DENIED',
+  UnrecognizedClientException: 'ACCESS_DENIED',
+  InvalidClientTokenId: 'ACCESS_DENIED',
+  ExpiredToken: 'ACCESS_DENIED',
+  ExpiredTokenException: 'ACCESS_DENIED',
+  RegionDisabledException: 'ACCESS_DENIED',
+  AWSOrganizationsNotInUseException: 'ACCESS_DENIED',
+  OrganizationAccessError: 'ACCESS_DENIED',
+  KMS_AccessDenied: 'ACCESS_DENIED',
+  Throttling: 'THROTTLED',
+  ThrottlingException: 'THROTTLED',
+  TooManyRequestsException: 'THROTTLED',
+  RequestLimitExceeded: 'THROTTLED',
+  SlowDown: 'THROTTLED',
+  'Lambda.TooManyRequestsException': 'THROTTLED',
+  TimeoutError: 'TIMEOUT',
+  AbortError: 'TIMEOUT',
+  RequestTimeout: 'TIMEOUT',
+  RequestTimeoutException: 'TIMEOUT',
+  'States.Timeout': 'TIMEOUT',
+  'Sandbox.Timedout': 'TIMEOUT',
+  NoSuchKey: 'NOT_FOUND',
+  NoSuchBucket: 'NOT_FOUND',
+  NotFound: 'NOT_FOUND',
+  NoSuchEntity: 'NOT_FOUND',
+  AccountNotFoundException: 'NOT_FOUND',
+  InvalidInput: 'INVALID_INPUT',
+  InvalidSettings: 'INVALID_INPUT',
+};
+
+/** Classifies an error by its name (AWS SDK v3 errors carry the service's error code as `name`). */
+export function errorKind(name: string | undefined): ErrorKind {
+  if (name === undefined) return 'UNKNOWN';
+  const known = KIND_BY_NAME[name];
+  if (known) return known;
+  if (name.startsWith('Lambda.') || name.startsWith('Runtime.') || name === 'States.TaskFailed') return 'LAMBDA_FAILURE';
+  return 'UNKNOWN';
+}
+
+/** The name of anything thrown, without assuming it is an Error. */
+export function errorName(error: unknown): string | undefined {
+  if (error instanceof Error) return error.name;
+  if (typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string') {
+    return error.name;
+  }
+  return undefined;
+}
+
+/** The message of anything thrown. Never `JSON.stringify(error)`: that prints `{}`. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  return String(error);
+}
+
+/** Whether an error is a throttle that the SDK gave up retrying. */
+export function isThrottle(error: unknown): boolean {
+  return errorKind(errorName(error)) === 'THROTTLED';
+}
+
+/** A classified error for a record: kind from the error name, and the message a person reads. */
+export function toErrorInfo(error: unknown, message?: string): ErrorInfo {
+  const name = errorName(error);
+  const detail = errorMessage(error);
+  return {
+    kind: errorKind(name),
+    message: message ?? (name && !detail.startsWith(name) ? `${name}: ${detail}` : detail),
+  };
+}

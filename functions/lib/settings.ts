@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { CHECK_IDS } from '../checks/ids';
+import { InvalidSettingsError } from './errors';
+import {
+  accountIdSchema,
+  formatIssues,
+  organizationalUnitIdSchema,
+  regionSchema,
+  roleNameSchema,
+  uniqueList,
+} from './validation';
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const scheduleExpression = z
+  .string()
+  .refine(
+    (value) =>
+      /^cron\(\S+( \S+){5}\)$/.test(value) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value),
+    { error: 'must be an EventBridge Scheduler expression: cron(m h dom mon dow yr) or rate(N unit)' },
+  );
+
+const timeZone = z.string().refine(
+  (value) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as UTC or Europe/Paris' },
+);
+
+const checkList = uniqueList(z.enum(CHECK_IDS, { error: `must be one of: ${CHECK_IDS.join(', ')}` }));
+
+const selection = z
+  .strictObject({
+    accounts: uniqueList(accountIdSchema).default([]),
+    organizationalUnits: uniqueList(organizationalUnitIdSchema).default([]),
+  })
+  .prefault({});
+
+/** The settings of control-tower-audit: cdk.json context `ctAudit`, read by the stack, the functions and the CLI. */
+export const SettingsSchema = z.strictObject({
+  schedule: z
+    .strictObject({
+      expression: scheduleExpression.default('cron(0 6 * * ? *)'),
+      timeZone: timeZone.default('UTC'),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  roles: z
+    .strictObject({
+      readOnlyExecutionRoleName: roleNameSchema.default('aws-controltower-ReadOnlyExecutionRole'),
+      adminExecutionRoleName: roleNameSchema.default('aws-controltower-AdministratorExecutionRole'),
+      auditReadOnlyRoleName: roleNameSchema.default('aws-controltower-AuditReadOnlyRole'),
+      auditAdminRoleName: roleNameSchema.default('aws-controltower-AuditAdministratorRole'),
+      createDedicatedRoles: z.boolean().default(false),
+    })
+    .prefault({}),
+  defaultChecks: checkList.min(1, { error: 'must name at least one check' }).default(['identity']),
+  maxConcurrency: z
+    .int({ error: 'must be a whole number from 1 to 1000' })
+    .min(1, { error: 'must be a whole number from 1 to 1000' })
+    .max(1000, { error: 'must be a whole number from 1 to 1000' })
+    .default(40),
+  include: selection,
+  exclude: selection,
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, { error: 'must be an organization ID like o-a1b2c3d4e5' })
+    .optional(),
+  homeRegion: regionSchema.optional(),
+  regions: uniqueList(regionSchema).default([]),
+  logArchive: z
+    .strictObject({
+      accountId: accountIdSchema.optional(),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
+        .optional(),
+      keyPrefix: z.string().optional(),
+    })
+    .prefault({}),
+  adminEnabled: z.boolean().default(false),
+  failOnIssues: z.boolean().default(true),
+  reportRetentionDays: z.int().min(1).max(3650).default(400),
+  logRetentionDays: z
+    .int()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(90),
+});
+
+/** Validated settings with every default filled in. */
+export type Settings = z.output<typeof SettingsSchema>;
+
+/** Settings as a person writes them in cdk.json: everything optional. */
+export type SettingsInput = z.input<typeof SettingsSchema>;
+
+/**
+ * Validates raw settings. A wrong setting throws {@link InvalidSettingsError} naming the setting and the form
+ * expected, e.g. `ctAudit.maxConcurrency: must be a whole number from 1 to 1000 (got 5000)`.
+ */
+export function parseSettings(raw: unknown, source = 'ctAudit'): Settings {
+  const result = SettingsSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (!result.success) {
+    throw new InvalidSettingsError(`invalid settings: ${formatIssues(result.error.issues, source)}`);
+  }
+  return result.data;
+}
+
+/** The environment variable that carries the validated settings to the functions. */
+export const SETTINGS_ENV = 'CT_AUDIT_SETTINGS';
+
+/** Reads the settings a function was deployed with; throws at cold start when they are missing or wrong. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const text = env[SETTINGS_ENV];
+  if (!text) throw new InvalidSettingsError(`environment variable ${SETTINGS_ENV} is not set`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new InvalidSettingsError(`environment variable ${SETTINGS_ENV} is not valid JSON`);
+  }
+  return parseSettings(raw, SETTINGS_ENV);
+}

@@ -1,0 +1,135 @@
+/** Outcome of one check in one account, and of an account as a whole (the worst of its checks). */
+export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED';
+
+/** Which Control Tower execution role a run assumes in the member accounts. */
+export type RoleKind = 'readOnly' | 'admin';
+
+/** What a run does. Only auditing exists today; remediation will be a mode of its own. */
+export type Mode = 'audit';
+
+/** Why a check or an account could not be audited. */
+export type ErrorKind =
+  | 'ACCESS_DENIED'
+  | 'THROTTLED'
+  | 'TIMEOUT'
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'LAMBDA_FAILURE'
+  | 'NO_RESULT'
+  | 'UNKNOWN';
+
+/** A classified error as it is stored in records and summaries. */
+export interface ErrorInfo {
+  readonly kind: ErrorKind;
+  readonly message: string;
+}
+
+/** Severity of a finding, from CloudTrail rules and other checks. */
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
+
+/** Something noteworthy a check found (a CloudTrail event matched by a rule, an unreadable log file, ...). */
+export interface Finding {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly title: string;
+  readonly eventTime?: string;
+  readonly eventName?: string;
+  readonly eventSource?: string;
+  readonly region?: string;
+  readonly principalArn?: string;
+  readonly sourceIp?: string;
+  readonly s3Key?: string;
+  readonly attempt?: boolean;
+  readonly detail?: string;
+}
+
+/** What one check returns. */
+export interface CheckResult {
+  readonly status: Status;
+  readonly message?: string;
+  readonly findings?: readonly Finding[];
+  readonly error?: ErrorInfo;
+}
+
+/** The run as every state sees it: small, so that it can travel with every Map item. */
+export interface RunInfo {
+  /** The execution name: unique per state machine. */
+  readonly id: string;
+  readonly mode: Mode;
+  readonly checks: readonly string[];
+  readonly role: RoleKind;
+  /** ISO-8601 start time of the execution. */
+  readonly startedAt: string;
+  readonly maxConcurrency: number;
+  /** Whether issues end the execution in the Fail state. */
+  readonly failOnIssues: boolean;
+  /** Where the run's reports are, for people: `s3://bucket/runs/.../` or a local folder. */
+  readonly reportLocation: string;
+}
+
+/** An account the run audits, as written to targets.json. */
+export interface Target {
+  readonly accountId: string;
+  readonly name?: string;
+  readonly ouPath?: string;
+}
+
+/** An account left out of the run, with the reason a person reads. */
+export interface SkippedAccount {
+  readonly accountId: string;
+  readonly name?: string;
+  readonly reason: string;
+}
+
+/** targets.json: what Resolve Targets decided. */
+export interface TargetsDocument {
+  readonly runId: string;
+  readonly organizationId?: string;
+  readonly targets: readonly Target[];
+  readonly skipped: readonly SkippedAccount[];
+}
+
+/** accounts/<id>.json: everything found in one account. */
+export interface AccountRecord {
+  readonly accountId: string;
+  readonly runId: string;
+  readonly status: Status;
+  readonly checks: Readonly<Record<string, CheckResult>>;
+  readonly error?: ErrorInfo;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
+
+/** One account in summary.json. Findings are counted here; the account record keeps them all. */
+export interface SummaryAccount {
+  readonly accountId: string;
+  readonly name?: string;
+  readonly status: Status;
+  readonly checks: Readonly<
+    Record<string, { status: Status; message?: string; findings?: number; error?: ErrorInfo }>
+  >;
+  readonly error?: ErrorInfo;
+}
+
+/** Counts of a run. `accounts` counts the targets; skipped accounts are counted apart. */
+export interface Totals {
+  readonly accounts: number;
+  readonly pass: number;
+  readonly fail: number;
+  readonly error: number;
+  readonly skipped: number;
+}
+
+/** summary.json, and what `ct-audit --summary-file` writes. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly mode: Mode;
+  readonly role: RoleKind;
+  readonly checks: readonly string[];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly reportLocation: string;
+  readonly totals: Totals;
+  readonly accounts: readonly SummaryAccount[];
+  readonly skipped: readonly SkippedAccount[];
+}

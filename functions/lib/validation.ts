@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** A 12-digit AWS account ID, as a string (leading zeros matter). */
+export const accountIdSchema = z
+  .string({ error: 'must be a 12-digit AWS account ID in quotes' })
+  .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' });
+
+/** An organizational unit ID (`ou-xxxx-xxxxxxxx`) or the organization root (`r-xxxx`). */
+export const organizationalUnitIdSchema = z
+  .string()
+  .regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, {
+    error: 'must be an organizational unit ID like ou-ab12-cd34ef56 (or a root ID like r-ab12)',
+  });
+
+/** An AWS region name such as `eu-west-1`. */
+export const regionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'must be an AWS region name like eu-west-1' });
+
+/** An IAM role name (no path). */
+export const roleNameSchema = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)' });
+
+/** A list without repeated values; the message names the first repeat. */
+export function uniqueList<T extends z.ZodType<string>>(item: T) {
+  return z.array(item).superRefine((values, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, value] of values.entries()) {
+      if (seen.has(value)) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `'${value}' is listed twice`, input: value });
+      }
+      seen.add(value);
+    }
+  });
+}
+
+function describeInput(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  const text = JSON.stringify(input);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Turns validation issues into one line a person can act on, e.g.
+ * `accounts[1]: must be a 12-digit AWS account ID (got "12345")`.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], root?: string): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+        root ?? '',
+      );
+      const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${describeInput(issue.input)})`;
+      const message =
+        issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
+      return `${path || '(input)'}: ${message}${got}`;
+    })
+    .join('; ');
+}
