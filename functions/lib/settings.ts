@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHECK_IDS } from '../checks/ids';
+import { cloudTrailSettingsSchema } from '../cloudtrail/settings';
 import { InvalidSettingsError } from './errors';
 import {
   accountIdSchema,
@@ -83,9 +84,16 @@ export const SettingsSchema = z.strictObject({
         .string()
         .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
         .optional(),
-      keyPrefix: z.string().optional(),
+      /** What stands before `AWSLogs/` in the keys: the organization ID for Control Tower trails (the default), '' for older trails. */
+      keyPrefix: z
+        .string()
+        .regex(/^([\w.-]+(\/[\w.-]+)*)?$/, { error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)' })
+        .optional(),
+      /** `organization`: AWSLogs/<orgId>/<accountId>/...; `account`: AWSLogs/<accountId>/... (trails before organization trails). */
+      layout: z.enum(['organization', 'account']).default('organization'),
     })
     .prefault({}),
+  cloudtrail: cloudTrailSettingsSchema,
   adminEnabled: z.boolean().default(false),
   failOnIssues: z.boolean().default(true),
   reportRetentionDays: z.int().min(1).max(3650).default(400),
