@@ -75,7 +75,8 @@ export function errorKind(name: string | undefined): ErrorKind {
   if (name === undefined) return 'UNKNOWN';
   const known = KIND_BY_NAME[name];
   if (known) return known;
-  if (name.startsWith('Lambda.') || name.startsWith('Runtime.') || name === 'States.TaskFailed') return 'LAMBDA_FAILURE';
+  if (name.startsWith('Lambda.') || name.startsWith('Runtime.') || name === 'States.TaskFailed')
+    return 'LAMBDA_FAILURE';
   return 'UNKNOWN';
 }
 

@@ -19,8 +19,7 @@ const LOG_RETENTION_DAYS = [
 const scheduleExpression = z
   .string()
   .refine(
-    (value) =>
-      /^cron\(\S+( \S+){5}\)$/.test(value) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value),
+    (value) => /^cron\(\S+( \S+){5}\)$/.test(value) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value),
     { error: 'must be an EventBridge Scheduler expression: cron(m h dom mon dow yr) or rate(N unit)' },
   );
 
@@ -87,7 +86,9 @@ export const SettingsSchema = z.strictObject({
       /** What stands before `AWSLogs/` in the keys: the organization ID for Control Tower trails (the default), '' for older trails. */
       keyPrefix: z
         .string()
-        .regex(/^([\w.-]+(\/[\w.-]+)*)?$/, { error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)' })
+        .regex(/^([\w.-]+(\/[\w.-]+)*)?$/, {
+          error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)',
+        })
         .optional(),
       /** `organization`: AWSLogs/<orgId>/<accountId>/...; `account`: AWSLogs/<accountId>/... (trails before organization trails). */
       layout: z.enum(['organization', 'account']).default('organization'),

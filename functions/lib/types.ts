@@ -105,9 +105,7 @@ export interface SummaryAccount {
   readonly accountId: string;
   readonly name?: string;
   readonly status: Status;
-  readonly checks: Readonly<
-    Record<string, { status: Status; message?: string; findings?: number; error?: ErrorInfo }>
-  >;
+  readonly checks: Readonly<Record<string, { status: Status; message?: string; findings?: number; error?: ErrorInfo }>>;
   readonly error?: ErrorInfo;
 }
 

@@ -6,11 +6,9 @@ export const accountIdSchema = z
   .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' });
 
 /** An organizational unit ID (`ou-xxxx-xxxxxxxx`) or the organization root (`r-xxxx`). */
-export const organizationalUnitIdSchema = z
-  .string()
-  .regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, {
-    error: 'must be an organizational unit ID like ou-ab12-cd34ef56 (or a root ID like r-ab12)',
-  });
+export const organizationalUnitIdSchema = z.string().regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, {
+  error: 'must be an organizational unit ID like ou-ab12-cd34ef56 (or a root ID like r-ab12)',
+});
 
 /** An AWS region name such as `eu-west-1`. */
 export const regionSchema = z
@@ -49,12 +47,15 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], root?: string)
   return issues
     .map((issue) => {
       const path = issue.path.reduce<string>(
-        (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+        (text, part) =>
+          typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
         root ?? '',
       );
       const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${describeInput(issue.input)})`;
       const message =
-        issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
+        issue.code === 'unrecognized_keys'
+          ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+          : issue.message;
       return `${path || '(input)'}: ${message}${got}`;
     })
     .join('; ');

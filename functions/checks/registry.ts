@@ -1,0 +1,8 @@
+import { identityCheck } from './identity';
+import type { CheckId } from './ids';
+import type { Check } from './types';
+
+/** Every check by ID. A new check is one file and one line here. */
+export const CHECKS: Readonly<Record<CheckId, Check>> = {
+  identity: identityCheck,
+};

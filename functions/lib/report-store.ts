@@ -1,0 +1,111 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { errorName } from './errors';
+
+/** What a report store needs to know of a run to place its files. */
+export interface RunRef {
+  readonly id: string;
+  readonly startedAt: string;
+}
+
+/** Where the files of a run go: targets.json, accounts/<id>.json, summary.json. */
+export interface ReportStore {
+  /** The run's folder, for people: `s3://bucket/runs/<date>/<id>/` or a local path. */
+  location(run: RunRef): string;
+  putJson(run: RunRef, name: string, value: unknown): Promise<void>;
+  /** The parsed file, or `undefined` when there is none. */
+  getJson<T>(run: RunRef, name: string): Promise<T | undefined>;
+}
+
+/** `runs/<YYYY-MM-DD>/<runId>/`: runs of a day sort together and expire together. */
+export function runPrefix(run: RunRef): string {
+  const day = /^\d{4}-\d{2}-\d{2}/.exec(run.startedAt)?.[0] ?? 'undated';
+  return `runs/${day}/${run.id}/`;
+}
+
+/** The report bucket in the Audit account. */
+export class S3ReportStore implements ReportStore {
+  constructor(
+    private readonly bucket: string,
+    private readonly s3: S3Client,
+  ) {}
+
+  location(run: RunRef): string {
+    return `s3://${this.bucket}/${runPrefix(run)}`;
+  }
+
+  async putJson(run: RunRef, name: string, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: `${runPrefix(run)}${name}`,
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: `${runPrefix(run)}${name}` }));
+      const text = await result.Body?.transformToString();
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+}
+
+/** A local folder, for `ct-audit`: `<directory>/<runId>/...`. */
+export class LocalReportStore implements ReportStore {
+  private readonly directory: string;
+
+  constructor(directory: string) {
+    this.directory = resolve(directory);
+  }
+
+  location(run: RunRef): string {
+    return `${join(this.directory, run.id)}/`;
+  }
+
+  async putJson(run: RunRef, name: string, value: unknown): Promise<void> {
+    const path = join(this.directory, run.id, name);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, so that a reader never sees half a file.
+    const partial = `${path}.partial`;
+    await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+    await rename(partial, path);
+  }
+
+  async getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.directory, run.id, name), 'utf8')) as T;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Writes to every store and reads from the first: the CLI keeps local reports and fills the bucket too. */
+export class TeeReportStore implements ReportStore {
+  private readonly stores: readonly [ReportStore, ...ReportStore[]];
+
+  constructor(primary: ReportStore, ...others: ReportStore[]) {
+    this.stores = [primary, ...others];
+  }
+
+  location(run: RunRef): string {
+    return this.stores.map((store) => store.location(run)).join(' and ');
+  }
+
+  async putJson(run: RunRef, name: string, value: unknown): Promise<void> {
+    await Promise.all(this.stores.map((store) => store.putJson(run, name, value)));
+  }
+
+  getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
+    return this.stores[0].getJson<T>(run, name);
+  }
+}

@@ -1,0 +1,66 @@
+import { errorKind } from '../lib/errors';
+import { logger } from '../lib/logger';
+import type { ReportStore } from '../lib/report-store';
+import type { AccountRecord, ErrorInfo, RunInfo } from '../lib/types';
+
+/** What a Catch hands over: the Map item and the error Step Functions caught. */
+export interface RecordAccountErrorEvent {
+  readonly accountId: string;
+  readonly run: RunInfo;
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}
+
+const MAX_MESSAGE = 1_000;
+
+/**
+ * The message inside a Catch's Cause. Lambda puts a JSON object there (`errorType`, `errorMessage`, `trace`):
+ * keep the message, drop the stack trace.
+ */
+export function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: the local engine and States.* errors give plain text.
+  }
+  return cause;
+}
+
+/** The classified error of a failed iteration. */
+export function iterationError(error: RecordAccountErrorEvent['error']): ErrorInfo {
+  const name = error?.Error ?? 'States.TaskFailed';
+  const message = causeMessage(error?.Cause);
+  const text = message ? `${name}: ${message}` : name;
+  return {
+    kind: errorKind(name),
+    message: text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text,
+  };
+}
+
+/**
+ * Writes an ERROR record for an account whose audit failed as a whole (a crash, a timeout, throttled beyond all
+ * retries), so that it is reported with its reason and never lost. Every check of the run is ERROR with it.
+ */
+export async function recordAccountError(
+  event: RecordAccountErrorEvent,
+  store: ReportStore,
+  now: () => Date = () => new Date(),
+): Promise<{ accountId: string; status: 'ERROR' }> {
+  const error = iterationError(event.error);
+  const at = now().toISOString();
+  const record: AccountRecord = {
+    accountId: event.accountId,
+    runId: event.run.id,
+    status: 'ERROR',
+    checks: Object.fromEntries(
+      event.run.checks.map((id) => [id, { status: 'ERROR' as const, message: 'not completed', error }]),
+    ),
+    error,
+    startedAt: at,
+    finishedAt: at,
+  };
+  await store.putJson(event.run, `accounts/${event.accountId}.json`, record);
+  logger.warn('account audit failed', { accountId: event.accountId, kind: error.kind });
+  return { accountId: event.accountId, status: 'ERROR' };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { CHECK_IDS, type CheckId } from '../checks/ids';
+import { InvalidInputError } from '../lib/errors';
+import type { Settings } from '../lib/settings';
+import type { Mode, RoleKind } from '../lib/types';
+import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
+
+const MODES = ['audit'] as const;
+const ROLES = ['readOnly', 'admin'] as const;
+
+const inputSchema = z.strictObject({
+  accounts: uniqueList(accountIdSchema).min(1, { error: 'must list at least one account, or be left out' }).optional(),
+  TargetAccountId: accountIdSchema.optional(),
+  checks: uniqueList(z.enum(CHECK_IDS, { error: `must be one of: ${CHECK_IDS.join(', ')}` }))
+    .min(1, { error: 'must name at least one check, or be left out' })
+    .optional(),
+  mode: z.enum(MODES, { error: `must be one of: ${MODES.join(', ')}` }).optional(),
+  role: z.enum(ROLES, { error: `must be one of: ${ROLES.join(', ')}` }).optional(),
+  maxConcurrency: z
+    .int({ error: 'must be a whole number from 1 to 1000' })
+    .min(1, { error: 'must be a whole number from 1 to 1000' })
+    .max(1000, { error: 'must be a whole number from 1 to 1000' })
+    .optional(),
+});
+
+/** The execution input as the user wrote it, validated; `{}` means the whole organization. */
+export type ExecutionInput = z.input<typeof inputSchema>;
+
+/** What a run was asked to do, with the settings' defaults filled in. */
+export interface RunRequest {
+  /** The accounts asked for, or `undefined` for the whole organization. */
+  readonly accounts?: readonly string[];
+  readonly checks: readonly CheckId[];
+  readonly mode: Mode;
+  readonly role: RoleKind;
+  readonly maxConcurrency: number;
+}
+
+const EXAMPLE = '{ "accounts": ["111111111111"], "checks": ["identity"], "mode": "audit", "role": "readOnly" }';
+
+/**
+ * Validates the execution input. Accepts `{}`, the full form, and the single-account test form
+ * `{ "TargetAccountId": "111111111111" }`. Throws `InvalidInput` with a message that says what is wrong.
+ */
+export function parseExecutionInput(raw: unknown, settings: Settings): RunRequest {
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidInputError(
+      `the execution input must be a JSON object like ${EXAMPLE} (got ${JSON.stringify(raw)})`,
+    );
+  }
+  const result = inputSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    throw new InvalidInputError(`invalid execution input: ${formatIssues(result.error.issues)}`);
+  }
+  const input = result.data;
+  if (input.accounts && input.TargetAccountId) {
+    throw new InvalidInputError('invalid execution input: give either accounts or TargetAccountId, not both');
+  }
+  const role = input.role ?? 'readOnly';
+  if (role === 'admin' && !settings.adminEnabled) {
+    throw new InvalidInputError(
+      'invalid execution input: role "admin" needs the admin path, which is disabled; ' +
+        'set ctAudit.adminEnabled to true (and deploy again), or use role "readOnly"',
+    );
+  }
+  const accounts = input.accounts ?? (input.TargetAccountId ? [input.TargetAccountId] : undefined);
+  return {
+    accounts,
+    checks: input.checks ?? settings.defaultChecks,
+    mode: input.mode ?? 'audit',
+    role,
+    maxConcurrency: input.maxConcurrency ?? settings.maxConcurrency,
+  };
+}
