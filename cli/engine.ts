@@ -1,0 +1,219 @@
+import './polyfill';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { type AuditAccountEvent, auditAccount } from '../functions/audit-account/audit-account';
+import { SessionCache } from '../functions/lib/assume-role';
+import { type Credentials, organizationsClient, stsClient } from '../functions/lib/clients';
+import { currentPartition } from '../functions/lib/partition';
+import type { ReportStore } from '../functions/lib/report-store';
+import type { Settings } from '../functions/lib/settings';
+import type { RunSummary, Status } from '../functions/lib/types';
+import { type RecordAccountErrorEvent, recordAccountError } from '../functions/record-account-error/record-account-error';
+import { type ResolveTargetsEvent, type ResolveTargetsResult, resolveTargets } from '../functions/resolve-targets/resolve-targets';
+import { type SummarizeEvent, type SummarizeResult, summarize } from '../functions/summarize/summarize';
+
+/** An event of the local engine's execution log (the type is not exported by the package). */
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** The workflow definition: the very file the deployed state machine is made from. */
+export const ASL_PATH = join(__dirname, '..', 'statemachine', 'audit.asl.json');
+
+/** The names of the Task states, which the local engine maps to the handlers. */
+export const TASK_STATES = {
+  resolveTargets: 'Resolve Targets',
+  auditAccount: 'Audit Account',
+  auditAccountAsAdmin: 'Audit Account As Admin',
+  recordAccountError: 'Record Account Error',
+  summarize: 'Summarize',
+} as const;
+
+/** Credentials per function role; any left out come from the shell's default chain. */
+export interface LocalCredentials {
+  /** What Audit Account runs as (the Control Tower Audit read-only role when deployed). */
+  readonly audit?: Credentials;
+  /** What Audit Account As Admin runs as. */
+  readonly auditAdmin?: Credentials;
+  /** What Resolve Targets lists the organization with. */
+  readonly organizations?: Credentials;
+}
+
+/** Options of {@link runLocal}. */
+export interface LocalRunOptions {
+  readonly settings: Settings;
+  /** The execution input, as `aws stepfunctions start-execution --input` would take it. */
+  readonly input: unknown;
+  readonly store: ReportStore;
+  readonly credentials?: LocalCredentials;
+  /** The execution name, which is the run ID. @default local-<time>-<random> */
+  readonly executionName?: string;
+  /** Called once per account when its audit is recorded, with its status. */
+  readonly onAccountDone?: (accountId: string, status: Status) => void;
+  /** Called when the targets are known. */
+  readonly onTargets?: (count: number, skipped: number) => void;
+  /** Overrides the wait between ASL retries (milliseconds); the ASL's own backoff when left out. */
+  readonly retryIntervalMs?: number;
+  /** Wraps the Audit Account handler: the fault tests make iterations crash or hang with it. */
+  readonly wrapAuditAccount?: (
+    handler: (event: AuditAccountEvent) => Promise<unknown>,
+  ) => (event: AuditAccountEvent) => Promise<unknown>;
+  readonly now?: () => Date;
+}
+
+/** The largest state input or output seen in a run. */
+export interface PayloadStat {
+  readonly state: string;
+  readonly direction: 'input' | 'output';
+  readonly bytes: number;
+}
+
+/** How a local execution ended. */
+export interface LocalRunResult {
+  readonly executionName: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The last top-level state: Audit Passed, Issues Reported or Audit Found Issues when the run got that far. */
+  readonly endState?: string;
+  readonly error?: { readonly error: string; readonly cause: string };
+  /** Summarize's output, when the run got that far. */
+  readonly output?: SummarizeResult;
+  /** summary.json, when the run got that far. */
+  readonly summary?: RunSummary;
+  readonly stats: {
+    readonly largestPayload: PayloadStat;
+    /** State transitions, as Step Functions bills them (parent and child executions together). */
+    readonly transitions: number;
+    readonly retries: number;
+  };
+}
+
+/** A Step Functions-like execution name: unique, sortable, at most 80 characters. */
+export function newExecutionName(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `local-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The ASL with placeholder ARNs: the local engine calls handlers by state name and never uses them. */
+export function loadDefinition(path = ASL_PATH) {
+  const text = readFileSync(path, 'utf8').replace(
+    /\$\{(\w+)\}/g,
+    (_, key: string) => `arn:aws:lambda:us-east-1:000000000000:function:local-${key}`,
+  );
+  return JSON.parse(text);
+}
+
+function bytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+}
+
+/**
+ * Runs the workflow in aws-local-stepfunctions with the real handlers in-process: the same ASL, the same code,
+ * the same report layout as the deployed state machine. A failed execution is a result, not an exception.
+ */
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const { settings, store } = options;
+  const now = options.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const executionName = options.executionName ?? newExecutionName(now());
+  const credentials = options.credentials ?? {};
+  const partition = currentPartition();
+  const readOnlySessions = new SessionCache(stsClient(credentials.audit));
+  const adminSessions = new SessionCache(stsClient(credentials.auditAdmin ?? credentials.audit));
+  const organizations = organizationsClient(credentials.organizations);
+
+  const audit = (sessions: SessionCache) => async (event: AuditAccountEvent) => {
+    const result = await auditAccount(event, { settings, sessions, store, partition, now });
+    options.onAccountDone?.(result.accountId, result.status);
+    return result;
+  };
+  const wrap = options.wrapAuditAccount ?? ((handler) => handler);
+
+  const handlers = {
+    [TASK_STATES.resolveTargets]: async (input: unknown) => {
+      const result: ResolveTargetsResult = await resolveTargets(input as ResolveTargetsEvent, {
+        settings,
+        organizations,
+        store,
+      });
+      options.onTargets?.(result.targets.length, result.skippedCount);
+      return result;
+    },
+    [TASK_STATES.auditAccount]: wrap(audit(readOnlySessions)),
+    [TASK_STATES.auditAccountAsAdmin]: wrap(audit(adminSessions)),
+    [TASK_STATES.recordAccountError]: async (input: unknown) => {
+      const event = input as RecordAccountErrorEvent;
+      const result = await recordAccountError(event, store, now);
+      options.onAccountDone?.(result.accountId, 'ERROR');
+      return result;
+    },
+    [TASK_STATES.summarize]: (input: unknown) => summarize(input as SummarizeEvent, store, now),
+  };
+
+  const machine = new StateMachine(loadDefinition());
+  const retryOverrides =
+    options.retryIntervalMs === undefined
+      ? undefined
+      : Object.fromEntries(Object.values(TASK_STATES).map((name) => [name, options.retryIntervalMs as number]));
+  const execution = machine.run(options.input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      ...(retryOverrides ? { retryIntervalOverrides: retryOverrides } : {}),
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:local:000000000000:execution:ct-audit:${executionName}`,
+        Name: executionName,
+        StartTime: startedAt,
+      },
+    },
+  });
+
+  let largestPayload: PayloadStat = { state: '', direction: 'input', bytes: 0 };
+  let transitions = 0;
+  let retries = 0;
+  let endState: string | undefined;
+  let failure: { error: string; cause: string } | undefined;
+  let summarizeOutput: SummarizeResult | undefined;
+  const measure = (state: string, direction: 'input' | 'output', value: unknown) => {
+    const size = bytes(value);
+    if (size > largestPayload.bytes) largestPayload = { state, direction, bytes: size };
+  };
+  const consume = async () => {
+    for await (const event of execution.eventLogs as AsyncGenerator<EventLog>) {
+      if (event.type === 'StateEntered') {
+        transitions++;
+        measure(event.state.name, 'input', event.state.input);
+        if (event.index === undefined) endState = event.state.name;
+      } else if (event.type === 'StateExited') {
+        measure(event.state.name, 'output', event.state.output);
+        if (event.state.name === TASK_STATES.summarize && event.index === undefined) {
+          summarizeOutput = event.state.output as unknown as SummarizeResult;
+        }
+      } else if (event.type === 'StateRetried') {
+        retries++;
+      } else if (event.type === 'ExecutionFailed') {
+        failure = { error: String(event.Error ?? "States.Runtime"), cause: String(event.Cause ?? "") };
+      }
+    }
+  };
+  const consuming = consume();
+  let status: LocalRunResult['status'] = 'SUCCEEDED';
+  try {
+    await execution.result;
+  } catch {
+    status = 'FAILED';
+  }
+  await consuming;
+
+  const summary = summarizeOutput
+    ? await store.getJson<RunSummary>({ id: executionName, startedAt }, 'summary.json')
+    : undefined;
+  return {
+    executionName,
+    status,
+    ...(endState ? { endState } : {}),
+    ...(failure ? { error: failure } : {}),
+    ...(summarizeOutput ? { output: summarizeOutput } : {}),
+    ...(summary ? { summary } : {}),
+    stats: { largestPayload, transitions, retries },
+  };
+}

@@ -1,0 +1,348 @@
+import {
+  CloseAccountCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import {
+  CloudFormationClient,
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+} from '@aws-sdk/client-cloudformation';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { mapLimit } from '../../functions/lib/concurrency';
+import type { SettingsInput } from '../../functions/lib/settings';
+
+/** The Control Tower role names the sandbox creates, as in a real landing zone. */
+export const SANDBOX_ROLES = {
+  readOnlyExecution: 'aws-controltower-ReadOnlyExecutionRole',
+  adminExecution: 'aws-controltower-AdministratorExecutionRole',
+  auditReadOnly: 'aws-controltower-AuditReadOnlyRole',
+  auditAdmin: 'aws-controltower-AuditAdministratorRole',
+  /** Stands in for the Audit account's delegated administration of Organizations (see `seedSandbox`). */
+  organizationsReader: 'ct-audit-sandbox-OrganizationsReader',
+} as const;
+
+/** The sandbox's home region and governed regions. */
+export const SANDBOX_HOME_REGION = 'us-east-1';
+export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
+
+/** Fewest member accounts: room for a suspended and an unenrolled account next to healthy ones. */
+export const MIN_SANDBOX_MEMBERS = 3;
+export const MAX_SANDBOX_MEMBERS = 10_000;
+
+/** A member account of the sandbox and what was planted in it. */
+export interface SandboxAccount {
+  readonly accountId: string;
+  readonly name: string;
+  /** `Workloads/Prod`, `Sandbox`, ... */
+  readonly ou: string;
+  /** `suspended`: closed (SUSPENDED); `unenrolled`: no execution role, and the Audit role is denied there. */
+  readonly planted?: 'suspended' | 'unenrolled';
+}
+
+/** What the seeder made, and how to act in it. */
+export interface SandboxOrganization {
+  readonly endpoint: string;
+  readonly organizationId: string;
+  readonly managementAccountId: string;
+  readonly auditAccountId: string;
+  readonly logArchiveAccountId: string;
+  readonly logArchiveBucket: string;
+  readonly members: readonly SandboxAccount[];
+  /** Sessions of the Audit roles and of the Organizations reader, taken before IAM checking was switched on. */
+  readonly credentials: {
+    readonly auditReadOnly: AwsCredentialIdentity;
+    readonly auditAdmin: AwsCredentialIdentity;
+    readonly organizations: AwsCredentialIdentity;
+  };
+  /** The settings a run against this sandbox needs on top of the user's. */
+  readonly settings: SettingsInput;
+}
+
+/** Options of {@link seedSandbox}. */
+export interface SeedOptions {
+  /** Member accounts besides management, Audit and Log Archive. @default 12 */
+  readonly members?: number;
+  /** Calls in flight while seeding. @default 16 */
+  readonly concurrency?: number;
+}
+
+const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+const MEMBER_OUS = ['Workloads/Prod', 'Workloads/Dev', 'Sandbox'] as const;
+
+/** The session name of the Audit roles' sessions that the sandbox hands the CLI. */
+const AUDIT_SESSION_NAME = 'ct-audit-sandbox';
+
+function trust(...principalArns: string[]) {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: principalArns }, Action: 'sts:AssumeRole' }],
+  });
+}
+
+/**
+ * Who an execution role trusts: the Audit role. moto checks a trust policy only when the role is in the caller's
+ * own account, and then compares principals as plain strings, so the Audit account's own execution role also
+ * names the Audit role's session ARN (valid IAM syntax; AWS itself matches the role ARN alone).
+ */
+function executionRoleTrust(auditRoleArn: string) {
+  const [, , , , account, resource] = auditRoleArn.split(':');
+  const roleName = resource?.split('/').at(-1);
+  return JSON.parse(trust(auditRoleArn, `arn:aws:sts::${account}:assumed-role/${roleName}/${AUDIT_SESSION_NAME}`));
+}
+
+/**
+ * The execution roles of a Control Tower baseline, each trusting only its Audit role. The read-only role's policy
+ * stands in for the AWS managed ReadOnlyAccess (moto does not load AWS managed policies).
+ */
+function executionRolesTemplate(auditReadOnlyArn: string, auditAdminArn: string): string {
+  const role = (name: string, trusted: string, policyName: string, statement: object) => ({
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: name,
+      AssumeRolePolicyDocument: executionRoleTrust(trusted),
+      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: [statement] } }],
+    },
+  });
+  return JSON.stringify({
+    AWSTemplateFormatVersion: '2010-09-09',
+    Resources: {
+      ReadOnlyExecutionRole: role(SANDBOX_ROLES.readOnlyExecution, auditReadOnlyArn, 'ReadOnlyAccess', {
+        Effect: 'Allow',
+        Action: ['s3:Get*', 's3:List*', 'cloudtrail:Describe*', 'cloudtrail:Get*', 'cloudtrail:List*', 'kms:Decrypt'],
+        Resource: '*',
+      }),
+      AdministratorExecutionRole: role(SANDBOX_ROLES.adminExecution, auditAdminArn, 'AdministratorAccess', {
+        Effect: 'Allow',
+        Action: '*',
+        Resource: '*',
+      }),
+    },
+  });
+}
+
+function policy(...statements: object[]) {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+async function controlApi(endpoint: string, path: string, body?: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+  if (!response.ok) throw new Error(`emulator ${path} answered ${response.status}`);
+}
+
+/**
+ * Seeds a sandbox organization through the emulator's own APIs, shaped like a Control Tower landing zone:
+ * management, Audit and Log Archive accounts, members in Workloads/Prod, Workloads/Dev and Sandbox, the
+ * execution roles in every enrolled account, the Audit roles, and the Log Archive bucket. Planted: one SUSPENDED
+ * account and one unenrolled account (no execution role; the Audit role's policy denies it, so AssumeRole gets a
+ * real AccessDenied from the emulator). Then IAM checking is switched on.
+ *
+ * moto answers ListAccounts only in the management account, so the sandbox hands Resolve Targets a session in the
+ * management account with read-only Organizations rights: what a delegated administrator has in a real landing zone.
+ */
+export async function seedSandbox(endpoint: string, options: SeedOptions = {}): Promise<SandboxOrganization> {
+  const memberCount = options.members ?? 12;
+  if (!Number.isInteger(memberCount) || memberCount < MIN_SANDBOX_MEMBERS || memberCount > MAX_SANDBOX_MEMBERS) {
+    throw new RangeError(
+      `the sandbox needs from ${MIN_SANDBOX_MEMBERS} to ${MAX_SANDBOX_MEMBERS} member accounts (got ${memberCount})`,
+    );
+  }
+  const limit = options.concurrency ?? 16;
+  await controlApi(endpoint, 'reset');
+  await controlApi(endpoint, 'reset-auth', 'inf');
+
+  const config = { endpoint, region: SANDBOX_HOME_REGION, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 };
+  const organizations = new OrganizationsClient(config);
+  const sts = new STSClient(config);
+
+  const { Organization } = await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const organizationId = Organization?.Id as string;
+  const managementAccountId = Organization?.MasterAccountId as string;
+  const rootId = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
+
+  const ouIds = new Map<string, string>();
+  const createOu = async (path: string, parentId: string) => {
+    const name = path.split('/').at(-1) as string;
+    const { OrganizationalUnit } = await organizations.send(
+      new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name }),
+    );
+    ouIds.set(path, OrganizationalUnit?.Id as string);
+  };
+  await createOu('Security', rootId);
+  await createOu('Workloads', rootId);
+  await createOu('Sandbox', rootId);
+  await createOu('Workloads/Prod', ouIds.get('Workloads') as string);
+  await createOu('Workloads/Dev', ouIds.get('Workloads') as string);
+
+  const createAccount = async (name: string, ou: string): Promise<string> => {
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const { CreateAccountStatus } = await organizations.send(
+      new CreateAccountCommand({ AccountName: name, Email: `${slug}@sandbox.example.com` }),
+    );
+    const accountId = CreateAccountStatus?.AccountId as string;
+    await organizations.send(
+      new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: ouIds.get(ou) }),
+    );
+    return accountId;
+  };
+
+  const auditAccountId = await createAccount('Audit', 'Security');
+  const logArchiveAccountId = await createAccount('Log Archive', 'Security');
+  const plan = Array.from({ length: memberCount }, (_, index) => {
+    const ou = MEMBER_OUS[index % MEMBER_OUS.length] as string;
+    const prefix = ou === 'Sandbox' ? 'sandbox' : ou.endsWith('Prod') ? 'prod' : 'dev';
+    const planted = index === memberCount - 1 ? 'suspended' : index === memberCount - 2 ? 'unenrolled' : undefined;
+    const name = planted === 'unenrolled' ? 'legacy-unenrolled' : `${prefix}-workload-${String(index + 1).padStart(4, '0')}`;
+    return { name, ou, planted } as const;
+  });
+  const members: SandboxAccount[] = await mapLimit(plan, limit, async (entry) => ({
+    accountId: await createAccount(entry.name, entry.ou),
+    name: entry.name,
+    ou: entry.ou,
+    ...(entry.planted ? { planted: entry.planted } : {}),
+  }));
+
+  const actAs = async (accountId: string, sessionName = 'ct-audit-sandbox-seed') => {
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+        RoleSessionName: sessionName,
+      }),
+    );
+    return {
+      accessKeyId: Credentials?.AccessKeyId as string,
+      secretAccessKey: Credentials?.SecretAccessKey as string,
+      sessionToken: Credentials?.SessionToken as string,
+    };
+  };
+
+  const auditRoleArn = (name: string) => `arn:aws:iam::${auditAccountId}:role/${name}`;
+  const enrolled = [
+    auditAccountId,
+    logArchiveAccountId,
+    ...members.filter((member) => member.planted !== 'unenrolled').map((member) => member.accountId),
+  ];
+  // Control Tower deploys the execution roles with a StackSet into every enrolled account; so does the sandbox,
+  // in one call instead of five per account.
+  const cloudformation = new CloudFormationClient(config);
+  await cloudformation.send(
+    new CreateStackSetCommand({
+      StackSetName: 'AWSControlTowerBP-BASELINE-ROLES',
+      TemplateBody: executionRolesTemplate(auditRoleArn(SANDBOX_ROLES.auditReadOnly), auditRoleArn(SANDBOX_ROLES.auditAdmin)),
+      PermissionModel: 'SELF_MANAGED',
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  await cloudformation.send(
+    new CreateStackInstancesCommand({
+      StackSetName: 'AWSControlTowerBP-BASELINE-ROLES',
+      Accounts: enrolled,
+      Regions: [SANDBOX_HOME_REGION],
+    }),
+  );
+
+  const unenrolled = members.filter((member) => member.planted === 'unenrolled').map((member) => member.accountId);
+  const denyUnenrolled = {
+    Sid: 'SandboxUnenrolledAccount',
+    Effect: 'Deny',
+    Action: 'sts:AssumeRole',
+    Resource: unenrolled.map((accountId) => `arn:aws:iam::${accountId}:role/*`),
+  };
+  const auditIam = new IAMClient({ ...config, credentials: await actAs(auditAccountId) });
+  const lambdaTrust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+  for (const [role, target] of [
+    [SANDBOX_ROLES.auditReadOnly, SANDBOX_ROLES.readOnlyExecution],
+    [SANDBOX_ROLES.auditAdmin, SANDBOX_ROLES.adminExecution],
+  ] as const) {
+    await auditIam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: lambdaTrust }));
+    await auditIam.send(
+      new PutRolePolicyCommand({
+        RoleName: role,
+        PolicyName: 'AssumeExecutionRole',
+        PolicyDocument: policy(
+          { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::*:role/${target}` },
+          denyUnenrolled,
+        ),
+      }),
+    );
+  }
+
+  const managementIam = new IAMClient(config);
+  await managementIam.send(
+    new CreateRoleCommand({
+      RoleName: SANDBOX_ROLES.organizationsReader,
+      AssumeRolePolicyDocument: trust(`arn:aws:iam::${managementAccountId}:root`),
+    }),
+  );
+  await managementIam.send(
+    new PutRolePolicyCommand({
+      RoleName: SANDBOX_ROLES.organizationsReader,
+      PolicyName: 'OrganizationsReadOnly',
+      PolicyDocument: policy({ Effect: 'Allow', Action: ['organizations:Describe*', 'organizations:List*'], Resource: '*' }),
+    }),
+  );
+
+  const logArchiveBucket = `aws-controltower-logs-${logArchiveAccountId}-${SANDBOX_HOME_REGION}`;
+  await new S3Client({ ...config, credentials: await actAs(logArchiveAccountId), forcePathStyle: true }).send(
+    new CreateBucketCommand({ Bucket: logArchiveBucket }),
+  );
+
+  for (const member of members.filter((account) => account.planted === 'suspended')) {
+    await organizations.send(new CloseAccountCommand({ AccountId: member.accountId }));
+  }
+
+  const session = async (roleArn: string): Promise<AwsCredentialIdentity> => {
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: AUDIT_SESSION_NAME, DurationSeconds: 43_200 }),
+    );
+    return {
+      accessKeyId: Credentials?.AccessKeyId as string,
+      secretAccessKey: Credentials?.SecretAccessKey as string,
+      sessionToken: Credentials?.SessionToken as string,
+    };
+  };
+  const credentials = {
+    auditReadOnly: await session(auditRoleArn(SANDBOX_ROLES.auditReadOnly)),
+    auditAdmin: await session(auditRoleArn(SANDBOX_ROLES.auditAdmin)),
+    organizations: await session(`arn:aws:iam::${managementAccountId}:role/${SANDBOX_ROLES.organizationsReader}`),
+  };
+
+  // From here on the emulator checks every call against IAM policies, as AWS does.
+  await controlApi(endpoint, 'reset-auth', '0');
+
+  return {
+    endpoint,
+    organizationId,
+    managementAccountId,
+    auditAccountId,
+    logArchiveAccountId,
+    logArchiveBucket,
+    members,
+    credentials,
+    settings: {
+      organizationId,
+      homeRegion: SANDBOX_HOME_REGION,
+      regions: [...SANDBOX_REGIONS],
+      logArchive: { accountId: logArchiveAccountId, bucket: logArchiveBucket },
+      roles: {
+        readOnlyExecutionRoleName: SANDBOX_ROLES.readOnlyExecution,
+        adminExecutionRoleName: SANDBOX_ROLES.adminExecution,
+      },
+    },
+  };
+}
