@@ -1,7 +1,14 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  HttpHandlerOptions,
+  HttpRequest,
+  HttpResponse,
+  RequestHandler,
+} from '@smithy/types';
 
 /**
  * Retries for every client: the SDK's standard mode backs off exponentially with full jitter on throttling and
@@ -17,24 +24,35 @@ function region(): string | undefined {
   return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
 }
 
+/** Settings a caller may add: tests pass a request handler to exercise the real retry middleware. */
+export interface ClientExtras {
+  readonly requestHandler?: RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions>;
+}
+
 /** Common configuration. Every client follows `AWS_ENDPOINT_URL` on its own, which is how the sandbox works. */
-function baseConfig(credentials?: Credentials) {
-  return { region: region() ?? 'us-east-1', maxAttempts: MAX_ATTEMPTS, retryMode: 'standard', credentials } as const;
+function baseConfig(credentials?: Credentials, extras: ClientExtras = {}) {
+  return {
+    region: region() ?? 'us-east-1',
+    maxAttempts: MAX_ATTEMPTS,
+    retryMode: 'standard',
+    credentials,
+    ...extras,
+  } as const;
 }
 
 /** An STS client, as the function's own role or with the given credentials. */
-export function stsClient(credentials?: Credentials): STSClient {
-  return new STSClient(baseConfig(credentials));
+export function stsClient(credentials?: Credentials, extras?: ClientExtras): STSClient {
+  return new STSClient(baseConfig(credentials, extras));
 }
 
 /** An S3 client that follows the bucket's region (the Log Archive bucket lives in the home region). */
-export function s3Client(credentials?: Credentials): S3Client {
-  return new S3Client({ ...baseConfig(credentials), followRegionRedirects: true, forcePathStyle: pathStyle() });
+export function s3Client(credentials?: Credentials, extras?: ClientExtras): S3Client {
+  return new S3Client({ ...baseConfig(credentials, extras), followRegionRedirects: true, forcePathStyle: pathStyle() });
 }
 
 /** An Organizations client. Organizations is a global service answered in us-east-1 (aws partition). */
-export function organizationsClient(credentials?: Credentials): OrganizationsClient {
-  return new OrganizationsClient({ ...baseConfig(credentials), region: 'us-east-1' });
+export function organizationsClient(credentials?: Credentials, extras?: ClientExtras): OrganizationsClient {
+  return new OrganizationsClient({ ...baseConfig(credentials, extras), region: 'us-east-1' });
 }
 
 /** Emulators answer S3 on one host; path-style addressing avoids bucket subdomains on localhost. */
