@@ -1,0 +1,11 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ControlTowerAuditStack } from './audit-stack';
+import { loadSettings } from './config';
+
+const app = new App();
+new ControlTowerAuditStack(app, 'ControlTowerAudit', {
+  settings: loadSettings(app),
+  description: 'control-tower-audit: daily and on-demand audit of a Control Tower landing zone, from the Audit account',
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

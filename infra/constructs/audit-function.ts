@@ -1,0 +1,102 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../nag';
+import { DEPS_LOCK_FILE, handlerEntry, REPO_ROOT } from '../paths';
+
+/** The service name every function logs under (Powertools `POWERTOOLS_SERVICE_NAME`). */
+export const SERVICE_NAME = 'ct-audit';
+
+/** Properties of {@link AuditFunction}. */
+export interface AuditFunctionProps {
+  /** The folder under `functions/` whose `handler.ts` exports `handler`, e.g. `resolve-targets`. */
+  readonly handlerName: string;
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+  /** Environment variables besides the ones every function gets (service name, source maps). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Days the function's log group keeps its events; one of the periods CloudWatch Logs accepts. */
+  readonly logRetentionDays: number;
+  /**
+   * The execution role.
+   * @default - a new role that only Lambda can assume, allowed to write to this function's log group (and to X-Ray
+   * when tracing is active) and nothing else
+   */
+  readonly role?: iam.IRole;
+  /**
+   * X-Ray tracing.
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
+  /**
+   * Memory in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Longest run of one invocation; keep it below the task's `TimeoutSeconds` in the ASL so that a slow invocation
+   * fails as the function's own timeout.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The one function preset: a bundled TypeScript handler on the newest Node.js runtime, arm64, with source maps,
+ * its own log group with retention, and (by default) its own least-privilege role.
+ */
+export class AuditFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: AuditFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetentionDays as logs.RetentionDays,
+    });
+    const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
+    const ownRole =
+      props.role === undefined
+        ? new iam.Role(scope, `${id}Role`, {
+            assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+            description: `${props.description} (execution role)`,
+          })
+        : undefined;
+
+    super(scope, id, {
+      entry: handlerEntry(props.handlerName),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: DEPS_LOCK_FILE,
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(5),
+      role: props.role ?? ownRole,
+      tracing,
+      logGroup,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+      },
+    });
+
+    if (ownRole !== undefined) {
+      logGroup.grantWrite(ownRole);
+      if (tracing === lambda.Tracing.ACTIVE) {
+        acknowledge(
+          ownRole,
+          'AwsSolutions-IAM5[Resource::*]',
+          'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions; Lambda adds them for ' +
+            'active tracing.',
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { InvalidSettingsError } from '../../functions/lib/errors';
+import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import { AuditFunction } from './audit-function';
+import type { ReportBucket } from './report-bucket';
+
+/** The environment variable that names the report bucket. */
+export const REPORT_BUCKET_ENV = 'REPORT_BUCKET';
+
+/** Lambda refuses a function whose environment variables (names and values) add up to more than 4 KB. */
+const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/** Properties of {@link AuditFunctions}. */
+export interface AuditFunctionsProps {
+  /** The validated settings; every function gets all of them in `CT_AUDIT_SETTINGS`. */
+  readonly settings: Settings;
+  /** Where the functions write run files. */
+  readonly reportBucket: ReportBucket;
+}
+
+/** The functions of the workflow, each with the least privilege its step needs. */
+export class AuditFunctions extends Construct {
+  /** Resolve Targets: validates the input and lists the accounts to audit. */
+  readonly resolveTargets: AuditFunction;
+  /** Audit Account: runs the checks in one account through the read-only execution role. */
+  readonly auditAccount: AuditFunction;
+  /** Audit Account As Admin: present only when `adminEnabled` is set. */
+  readonly auditAccountAdmin?: AuditFunction;
+  /** Record Account Error: records an account whose audit failed as a whole. */
+  readonly recordAccountError: AuditFunction;
+  /** Summarize: joins targets and records into the run summary. */
+  readonly summarize: AuditFunction;
+
+  constructor(scope: Construct, id: string, props: AuditFunctionsProps) {
+    super(scope, id);
+    const { settings, reportBucket } = props;
+    const environment = {
+      [SETTINGS_ENV]: JSON.stringify(settings),
+      [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
+    };
+    assertEnvironmentFits(environment);
+    const common = { environment, logRetentionDays: settings.logRetentionDays };
+
+    this.resolveTargets = new AuditFunction(this, 'ResolveTargets', {
+      ...common,
+      handlerName: 'resolve-targets',
+      description: 'control-tower-audit Resolve Targets: validates the input and lists the accounts to audit',
+    });
+    const organizationsRead = new iam.Policy(this, 'ResolveTargetsOrganizationsRead', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'organizations:DescribeOrganization',
+            'organizations:ListAccounts',
+            'organizations:ListRoots',
+            'organizations:ListOrganizationalUnitsForParent',
+            'organizations:ListAccountsForParent',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    organizationsRead.attachToRole(roleOf(this.resolveTargets));
+    acknowledge(
+      organizationsRead,
+      'AwsSolutions-IAM5[Resource::*]',
+      'DescribeOrganization, ListAccounts and ListRoots take no resource ARN; the *ForParent calls walk every root ' +
+        'and OU, whose ARNs carry the management account ID, unknown at deploy time. Only these five read calls.',
+    );
+    reportBucket.grantWriteRuns(this.resolveTargets);
+
+    this.auditAccount = this.auditAccountFunction('AuditAccount', {
+      settings,
+      common,
+      reportBucket,
+      auditRoleName: settings.roles.auditReadOnlyRoleName,
+      executionRoleName: settings.roles.readOnlyExecutionRoleName,
+      description: 'control-tower-audit Audit Account: runs the checks in one account (read-only execution role)',
+    });
+    if (settings.adminEnabled) {
+      this.auditAccountAdmin = this.auditAccountFunction('AuditAccountAdmin', {
+        settings,
+        common,
+        reportBucket,
+        auditRoleName: settings.roles.auditAdminRoleName,
+        executionRoleName: settings.roles.adminExecutionRoleName,
+        description:
+          'control-tower-audit Audit Account As Admin: runs the checks in one account (admin execution role)',
+      });
+    }
+
+    this.recordAccountError = new AuditFunction(this, 'RecordAccountError', {
+      ...common,
+      handlerName: 'record-account-error',
+      description: 'control-tower-audit Record Account Error: records an account whose audit failed as a whole',
+      // The task in the ASL gives it 60 seconds.
+      timeout: Duration.seconds(50),
+      memorySize: 256,
+    });
+    reportBucket.grantWriteRuns(this.recordAccountError);
+
+    this.summarize = new AuditFunction(this, 'Summarize', {
+      ...common,
+      handlerName: 'summarize',
+      description: 'control-tower-audit Summarize: joins the targets with the account records into summary.json',
+      // The task in the ASL gives it 900 seconds; it reads one record per account, 10,000 of them in a large org.
+      timeout: Duration.minutes(14),
+      memorySize: 1024,
+    });
+    reportBucket.grantReadWriteRuns(this.summarize);
+  }
+
+  /** Every function the workflow invokes. */
+  get all(): AuditFunction[] {
+    return [
+      this.resolveTargets,
+      this.auditAccount,
+      ...(this.auditAccountAdmin ? [this.auditAccountAdmin] : []),
+      this.recordAccountError,
+      this.summarize,
+    ];
+  }
+
+  private auditAccountFunction(id: string, options: AuditAccountFunctionOptions): AuditFunction {
+    const { settings, common, reportBucket, auditRoleName, executionRoleName, description } = options;
+    if (settings.roles.createDedicatedRoles) {
+      const fn = new AuditFunction(this, id, { ...common, handlerName: 'audit-account', description });
+      fn.addToRolePolicy(assumeExecutionRoleStatement(this, executionRoleName, settings.organizationId));
+      acknowledge(
+        roleOf(fn),
+        wildcardResourceFinding(this, executionRoleArnPattern(this, executionRoleName)),
+        `The function assumes ${executionRoleName} in every enrolled account, so the account ID is the wildcard; ` +
+          'the role name is fixed and, when organizationId is set, aws:ResourceOrgID keeps it inside the organization.',
+      );
+      reportBucket.grantWriteRuns(fn);
+      return fn;
+    }
+
+    // Control Tower's execution roles trust only its Audit roles, so the function must run as one of them. Imported
+    // immutable: the stack never changes Control Tower's roles, and grants to them go into the bucket policy instead.
+    const role = iam.Role.fromRoleName(this, `${id}ControlTowerRole`, auditRoleName, {
+      mutable: false,
+      addGrantsToResources: true,
+    });
+    const fn = new AuditFunction(this, id, {
+      ...common,
+      handlerName: 'audit-account',
+      description,
+      role,
+      // Active tracing needs xray:PutTraceSegments on the execution role, and Control Tower's role cannot be given
+      // it. The state machine's trace still shows each invocation of this task and how long it took.
+      tracing: lambda.Tracing.PASS_THROUGH,
+    });
+    reportBucket.grantWriteRuns(fn);
+    return fn;
+  }
+}
+
+interface AuditAccountFunctionOptions {
+  readonly settings: Settings;
+  readonly common: { readonly environment: Record<string, string>; readonly logRetentionDays: number };
+  readonly reportBucket: ReportBucket;
+  readonly auditRoleName: string;
+  readonly executionRoleName: string;
+  readonly description: string;
+}
+
+function roleOf(fn: AuditFunction): iam.IRole {
+  if (fn.role === undefined) throw new Error(`${fn.node.path} has no execution role`);
+  return fn.role;
+}
+
+/** `arn:<partition>:iam::*:role/<name>`: the execution role of that name in any account. */
+function executionRoleArnPattern(scope: Construct, roleName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'iam',
+    region: '',
+    account: '*',
+    resource: 'role',
+    resourceName: roleName,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+function assumeExecutionRoleStatement(
+  scope: Construct,
+  roleName: string,
+  organizationId: string | undefined,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['sts:AssumeRole'],
+    resources: [executionRoleArnPattern(scope, roleName)],
+    conditions: organizationId ? { StringEquals: { 'aws:ResourceOrgID': organizationId } } : undefined,
+  });
+}
+
+function assertEnvironmentFits(environment: Readonly<Record<string, string>>): void {
+  const bytes = Object.entries(environment).reduce(
+    (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value),
+    // Room for the variables the preset adds and for the bucket name, which is a token here.
+    200,
+  );
+  if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    throw new InvalidSettingsError(
+      `invalid settings: ctAudit: the settings take about ${bytes} bytes as JSON, and Lambda allows 4096 bytes of ` +
+        'environment per function; shorten the include/exclude lists (list organizational units rather than accounts)',
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import { STATE_MACHINE_DEFINITION } from '../paths';
+import type { AuditFunctions } from './audit-functions';
+
+/** Properties of {@link AuditWorkflow}. */
+export interface AuditWorkflowProps {
+  /** The functions the workflow's tasks invoke. */
+  readonly functions: AuditFunctions;
+  /** Days the state machine's log group keeps its events; one of the periods CloudWatch Logs accepts. */
+  readonly logRetentionDays: number;
+}
+
+/** The state machine of `statemachine/audit.asl.json`, with its logs, tracing and the permissions it runs with. */
+export class AuditWorkflow extends Construct {
+  /** The state machine. */
+  readonly stateMachine: sfn.StateMachine;
+  /** What each `${Key}` in the ASL file is replaced with. */
+  readonly definitionSubstitutions: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: AuditWorkflowProps) {
+    super(scope, id);
+    const { functions } = props;
+
+    this.definitionSubstitutions = {
+      ResolveTargetsFunctionArn: functions.resolveTargets.functionArn,
+      AuditAccountFunctionArn: functions.auditAccount.functionArn,
+      // Without the admin path the "Audit Account As Admin" branch is unreachable (Resolve Targets rejects
+      // `"role": "admin"` as InvalidInput), but the definition still needs a valid ARN there.
+      AuditAccountAdminFunctionArn: (functions.auditAccountAdmin ?? functions.auditAccount).functionArn,
+      RecordAccountErrorFunctionArn: functions.recordAccountError.functionArn,
+      SummarizeFunctionArn: functions.summarize.functionArn,
+    };
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's CloudWatch Logs resource policy.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-AuditWorkflow`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      // A named log group left behind by a deleted stack would block the next deploy of a stack of the same name.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromFile(STATE_MACHINE_DEFINITION),
+      definitionSubstitutions: this.definitionSubstitutions,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'control-tower-audit: checks that every account of the organization can be audited',
+      // Execution data would put account lists and findings into the logs; the reports in S3 hold those.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+    for (const fn of functions.all) {
+      fn.grantInvokeLatestVersion(this.stateMachine);
+    }
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'CloudWatch Logs delivery (logs:*LogDelivery, DescribeLogGroups, ...) and X-Ray (PutTraceSegments, ' +
+        'GetSampling*) have no resource-level permissions; Step Functions needs them for logging and tracing.',
+    );
+
+    // The Distributed Map starts child executions of this very state machine. In a policy of its own, attached to
+    // the role, because the role's default policy referring to the state machine would be a dependency cycle.
+    const childExecutions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const distributedMap = new iam.Policy(this, 'DistributedMapPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [childExecutions],
+        }),
+      ],
+    });
+    distributedMap.attachToRole(this.stateMachine.role);
+    acknowledge(
+      distributedMap,
+      wildcardResourceFinding(this, childExecutions),
+      'Child executions of the Distributed Map get their names at run time; the ARN is limited to executions of ' +
+        'this state machine.',
+    );
+  }
+}

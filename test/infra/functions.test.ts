@@ -1,0 +1,195 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { parseSettings, SETTINGS_ENV } from '../../functions/lib/settings';
+import {
+  allPolicyStatements,
+  asList,
+  aslText,
+  bucketArn,
+  logicalIdsOf,
+  objectsArn,
+  onlyLogicalIdOf,
+  synthesize,
+} from './support';
+
+interface FunctionProperties {
+  readonly Role: unknown;
+  readonly Runtime: string;
+  readonly Architectures: string[];
+  readonly Environment: { readonly Variables: Record<string, unknown> };
+  readonly LoggingConfig?: { readonly LogGroup: { readonly Ref: string } };
+  readonly TracingConfig: { readonly Mode: string };
+  readonly Timeout: number;
+}
+
+interface AslState {
+  readonly Type: string;
+  readonly TimeoutSeconds?: number;
+  readonly ItemProcessor?: { readonly States: Record<string, AslState> };
+}
+
+/** `TimeoutSeconds` of every Task state of the ASL, nested ones included, by state name. */
+function aslTaskTimeouts(): Record<string, number | undefined> {
+  const timeouts: Record<string, number | undefined> = {};
+  const visit = (states: Record<string, AslState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') timeouts[name] = state.TimeoutSeconds;
+      if (state.ItemProcessor) visit(state.ItemProcessor.States);
+    }
+  };
+  visit((JSON.parse(aslText()) as { States: Record<string, AslState> }).States);
+  return timeouts;
+}
+
+/** The function whose description starts with the name of its state in the ASL. */
+function functionByState(template: Template, state: string): { id: string; properties: FunctionProperties } {
+  const found = template.findResources('AWS::Lambda::Function', {
+    Properties: { Description: Match.stringLikeRegexp(`^control-tower-audit ${state}:`) },
+  });
+  const [entry] = Object.entries(found);
+  if (entry === undefined) throw new Error(`no function for ${state}`);
+  return { id: entry[0], properties: entry[1].Properties as FunctionProperties };
+}
+
+/** The logical ID of a function's own role (`Fn::GetAtt [role, Arn]`). */
+function roleIdOf(properties: FunctionProperties): string {
+  return (properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+/** The statements of every policy attached to a role. */
+function statementsOfRole(template: Template, roleId: string) {
+  const policyIds = logicalIdsOf(template, 'AWS::IAM::Policy', { Roles: Match.arrayWith([{ Ref: roleId }]) });
+  return allPolicyStatements(template)
+    .filter(({ logicalId }) => policyIds.includes(logicalId))
+    .map(({ statement }) => statement);
+}
+
+describe('Functions (bundled with esbuild, as cdk synth does)', () => {
+  let template: Template;
+  let bucketId: string;
+
+  beforeAll(() => {
+    ({ template } = synthesize({ maxConcurrency: 25 }, { bundle: true }));
+    bucketId = onlyLogicalIdOf(template, 'AWS::S3::Bucket');
+  });
+
+  test('Compliance: every function is Node.js 24 on arm64, with source maps and the service name', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    expect(functions).toHaveLength(4);
+    for (const { Properties: properties } of functions) {
+      expect(properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Environment: {
+          Variables: { POWERTOOLS_SERVICE_NAME: 'ct-audit', NODE_OPTIONS: '--enable-source-maps' },
+        },
+      });
+    }
+  });
+
+  test('Compliance: every function gets the validated settings and the report bucket name', () => {
+    for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const variables = (properties as FunctionProperties).Environment.Variables;
+
+      expect(parseSettings(JSON.parse(variables[SETTINGS_ENV] as string), SETTINGS_ENV)).toMatchObject({
+        maxConcurrency: 25,
+      });
+      expect(variables.REPORT_BUCKET).toEqual({ Ref: bucketId });
+    }
+  });
+
+  test('Compliance: every function logs to its own log group, kept for logRetentionDays', () => {
+    const logGroups = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      ({ Properties: properties }) => (properties as FunctionProperties).LoggingConfig?.LogGroup.Ref,
+    );
+
+    const keptForRetention = logicalIdsOf(template, 'AWS::Logs::LogGroup', { RetentionInDays: 90 });
+
+    expect(new Set(logGroups).size).toBe(4);
+    for (const logGroupId of logGroups) {
+      expect(keptForRetention).toContain(logGroupId);
+    }
+  });
+
+  test('Compliance: each function times out before the ASL task that invokes it', () => {
+    const taskTimeouts = aslTaskTimeouts();
+    for (const state of ['Resolve Targets', 'Audit Account', 'Record Account Error', 'Summarize']) {
+      const { properties } = functionByState(template, state);
+
+      expect(taskTimeouts[state]).toBeDefined();
+      expect(properties.Timeout).toBeLessThan(taskTimeouts[state] as number);
+    }
+  });
+
+  test('Compliance: functions with roles of their own trace actively; no role has a managed policy', () => {
+    for (const state of ['Resolve Targets', 'Record Account Error', 'Summarize']) {
+      expect(functionByState(template, state).properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  test('Compliance: Resolve Targets may list the organization and write run files, nothing more', () => {
+    const statements = statementsOfRole(template, roleIdOf(functionByState(template, 'Resolve Targets').properties));
+
+    const resourcesByAction = Object.fromEntries(
+      statements.flatMap((statement) => asList(statement.Action).map((action) => [action, statement.Resource])),
+    );
+
+    expect(resourcesByAction).toMatchObject({
+      'organizations:DescribeOrganization': '*',
+      'organizations:ListAccounts': '*',
+      'organizations:ListRoots': '*',
+      'organizations:ListOrganizationalUnitsForParent': '*',
+      'organizations:ListAccountsForParent': '*',
+      's3:PutObject': objectsArn(bucketId, 'runs/*'),
+    });
+    expect(statements.flatMap((statement) => asList(statement.Action)).sort()).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'organizations:DescribeOrganization',
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListRoots',
+        's3:PutObject',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+  });
+
+  test('Compliance: Summarize may read and write run files and list only under runs/', () => {
+    const statements = statementsOfRole(template, roleIdOf(functionByState(template, 'Summarize').properties));
+
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, 'runs/*') },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucketArn(bucketId),
+          Condition: { StringLike: { 's3:prefix': ['runs/*'] } },
+        },
+      ]),
+    );
+    expect(
+      statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:'))),
+    ).toHaveLength(2);
+  });
+
+  test('Compliance: Record Account Error may only write run files', () => {
+    const statements = statementsOfRole(
+      template,
+      roleIdOf(functionByState(template, 'Record Account Error').properties),
+    );
+    const s3Statements = statements.filter((statement) =>
+      asList(statement.Action).some((action) => action.startsWith('s3:')),
+    );
+
+    expect(s3Statements).toEqual([
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn(bucketId, 'runs/*') },
+    ]);
+  });
+});

@@ -1,0 +1,188 @@
+import { isDeepStrictEqual } from 'node:util';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import {
+  allPolicyStatements,
+  asList,
+  importedRoleArn,
+  logicalIdsOf,
+  objectsArn,
+  onlyLogicalIdOf,
+  onlyPropertiesOf,
+  synthesize,
+} from './support';
+
+const ORGANIZATION_ID = 'o-a1b2c3d4e5';
+const READ_ONLY_AUDIT_ROLE = 'aws-controltower-AuditReadOnlyRole';
+const ADMIN_AUDIT_ROLE = 'aws-controltower-AuditAdministratorRole';
+
+function functionIdsWithRole(template: Template, roleName: string): string[] {
+  return logicalIdsOf(template, 'AWS::Lambda::Function', { Role: importedRoleArn(roleName) });
+}
+
+function substitution(template: Template, key: string): unknown {
+  const { DefinitionSubstitutions: substitutions } = onlyPropertiesOf<{
+    DefinitionSubstitutions: Record<string, unknown>;
+  }>(template, 'AWS::StepFunctions::StateMachine');
+  return substitutions[key];
+}
+
+/** `arn:<partition>:iam::*:role/<name>` as the template writes it. */
+function anyAccountRoleArn(roleName: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${roleName}`]] };
+}
+
+describe('Control Tower roles', () => {
+  let readOnly: Template;
+  let withAdmin: Template;
+  let dedicated: Template;
+  let dedicatedWithoutOrganization: Template;
+
+  beforeAll(() => {
+    ({ template: readOnly } = synthesize());
+    ({ template: withAdmin } = synthesize({ adminEnabled: true }));
+    ({ template: dedicated } = synthesize({
+      adminEnabled: true,
+      organizationId: ORGANIZATION_ID,
+      roles: { createDedicatedRoles: true },
+    }));
+    ({ template: dedicatedWithoutOrganization } = synthesize({ roles: { createDedicatedRoles: true } }));
+  });
+
+  test('Compliance: Audit Account runs as the imported Control Tower Audit read-only role', () => {
+    const [auditAccount] = functionIdsWithRole(readOnly, READ_ONLY_AUDIT_ROLE);
+
+    expect(auditAccount).toBeDefined();
+    expect(substitution(readOnly, 'AuditAccountFunctionArn')).toEqual({ 'Fn::GetAtt': [auditAccount, 'Arn'] });
+  });
+
+  test('Compliance: without the admin path there is no admin function, and the admin branch points at the read-only one', () => {
+    const [auditAccount] = functionIdsWithRole(readOnly, READ_ONLY_AUDIT_ROLE);
+
+    expect(functionIdsWithRole(readOnly, ADMIN_AUDIT_ROLE)).toEqual([]);
+    expect(logicalIdsOf(readOnly, 'AWS::Lambda::Function')).toHaveLength(4);
+    expect(substitution(readOnly, 'AuditAccountAdminFunctionArn')).toEqual({ 'Fn::GetAtt': [auditAccount, 'Arn'] });
+  });
+
+  test('Compliance: with the admin path, Audit Account As Admin runs as the Control Tower Audit administrator role', () => {
+    const [admin] = functionIdsWithRole(withAdmin, ADMIN_AUDIT_ROLE);
+
+    expect(admin).toBeDefined();
+    expect(substitution(withAdmin, 'AuditAccountAdminFunctionArn')).toEqual({ 'Fn::GetAtt': [admin, 'Arn'] });
+    expect(functionIdsWithRole(withAdmin, READ_ONLY_AUDIT_ROLE)).toHaveLength(1);
+  });
+
+  test('Compliance: the functions that run as Control Tower roles pass traces through (their role cannot get X-Ray rights)', () => {
+    for (const roleName of [READ_ONLY_AUDIT_ROLE, ADMIN_AUDIT_ROLE]) {
+      withAdmin.hasResourceProperties('AWS::Lambda::Function', {
+        Role: importedRoleArn(roleName),
+        TracingConfig: { Mode: 'PassThrough' },
+      });
+    }
+  });
+
+  test('Compliance: the bucket policy lets the Control Tower Audit roles write run records, under runs/ only', () => {
+    const bucketId = onlyLogicalIdOf(withAdmin, 'AWS::S3::Bucket');
+    const principalsAllowedToWriteRuns = allPolicyStatements(withAdmin)
+      .filter(({ type }) => type === 'AWS::S3::BucketPolicy')
+      .map(({ statement }) => statement)
+      .filter(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          isDeepStrictEqual(asList(statement.Action), ['s3:PutObject']) &&
+          isDeepStrictEqual(statement.Resource, objectsArn(bucketId, 'runs/*')),
+      )
+      .flatMap((statement) => asList((statement.Principal as { AWS: unknown }).AWS));
+
+    expect(principalsAllowedToWriteRuns).toEqual(
+      expect.arrayContaining([importedRoleArn(READ_ONLY_AUDIT_ROLE), importedRoleArn(ADMIN_AUDIT_ROLE)]),
+    );
+  });
+
+  test('Noncompliance 1: the stack never changes a Control Tower role (no role, policy or attachment of its own)', () => {
+    for (const template of [readOnly, withAdmin]) {
+      const roles = template.findResources('AWS::IAM::Role', {
+        Properties: { RoleName: Match.stringLikeRegexp('^aws-controltower-') },
+      });
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: Match.arrayWith([Match.stringLikeRegexp('^aws-controltower-')]) },
+      });
+
+      expect(Object.keys(roles)).toEqual([]);
+      expect(Object.keys(policies)).toEqual([]);
+    }
+  });
+
+  test('Noncompliance 2: no policy allows sts:AssumeRole on every role', () => {
+    for (const template of [readOnly, withAdmin, dedicated, dedicatedWithoutOrganization]) {
+      const assumeAnything = allPolicyStatements(template).filter(
+        ({ statement }) =>
+          statement.Effect === 'Allow' &&
+          asList(statement.Action).some(
+            (action) => action === 'sts:AssumeRole' || action === 'sts:*' || action === '*',
+          ) &&
+          asList(statement.Resource).some((resource) => resource === '*'),
+      );
+
+      expect(assumeAnything).toEqual([]);
+    }
+  });
+
+  test('Compliance: dedicated roles may assume only the execution role of their kind, inside the organization', () => {
+    const assumeStatements = allPolicyStatements(dedicated)
+      .map(({ statement }) => statement)
+      .filter((statement) => asList(statement.Action).includes('sts:AssumeRole'));
+    const orgCondition = { StringEquals: { 'aws:ResourceOrgID': ORGANIZATION_ID } };
+
+    expect(assumeStatements).toEqual(
+      expect.arrayContaining([
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: anyAccountRoleArn('aws-controltower-ReadOnlyExecutionRole'),
+          Condition: orgCondition,
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: anyAccountRoleArn('aws-controltower-AdministratorExecutionRole'),
+          Condition: orgCondition,
+        },
+      ]),
+    );
+    expect(assumeStatements).toHaveLength(2);
+  });
+
+  test('Compliance: without organizationId, a dedicated role still names the execution role exactly', () => {
+    dedicatedWithoutOrganization.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Resource: anyAccountRoleArn('aws-controltower-ReadOnlyExecutionRole'),
+          },
+        ]),
+      },
+    });
+  });
+
+  test('Compliance: with dedicated roles no function runs as a Control Tower role, and each role trusts only Lambda', () => {
+    expect(functionIdsWithRole(dedicated, READ_ONLY_AUDIT_ROLE)).toEqual([]);
+    expect(functionIdsWithRole(dedicated, ADMIN_AUDIT_ROLE)).toEqual([]);
+    const roles = Object.values(dedicated.findResources('AWS::IAM::Role')).map(
+      (role) => role.Properties.AssumeRolePolicyDocument.Statement,
+    );
+    const lambdaRoles = roles.filter((statements) =>
+      statements.some(
+        (statement: { Principal: { Service?: string } }) => statement.Principal.Service === 'lambda.amazonaws.com',
+      ),
+    );
+
+    expect(lambdaRoles).toHaveLength(5);
+    for (const statements of lambdaRoles) {
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
+  });
+});
