@@ -191,7 +191,10 @@ async function runCommand(io: Io, flags: RunFlags): Promise<number> {
   return execute(io, flags, settings, input, undefined);
 }
 
-async function sandboxCommand(io: Io, flags: RunFlags & { accounts?: unknown; members: number }): Promise<number> {
+async function sandboxCommand(
+  io: Io,
+  flags: RunFlags & { accounts?: unknown; members: number; plant: boolean },
+): Promise<number> {
   const userSettings = flags.settings ? readSettingsFile(flags.settings) : {};
   const input = executionInput(flags, undefined);
   // Validate before starting anything, so that a typo costs no emulator start.
@@ -208,7 +211,7 @@ async function sandboxCommand(io: Io, flags: RunFlags & { accounts?: unknown; me
   try {
     const gateway = await startGateway(moto.url);
     stopAll.unshift(gateway.close);
-    const organization = await seedSandbox(gateway.url, { members: flags.members });
+    const organization = await seedSandbox(gateway.url, { members: flags.members, plant: flags.plant });
     io.stderr.write(
       `Sandbox: organization ${organization.organizationId} with ${organization.members.length} member accounts ` +
         `on moto at ${moto.url}, seeded in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
@@ -253,10 +256,11 @@ export function program(io: Io, done: (code: number) => void): Command {
         new Option('--accounts <n>', `member accounts to seed (${MIN_SANDBOX_MEMBERS}-${MAX_SANDBOX_MEMBERS})`)
           .argParser(wholeNumber('--accounts'))
           .default(12),
-      ),
+      )
+      .option('--clean', 'seed no planted problems: every account should pass'),
     { sandbox: true },
-  ).action(async (flags: RunFlags & { accounts: number }) =>
-    done(await sandboxCommand(io, { ...flags, members: flags.accounts, accounts: undefined })),
+  ).action(async (flags: RunFlags & { accounts: number; clean?: boolean }) =>
+    done(await sandboxCommand(io, { ...flags, members: flags.accounts, accounts: undefined, plant: !flags.clean })),
   );
   return root;
 }

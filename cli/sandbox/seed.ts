@@ -72,6 +72,8 @@ export interface SeedOptions {
   readonly members?: number;
   /** Calls in flight while seeding. @default 16 */
   readonly concurrency?: number;
+  /** Plant the problems the demo shows (a suspended and an unenrolled account). @default true */
+  readonly plant?: boolean;
 }
 
 const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -203,7 +205,14 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   const plan = Array.from({ length: memberCount }, (_, index) => {
     const ou = MEMBER_OUS[index % MEMBER_OUS.length] as string;
     const prefix = ou === 'Sandbox' ? 'sandbox' : ou.endsWith('Prod') ? 'prod' : 'dev';
-    const planted = index === memberCount - 1 ? 'suspended' : index === memberCount - 2 ? 'unenrolled' : undefined;
+    const plantHere = options.plant ?? true;
+    const planted = !plantHere
+      ? undefined
+      : index === memberCount - 1
+        ? 'suspended'
+        : index === memberCount - 2
+          ? 'unenrolled'
+          : undefined;
     const name = planted === 'unenrolled' ? 'legacy-unenrolled' : `${prefix}-workload-${String(index + 1).padStart(4, '0')}`;
     return { name, ou, planted } as const;
   });
@@ -254,12 +263,12 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   );
 
   const unenrolled = members.filter((member) => member.planted === 'unenrolled').map((member) => member.accountId);
-  const denyUnenrolled = {
-    Sid: 'SandboxUnenrolledAccount',
+  const denyUnenrolled = unenrolled.map((accountId) => ({
+    Sid: `SandboxUnenrolledAccount${accountId}`,
     Effect: 'Deny',
     Action: 'sts:AssumeRole',
-    Resource: unenrolled.map((accountId) => `arn:aws:iam::${accountId}:role/*`),
-  };
+    Resource: `arn:aws:iam::${accountId}:role/*`,
+  }));
   const auditIam = new IAMClient({ ...config, credentials: await actAs(auditAccountId) });
   const lambdaTrust = JSON.stringify({
     Version: '2012-10-17',
@@ -276,7 +285,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
         PolicyName: 'AssumeExecutionRole',
         PolicyDocument: policy(
           { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::*:role/${target}` },
-          denyUnenrolled,
+          ...denyUnenrolled,
         ),
       }),
     );
