@@ -9,8 +9,15 @@ import { currentPartition } from '../functions/lib/partition';
 import type { ReportStore } from '../functions/lib/report-store';
 import type { Settings } from '../functions/lib/settings';
 import type { RunSummary, Status } from '../functions/lib/types';
-import { type RecordAccountErrorEvent, recordAccountError } from '../functions/record-account-error/record-account-error';
-import { type ResolveTargetsEvent, type ResolveTargetsResult, resolveTargets } from '../functions/resolve-targets/resolve-targets';
+import {
+  type RecordAccountErrorEvent,
+  recordAccountError,
+} from '../functions/record-account-error/record-account-error';
+import {
+  type ResolveTargetsEvent,
+  type ResolveTargetsResult,
+  resolveTargets,
+} from '../functions/resolve-targets/resolve-targets';
 import { type SummarizeEvent, type SummarizeResult, summarize } from '../functions/summarize/summarize';
 
 /** An event of the local engine's execution log (the type is not exported by the package). */
@@ -88,7 +95,10 @@ export interface LocalRunResult {
 
 /** A Step Functions-like execution name: unique, sortable, at most 80 characters. */
 export function newExecutionName(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `local-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
@@ -191,7 +201,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       } else if (event.type === 'StateRetried') {
         retries++;
       } else if (event.type === 'ExecutionFailed') {
-        failure = { error: String(event.Error ?? "States.Runtime"), cause: String(event.Cause ?? "") };
+        failure = { error: String(event.Error ?? 'States.Runtime'), cause: String(event.Cause ?? '') };
       }
     }
   };

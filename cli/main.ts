@@ -1,16 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { s3Client } from '../functions/lib/clients';
 import { errorMessage, errorName } from '../functions/lib/errors';
 import { LocalReportStore, type ReportStore, S3ReportStore, TeeReportStore } from '../functions/lib/report-store';
-import { s3Client } from '../functions/lib/clients';
 import type { Settings } from '../functions/lib/settings';
 import { parseExecutionInput } from '../functions/resolve-targets/input';
 import { type LocalCredentials, type LocalRunResult, runLocal } from './engine';
 import { Progress, renderSummary, type Writer } from './output';
 import { startGateway } from './sandbox/gateway';
-import { MAX_SANDBOX_MEMBERS, MIN_SANDBOX_MEMBERS, seedSandbox } from './sandbox/seed';
 import { startMoto } from './sandbox/moto';
+import { MAX_SANDBOX_MEMBERS, MIN_SANDBOX_MEMBERS, seedSandbox } from './sandbox/seed';
 import { readSettingsFile, resolveSettings } from './settings-file';
 
 /** Exit codes: the contract with scripts and CI jobs that call ct-audit. */
@@ -118,7 +118,9 @@ function addRunOptions(command: Command, { sandbox }: { sandbox: boolean }): Com
     .option('--json', 'print the summary JSON on stdout instead of the table')
     .option(
       '--settings <path>',
-      sandbox ? 'settings file (cdk.json or settings JSON); the sandbox ignores ./cdk.json unless named here' : 'settings file (cdk.json or settings JSON) (default: ./cdk.json)',
+      sandbox
+        ? 'settings file (cdk.json or settings JSON); the sandbox ignores ./cdk.json unless named here'
+        : 'settings file (cdk.json or settings JSON) (default: ./cdk.json)',
     )
     .option('--report-dir <dir>', 'where run records go', 'audit-reports')
     .option('--log-archive-account <id>', 'Log Archive account ID (CloudTrail checks)')
@@ -266,7 +268,10 @@ export function program(io: Io, done: (code: number) => void): Command {
 }
 
 /** Runs ct-audit with the given arguments; resolves to the exit code. Never calls process.exit. */
-export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   let code: number = EXIT.invalid;
   try {
     await program(io, (exitCode) => {

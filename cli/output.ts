@@ -14,7 +14,10 @@ export class Progress {
   private errors = 0;
   private done = 0;
 
-  constructor(private readonly stream: Writer & NodeJS.WritableStream, private readonly enabled: boolean) {}
+  constructor(
+    private readonly stream: Writer & NodeJS.WritableStream,
+    private readonly enabled: boolean,
+  ) {}
 
   start(total: number): void {
     if (!this.enabled || !this.stream.isTTY || total === 0) return;
@@ -74,7 +77,9 @@ export function renderSummary(summary: RunSummary, options: { width?: number } =
       account.status === 'PASS' ? '' : clip(reasonOf(account), reasonWidth),
     ]);
   const header = ['ACCOUNT', 'NAME', 'STATUS', 'FAILED CHECKS', 'REASON'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => (column === cells.length - 1 ? cell : pad(cell, widths[column] ?? 0)))

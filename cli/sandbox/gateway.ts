@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Faults the gateway injects, as fractions of the AWS calls it forwards. */
@@ -68,7 +74,10 @@ function throttleResponse(service: string): { status: number; headers: Record<st
       return {
         status: 400,
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'TooManyRequestsException' },
-        body: JSON.stringify({ __type: 'TooManyRequestsException', Message: 'AWS Organizations can\u2019t complete your request because another request is already in progress.' }),
+        body: JSON.stringify({
+          __type: 'TooManyRequestsException',
+          Message: 'AWS Organizations can\u2019t complete your request because another request is already in progress.',
+        }),
       };
     default:
       return {
@@ -106,7 +115,9 @@ export async function startGateway(target: string, faults: FaultOptions = {}): P
     if (fault < throttleRate + serverErrorRate) {
       stats.serverErrors++;
       req.resume();
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error (injected by the sandbox gateway)');
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end('Internal Server Error (injected by the sandbox gateway)');
       return;
     }
     stats.forwarded++;

@@ -1,4 +1,10 @@
 import {
+  CloudFormationClient,
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+} from '@aws-sdk/client-cloudformation';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
   CloseAccountCommand,
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -7,12 +13,6 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import {
-  CloudFormationClient,
-  CreateStackInstancesCommand,
-  CreateStackSetCommand,
-} from '@aws-sdk/client-cloudformation';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -213,7 +213,8 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
         : index === memberCount - 2
           ? 'unenrolled'
           : undefined;
-    const name = planted === 'unenrolled' ? 'legacy-unenrolled' : `${prefix}-workload-${String(index + 1).padStart(4, '0')}`;
+    const name =
+      planted === 'unenrolled' ? 'legacy-unenrolled' : `${prefix}-workload-${String(index + 1).padStart(4, '0')}`;
     return { name, ou, planted } as const;
   });
   const members: SandboxAccount[] = await mapLimit(plan, limit, async (entry) => ({
@@ -249,7 +250,10 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   await cloudformation.send(
     new CreateStackSetCommand({
       StackSetName: 'AWSControlTowerBP-BASELINE-ROLES',
-      TemplateBody: executionRolesTemplate(auditRoleArn(SANDBOX_ROLES.auditReadOnly), auditRoleArn(SANDBOX_ROLES.auditAdmin)),
+      TemplateBody: executionRolesTemplate(
+        auditRoleArn(SANDBOX_ROLES.auditReadOnly),
+        auditRoleArn(SANDBOX_ROLES.auditAdmin),
+      ),
       PermissionModel: 'SELF_MANAGED',
       Capabilities: ['CAPABILITY_NAMED_IAM'],
     }),
@@ -302,7 +306,11 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     new PutRolePolicyCommand({
       RoleName: SANDBOX_ROLES.organizationsReader,
       PolicyName: 'OrganizationsReadOnly',
-      PolicyDocument: policy({ Effect: 'Allow', Action: ['organizations:Describe*', 'organizations:List*'], Resource: '*' }),
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: ['organizations:Describe*', 'organizations:List*'],
+        Resource: '*',
+      }),
     }),
   );
 

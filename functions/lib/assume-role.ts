@@ -28,8 +28,10 @@ export class AssumeRoleError extends Error {
  * Characters outside the set become `-`; long run IDs keep their end, which is the unique part.
  */
 export function sessionName(runId: string, prefix = 'ct-audit'): string {
-  const clean = `${prefix}-${runId}`.replace(/[^\w+=,.@-]/g, '-');
-  return clean.length <= 64 ? clean : `${prefix}-${clean.slice(clean.length - (63 - prefix.length))}`;
+  const valid = (text: string) => text.replace(/[^\w+=,.@-]/g, '-');
+  const head = valid(prefix).slice(0, 32);
+  const clean = `${head}-${valid(runId)}`;
+  return clean.length <= 64 ? clean : `${head}-${clean.slice(clean.length - (63 - head.length))}`;
 }
 
 /** `arn:<partition>:iam::<account>:role/<name>` */
@@ -55,7 +57,12 @@ export class SessionCache {
     const key = `${arn}|${session}`;
     const cached = this.sessions.get(key);
     if (cached) {
-      return cached.then((credentials) => (this.fresh(credentials) ? credentials : this.renew(key, arn, session)));
+      return cached.then((credentials) => {
+        if (this.fresh(credentials)) return credentials;
+        // Callers that find the same stale session share one renewal.
+        const current = this.sessions.get(key);
+        return current && current !== cached ? current : this.renew(key, arn, session);
+      });
     }
     return this.renew(key, arn, session);
   }

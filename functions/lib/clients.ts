@@ -27,6 +27,8 @@ function region(): string | undefined {
 /** Settings a caller may add: tests pass a request handler to exercise the real retry middleware. */
 export interface ClientExtras {
   readonly requestHandler?: RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions>;
+  /** Attempts per call, first included. @default MAX_ATTEMPTS */
+  readonly maxAttempts?: number;
 }
 
 /** Common configuration. Every client follows `AWS_ENDPOINT_URL` on its own, which is how the sandbox works. */

@@ -48,6 +48,7 @@ const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
   RegionDisabledException: 'ACCESS_DENIED',
   AWSOrganizationsNotInUseException: 'ACCESS_DENIED',
   OrganizationAccessError: 'ACCESS_DENIED',
+  AssumeRoleFailed: 'ACCESS_DENIED',
   KMS_AccessDenied: 'ACCESS_DENIED',
   Throttling: 'THROTTLED',
   ThrottlingException: 'THROTTLED',
@@ -73,8 +74,7 @@ const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
 /** Classifies an error by its name (AWS SDK v3 errors carry the service's error code as `name`). */
 export function errorKind(name: string | undefined): ErrorKind {
   if (name === undefined) return 'UNKNOWN';
-  const known = KIND_BY_NAME[name];
-  if (known) return known;
+  if (Object.hasOwn(KIND_BY_NAME, name)) return KIND_BY_NAME[name] as ErrorKind;
   if (name.startsWith('Lambda.') || name.startsWith('Runtime.') || name === 'States.TaskFailed')
     return 'LAMBDA_FAILURE';
   return 'UNKNOWN';

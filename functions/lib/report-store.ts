@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { errorName } from './errors';
 
 /** What a report store needs to know of a run to place its files. */
@@ -16,6 +16,8 @@ export interface ReportStore {
   putJson(run: RunRef, name: string, value: unknown): Promise<void>;
   /** The parsed file, or `undefined` when there is none. */
   getJson<T>(run: RunRef, name: string): Promise<T | undefined>;
+  /** The names of the run's files under a folder, e.g. `accounts/` → `['accounts/111111111111.json', ...]`. */
+  list(run: RunRef, folder: string): Promise<string[]>;
 }
 
 /** `runs/<YYYY-MM-DD>/<runId>/`: runs of a day sort together and expire together. */
@@ -56,6 +58,18 @@ export class S3ReportStore implements ReportStore {
       throw error;
     }
   }
+
+  async list(run: RunRef, folder: string): Promise<string[]> {
+    const prefix = runPrefix(run);
+    const names: string[] = [];
+    const pages = paginateListObjectsV2({ client: this.s3 }, { Bucket: this.bucket, Prefix: `${prefix}${folder}` });
+    for await (const page of pages) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key) names.push(object.Key.slice(prefix.length));
+      }
+    }
+    return names;
+  }
 }
 
 /** A local folder, for `ct-audit`: `<directory>/<runId>/...`. */
@@ -87,6 +101,17 @@ export class LocalReportStore implements ReportStore {
       throw error;
     }
   }
+
+  async list(run: RunRef, folder: string): Promise<string[]> {
+    try {
+      const base = folder.endsWith('/') ? folder : `${folder}/`;
+      const entries = await readdir(join(this.directory, run.id, base));
+      return entries.filter((entry) => !entry.endsWith('.partial')).map((entry) => `${base}${entry}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
 }
 
 /** Writes to every store and reads from the first: the CLI keeps local reports and fills the bucket too. */
@@ -107,5 +132,9 @@ export class TeeReportStore implements ReportStore {
 
   getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
     return this.stores[0].getJson<T>(run, name);
+  }
+
+  list(run: RunRef, folder: string): Promise<string[]> {
+    return this.stores[0].list(run, folder);
   }
 }

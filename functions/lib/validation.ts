@@ -21,8 +21,8 @@ export const roleNameSchema = z
   .regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)' });
 
 /** A list without repeated values; the message names the first repeat. */
-export function uniqueList<T extends z.ZodType<string>>(item: T) {
-  return z.array(item).superRefine((values, ctx) => {
+export function uniqueList<T extends z.ZodType<string>>(item: T, notAList = 'must be a list') {
+  return z.array(item, { error: notAList }).superRefine((values, ctx) => {
     const seen = new Set<string>();
     for (const [index, value] of values.entries()) {
       if (seen.has(value)) {

@@ -9,7 +9,9 @@ const MODES = ['audit'] as const;
 const ROLES = ['readOnly', 'admin'] as const;
 
 const inputSchema = z.strictObject({
-  accounts: uniqueList(accountIdSchema).min(1, { error: 'must list at least one account, or be left out' }).optional(),
+  accounts: uniqueList(accountIdSchema, 'must be a list of 12-digit account IDs, like ["111111111111"]')
+    .min(1, { error: 'must list at least one account, or be left out' })
+    .optional(),
   TargetAccountId: accountIdSchema.optional(),
   checks: uniqueList(z.enum(CHECK_IDS, { error: `must be one of: ${CHECK_IDS.join(', ')}` }))
     .min(1, { error: 'must name at least one check, or be left out' })

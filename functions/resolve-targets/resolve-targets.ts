@@ -104,6 +104,10 @@ export function selectTargets(
       skip(`not a member of organization ${organization.organizationId}`);
       continue;
     }
+    if (!explicit && (include.accounts.length > 0 || include.organizationalUnits.length > 0)) {
+      const included = include.accounts.includes(accountId) || underAny(accountId, include.organizationalUnits);
+      if (!included) continue;
+    }
     if (accountId === organization.managementAccountId) {
       skip('management account: Control Tower deploys no execution roles there');
       continue;
@@ -111,10 +115,6 @@ export function selectTargets(
     if (account.status !== 'ACTIVE') {
       skip(`account is ${account.status}: only ACTIVE accounts are audited`);
       continue;
-    }
-    if (!explicit && (include.accounts.length > 0 || include.organizationalUnits.length > 0)) {
-      const included = include.accounts.includes(accountId) || underAny(accountId, include.organizationalUnits);
-      if (!included) continue;
     }
     if (exclude.accounts.includes(accountId)) {
       skip('excluded by settings (ctAudit.exclude.accounts)');

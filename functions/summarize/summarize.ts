@@ -57,9 +57,15 @@ export async function summarize(
   if (!targets) {
     throw new Error(`targets.json is missing at ${store.location(run)}: Resolve Targets did not finish`);
   }
-  const unique = [...new Map(targets.targets.map((target) => [target.accountId, target])).values()];
+  const unique = [...new Map(targets.targets.map((target) => [target.accountId, target])).values()].sort((a, b) =>
+    a.accountId.localeCompare(b.accountId),
+  );
+  // List first, read only what is there: a missing record is known without asking for it (S3 answers a GetObject
+  // of a missing key with AccessDenied to callers whose ListBucket is narrowed by a condition).
+  const recorded = new Set(await store.list(run, 'accounts/'));
   const accounts = await mapLimit(unique, READ_CONCURRENCY, async (target): Promise<SummaryAccount> => {
-    const record = await store.getJson<AccountRecord>(run, `accounts/${target.accountId}.json`);
+    const name = `accounts/${target.accountId}.json`;
+    const record = recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined;
     return toSummaryAccount(target.accountId, target.name, record);
   });
 
@@ -68,7 +74,8 @@ export async function summarize(
     pass: accounts.filter((account) => account.status === 'PASS').length,
     fail: accounts.filter((account) => account.status === 'FAIL').length,
     error: accounts.filter((account) => account.status === 'ERROR').length,
-    skipped: targets.skipped.length,
+    // Skipped accounts, and targets whose every check was not applicable.
+    skipped: targets.skipped.length + accounts.filter((account) => account.status === 'SKIPPED').length,
   };
   const summary: RunSummary = {
     runId: run.id,
