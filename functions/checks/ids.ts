@@ -1,5 +1,5 @@
 /** Every check the product knows. The registry implements each one (a test holds them together). */
-export const CHECK_IDS = ['identity'] as const;
+export const CHECK_IDS = ['identity', 'cloudtrail-delivery', 'cloudtrail-events'] as const;
 
 /** The ID of a known check. */
 export type CheckId = (typeof CHECK_IDS)[number];

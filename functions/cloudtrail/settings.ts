@@ -1,14 +1,17 @@
 import { z } from 'zod';
+import { isRuleId, RULE_IDS } from './rules/ids';
 
 /**
  * Principals whose activity the rules ignore by default: Control Tower's own automation, which legitimately
  * touches trails, Config recorders and roles in every account. Patterns use `*` as a wildcard.
+ * Deliberately NOT `aws-controltower-*`: the AdministratorExecutionRole is a person's or a tool's way into every
+ * account, and what it does is exactly what the rules are for.
  */
 export const DEFAULT_IGNORED_PRINCIPALS = [
   'arn:aws:sts::*:assumed-role/AWSControlTowerExecution/*',
-  'arn:aws:sts::*:assumed-role/aws-controltower-*/*',
   'arn:aws:iam::*:role/AWSControlTowerExecution',
-  'arn:aws:iam::*:role/aws-controltower-*',
+  'arn:aws:sts::*:assumed-role/aws-controltower-ConfigRecorderRole/*',
+  'arn:aws:sts::*:assumed-role/aws-controltower-ForwardSnsNotificationRole/*',
 ] as const;
 
 /** Settings of the CloudTrail checks: `ctAudit.cloudtrail`. */
@@ -21,7 +24,19 @@ export const cloudTrailSettingsSchema = z
     /** How many log files one account's scan reads at once. */
     readConcurrency: z.int().min(1).max(64).default(8),
     /** Rules switched on or off by ID; rules not named keep their default. */
-    rules: z.record(z.string(), z.boolean()).default({}),
+    rules: z
+      .record(z.string(), z.boolean())
+      .superRefine((rules, ctx) => {
+        for (const id of Object.keys(rules).filter((key) => !isRuleId(key))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [id],
+            input: id,
+            message: `unknown rule '${id}'; the rules are: ${RULE_IDS.join(', ')}`,
+          });
+        }
+      })
+      .default({}),
     /** Failed console sign-ins by one user in the look-back window that make a finding. */
     failedSignInThreshold: z.int().min(1).default(5),
     /** AccessDenied / UnauthorizedOperation errors by one principal within the burst window that make a finding. */

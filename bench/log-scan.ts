@@ -1,0 +1,211 @@
+/**
+ * `npm run bench:logs`: the CloudTrail scanner against the plainest possible reader.
+ *
+ * Generates (once, into `.bench-data/log-scan/`, reused while the generator version is unchanged) at least 200 MB
+ * of uncompressed CloudTrail in gzip files with the sandbox's fixture generator, then reads the same files twice,
+ * each in a child process of its own so that its peak RSS is its own:
+ * - scanner: the checks' path — streaming gunzip → record splitter → `JSON.parse` → rule engine, `readConcurrency`
+ *   files at a time; each file is read from disk as the baseline reads it and handed to the scanner in 64 KiB
+ *   pieces, as an S3 body arrives (an in-process S3 stand-in: the point is the parsing path, not the network);
+ * - baseline: `readFileSync` + `zlib.gunzipSync` + `JSON.parse` of each whole file, one after another, no rules.
+ * Prints MB/s and records/s of both, their ratio, and peak RSS. Figures only: timings are not asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { generateAccountLogFiles, plantedEvents } from '../cli/sandbox/cloudtrail-fixtures';
+import { RuleEngine } from '../functions/cloudtrail/engine';
+import { RULE_IDS } from '../functions/cloudtrail/rules/ids';
+import { scanLogFiles } from '../functions/cloudtrail/scanner';
+import { cloudTrailSettingsSchema } from '../functions/cloudtrail/settings';
+
+const DATA_DIR = join(__dirname, '..', '.bench-data', 'log-scan');
+const MANIFEST = join(DATA_DIR, 'manifest.json');
+/** Bump when the generator or the set changes, so that old data is regenerated. */
+const DATA_VERSION = 3;
+const TARGET_BYTES = 210_000_000;
+const ROUNDS = 2;
+const MB = 1_000_000;
+
+interface Manifest {
+  readonly version: number;
+  readonly files: readonly { readonly path: string; readonly bytes: number; readonly records: number }[];
+  readonly bytes: number;
+  readonly gzBytes: number;
+  readonly records: number;
+}
+
+interface Run {
+  readonly mode: 'scanner' | 'baseline';
+  readonly ms: number;
+  readonly bytes: number;
+  readonly records: number;
+  readonly maxRssKiB: number;
+  /** CPU time of the whole process, zlib's thread pool included. */
+  readonly cpuMs: number;
+  readonly findings?: Readonly<Record<string, number>>;
+}
+
+function generate(): Manifest {
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  const organizationId = 'o-bench12345';
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+  const to = new Date('2026-11-14T12:00:00Z');
+  const from = new Date(to.getTime() - 24 * 3_600_000);
+  const files: { path: string; bytes: number; records: number }[] = [];
+  let bytes = 0;
+  let gzBytes = 0;
+  let records = 0;
+  for (let n = 1; bytes < TARGET_BYTES; n++) {
+    const accountId = String(100_000_000_000 + n * 1_111);
+    const plant = RULE_IDS.flatMap((id, i) =>
+      plantedEvents(
+        id,
+        new Date(from.getTime() + (i + 1) * 2 * 3_600_000),
+        accountId,
+        regions[i % regions.length] as string,
+      ),
+    );
+    for (const file of generateAccountLogFiles({
+      organizationId,
+      accountId,
+      regions,
+      from,
+      to,
+      recordsPerFile: 90,
+      plant,
+      seed: n,
+    })) {
+      const path = join(DATA_DIR, 'objects', file.key);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.body);
+      files.push({ path: file.key, bytes: file.bytes, records: file.records });
+      bytes += file.bytes;
+      gzBytes += file.body.length;
+      records += file.records;
+      if (bytes >= TARGET_BYTES && file.region === regions[regions.length - 1]) break;
+    }
+  }
+  const manifest = { version: DATA_VERSION, files, bytes, gzBytes, records };
+  writeFileSync(MANIFEST, JSON.stringify(manifest));
+  return manifest;
+}
+
+function loadOrGenerate(): { manifest: Manifest; generated: boolean } {
+  if (existsSync(MANIFEST)) {
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest;
+    if (manifest.version === DATA_VERSION) return { manifest, generated: false };
+  }
+  return { manifest: generate(), generated: true };
+}
+
+/**
+ * The in-process stand-in for S3 GetObject: the file read as the baseline reads it, handed over in the 64 KiB
+ * pieces a socket would deliver, so that both readers pay the same I/O and differ only in how they parse.
+ */
+function bodyChunks(file: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < file.length; offset += 64 * 1024)
+    chunks.push(file.subarray(offset, offset + 64 * 1024));
+  return chunks;
+}
+
+async function runScanner(manifest: Manifest): Promise<Omit<Run, 'maxRssKiB' | 'cpuMs'>> {
+  const settings = cloudTrailSettingsSchema.parse({});
+  const engine = new RuleEngine({ settings });
+  const started = process.hrtime.bigint();
+  const stats = await scanLogFiles({
+    keys: manifest.files.map((file) => file.path),
+    open: async (key) => bodyChunks(readFileSync(join(DATA_DIR, 'objects', key))),
+    engine,
+    concurrency: settings.readConcurrency,
+  });
+  const findings = engine.result().counts;
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { mode: 'scanner', ms, bytes: stats.bytes, records: stats.records, findings };
+}
+
+function runBaseline(manifest: Manifest): Omit<Run, 'maxRssKiB' | 'cpuMs'> {
+  const started = process.hrtime.bigint();
+  let bytes = 0;
+  let records = 0;
+  for (const file of manifest.files) {
+    const text = gunzipSync(readFileSync(join(DATA_DIR, 'objects', file.path)));
+    bytes += text.length;
+    records += (JSON.parse(text.toString('utf8')) as { Records: unknown[] }).Records.length;
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { mode: 'baseline', ms, bytes, records };
+}
+
+async function child(mode: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest;
+  const cpu = process.cpuUsage();
+  const run = mode === 'scanner' ? await runScanner(manifest) : runBaseline(manifest);
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ ...run, cpuMs, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+}
+
+function inChild(mode: Run['mode']): Run {
+  const result = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', mode], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`${mode} child failed (${result.status}): ${result.stderr}`);
+  const last = result.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as Run;
+}
+
+const fixed = (n: number, digits = 1) => n.toFixed(digits).padStart(9);
+
+function line(run: Run): string {
+  const seconds = run.ms / 1000;
+  return (
+    `${run.mode.padEnd(9)} ${fixed(seconds, 2)} s ${fixed(run.bytes / MB / seconds)} MB/s ` +
+    `${fixed(run.records / seconds / 1000)} k records/s ${fixed(run.cpuMs / 1000, 2)} s CPU  peak RSS ${fixed(run.maxRssKiB / 1024)} MiB`
+  );
+}
+
+async function main(): Promise<void> {
+  const modeIndex = process.argv.indexOf('--child');
+  if (modeIndex >= 0) {
+    await child(process.argv[modeIndex + 1] ?? '');
+    return;
+  }
+  const started = Date.now();
+  const { manifest, generated } = loadOrGenerate();
+  console.log(
+    `data: ${manifest.files.length} files, ${(manifest.bytes / MB).toFixed(1)} MB uncompressed ` +
+      `(${(manifest.gzBytes / MB).toFixed(1)} MB gzip), ${manifest.records} records — ` +
+      `${generated ? `generated in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'reused'} (${DATA_DIR})`,
+  );
+  console.log(`node ${process.version}, ${ROUNDS} rounds, each run in a child process of its own; best round shown`);
+  const runs: Run[] = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push(inChild('baseline'), inChild('scanner'));
+  const best = (mode: Run['mode']) => runs.filter((run) => run.mode === mode).reduce((a, b) => (b.ms < a.ms ? b : a));
+  const scanner = best('scanner');
+  const baseline = best('baseline');
+  if (scanner.records !== baseline.records || scanner.bytes !== baseline.bytes) {
+    console.log(`WARNING: the two readers disagree: ${scanner.records} vs ${baseline.records} records`);
+  }
+  console.log(line(baseline));
+  console.log(line(scanner));
+  const ratio = baseline.ms / scanner.ms;
+  console.log(
+    `ratio scanner/baseline (throughput): ${ratio.toFixed(2)}   target ≥ 0.80   ` +
+      `(CPU time ratio baseline/scanner: ${(baseline.cpuMs / scanner.cpuMs).toFixed(2)})`,
+  );
+  console.log(`scanner peak RSS: ${(scanner.maxRssKiB / 1024).toFixed(1)} MiB   target < 256 MiB`);
+  console.log(
+    `scanner findings: ${Object.entries(scanner.findings ?? {})
+      .map(([rule, n]) => `${rule} ${n}`)
+      .join(', ')}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,119 @@
+/** The session issuer of an assumed-role identity. */
+export interface SessionIssuer {
+  readonly type?: string;
+  readonly principalId?: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  readonly userName?: string;
+}
+
+/** `userIdentity` of a CloudTrail record. Every field may be missing (service events often have no `type`). */
+export interface UserIdentity {
+  readonly type?: string;
+  readonly principalId?: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  readonly accessKeyId?: string;
+  readonly userName?: string;
+  readonly invokedBy?: string;
+  readonly sessionContext?: {
+    readonly sessionIssuer?: SessionIssuer | null;
+    readonly attributes?: Readonly<Record<string, unknown>> | null;
+  } | null;
+}
+
+/**
+ * One CloudTrail record as it comes out of `JSON.parse`. Typed loosely on purpose: real records are untidy
+ * (`requestParameters` null, `userIdentity.type` absent, policies as objects or strings), so rules read the
+ * nested parts through {@link asObject}, {@link asArray} and {@link asString}.
+ */
+export interface CloudTrailRecord {
+  readonly eventVersion?: string;
+  readonly userIdentity?: UserIdentity | null;
+  readonly eventTime?: string;
+  readonly eventSource?: string;
+  readonly eventName?: string;
+  readonly awsRegion?: string;
+  readonly sourceIPAddress?: string;
+  readonly userAgent?: string;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly requestParameters?: Readonly<Record<string, unknown>> | null;
+  readonly responseElements?: Readonly<Record<string, unknown>> | null;
+  readonly additionalEventData?: Readonly<Record<string, unknown>> | null;
+  readonly requestID?: string;
+  readonly eventID?: string;
+  readonly readOnly?: boolean;
+  readonly eventType?: string;
+  readonly managementEvent?: boolean;
+  readonly recipientAccountId?: string;
+  readonly eventCategory?: string;
+  readonly resources?: readonly unknown[];
+}
+
+/** The value when it is a plain object (not null, not an array), else undefined. */
+export function asObject(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The value as a list: an array as is, one value as a list of one (XML-born fields come both ways), else empty. */
+export function asArray(value: unknown): readonly unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null ? [] : [value];
+}
+
+/** The value when it is a string, else undefined. */
+export function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Whether the call failed: it has an `errorCode`, or it is a console sign-in answered `Failure` (those carry only
+ * an `errorMessage` such as "Failed authentication").
+ */
+export function isFailedCall(record: CloudTrailRecord): boolean {
+  if (typeof record.errorCode === 'string' && record.errorCode !== '') return true;
+  return asObject(record.responseElements)?.ConsoleLogin === 'Failure';
+}
+
+const SERVICE_LINKED_ROLE = /:role\/aws-service-role\/|:assumed-role\/AWSServiceRoleFor/;
+
+/**
+ * Whether an AWS service, not a person or a workload, made the call: an `AwsServiceEvent`, an `AWSService`
+ * identity, an identity with no type that a service invoked, or a service-linked role.
+ */
+export function isServiceActor(record: CloudTrailRecord): boolean {
+  if (record.eventType === 'AwsServiceEvent') return true;
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  if (!identity) return false;
+  if (identity.type === 'AWSService') return true;
+  if (identity.type === undefined && typeof identity.invokedBy === 'string') return true;
+  const issuer = asObject(asObject(identity.sessionContext)?.sessionIssuer) as SessionIssuer | undefined;
+  return (
+    (typeof identity.arn === 'string' && SERVICE_LINKED_ROLE.test(identity.arn)) ||
+    (typeof issuer?.arn === 'string' && SERVICE_LINKED_ROLE.test(issuer.arn))
+  );
+}
+
+/** The ARN of whoever made the call: the identity's ARN, else its session issuer's. */
+export function principalArn(record: CloudTrailRecord): string | undefined {
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  if (!identity) return undefined;
+  if (typeof identity.arn === 'string' && identity.arn !== '') return identity.arn;
+  const issuer = asObject(asObject(identity.sessionContext)?.sessionIssuer) as SessionIssuer | undefined;
+  return typeof issuer?.arn === 'string' && issuer.arn !== '' ? issuer.arn : undefined;
+}
+
+/** Every name the caller goes by, for matching ignore patterns: ARN, session issuer ARN, invoking service. */
+export function principalNames(record: CloudTrailRecord): string[] {
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  if (!identity) return [];
+  const names: string[] = [];
+  if (typeof identity.arn === 'string') names.push(identity.arn);
+  const issuer = asObject(asObject(identity.sessionContext)?.sessionIssuer) as SessionIssuer | undefined;
+  if (typeof issuer?.arn === 'string') names.push(issuer.arn);
+  if (typeof identity.invokedBy === 'string') names.push(identity.invokedBy);
+  return names;
+}

@@ -1,0 +1,18 @@
+import { asObject, asString } from '../record';
+import { eventRule } from './types';
+
+/** `cloudtrail-tampering`: a trail stopped, deleted or changed, or its event selectors replaced — attempts included. */
+export const cloudTrailTampering = eventRule({
+  id: 'cloudtrail-tampering',
+  severity: 'CRITICAL',
+  title: 'CloudTrail tampering',
+  description:
+    'Someone stopped, deleted or reconfigured a trail, which can blind the audit; failed attempts count too.',
+  events: { 'cloudtrail.amazonaws.com': ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] },
+  countsAttempts: true,
+  match(record) {
+    const parameters = asObject(record.requestParameters);
+    const trail = asString(parameters?.name) ?? asString(parameters?.trailName);
+    return { detail: trail ? `trail ${trail}` : 'trail not named in the request' };
+  },
+});

@@ -1,0 +1,91 @@
+import type { Finding } from '../../lib/types';
+import { asObject, asString, type CloudTrailRecord, isServiceActor } from '../record';
+import { type AggregateRule, findingOf, type RuleInfo } from './types';
+
+/** At most this many users are tracked per scan, so that a password spray cannot grow memory without end. */
+export const MAX_TRACKED_USERS = 10_000;
+const MAX_SOURCE_IPS = 20;
+
+const info: RuleInfo = {
+  id: 'console-login-failures',
+  severity: 'MEDIUM',
+  title: 'Repeated failed console sign-ins',
+  description: 'One user failed to sign in to the console many times in the look-back window: guessing or spraying.',
+};
+
+interface Failures {
+  count: number;
+  first: string;
+  last: CloudTrailRecord;
+  lastKey: string | undefined;
+  sourceIps: Set<string>;
+}
+
+/** Whether a record is a failed console sign-in. */
+export function isFailedConsoleLogin(record: CloudTrailRecord): boolean {
+  return (
+    record.eventName === 'ConsoleLogin' &&
+    record.eventSource === 'signin.amazonaws.com' &&
+    (asObject(record.responseElements)?.ConsoleLogin === 'Failure' || typeof record.errorMessage === 'string')
+  );
+}
+
+/** Who tried: the ARN, else the user name CloudTrail gives (`HIDDEN_DUE_TO_SECURITY_REASONS` for unknown users). */
+function who(record: CloudTrailRecord): string {
+  const identity = asObject(record.userIdentity);
+  return (
+    asString(identity?.arn) ||
+    asString(identity?.userName) ||
+    asString(asObject(record.additionalEventData)?.UserName) ||
+    'unknown user'
+  );
+}
+
+/** `console-login-failures`: at least `failedSignInThreshold` failed console sign-ins by one user. */
+export const consoleLoginFailures: AggregateRule = {
+  ...info,
+  kind: 'aggregate',
+  create(settings) {
+    const threshold = settings.failedSignInThreshold;
+    const byUser = new Map<string, Failures>();
+    return {
+      accepts: (record) => isFailedConsoleLogin(record) && !isServiceActor(record),
+      add(record, s3Key) {
+        const user = who(record);
+        let failures = byUser.get(user);
+        if (!failures) {
+          if (byUser.size >= MAX_TRACKED_USERS) return;
+          failures = { count: 0, first: record.eventTime ?? '', last: record, lastKey: s3Key, sourceIps: new Set() };
+          byUser.set(user, failures);
+        }
+        failures.count++;
+        const time = record.eventTime ?? '';
+        if (time < failures.first) failures.first = time;
+        if (time >= (failures.last.eventTime ?? '')) {
+          failures.last = record;
+          failures.lastKey = s3Key;
+        }
+        if (record.sourceIPAddress && failures.sourceIps.size < MAX_SOURCE_IPS) {
+          failures.sourceIps.add(record.sourceIPAddress);
+        }
+      },
+      findings() {
+        const findings: Finding[] = [];
+        for (const [user, failures] of byUser) {
+          if (failures.count < threshold) continue;
+          const ips = failures.sourceIps.size;
+          findings.push(
+            findingOf(info, failures.last, {
+              title: `${info.title}: ${failures.count} for ${user}`,
+              detail:
+                `${failures.count} failed console sign-ins by ${user} from ${ips} source IP${ips === 1 ? '' : 's'}` +
+                ` between ${failures.first} and ${failures.last.eventTime ?? '?'}`,
+              ...(failures.lastKey ? { s3Key: failures.lastKey } : {}),
+            }),
+          );
+        }
+        return findings;
+      },
+    };
+  },
+};

@@ -1,0 +1,119 @@
+import { asArray, asObject, asString, type CloudTrailRecord } from '../record';
+import { eventRule } from './types';
+
+const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
+const PUBLIC_CANNED_ACLS = new Set(['public-read', 'public-read-write', 'authenticated-read']);
+const BLOCK_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+
+/** Condition keys that tie a `Principal: "*"` statement to an organization, account, network or caller. */
+const RESTRICTING_KEYS = new Set([
+  'aws:principalorgid',
+  'aws:principalorgpaths',
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:userid',
+  'aws:sourceaccount',
+  'aws:sourcearn',
+  'aws:sourceorgid',
+  'aws:sourceorgpaths',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:sourceip',
+  'aws:vpcsourceip',
+]);
+
+function someString(value: unknown, test: (text: string) => boolean, depth = 0): boolean {
+  if (typeof value === 'string') return test(value);
+  if (depth > 8 || typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some((item) => someString(item, test, depth + 1));
+}
+
+function publicAcl(record: CloudTrailRecord): string | undefined {
+  const parameters = asObject(record.requestParameters);
+  const canned = asArray(parameters?.['x-amz-acl'])
+    .map(asString)
+    .find((acl) => acl && PUBLIC_CANNED_ACLS.has(acl));
+  if (canned) return `canned ACL ${canned}`;
+  // Grants arrive in the ACL body (Grantee URI) or in x-amz-grant-* headers (uri=...).
+  if (someString(parameters, (text) => PUBLIC_GROUPS.test(text))) return 'ACL grant to AllUsers/AuthenticatedUsers';
+  return undefined;
+}
+
+function parsePolicy(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (typeof value !== 'string') return asObject(value);
+  try {
+    return asObject(JSON.parse(value));
+  } catch {
+    return undefined;
+  }
+}
+
+function isEveryone(principal: unknown): boolean {
+  if (principal === '*') return true;
+  const byType = asObject(principal);
+  return byType !== undefined && Object.values(byType).some((ids) => asArray(ids).includes('*'));
+}
+
+function isRestricted(condition: unknown): boolean {
+  const operators = asObject(condition);
+  if (!operators) return false;
+  return Object.values(operators).some((keys) =>
+    Object.keys(asObject(keys) ?? {}).some((key) => RESTRICTING_KEYS.has(key.toLowerCase())),
+  );
+}
+
+function publicPolicy(record: CloudTrailRecord): string | undefined {
+  const policy = parsePolicy(asObject(record.requestParameters)?.bucketPolicy);
+  const open = asArray(policy?.Statement).some((item) => {
+    const statement = asObject(item);
+    return (
+      statement?.Effect === 'Allow' &&
+      (isEveryone(statement.Principal) || statement.NotPrincipal !== undefined) &&
+      !isRestricted(statement.Condition)
+    );
+  });
+  return open ? 'bucket policy allows Principal "*"' : undefined;
+}
+
+function blocksLifted(record: CloudTrailRecord): string | undefined {
+  if (record.eventName?.startsWith('Delete')) return 'public access block deleted';
+  const configuration = asObject(asObject(record.requestParameters)?.PublicAccessBlockConfiguration);
+  if (!configuration) return undefined;
+  const off = BLOCK_SETTINGS.filter((name) => configuration[name] === false || configuration[name] === 'false');
+  return off.length > 0 ? `public access block off: ${off.join(', ')}` : undefined;
+}
+
+const ACL_EVENTS = new Set(['PutBucketAcl', 'CreateBucket']);
+const POLICY_EVENTS = new Set(['PutBucketPolicy']);
+
+/** `s3-bucket-made-public`: a public ACL, a bucket policy open to everyone, or public access blocks lifted. */
+export const s3BucketMadePublic = eventRule({
+  id: 's3-bucket-made-public',
+  severity: 'HIGH',
+  title: 'S3 bucket made public',
+  description: 'A bucket got a public ACL or a policy open to everyone, or its public access block was lifted.',
+  events: {
+    's3.amazonaws.com': [
+      'PutBucketAcl',
+      'CreateBucket',
+      'PutBucketPolicy',
+      'PutBucketPublicAccessBlock',
+      'DeleteBucketPublicAccessBlock',
+      'PutPublicAccessBlock',
+      'DeletePublicAccessBlock',
+      'PutAccountPublicAccessBlock',
+      'DeleteAccountPublicAccessBlock',
+    ],
+  },
+  match(record) {
+    const name = record.eventName ?? '';
+    const why = ACL_EVENTS.has(name)
+      ? publicAcl(record)
+      : POLICY_EVENTS.has(name)
+        ? publicPolicy(record)
+        : blocksLifted(record);
+    if (!why) return false;
+    const bucket = asString(asObject(record.requestParameters)?.bucketName);
+    return { detail: bucket ? `${bucket}: ${why}` : why };
+  },
+});

@@ -1,0 +1,193 @@
+import { MAX_FINDINGS_PER_RULE, RuleEngine } from '../../../functions/cloudtrail/engine';
+import { principalFilter } from '../../../functions/cloudtrail/principal-filter';
+import { cloudTrailSettingsSchema, DEFAULT_IGNORED_PRINCIPALS } from '../../../functions/cloudtrail/settings';
+import { ctRecord, iamUserIdentity, rootIdentity } from './helpers';
+
+const KEY =
+  'o-abcdefghij/AWSLogs/o-abcdefghij/111122223333/CloudTrail/eu-west-1/2026/11/14/111122223333_CloudTrail_eu-west-1_20261114T1005Z_abcdefghijklmnop.json.gz';
+
+const rootCall = (i: number, overrides: Record<string, unknown> = {}) =>
+  ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventID: `root-${i}`, ...overrides });
+
+const stopLogging = (identity: unknown) =>
+  ctRecord({
+    userIdentity: identity,
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventName: 'StopLogging',
+    eventID: 'stop',
+  });
+
+const assumed = (role: string, session: string, path = '') => ({
+  type: 'AssumedRole',
+  arn: `arn:aws:sts::111122223333:assumed-role/${role}/${session}`,
+  accountId: '111122223333',
+  sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/${path}${role}` } },
+});
+
+function engine(
+  settings: Record<string, unknown> = {},
+  extra: Partial<ConstructorParameters<typeof RuleEngine>[0]> = {},
+) {
+  return new RuleEngine({ settings: cloudTrailSettingsSchema.parse(settings), ...extra });
+}
+
+describe('RuleEngine', () => {
+  test('keeps each finding with the key of its file', () => {
+    const scan = engine();
+
+    scan.add(rootCall(1), KEY);
+
+    expect(scan.result()).toMatchObject({
+      findings: [{ rule: 'root-activity', s3Key: KEY }],
+      counts: { 'root-activity': 1 },
+      capped: [],
+      records: 1,
+    });
+  });
+
+  test('orders findings worst first, then by time', () => {
+    const scan = engine();
+    scan.add(
+      ctRecord({ eventSource: 'iam.amazonaws.com', eventName: 'CreateUser', eventTime: '2026-11-14T09:00:00Z' }),
+    );
+    scan.add(rootCall(2, { eventTime: '2026-11-14T11:00:00Z' }));
+    scan.add(rootCall(1, { eventTime: '2026-11-14T10:00:00Z' }));
+
+    const { findings } = scan.result();
+
+    expect(findings.map((f) => [f.rule, f.eventTime])).toEqual([
+      ['root-activity', '2026-11-14T10:00:00Z'],
+      ['root-activity', '2026-11-14T11:00:00Z'],
+      ['iam-user-or-key-created', '2026-11-14T09:00:00Z'],
+    ]);
+  });
+
+  test('ignores principals matching a pattern, by the ARN or the session issuer', () => {
+    const scan = engine({ ignorePrincipals: ['arn:aws:iam::*:role/break-glass-*'] });
+
+    scan.add(stopLogging(assumed('break-glass-admin', 'jane')));
+    scan.add(stopLogging(assumed('platform-admin', 'jane')));
+
+    expect(scan.result().findings.map((f) => f.principalArn)).toEqual([
+      'arn:aws:sts::111122223333:assumed-role/platform-admin/jane',
+    ]);
+  });
+
+  test("the default ignore list leaves out Control Tower's own roles, and only them", () => {
+    const scan = engine();
+
+    scan.add(stopLogging(assumed('AWSControlTowerExecution', 'AWSControlTower-123')));
+    scan.add(stopLogging(assumed('aws-controltower-AdministratorExecutionRole', 'ops')));
+    scan.add(stopLogging(assumed('my-controltower-lookalike', 'x')));
+
+    expect(scan.result().findings).toHaveLength(1);
+  });
+
+  test('ignored principals feed no aggregating rule', () => {
+    const scan = engine({ ignorePrincipals: ['arn:aws:iam::111122223333:user/carol'], failedSignInThreshold: 1 });
+
+    scan.add(
+      ctRecord({
+        userIdentity: iamUserIdentity('carol'),
+        eventSource: 'signin.amazonaws.com',
+        eventName: 'ConsoleLogin',
+        responseElements: { ConsoleLogin: 'Failure' },
+      }),
+    );
+
+    expect(scan.result().findings).toEqual([]);
+  });
+
+  test('a rule switched off reports nothing; the others still do', () => {
+    const scan = engine({ rules: { 'root-activity': false } });
+
+    scan.add(rootCall(1));
+    scan.add(stopLogging(iamUserIdentity('bob')));
+
+    expect(Object.keys(scan.result().counts)).toEqual(['cloudtrail-tampering']);
+  });
+
+  test('an aggregating rule switched off reports nothing', () => {
+    const scan = engine({ rules: { 'access-denied-burst': false }, accessDeniedBurstThreshold: 1 });
+
+    scan.add(ctRecord({ errorCode: 'AccessDenied' }));
+
+    expect(scan.result().findings).toEqual([]);
+  });
+
+  test('records outside the window are skipped, and so are records without a time', () => {
+    const scan = engine(
+      {},
+      { window: { start: new Date('2026-11-14T10:00:00Z'), end: new Date('2026-11-14T11:00:00Z') } },
+    );
+
+    scan.add(rootCall(1, { eventTime: '2026-11-14T09:59:59Z' }));
+    scan.add(rootCall(2, { eventTime: '2026-11-14T10:00:00Z' }));
+    scan.add(rootCall(3, { eventTime: '2026-11-14T11:00:00Z' }));
+    scan.add(rootCall(4, { eventTime: '2026-11-14T11:00:01Z' }));
+    scan.add(rootCall(5, { eventTime: undefined }));
+
+    const result = scan.result();
+    expect(result.records).toBe(2);
+    expect(result.findings.map((f) => f.eventTime)).toEqual(['2026-11-14T10:00:00Z', '2026-11-14T11:00:00Z']);
+  });
+
+  test(`keeps at most ${MAX_FINDINGS_PER_RULE} findings per rule and counts them all`, () => {
+    const scan = engine();
+
+    for (let i = 0; i < 150; i++) scan.add(rootCall(i));
+
+    const result = scan.result();
+    expect(result.findings).toHaveLength(MAX_FINDINGS_PER_RULE);
+    expect(result.counts['root-activity']).toBe(150);
+    expect(result.capped).toEqual(['root-activity']);
+  });
+
+  test('an event delivered twice is one finding', () => {
+    const scan = engine();
+
+    scan.add(rootCall(1), 'file-a');
+    scan.add(rootCall(1), 'file-b');
+
+    expect(scan.result().counts).toEqual({ 'root-activity': 1 });
+  });
+
+  test('an unreadable file is a finding with its key, region and delivery time', () => {
+    const scan = engine();
+
+    scan.unreadable(KEY, 'truncated after 3 records');
+
+    expect(scan.result().findings).toEqual([
+      {
+        rule: 'LogFileUnreadable',
+        severity: 'MEDIUM',
+        title: 'Log file unreadable',
+        region: 'eu-west-1',
+        eventTime: '2026-11-14T10:05:00.000Z',
+        s3Key: KEY,
+        detail: 'truncated after 3 records; events in this file may be missed',
+      },
+    ]);
+  });
+});
+
+describe('principalFilter', () => {
+  test('* matches any run of characters; other characters are literal', () => {
+    const ignored = principalFilter(['arn:aws:iam::*:user/ops.bot', 'lambda.amazonaws.com']);
+
+    expect(ignored(ctRecord({ userIdentity: { arn: 'arn:aws:iam::123456789012:user/ops.bot' } }))).toBe(true);
+    expect(ignored(ctRecord({ userIdentity: { arn: 'arn:aws:iam::123456789012:user/opsXbot' } }))).toBe(false);
+    expect(ignored(ctRecord({ userIdentity: { type: 'AWSService', invokedBy: 'lambda.amazonaws.com' } }))).toBe(true);
+  });
+
+  test('the default patterns are valid and match the Control Tower execution role', () => {
+    const ignored = principalFilter(DEFAULT_IGNORED_PRINCIPALS);
+
+    expect(ignored(ctRecord({ userIdentity: assumed('AWSControlTowerExecution', 's') }))).toBe(true);
+    expect(ignored(ctRecord())).toBe(false);
+  });
+
+  test('no patterns ignore nothing', () => {
+    expect(principalFilter([])(ctRecord())).toBe(false);
+  });
+});

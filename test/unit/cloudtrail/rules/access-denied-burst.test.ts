@@ -1,0 +1,86 @@
+import { accessDeniedBurst, isAccessDenied } from '../../../../functions/cloudtrail/rules/access-denied-burst';
+import { cloudTrailSettingsSchema } from '../../../../functions/cloudtrail/settings';
+import { ctRecord, serviceLinkedIdentity } from '../helpers';
+
+const ROLE = 'arn:aws:sts::111122223333:assumed-role/web/i-0abc';
+const denied = (second: number, overrides: Record<string, unknown> = {}) =>
+  ctRecord({
+    userIdentity: { type: 'AssumedRole', arn: ROLE, accountId: '111122223333' },
+    eventTime: new Date(Date.UTC(2026, 10, 14, 10, 0, second)).toISOString().replace('.000Z', 'Z'),
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'ListUsers',
+    errorCode: 'AccessDenied',
+    ...overrides,
+  });
+
+function run(records: ReturnType<typeof ctRecord>[], threshold = 20, window = 10) {
+  const settings = cloudTrailSettingsSchema.parse({
+    accessDeniedBurstThreshold: threshold,
+    accessDeniedBurstWindowMinutes: window,
+  });
+  const aggregator = accessDeniedBurst.create(settings);
+  for (const record of records) if (aggregator.accepts(record)) aggregator.add(record, 'the-key');
+  return aggregator.findings();
+}
+
+describe('access-denied-burst', () => {
+  test('Noncompliance 1: twenty denials in ten minutes, out of order', () => {
+    // Arrange: one every 25 s, shuffled.
+    const records = Array.from({ length: 20 }, (_, i) => denied(((i * 7) % 20) * 25));
+
+    // Act
+    const findings = run(records);
+
+    // Assert
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      rule: 'access-denied-burst',
+      severity: 'MEDIUM',
+      principalArn: ROLE,
+      eventTime: '2026-11-14T10:00:00.000Z',
+      s3Key: 'the-key',
+    });
+    expect(findings[0]?.detail).toMatch(/^20 denied calls within 10 min .* most denied: iam:ListUsers ×20$/);
+  });
+
+  test.each(['AccessDenied', 'AccessDeniedException', 'Client.UnauthorizedOperation', 'UnauthorizedOperation'])(
+    'Noncompliance 2: %s counts',
+    (errorCode) => {
+      expect(
+        run(
+          Array.from({ length: 3 }, (_, i) => denied(i, { errorCode })),
+          3,
+        ),
+      ).toHaveLength(1);
+    },
+  );
+
+  test('Compliance 1: the same number of denials spread over more than the window', () => {
+    // One every 40 s: 20 denials over 13 minutes, never 20 within 10.
+    expect(run(Array.from({ length: 20 }, (_, i) => denied(i * 40)))).toEqual([]);
+  });
+
+  test('Compliance 2: denials spread over principals', () => {
+    const records = Array.from({ length: 20 }, (_, i) =>
+      denied(i, { userIdentity: { type: 'AssumedRole', arn: `${ROLE}-${i}`, accountId: '111122223333' } }),
+    );
+
+    expect(run(records)).toEqual([]);
+  });
+
+  test('Compliance 3: other errors are not denials', () => {
+    expect(isAccessDenied(ctRecord({ errorCode: 'ThrottlingException' }))).toBe(false);
+    expect(isAccessDenied(ctRecord({ errorCode: 'NoSuchEntity' }))).toBe(false);
+    expect(isAccessDenied(ctRecord())).toBe(false);
+  });
+
+  test("Compliance 4: a service-linked role's denials", () => {
+    expect(run(Array.from({ length: 25 }, (_, i) => denied(i, { userIdentity: serviceLinkedIdentity })))).toEqual([]);
+  });
+
+  test('Compliance 5: records without a usable time are left out', () => {
+    expect(
+      run(Array.from({ length: 25 }, (_, i) => denied(i, { eventTime: i % 2 ? 'yesterday' : undefined }))),
+    ).toEqual([]);
+  });
+});

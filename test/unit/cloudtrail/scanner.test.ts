@@ -1,0 +1,111 @@
+import { RuleEngine } from '../../../functions/cloudtrail/engine';
+import { forEachConcurrent, scanLogFiles } from '../../../functions/cloudtrail/scanner';
+import { cloudTrailSettingsSchema } from '../../../functions/cloudtrail/settings';
+import { ctRecord, logFile, rootIdentity } from './helpers';
+
+const settings = cloudTrailSettingsSchema.parse({});
+
+describe('scanLogFiles', () => {
+  test('reads every file, at most `concurrency` at once', async () => {
+    // Arrange
+    const files = new Map(Array.from({ length: 12 }, (_, i) => [`k${i}`, logFile([ctRecord({ eventID: `e${i}` })])]));
+    let open = 0;
+    let most = 0;
+    const engine = new RuleEngine({ settings });
+
+    // Act
+    const stats = await scanLogFiles({
+      keys: files.keys(),
+      engine,
+      concurrency: 3,
+      open: async (key) => {
+        open++;
+        most = Math.max(most, open);
+        await new Promise((resolve) => setImmediate(resolve));
+        const body = files.get(key) as Buffer;
+        return (async function* () {
+          yield body;
+          open--;
+        })();
+      },
+    });
+
+    // Assert
+    expect(stats).toMatchObject({ files: 12, unreadable: 0, records: 12 });
+    expect(most).toBe(3);
+  });
+
+  test('an unreadable file is a finding and the scan goes on', async () => {
+    // Arrange
+    const engine = new RuleEngine({ settings });
+    const files = new Map([
+      ['a', logFile([ctRecord()])],
+      ['broken', Buffer.from('garbage')],
+      ['c', logFile([ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers' })])],
+    ]);
+
+    // Act
+    const stats = await scanLogFiles({
+      keys: files.keys(),
+      engine,
+      concurrency: 1,
+      open: async (key) => [files.get(key) as Buffer],
+    });
+
+    // Assert
+    expect(stats).toMatchObject({ files: 3, unreadable: 1, records: 2 });
+    expect(engine.result().findings.map((f) => [f.rule, f.s3Key])).toEqual([
+      ['root-activity', 'c'],
+      ['LogFileUnreadable', 'broken'],
+    ]);
+  });
+
+  test('any other failure stops the scan and is thrown', async () => {
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    const opened: string[] = [];
+
+    const error = await scanLogFiles({
+      keys: ['a', 'b', 'c', 'd'],
+      engine: new RuleEngine({ settings }),
+      concurrency: 1,
+      open: async (key) => {
+        opened.push(key);
+        if (key === 'b') throw denied;
+        return [logFile([])];
+      },
+    }).catch((e: unknown) => e);
+
+    expect(error).toBe(denied);
+    expect(opened).toEqual(['a', 'b']);
+  });
+});
+
+describe('forEachConcurrent', () => {
+  test('a failing source is thrown too', async () => {
+    const broken = Object.assign(new Error('list failed'), { name: 'SlowDown' });
+    async function* keys() {
+      yield 'a';
+      throw broken;
+    }
+    const seen: string[] = [];
+
+    const error = await forEachConcurrent(keys(), 2, async (key) => {
+      seen.push(key);
+    }).catch((e: unknown) => e);
+
+    expect(error).toBe(broken);
+    expect(seen).toEqual(['a']);
+  });
+
+  test('the signal is aborted for the work in flight when another item fails', async () => {
+    const signals: AbortSignal[] = [];
+
+    await forEachConcurrent([1, 2], 2, async (item, signal) => {
+      signals.push(signal);
+      if (item === 2) throw new Error('boom');
+      await new Promise((resolve) => setImmediate(resolve));
+    }).catch(() => undefined);
+
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+  });
+});
