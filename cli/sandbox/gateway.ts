@@ -51,16 +51,6 @@ export function serviceOf(headers: IncomingMessage['headers']): string {
   return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization)?.[1] ?? 'unknown';
 }
 
-/**
- * moto recomputes SigV4 from the query string it received, percent-encoding it once more: `%2F` becomes
- * `%252F` and the signature no longer matches (S3 list prefixes always hold `/`). Real AWS accepts a plain `/`
- * in a query (RFC 3986 allows it), and the canonical request the client signed is the same either way.
- */
-export function plainSlashes(url: string): string {
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query) + url.slice(query).replace(/%2F/gi, '/');
-}
-
 /** The error each protocol's clients recognise as throttling, so that the SDK's retry treats it as such. */
 function throttleResponse(service: string): { status: number; headers: Record<string, string>; body: string } {
   switch (service) {
@@ -89,8 +79,8 @@ function throttleResponse(service: string): { status: number; headers: Record<st
 }
 
 /**
- * Starts a gateway on a free loopback port that forwards every request to `target` (the emulator), mending
- * query encoding for moto and, when asked, answering a share of calls with throttling errors and HTTP 500s.
+ * Starts a gateway on a free loopback port that forwards every request to `target` (the emulator) unchanged and,
+ * when asked, answers a share of calls with throttling errors and HTTP 500s, as AWS does under load.
  * Calls to the emulator's own API (`/moto-api/...`) are never faulted.
  */
 export async function startGateway(target: string, faults: FaultOptions = {}): Promise<Gateway> {
@@ -127,7 +117,7 @@ export async function startGateway(target: string, faults: FaultOptions = {}): P
         host: upstream.hostname,
         port: upstream.port,
         method: req.method,
-        path: plainSlashes(url),
+        path: url,
         headers: { ...req.headers, host: req.headers.host ?? upstream.host },
       },
       (answer) => {

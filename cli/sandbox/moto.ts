@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** How to get the emulator, said in one line wherever it is missing. */
 export const MOTO_INSTALL_HINT = 'moto_server was not found: install it with  pip install "moto[server]"';
@@ -19,16 +20,22 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-/** The command that runs moto: `moto_server` on PATH, else `python3 -m moto.server`; undefined when neither works. */
+/** moto's server behind a launcher that verifies SigV4 over the raw query string, as AWS does (see the file). */
+const LAUNCHER = join(__dirname, 'moto_server.py');
+
+/**
+ * The command that runs moto: the Python that has moto's server installed (the one behind `moto_server` on PATH
+ * first, then `python3`), with the launcher. Undefined when none has it.
+ */
 export function findMoto(): { command: string; args: string[] } | undefined {
-  const candidates = [
-    { command: 'moto_server', args: [] as string[] },
-    { command: 'python3', args: ['-m', 'moto.server'] },
-  ];
-  return candidates.find(({ command, args }) => {
-    const probe = spawnSync(command, [...args, '--help'], { stdio: 'ignore', timeout: 20_000 });
-    return probe.status === 0;
-  });
+  const pythons = ['python3', 'python'];
+  const shebang = spawnSync('sh', ['-c', 'head -1 "$(command -v moto_server)"'], { encoding: 'utf8' }).stdout;
+  const motoPython = /^#!\s*(\S*python\S*)/.exec(shebang ?? '')?.[1];
+  for (const python of motoPython ? [motoPython, ...pythons] : pythons) {
+    const probe = spawnSync(python, ['-c', 'import moto.server, flask'], { stdio: 'ignore', timeout: 20_000 });
+    if (probe.status === 0) return { command: python, args: [LAUNCHER] };
+  }
+  return undefined;
 }
 
 /** A free TCP port on loopback, chosen by the kernel. */

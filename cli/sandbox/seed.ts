@@ -13,11 +13,14 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { CHECK_IDS } from '../../functions/checks/ids';
+import { RULE_IDS, type RuleId } from '../../functions/cloudtrail/rules/ids';
 import { mapLimit } from '../../functions/lib/concurrency';
 import type { SettingsInput } from '../../functions/lib/settings';
+import { generateAccountLogFiles, nearMissEvents, type PlantedEvent, plantedEvents } from './cloudtrail-fixtures';
 
 /** The Control Tower role names the sandbox creates, as in a real landing zone. */
 export const SANDBOX_ROLES = {
@@ -37,14 +40,22 @@ export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export const MIN_SANDBOX_MEMBERS = 3;
 export const MAX_SANDBOX_MEMBERS = 10_000;
 
+/**
+ * What was planted in an account: `suspended`: closed (SUSPENDED); `unenrolled`: no execution role, and the Audit
+ * role is denied there; `delivery-stopped`: its CloudTrail files stopped two hours ago; `alarming-events`: its logs
+ * hold events for some rules (`rules`) and one unreadable file.
+ */
+export type Plant = 'suspended' | 'unenrolled' | 'delivery-stopped' | 'alarming-events';
+
 /** A member account of the sandbox and what was planted in it. */
 export interface SandboxAccount {
   readonly accountId: string;
   readonly name: string;
   /** `Workloads/Prod`, `Sandbox`, ... */
   readonly ou: string;
-  /** `suspended`: closed (SUSPENDED); `unenrolled`: no execution role, and the Audit role is denied there. */
-  readonly planted?: 'suspended' | 'unenrolled';
+  readonly planted?: Plant;
+  /** The CloudTrail rules whose events were planted (with `alarming-events`). */
+  readonly rules?: readonly RuleId[];
 }
 
 /** What the seeder made, and how to act in it. */
@@ -72,8 +83,17 @@ export interface SeedOptions {
   readonly members?: number;
   /** Calls in flight while seeding. @default 16 */
   readonly concurrency?: number;
-  /** Plant the problems the demo shows (a suspended and an unenrolled account). @default true */
+  /** Plant the problems the demo shows (see {@link Plant}). @default true */
   readonly plant?: boolean;
+  /**
+   * Hours of CloudTrail files to write for every account (0: none). The files are real organization-trail files in
+   * the Control Tower key layout, mostly ordinary noise. @default 24
+   */
+  readonly cloudTrailHours?: number;
+  /** Minutes between two files of one account and region. @default 30 */
+  readonly cloudTrailIntervalMinutes?: number;
+  /** The clock the CloudTrail files are dated by. @default now */
+  readonly now?: Date;
 }
 
 const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -111,7 +131,10 @@ function executionRolesTemplate(auditReadOnlyArn: string, auditAdminArn: string)
     Properties: {
       RoleName: name,
       AssumeRolePolicyDocument: executionRoleTrust(trusted),
-      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: [statement] } }],
+      // A JSON string, not an object: moto's IAM check cannot read inline policies that CloudFormation stored as objects.
+      Policies: [
+        { PolicyName: policyName, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [statement] }) },
+      ],
     },
   });
   return JSON.stringify({
@@ -202,26 +225,10 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
 
   const auditAccountId = await createAccount('Audit', 'Security');
   const logArchiveAccountId = await createAccount('Log Archive', 'Security');
-  const plan = Array.from({ length: memberCount }, (_, index) => {
-    const ou = MEMBER_OUS[index % MEMBER_OUS.length] as string;
-    const prefix = ou === 'Sandbox' ? 'sandbox' : ou.endsWith('Prod') ? 'prod' : 'dev';
-    const plantHere = options.plant ?? true;
-    const planted = !plantHere
-      ? undefined
-      : index === memberCount - 1
-        ? 'suspended'
-        : index === memberCount - 2
-          ? 'unenrolled'
-          : undefined;
-    const name =
-      planted === 'unenrolled' ? 'legacy-unenrolled' : `${prefix}-workload-${String(index + 1).padStart(4, '0')}`;
-    return { name, ou, planted } as const;
-  });
+  const plan = planMembers(memberCount, options.plant ?? true);
   const members: SandboxAccount[] = await mapLimit(plan, limit, async (entry) => ({
+    ...entry,
     accountId: await createAccount(entry.name, entry.ou),
-    name: entry.name,
-    ou: entry.ou,
-    ...(entry.planted ? { planted: entry.planted } : {}),
   }));
 
   const actAs = async (accountId: string, sessionName = 'ct-audit-sandbox-seed') => {
@@ -315,9 +322,33 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   );
 
   const logArchiveBucket = `aws-controltower-logs-${logArchiveAccountId}-${SANDBOX_HOME_REGION}`;
-  await new S3Client({ ...config, credentials: await actAs(logArchiveAccountId), forcePathStyle: true }).send(
-    new CreateBucketCommand({ Bucket: logArchiveBucket }),
-  );
+  const logArchiveS3 = new S3Client({ ...config, credentials: await actAs(logArchiveAccountId), forcePathStyle: true });
+  await logArchiveS3.send(new CreateBucketCommand({ Bucket: logArchiveBucket }));
+  const hours = options.cloudTrailHours ?? 24;
+  if (hours > 0) {
+    const now = options.now ?? new Date();
+    const logged = [
+      { accountId: auditAccountId, name: 'Audit', ou: 'Security' },
+      { accountId: logArchiveAccountId, name: 'Log Archive', ou: 'Security' },
+      ...members.filter((member) => member.planted !== 'suspended'),
+    ];
+    const files = logged.flatMap((account) => [
+      ...generateAccountLogFiles({
+        organizationId,
+        accountId: account.accountId,
+        regions: SANDBOX_REGIONS,
+        from: new Date(now.getTime() - hours * 3_600_000),
+        to: now,
+        intervalMinutes: options.cloudTrailIntervalMinutes ?? 30,
+        recordsPerFile: 12,
+        seed: Number.parseInt(account.accountId.slice(-6), 10),
+        ...cloudTrailPlants(account, now),
+      }),
+    ]);
+    await mapLimit(files, limit, (file) =>
+      logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body })),
+    );
+  }
 
   for (const member of members.filter((account) => account.planted === 'suspended')) {
     await organizations.send(new CloseAccountCommand({ AccountId: member.accountId }));
@@ -356,10 +387,60 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
       homeRegion: SANDBOX_HOME_REGION,
       regions: [...SANDBOX_REGIONS],
       logArchive: { accountId: logArchiveAccountId, bucket: logArchiveBucket },
+      defaultChecks: [...CHECK_IDS],
       roles: {
         readOnlyExecutionRoleName: SANDBOX_ROLES.readOnlyExecution,
         adminExecutionRoleName: SANDBOX_ROLES.adminExecution,
       },
     },
   };
+}
+
+/** The rules planted per account: spread over up to three accounts, so that each account's findings stay legible. */
+const RULE_GROUPS: readonly (readonly RuleId[])[] = [
+  ['root-activity', 'cloudtrail-tampering', 'security-tooling-disabled'],
+  ['console-login-without-mfa', 'console-login-failures', 'iam-user-or-key-created'],
+  ['security-group-open-to-world', 's3-bucket-made-public', 'kms-key-disabled', 'access-denied-burst'],
+];
+
+/**
+ * Names, OUs and plants of the members. From the end: suspended, unenrolled, delivery stopped; from the start, while
+ * at least one healthy account remains, up to three alarming-events accounts sharing every rule between them.
+ */
+export function planMembers(count: number, plant: boolean): Omit<SandboxAccount, 'accountId'>[] {
+  const tail: Plant[] = plant ? ['delivery-stopped', 'unenrolled', 'suspended'] : [];
+  const alarming = plant ? Math.min(RULE_GROUPS.length, Math.max(0, count - tail.length - 1)) : 0;
+  return Array.from({ length: count }, (_, index) => {
+    const planted: Plant | undefined = tail[index - (count - tail.length)];
+    const ou = MEMBER_OUS[index % MEMBER_OUS.length] as string;
+    const prefix = ou === 'Sandbox' ? 'sandbox' : ou.endsWith('Prod') ? 'prod' : 'dev';
+    const name =
+      planted === 'unenrolled' ? 'legacy-unenrolled' : `${prefix}-workload-${String(index + 1).padStart(4, '0')}`;
+    if (planted) return { name, ou, planted };
+    if (index < alarming) {
+      const rules =
+        alarming === RULE_GROUPS.length
+          ? (RULE_GROUPS[index] ?? [])
+          : RULE_IDS.filter((_, position) => position % alarming === index);
+      return { name, ou, planted: 'alarming-events', rules: [...rules] };
+    }
+    return { name, ou };
+  });
+}
+
+/** The CloudTrail side of an account's plant: stopped delivery, or planted events plus one unreadable file. */
+function cloudTrailPlants(account: Omit<SandboxAccount, 'name' | 'ou'>, now: Date) {
+  const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
+  const [home, other] = SANDBOX_REGIONS;
+  if (account.planted === 'delivery-stopped') return { stopDeliveryAt: hoursAgo(2) };
+  if (account.planted === 'alarming-events') {
+    const plant: PlantedEvent[] = (account.rules ?? []).flatMap((rule, index) =>
+      plantedEvents(rule, hoursAgo(3 + index), account.accountId, index % 2 === 0 ? home : other, {
+        attempt: rule === 'security-tooling-disabled',
+      }),
+    );
+    return { plant, corrupt: [{ region: other, at: hoursAgo(5) }] };
+  }
+  // Healthy accounts carry the near misses: events that look alarming and must not be reported.
+  return { plant: nearMissEvents(hoursAgo(4), account.accountId, home) };
 }

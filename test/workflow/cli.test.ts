@@ -73,7 +73,7 @@ describe('ct-audit sandbox', () => {
     expect(printed).toMatchObject({
       runId: expect.any(String),
       mode: 'audit',
-      totals: { accounts: 5, pass: 4, fail: 0, error: 1, skipped: 2 },
+      totals: { accounts: 5, pass: 3, fail: 1, error: 1, skipped: 2 },
     });
     expect(printed.accounts).toHaveLength(printed.totals.accounts);
     expect(new Set(printed.accounts.map((account) => account.accountId)).size).toBe(printed.accounts.length);

@@ -3,7 +3,8 @@ import { startSandbox, type TestSandbox } from '../support/sandbox';
 describe('runs for a list of accounts on the sandbox', () => {
   let sandbox: TestSandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ members: 6 });
+    // Two hours of CloudTrail files are enough here: these runs are about which accounts are targeted.
+    sandbox = await startSandbox({ members: 6, cloudTrailHours: 2 });
   });
   afterAll(() => sandbox?.stop());
 
@@ -37,7 +38,11 @@ describe('runs for a list of accounts on the sandbox', () => {
     const result = await sandbox.run({ TargetAccountId: member });
 
     expect(result.summary?.accounts).toEqual([
-      expect.objectContaining({ accountId: member, status: 'PASS', checks: { identity: expect.anything() } }),
+      expect.objectContaining({
+        accountId: member,
+        status: 'PASS',
+        checks: expect.objectContaining({ identity: expect.objectContaining({ status: 'PASS' }) }),
+      }),
     ]);
   });
 

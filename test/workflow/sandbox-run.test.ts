@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalRunResult } from '../../cli/engine';
+import type { Plant } from '../../cli/sandbox/seed';
+import { RULE_IDS } from '../../functions/cloudtrail/rules/ids';
 import type { AccountRecord } from '../../functions/lib/types';
 import { activeTargets, startSandbox, type TestSandbox } from '../support/sandbox';
 
@@ -14,7 +16,9 @@ describe('a whole-organization run on the sandbox', () => {
   });
   afterAll(() => sandbox?.stop());
 
-  const member = (planted: 'suspended' | 'unenrolled') => {
+  const record = (accountId: string): AccountRecord =>
+    JSON.parse(readFileSync(join(sandbox.reportDir, result.executionName, 'accounts', `${accountId}.json`), 'utf8'));
+  const member = (planted: Plant) => {
     const found = sandbox.organization.members.find((account) => account.planted === planted);
     if (!found) throw new Error(`the sandbox planted no ${planted} account`);
     return found;
@@ -56,16 +60,65 @@ describe('a whole-organization run on the sandbox', () => {
     const others = result.summary?.accounts.filter((account) => account.accountId !== member('unenrolled').accountId);
     expect(others?.length).toBeGreaterThan(0);
     for (const account of others ?? []) {
-      expect(account).toMatchObject({ status: 'PASS', checks: { identity: { status: 'PASS' } } });
+      expect(account.checks.identity?.status).toBe('PASS');
     }
+  });
+
+  it('fails CloudTrail delivery for the account whose logs stopped two hours ago, naming region and age', () => {
+    const stale = result.summary?.accounts.find(
+      (account) => account.accountId === member('delivery-stopped').accountId,
+    );
+    expect(stale?.status).toBe('FAIL');
+    expect(stale?.checks['cloudtrail-delivery']).toEqual({
+      status: 'FAIL',
+      message: expect.stringMatching(/^us-east-1: newest file 2h \d+m old; eu-west-1: newest file 2h \d+m old$/),
+    });
+  });
+
+  it('finds the planted event of every rule, and the unreadable file, in the account records', () => {
+    const alarming = sandbox.organization.members.filter((account) => account.planted === 'alarming-events');
+    const found = new Set<string>();
+    for (const account of alarming) {
+      const events = record(account.accountId).checks['cloudtrail-events'];
+      expect(events?.status).toBe('FAIL');
+      for (const finding of events?.findings ?? []) found.add(finding.rule);
+      for (const rule of account.rules ?? []) expect(found).toContain(rule);
+    }
+    expect([...found].sort()).toEqual([...RULE_IDS, 'LogFileUnreadable'].sort());
+  });
+
+  it('reports no finding for the near misses and ordinary noise in healthy accounts', () => {
+    const healthy = sandbox.organization.members.filter((account) => !account.planted);
+    expect(healthy.length).toBeGreaterThan(0);
+    for (const account of healthy) {
+      expect(record(account.accountId)).toMatchObject({
+        status: 'PASS',
+        checks: { 'cloudtrail-delivery': { status: 'PASS' }, 'cloudtrail-events': { status: 'PASS' } },
+      });
+    }
+  });
+
+  it('keeps findings in the account records and only their counts in the summary', () => {
+    const [alarming] = sandbox.organization.members.filter((account) => account.planted === 'alarming-events');
+    const summarized = result.summary?.accounts.find((account) => account.accountId === alarming?.accountId);
+    const kept = record(alarming?.accountId ?? '').checks['cloudtrail-events']?.findings ?? [];
+    expect(kept.length).toBeGreaterThan(0);
+    expect(summarized?.checks['cloudtrail-events']?.findings).toBe(kept.length);
+    expect(kept[0]).toEqual(
+      expect.objectContaining({ rule: expect.any(String), severity: expect.any(String), s3Key: expect.any(String) }),
+    );
   });
 
   it('ends in Audit Found Issues with a cause a person can read', () => {
     expect(result.status).toBe('FAILED');
     expect(result.endState).toBe('Audit Found Issues');
     expect(result.error?.error).toBe('AuditFoundIssues');
-    const targets = activeTargets(sandbox.organization).length;
-    expect(result.error?.cause).toContain(`1 of ${targets} accounts have issues (0 FAIL, 1 ERROR)`);
+    const totals = result.summary?.totals;
+    const withIssues = (totals?.fail ?? 0) + (totals?.error ?? 0);
+    expect(withIssues).toBe(5);
+    expect(result.error?.cause).toContain(
+      `${withIssues} of ${totals?.accounts} accounts have issues (${totals?.fail} FAIL, ${totals?.error} ERROR)`,
+    );
     expect(result.error?.cause).toContain(`Report: ${result.summary?.reportLocation}`);
   });
 
@@ -74,8 +127,7 @@ describe('a whole-organization run on the sandbox', () => {
     expect(existsSync(join(folder, 'targets.json'))).toBe(true);
     expect(existsSync(join(folder, 'summary.json'))).toBe(true);
     for (const accountId of activeTargets(sandbox.organization)) {
-      const record: AccountRecord = JSON.parse(readFileSync(join(folder, 'accounts', `${accountId}.json`), 'utf8'));
-      expect(record).toMatchObject({ accountId, runId: result.executionName });
+      expect(record(accountId)).toMatchObject({ accountId, runId: result.executionName });
     }
   });
 
