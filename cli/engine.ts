@@ -35,6 +35,9 @@ export const TASK_STATES = {
   summarize: 'Summarize',
 } as const;
 
+/** A Task state's handler, as the local engine calls it. */
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
 /** Credentials per function role; any left out come from the shell's default chain. */
 export interface LocalCredentials {
   /** What Audit Account runs as (the Control Tower Audit read-only role when deployed). */
@@ -60,10 +63,11 @@ export interface LocalRunOptions {
   readonly onTargets?: (count: number, skipped: number) => void;
   /** Overrides the wait between ASL retries (milliseconds); the ASL's own backoff when left out. */
   readonly retryIntervalMs?: number;
-  /** Wraps the Audit Account handler: the fault tests make iterations crash or hang with it. */
-  readonly wrapAuditAccount?: (
-    handler: (event: AuditAccountEvent) => Promise<unknown>,
-  ) => (event: AuditAccountEvent) => Promise<unknown>;
+  /**
+   * Wraps a Task state's handler: the fault tests and the benchmark make iterations crash, time out or count calls
+   * with it. Called once per Task state.
+   */
+  readonly wrap?: (state: string, handler: TaskHandler) => TaskHandler;
   readonly now?: () => Date;
 }
 
@@ -130,15 +134,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const adminSessions = new SessionCache(stsClient(credentials.auditAdmin ?? credentials.audit));
   const organizations = organizationsClient(credentials.organizations);
 
-  const audit = (sessions: SessionCache) => async (event: AuditAccountEvent) => {
-    const result = await auditAccount(event, { settings, sessions, store, partition, now });
-    options.onAccountDone?.(result.accountId, result.status);
-    return result;
-  };
-  const wrap = options.wrapAuditAccount ?? ((handler) => handler);
+  const audit =
+    (sessions: SessionCache): TaskHandler =>
+    async (input) => {
+      const result = await auditAccount(input as AuditAccountEvent, { settings, sessions, store, partition, now });
+      options.onAccountDone?.(result.accountId, result.status);
+      return result;
+    };
+  const wrap = options.wrap ?? ((_state: string, handler: TaskHandler) => handler);
 
-  const handlers = {
-    [TASK_STATES.resolveTargets]: async (input: unknown) => {
+  const handlers: Record<string, TaskHandler> = {
+    [TASK_STATES.resolveTargets]: async (input) => {
       const result: ResolveTargetsResult = await resolveTargets(input as ResolveTargetsEvent, {
         settings,
         organizations,
@@ -147,16 +153,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       options.onTargets?.(result.targets.length, result.skippedCount);
       return result;
     },
-    [TASK_STATES.auditAccount]: wrap(audit(readOnlySessions)),
-    [TASK_STATES.auditAccountAsAdmin]: wrap(audit(adminSessions)),
-    [TASK_STATES.recordAccountError]: async (input: unknown) => {
-      const event = input as RecordAccountErrorEvent;
-      const result = await recordAccountError(event, store, now);
+    [TASK_STATES.auditAccount]: audit(readOnlySessions),
+    [TASK_STATES.auditAccountAsAdmin]: audit(adminSessions),
+    [TASK_STATES.recordAccountError]: async (input) => {
+      const result = await recordAccountError(input as RecordAccountErrorEvent, store, now);
       options.onAccountDone?.(result.accountId, 'ERROR');
       return result;
     },
-    [TASK_STATES.summarize]: (input: unknown) => summarize(input as SummarizeEvent, store, now),
+    [TASK_STATES.summarize]: (input) => summarize(input as SummarizeEvent, store, now),
   };
+  for (const [state, handler] of Object.entries(handlers)) handlers[state] = wrap(state, handler);
 
   const machine = new StateMachine(loadDefinition());
   const retryOverrides =
