@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, BuildMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { CHECK_IDS } from '../../functions/checks/ids';
 import { RULE_IDS, type RuleId } from '../../functions/cloudtrail/rules/ids';
 import { mapLimit } from '../../functions/lib/concurrency';
@@ -97,6 +97,27 @@ export interface SeedOptions {
 }
 
 const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+/** The account moto acts as for credentials it does not know: the sandbox's management account. */
+const MOTO_DEFAULT_ACCOUNT = '123456789012';
+
+/**
+ * Tells moto which account a seeding call is for (`x-moto-account-id`, its own API). Without it moto finds the
+ * account of each request by scanning every account's access keys: seeding grows with the square of the accounts
+ * (5,000 accounts took 254 s). The workflow's own calls never carry it.
+ */
+function inAccount<I extends object, O extends MetadataBearer, T extends { middlewareStack: MiddlewareStack<I, O> }>(
+  client: T,
+  accountId: string,
+): T {
+  const header: BuildMiddleware<I, O> = (next) => (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    if (request.headers) request.headers['x-moto-account-id'] = accountId;
+    return next(args);
+  };
+  client.middlewareStack.add(header, { step: 'build', name: 'motoAccountId' });
+  return client;
+}
 
 const MEMBER_OUS = ['Workloads/Prod', 'Workloads/Dev', 'Sandbox'] as const;
 
@@ -189,8 +210,8 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   await controlApi(endpoint, 'reset-auth', 'inf');
 
   const config = { endpoint, region: SANDBOX_HOME_REGION, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 };
-  const organizations = new OrganizationsClient(config);
-  const sts = new STSClient(config);
+  const organizations = inAccount(new OrganizationsClient(config), MOTO_DEFAULT_ACCOUNT);
+  const sts = inAccount(new STSClient(config), MOTO_DEFAULT_ACCOUNT);
 
   const { Organization } = await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   const organizationId = Organization?.Id as string;
@@ -253,7 +274,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   ];
   // Control Tower deploys the execution roles with a StackSet into every enrolled account; so does the sandbox,
   // in one call instead of five per account.
-  const cloudformation = new CloudFormationClient(config);
+  const cloudformation = inAccount(new CloudFormationClient(config), MOTO_DEFAULT_ACCOUNT);
   await cloudformation.send(
     new CreateStackSetCommand({
       StackSetName: 'AWSControlTowerBP-BASELINE-ROLES',
@@ -280,7 +301,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     Action: 'sts:AssumeRole',
     Resource: `arn:aws:iam::${accountId}:role/*`,
   }));
-  const auditIam = new IAMClient({ ...config, credentials: await actAs(auditAccountId) });
+  const auditIam = inAccount(new IAMClient({ ...config, credentials: await actAs(auditAccountId) }), auditAccountId);
   const lambdaTrust = JSON.stringify({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -302,7 +323,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     );
   }
 
-  const managementIam = new IAMClient(config);
+  const managementIam = inAccount(new IAMClient(config), MOTO_DEFAULT_ACCOUNT);
   await managementIam.send(
     new CreateRoleCommand({
       RoleName: SANDBOX_ROLES.organizationsReader,
@@ -322,7 +343,10 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   );
 
   const logArchiveBucket = `aws-controltower-logs-${logArchiveAccountId}-${SANDBOX_HOME_REGION}`;
-  const logArchiveS3 = new S3Client({ ...config, credentials: await actAs(logArchiveAccountId), forcePathStyle: true });
+  const logArchiveS3 = inAccount(
+    new S3Client({ ...config, credentials: await actAs(logArchiveAccountId), forcePathStyle: true }),
+    logArchiveAccountId,
+  );
   await logArchiveS3.send(new CreateBucketCommand({ Bucket: logArchiveBucket }));
   const hours = options.cloudTrailHours ?? 24;
   if (hours > 0) {
