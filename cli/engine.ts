@@ -91,6 +91,13 @@ export interface LocalRunResult {
   readonly summary?: RunSummary;
   readonly stats: {
     readonly largestPayload: PayloadStat;
+    /** The largest input or output of each state, in bytes. */
+    readonly payloadByState: Readonly<Record<string, number>>;
+    /**
+     * The size of the Map's result before `ResultPath: null` drops it: the JSON array of every iteration's output.
+     * The engine reports no event for it, so it is added up from the iterations' last outputs.
+     */
+    readonly mapResultBytes: number;
     /** State transitions, as Step Functions bills them (parent and child executions together). */
     readonly transitions: number;
     readonly retries: number;
@@ -189,8 +196,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let endState: string | undefined;
   let failure: { error: string; cause: string } | undefined;
   let summarizeOutput: SummarizeResult | undefined;
+  const payloadByState: Record<string, number> = {};
+  const ITERATION_ENDS: ReadonlySet<string> = new Set([
+    TASK_STATES.auditAccount,
+    TASK_STATES.auditAccountAsAdmin,
+    TASK_STATES.recordAccountError,
+  ]);
+  let mapResultBytes = 2;
   const measure = (state: string, direction: 'input' | 'output', value: unknown) => {
     const size = bytes(value);
+    if (size > (payloadByState[state] ?? 0)) payloadByState[state] = size;
     if (size > largestPayload.bytes) largestPayload = { state, direction, bytes: size };
   };
   const consume = async () => {
@@ -201,6 +216,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         if (event.index === undefined) endState = event.state.name;
       } else if (event.type === 'StateExited') {
         measure(event.state.name, 'output', event.state.output);
+        if (event.index !== undefined && ITERATION_ENDS.has(event.state.name)) {
+          mapResultBytes += bytes(event.state.output) + 1;
+        }
         if (event.state.name === TASK_STATES.summarize && event.index === undefined) {
           summarizeOutput = event.state.output as unknown as SummarizeResult;
         }
@@ -230,6 +248,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     ...(failure ? { error: failure } : {}),
     ...(summarizeOutput ? { output: summarizeOutput } : {}),
     ...(summary ? { summary } : {}),
-    stats: { largestPayload, transitions, retries },
+    stats: { largestPayload, payloadByState, mapResultBytes, transitions, retries },
   };
 }
