@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECKS } from '../checks/registry';
 import type { AccountSession, Check, CheckContext } from '../checks/types';
 import { accountSession } from '../lib/account-session';

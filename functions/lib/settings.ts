@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECK_IDS } from '../checks/ids';
 import { cloudTrailSettingsSchema } from '../cloudtrail/settings';
 import { InvalidSettingsError } from './errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A 12-digit AWS account ID, as a string (leading zeros matter). */
 export const accountIdSchema = z

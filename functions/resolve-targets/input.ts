@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECK_IDS, type CheckId } from '../checks/ids';
 import { InvalidInputError } from '../lib/errors';
 import type { Settings } from '../lib/settings';
