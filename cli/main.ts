@@ -213,10 +213,11 @@ async function sandboxCommand(
   try {
     const gateway = await startGateway(moto.url);
     stopAll.unshift(gateway.close);
+    io.stderr.write(`Sandbox: moto at ${moto.url}; seeding ${flags.members} member accounts...\n`);
     const organization = await seedSandbox(gateway.url, { members: flags.members, plant: flags.plant });
     io.stderr.write(
-      `Sandbox: organization ${organization.organizationId} with ${organization.members.length} member accounts ` +
-        `on moto at ${moto.url}, seeded in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+      `Sandbox: organization ${organization.organizationId} with ${organization.members.length} member accounts, ` +
+        `seeded in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
     );
     process.env.AWS_ENDPOINT_URL = gateway.url;
     process.env.AWS_REGION ??= 'us-east-1';

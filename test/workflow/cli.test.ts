@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunSummary } from '../../functions/lib/types';
@@ -87,5 +88,42 @@ describe('ct-audit sandbox', () => {
     expect(stdout).toMatch(/Accounts: 5 {2}PASS: 5 {2}FAIL: 0 {2}ERROR: 0 {2}SKIPPED: 1/);
     expect(stdout).toMatch(/Outcome: Audit Passed/);
     expect(code).toBe(0);
+  });
+});
+
+describe('ct-audit sandbox on Ctrl-C', () => {
+  /** Whether something still listens on the port. */
+  function listening(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  }
+
+  it('stops the emulator and exits 130', async () => {
+    const child = spawn(process.execPath, [BIN, 'sandbox', '--accounts', '200'], {
+      cwd: mkdtempSync(join(tmpdir(), 'ct-audit-cli-')),
+      env: { ...process.env, AWS_ENDPOINT_URL: '' },
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+    // Interrupt as soon as the emulator is announced: seeding 200 accounts is under way then.
+    const port = await new Promise<number>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /moto at http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', () => reject(new Error(`ct-audit exited before starting moto: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+
+    expect(await exited).toBe(130);
+    expect(await listening(port)).toBe(false);
   });
 });

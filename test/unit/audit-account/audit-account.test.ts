@@ -373,6 +373,32 @@ describe('auditAccount: the record', () => {
   });
 });
 
+describe('auditAccount: sessions across invocations', () => {
+  test('a warm function reuses the Log Archive session for every account it audits, and assumes each target once', async () => {
+    givenAssumable();
+    const logArchiveAccount = '555555555555';
+    const needsBoth: Check = {
+      id: 'both',
+      title: 'both',
+      role: 'readOnly',
+      run: async (context) => {
+        await context.target.ensure();
+        await context.logArchive().ensure();
+        return { status: 'PASS' };
+      },
+    };
+    const { run } = setup({ settings: { logArchive: { accountId: logArchiveAccount } }, checks: { both: needsBoth } });
+
+    for (const accountId of [TARGET, OTHER, '333333333333']) await run({ accountId, run: { checks: ['both'] } });
+
+    const roles = sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn);
+    expect(roles.filter((arn) => arn?.includes(logArchiveAccount))).toHaveLength(1);
+    expect(roles.filter((arn) => !arn?.includes(logArchiveAccount)).sort()).toEqual(
+      [TARGET, OTHER, '333333333333'].map((id) => `arn:aws:iam::${id}:role/${READ_ONLY_ROLE}`).sort(),
+    );
+  });
+});
+
 describe('auditAccount: invalid events', () => {
   test.each([
     ['a bad account ID', { accountId: '12345' }, 'accountId'],
