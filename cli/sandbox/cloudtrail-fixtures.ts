@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { type LogLayout, logFileKey } from '../../functions/cloudtrail/key-layout';
 import type { RuleId } from '../../functions/cloudtrail/rules/ids';
+import { seededRandom } from './random';
 
 /** A CloudTrail record as the generator writes it (plain JSON). */
 export type FixtureRecord = Record<string, unknown>;
@@ -71,17 +72,7 @@ export interface GeneratedLogFile {
 
 type Rng = () => number;
 
-/** mulberry32: small, fast, deterministic. */
-function rngFrom(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rngFrom: (seed: number) => Rng = seededRandom;
 
 function hashSeed(text: string): number {
   let hash = 2166136261;

@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './random';
 
 /** Faults the gateway injects, as fractions of the AWS calls it forwards. */
 export interface FaultOptions {
@@ -31,18 +32,6 @@ export interface Gateway {
   readonly stats: GatewayStats;
   setFaults(faults: FaultOptions): void;
   close(): Promise<void>;
-}
-
-/** A small deterministic generator (mulberry32): the same seed gives the same faults. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The service a SigV4-signed request is for, from its credential scope (`.../us-east-1/sts/aws4_request`). */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Gateway, seededRandom, serviceOf, startGateway } from '../../../cli/sandbox/gateway';
+import { type Gateway, serviceOf, startGateway } from '../../../cli/sandbox/gateway';
+import { seededRandom } from '../../../cli/sandbox/random';
 
 /** What the upstream (the stand-in for the emulator) received. */
 interface Received {
