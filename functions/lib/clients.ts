@@ -9,6 +9,7 @@ import type {
   HttpResponse,
   RequestHandler,
 } from '@smithy/types';
+import { partitionOf } from './partition';
 
 /**
  * Retries for every client: the SDK's standard mode backs off exponentially with full jitter on throttling and
@@ -52,9 +53,20 @@ export function s3Client(credentials?: Credentials, extras?: ClientExtras): S3Cl
   return new S3Client({ ...baseConfig(credentials, extras), followRegionRedirects: true, forcePathStyle: pathStyle() });
 }
 
-/** An Organizations client. Organizations is a global service answered in us-east-1 (aws partition). */
+/** Where each partition answers Organizations, a global service. */
+const ORGANIZATIONS_REGION: Readonly<Record<string, string>> = {
+  aws: 'us-east-1',
+  'aws-us-gov': 'us-gov-west-1',
+  'aws-cn': 'cn-northwest-1',
+};
+
+/** An Organizations client, in the region that answers it for the partition the code runs in. */
 export function organizationsClient(credentials?: Credentials, extras?: ClientExtras): OrganizationsClient {
-  return new OrganizationsClient({ ...baseConfig(credentials, extras), region: 'us-east-1' });
+  const config = baseConfig(credentials, extras);
+  return new OrganizationsClient({
+    ...config,
+    region: ORGANIZATIONS_REGION[partitionOf(config.region)] ?? config.region,
+  });
 }
 
 /** Emulators answer S3 on one host; path-style addressing avoids bucket subdomains on localhost. */

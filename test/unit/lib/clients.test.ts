@@ -116,3 +116,22 @@ describe('SDK retries of throttling through the client factories', () => {
     expect(handler.calls.filter((name) => name === 'ListAccounts')).toHaveLength(3);
   });
 });
+
+describe('organizationsClient region', () => {
+  const saved = process.env.AWS_REGION;
+  afterEach(() => {
+    process.env.AWS_REGION = saved;
+  });
+
+  test.each([
+    ['eu-west-1', 'us-east-1'],
+    ['us-gov-east-1', 'us-gov-west-1'],
+    ['cn-north-1', 'cn-northwest-1'],
+  ])('from %s it calls Organizations in %s, where the partition answers it', async (region, expected) => {
+    process.env.AWS_REGION = region;
+
+    const client = organizationsClient();
+
+    await expect(client.config.region()).resolves.toBe(expected);
+  });
+});
