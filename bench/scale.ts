@@ -1,11 +1,15 @@
 /**
- * npm run bench:scale [-- --sizes 100,1000,5000 --concurrency 1,40]
+ * npm run bench:scale [-- --sizes 100,1000,5000 --concurrency 1,40 --latency-ms 0]
  *
  * Sandbox runs of the real workflow (the ASL in the local engine, the real handlers, moto behind the gateway) at
  * several organization sizes and Map concurrencies, with the identity and CloudTrail checks. Each size runs in a
  * child process of its own, so that its peak RSS is its own. Prints wall time, accounts per second, the speed-up
  * of the highest concurrency over the lowest, the largest state payload, state transitions and the cost they imply
  * for a deployed run. Figures, not assertions: timings on a shared machine vary.
+ *
+ * moto is one Python process: it answers one call at a time, so against it more concurrency buys nothing. With
+ * `--latency-ms N` the sandbox gateway holds every AWS call N ms before forwarding it, as a real API call takes
+ * network and service time, and the speed-up shows what the Map's concurrency does.
  */
 import '../cli/polyfill';
 import { spawnSync } from 'node:child_process';
@@ -61,7 +65,7 @@ function option(name: string, fallback: string): number[] {
   return (value ?? fallback).split(',').map(Number);
 }
 
-async function child(members: number, concurrencies: readonly number[]): Promise<SizeFigures> {
+async function child(members: number, concurrencies: readonly number[], latencyMs: number): Promise<SizeFigures> {
   const emulator = await startMoto();
   const gateway = await startGateway(emulator.url);
   const reports = mkdtempSync(join(tmpdir(), 'ct-audit-bench-'));
@@ -72,6 +76,7 @@ async function child(members: number, concurrencies: readonly number[]): Promise
     const organization = await seedSandbox(gateway.url, { members, cloudTrailHours: 1, cloudTrailIntervalMinutes: 30 });
     const seedSeconds = (performance.now() - seedStart) / 1000;
     process.env.AWS_ENDPOINT_URL = gateway.url;
+    gateway.setFaults({ latencyMs });
     const settings = resolveSettings(organization.settings, {
       cloudtrail: { lookbackHours: 1, freshnessMinutes: 120 },
     });
@@ -164,22 +169,37 @@ function costPer1000(run: RunFigures, handlerMs: number): { total: number; parts
 async function main(): Promise<void> {
   const childIndex = process.argv.indexOf('--child');
   if (childIndex >= 0) {
-    const figures = await child(Number(process.argv[childIndex + 1]), option('concurrency', '1,40'));
+    const figures = await child(
+      Number(process.argv[childIndex + 1]),
+      option('concurrency', '1,40'),
+      option('latency-ms', '0')[0] ?? 0,
+    );
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;
   }
 
   const sizes = option('sizes', '100,1000,5000');
   const concurrencies = option('concurrency', '1,40');
+  const latencyMs = option('latency-ms', '0')[0] ?? 0;
   console.log(
     `node ${process.version}, ${sizes.join('/')} member accounts, Map concurrency ${concurrencies.join(' and ')}`,
   );
+  if (latencyMs > 0) console.log(`every AWS call held ${latencyMs} ms by the gateway, as network and service time`);
   console.log('checks: identity, cloudtrail-delivery, cloudtrail-events; moto behind the sandbox gateway\n');
   const results: SizeFigures[] = [];
   for (const members of sizes) {
     const out = spawnSync(
       process.execPath,
-      [...process.execArgv, __filename, '--child', String(members), '--concurrency', concurrencies.join(',')],
+      [
+        ...process.execArgv,
+        __filename,
+        '--child',
+        String(members),
+        '--concurrency',
+        concurrencies.join(','),
+        '--latency-ms',
+        String(latencyMs),
+      ],
       { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const line = out.stdout.trim().split('\n').at(-1);

@@ -16,6 +16,11 @@ export interface FaultOptions {
   readonly serverErrorRate?: number;
   /** Seed of the fault sequence, so that a run can be repeated. */
   readonly seed?: number;
+  /**
+   * Milliseconds added to every AWS call before it is forwarded: the network and service time of a real API call,
+   * which the emulator on loopback does not have. The benchmark uses it to measure what concurrency buys.
+   */
+  readonly latencyMs?: number;
 }
 
 /** What the gateway did, for the benchmark and the fault tests. */
@@ -101,7 +106,17 @@ export async function startGateway(target: string, faults: FaultOptions = {}): P
     }
     stats.forwarded++;
     stats.byService[service] = (stats.byService[service] ?? 0) + 1;
-    const forward = httpRequest(
+    const latency = url.startsWith('/moto-api') ? 0 : (current.latencyMs ?? 0);
+    if (latency > 0) {
+      req.pause();
+      setTimeout(() => forward(req, res, url), latency);
+      return;
+    }
+    forward(req, res, url);
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, url: string) => {
+    const upstreamRequest = httpRequest(
       {
         host: upstream.hostname,
         port: upstream.port,
@@ -114,11 +129,12 @@ export async function startGateway(target: string, faults: FaultOptions = {}): P
         answer.pipe(res);
       },
     );
-    forward.on('error', (error) => {
+    upstreamRequest.on('error', (error) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`sandbox gateway: emulator unreachable: ${error.message}`);
     });
-    req.pipe(forward);
+    req.pipe(upstreamRequest);
+    req.resume();
   };
 
   const server: Server = createServer(handle);
