@@ -590,14 +590,14 @@ function deniedNoise(s: Scene): FixtureRecord {
   );
 }
 
-function failedSignInNoise(s: Scene, user: string): FixtureRecord {
+/** A failed console sign-in as CloudTrail logs it: no errorCode, `ConsoleLogin: Failure` in the response. */
+function failedConsoleLogin(s: Scene, userIdentity: FixtureRecord, extra: FixtureRecord = {}): FixtureRecord {
   return record(
     s,
     {
-      userIdentity: iamUser(s, user),
+      userIdentity,
       eventSource: 'signin.amazonaws.com',
       eventName: 'ConsoleLogin',
-      awsRegion: 'us-east-1',
       userAgent: USER_AGENTS[4],
       errorMessage: 'Failed authentication',
       readOnly: false,
@@ -608,9 +608,14 @@ function failedSignInNoise(s: Scene, user: string): FixtureRecord {
         MobileVersion: 'No',
         MFAUsed: 'No',
       },
+      ...extra,
     },
     'signin',
   );
+}
+
+function failedSignInNoise(s: Scene, user: string): FixtureRecord {
+  return failedConsoleLogin(s, iamUser(s, user), { awsRegion: 'us-east-1' });
 }
 
 function damage(body: Buffer, text: string, kind: CorruptionKind): Buffer {
@@ -924,25 +929,7 @@ export function nearMissEvents(when: Date, accountId: string, region: string, se
   const rng = rngFrom(seed ^ hashSeed(`near/${accountId}/${when.toISOString()}`));
   const s: Scene = { rng, accountId, region, time: when };
   const records: FixtureRecord[] = [
-    record(
-      s,
-      {
-        userIdentity: root(s),
-        eventSource: 'signin.amazonaws.com',
-        eventName: 'ConsoleLogin',
-        userAgent: USER_AGENTS[4],
-        errorMessage: 'Failed authentication',
-        readOnly: false,
-        eventType: 'AwsConsoleSignIn',
-        responseElements: { ConsoleLogin: 'Failure' },
-        additionalEventData: {
-          LoginTo: 'https://console.aws.amazon.com/console/home',
-          MobileVersion: 'No',
-          MFAUsed: 'No',
-        },
-      },
-      'signin',
-    ),
+    failedConsoleLogin(s, root(s)),
     record(
       s,
       {
