@@ -473,37 +473,16 @@ const RARE_NOISE: ReadonlyArray<(s: Scene) => FixtureRecord> = [
     record(
       s,
       {
-        userIdentity: ssoUser(s, pick(s.rng, PEOPLE), 'ReadOnlyAccess'),
-        eventSource: 'signin.amazonaws.com',
-        eventName: 'ConsoleLogin',
+        ...consoleLogin(ssoUser(s, pick(s.rng, PEOPLE), 'ReadOnlyAccess'), 'Success', 'No'),
         awsRegion: 'us-east-1',
-        userAgent: USER_AGENTS[4],
-        readOnly: false,
-        eventType: 'AwsConsoleSignIn',
-        responseElements: { ConsoleLogin: 'Success' },
         additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
-        tlsDetails: undefined,
       },
       'signin',
     ),
   (s) =>
     record(
       s,
-      {
-        userIdentity: iamUser(s, pick(s.rng, IAM_USERS)),
-        eventSource: 'signin.amazonaws.com',
-        eventName: 'ConsoleLogin',
-        awsRegion: 'us-east-1',
-        userAgent: USER_AGENTS[4],
-        readOnly: false,
-        eventType: 'AwsConsoleSignIn',
-        responseElements: { ConsoleLogin: 'Success' },
-        additionalEventData: {
-          LoginTo: 'https://console.aws.amazon.com/console/home',
-          MobileVersion: 'No',
-          MFAUsed: 'Yes',
-        },
-      },
+      { ...consoleLogin(iamUser(s, pick(s.rng, IAM_USERS)), 'Success', 'Yes'), awsRegion: 'us-east-1' },
       'signin',
     ),
   (s) =>
@@ -590,32 +569,34 @@ function deniedNoise(s: Scene): FixtureRecord {
   );
 }
 
-/** A failed console sign-in as CloudTrail logs it: no errorCode, `ConsoleLogin: Failure` in the response. */
-function failedConsoleLogin(s: Scene, userIdentity: FixtureRecord, extra: FixtureRecord = {}): FixtureRecord {
-  return record(
-    s,
-    {
-      userIdentity,
-      eventSource: 'signin.amazonaws.com',
-      eventName: 'ConsoleLogin',
-      userAgent: USER_AGENTS[4],
-      errorMessage: 'Failed authentication',
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      responseElements: { ConsoleLogin: 'Failure' },
-      additionalEventData: {
-        LoginTo: 'https://console.aws.amazon.com/console/home',
-        MobileVersion: 'No',
-        MFAUsed: 'No',
-      },
-      ...extra,
+/**
+ * The fields of a console sign-in as CloudTrail logs it. A failure has no errorCode, only `errorMessage` and
+ * `ConsoleLogin: Failure` in the response.
+ */
+function consoleLogin(
+  userIdentity: FixtureRecord,
+  outcome: 'Success' | 'Failure',
+  mfaUsed: 'Yes' | 'No',
+): FixtureRecord {
+  return {
+    userIdentity,
+    eventSource: 'signin.amazonaws.com',
+    eventName: 'ConsoleLogin',
+    userAgent: USER_AGENTS[4],
+    ...(outcome === 'Failure' ? { errorMessage: 'Failed authentication' } : {}),
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    responseElements: { ConsoleLogin: outcome },
+    additionalEventData: {
+      LoginTo: 'https://console.aws.amazon.com/console/home',
+      MobileVersion: 'No',
+      MFAUsed: mfaUsed,
     },
-    'signin',
-  );
+  };
 }
 
 function failedSignInNoise(s: Scene, user: string): FixtureRecord {
-  return failedConsoleLogin(s, iamUser(s, user), { awsRegion: 'us-east-1' });
+  return record(s, { ...consoleLogin(iamUser(s, user), 'Failure', 'No'), awsRegion: 'us-east-1' }, 'signin');
 }
 
 function damage(body: Buffer, text: string, kind: CorruptionKind): Buffer {
@@ -750,39 +731,9 @@ export function plantedEvents(
   ];
   switch (ruleId) {
     case 'root-activity':
-      return one(
-        {
-          userIdentity: root(s),
-          eventSource: 'signin.amazonaws.com',
-          eventName: 'ConsoleLogin',
-          userAgent: USER_AGENTS[4],
-          eventType: 'AwsConsoleSignIn',
-          responseElements: { ConsoleLogin: 'Success' },
-          additionalEventData: {
-            LoginTo: 'https://console.aws.amazon.com/console/home',
-            MobileVersion: 'No',
-            MFAUsed: 'Yes',
-          },
-        },
-        'signin',
-      );
+      return one(consoleLogin(root(s), 'Success', 'Yes'), 'signin');
     case 'console-login-without-mfa':
-      return one(
-        {
-          userIdentity: iamUser(s, 'legacy-backup'),
-          eventSource: 'signin.amazonaws.com',
-          eventName: 'ConsoleLogin',
-          userAgent: USER_AGENTS[4],
-          eventType: 'AwsConsoleSignIn',
-          responseElements: { ConsoleLogin: 'Success' },
-          additionalEventData: {
-            LoginTo: 'https://console.aws.amazon.com/console/home',
-            MobileVersion: 'No',
-            MFAUsed: 'No',
-          },
-        },
-        'signin',
-      );
+      return one(consoleLogin(iamUser(s, 'legacy-backup'), 'Success', 'No'), 'signin');
     case 'console-login-failures':
       return Array.from({ length: options.count ?? 6 }, (_, i) => ({
         ruleId,
@@ -929,7 +880,7 @@ export function nearMissEvents(when: Date, accountId: string, region: string, se
   const rng = rngFrom(seed ^ hashSeed(`near/${accountId}/${when.toISOString()}`));
   const s: Scene = { rng, accountId, region, time: when };
   const records: FixtureRecord[] = [
-    failedConsoleLogin(s, root(s)),
+    record(s, consoleLogin(root(s), 'Failure', 'No'), 'signin'),
     record(
       s,
       {
