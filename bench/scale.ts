@@ -90,11 +90,7 @@ async function child(members: number, concurrencies: readonly number[], latencyM
         settings,
         input: { maxConcurrency: concurrency },
         store: new LocalReportStore(reports),
-        credentials: {
-          audit: organization.credentials.auditReadOnly,
-          auditAdmin: organization.credentials.auditAdmin,
-          organizations: organization.credentials.organizations,
-        },
+        credentials: organization.credentials,
         wrap: (state, handler) =>
           state !== 'Audit Account'
             ? handler

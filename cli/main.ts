@@ -222,11 +222,7 @@ async function sandboxCommand(
     process.env.AWS_ENDPOINT_URL = gateway.url;
     process.env.AWS_REGION ??= 'us-east-1';
     const settings = resolveSettings(userSettings, organization.settings, flagSettings(flags));
-    return await execute(io, flags, settings, input, {
-      audit: organization.credentials.auditReadOnly,
-      auditAdmin: organization.credentials.auditAdmin,
-      organizations: organization.credentials.organizations,
-    });
+    return await execute(io, flags, settings, input, organization.credentials);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

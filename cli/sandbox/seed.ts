@@ -67,9 +67,12 @@ export interface SandboxOrganization {
   readonly logArchiveAccountId: string;
   readonly logArchiveBucket: string;
   readonly members: readonly SandboxAccount[];
-  /** Sessions of the Audit roles and of the Organizations reader, taken before IAM checking was switched on. */
+  /**
+   * Sessions of the Audit roles and of the Organizations reader, taken before IAM checking was switched on; in the
+   * shape the local engine takes them (`LocalCredentials`).
+   */
   readonly credentials: {
-    readonly auditReadOnly: AwsCredentialIdentity;
+    readonly audit: AwsCredentialIdentity;
     readonly auditAdmin: AwsCredentialIdentity;
     readonly organizations: AwsCredentialIdentity;
   };
@@ -389,7 +392,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     };
   };
   const credentials = {
-    auditReadOnly: await session(auditRoleArn(SANDBOX_ROLES.auditReadOnly)),
+    audit: await session(auditRoleArn(SANDBOX_ROLES.auditReadOnly)),
     auditAdmin: await session(auditRoleArn(SANDBOX_ROLES.auditAdmin)),
     organizations: await session(`arn:aws:iam::${managementAccountId}:role/${SANDBOX_ROLES.organizationsReader}`),
   };

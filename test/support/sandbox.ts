@@ -58,11 +58,7 @@ export async function startSandbox(seed: SeedOptions = {}): Promise<TestSandbox>
         settings: parseSettings(mergeSettings(organization.settings as never, settings as never)),
         input,
         store: new LocalReportStore(reportDir),
-        credentials: {
-          audit: organization.credentials.auditReadOnly,
-          auditAdmin: organization.credentials.auditAdmin,
-          organizations: organization.credentials.organizations,
-        },
+        credentials: organization.credentials,
         executionName: `test-${process.pid}-${runs}`,
         retryIntervalMs: 0,
         ...rest,
