@@ -1,14 +1,15 @@
 import * as z from 'zod';
 import { CHECKS } from '../checks/registry';
-import type { AccountSession, Check, CheckContext } from '../checks/types';
-import { accountSession } from '../lib/account-session';
+import type { Check, CheckContext } from '../checks/types';
+import { type AccountSession, accountSession } from '../lib/account-session';
 import { type SessionCache, sessionName } from '../lib/assume-role';
 import { InvalidInputError, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
+import { withFingerprints } from '../lib/fingerprint';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { worstStatus } from '../lib/status';
-import type { AccountRecord, CheckResult, RunInfo, Status } from '../lib/types';
+import { type AccountRecord, type CheckResult, type RunInfo, SCHEMA_VERSION, type Status } from '../lib/types';
 import { accountIdSchema, formatIssues } from '../lib/validation';
 
 /** One Map item: the account and the run. */
@@ -32,6 +33,26 @@ export interface AuditAccountDeps {
   readonly partition: string;
   readonly checks?: Readonly<Record<string, Check>>;
   readonly now?: () => Date;
+  /** How long the checks may take at most (milliseconds). @default CHECKS_BUDGET_MS */
+  readonly budgetMs?: number;
+}
+
+/** What the invocation can say of its own time: the Lambda context's method. */
+export interface Invocation {
+  getRemainingTimeInMillis(): number;
+}
+
+/** The checks' budget when the invocation says nothing of its time (the local engine). */
+export const CHECKS_BUDGET_MS = 240_000;
+
+/** Time kept back from the Lambda timeout to write the record after the checks stop. */
+export const RECORD_MARGIN_MS = 20_000;
+
+/** The governed regions: the configured ones, else the home region, else the region the code runs in. */
+export function governedRegions(settings: Settings, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (settings.regions.length > 0) return [...settings.regions];
+  if (settings.homeRegion) return [settings.homeRegion];
+  return [env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'];
 }
 
 const eventSchema = z.object({
@@ -49,7 +70,11 @@ const eventSchema = z.object({
  * accounts/<id>.json and returns its status. A check that cannot run is ERROR in the record, not a crash;
  * throttling beyond the SDK's retries is thrown so that the workflow retries the account with backoff.
  */
-export async function auditAccount(event: AuditAccountEvent, deps: AuditAccountDeps): Promise<AuditAccountResult> {
+export async function auditAccount(
+  event: AuditAccountEvent,
+  deps: AuditAccountDeps,
+  invocation?: Invocation,
+): Promise<AuditAccountResult> {
   const parsed = eventSchema.safeParse(event, { reportInput: true });
   if (!parsed.success) throw new InvalidInputError(`invalid Audit Account input: ${formatIssues(parsed.error.issues)}`);
   const { accountId, run } = event;
@@ -57,6 +82,11 @@ export async function auditAccount(event: AuditAccountEvent, deps: AuditAccountD
   const registry: Readonly<Record<string, Check | undefined>> = deps.checks ?? CHECKS;
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
+  const budget = Math.min(
+    deps.budgetMs ?? CHECKS_BUDGET_MS,
+    invocation ? invocation.getRemainingTimeInMillis() - RECORD_MARGIN_MS : Number.POSITIVE_INFINITY,
+  );
+  const deadline = Date.now() + Math.max(0, budget);
   const session = sessionName(run.id);
   const roleName =
     run.role === 'admin' ? settings.roles.adminExecutionRoleName : settings.roles.readOnlyExecutionRoleName;
@@ -67,6 +97,8 @@ export async function auditAccount(event: AuditAccountEvent, deps: AuditAccountD
     run,
     settings,
     now,
+    regions: governedRegions(settings),
+    deadline,
     target: accountSession(sessions, accountId, roleName, session, partition),
     logArchive: () => {
       const logArchiveAccountId = settings.logArchive.accountId;
@@ -98,9 +130,16 @@ export async function auditAccount(event: AuditAccountEvent, deps: AuditAccountD
       }
     }),
   );
-  const checks = Object.fromEntries(entries);
+  // Every stored finding has its fingerprint, whichever check made it.
+  const checks = Object.fromEntries(
+    entries.map(([id, result]) => [
+      id,
+      result.findings ? { ...result, findings: withFingerprints(accountId, result.findings) } : result,
+    ]),
+  );
   const status = worstStatus(entries.map(([, result]) => result.status));
   const record: AccountRecord = {
+    schemaVersion: SCHEMA_VERSION,
     accountId,
     runId: run.id,
     status,

@@ -5,7 +5,7 @@ import { logger } from '../lib/logger';
 import { currentPartition } from '../lib/partition';
 import { S3ReportStore } from '../lib/report-store';
 import { settingsFromEnv } from '../lib/settings';
-import { type AuditAccountEvent, auditAccount } from './audit-account';
+import { type AuditAccountEvent, auditAccount, type Invocation } from './audit-account';
 
 // Module scope: a warm function keeps its sessions (Log Archive, mostly) until they near expiry.
 const deps = {
@@ -16,7 +16,7 @@ const deps = {
 };
 
 /** Audit Account: one Map iteration, one account. Runs as the Control Tower Audit role. */
-export const handler = async (event: AuditAccountEvent) => {
+export const handler = async (event: AuditAccountEvent, context: Invocation) => {
   logger.appendKeys({ runId: event?.run?.id, accountId: event?.accountId });
-  return auditAccount(event, deps);
+  return auditAccount(event, deps, context);
 };

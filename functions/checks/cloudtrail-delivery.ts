@@ -30,6 +30,7 @@ export const cloudTrailDeliveryCheck: Check = {
   id: 'cloudtrail-delivery',
   title: 'CloudTrail logs still arrive in the Log Archive bucket',
   role: 'readOnly',
+  requires: ['homeRegion', 'logArchive.accountId', 'organizationId'],
   async run(context) {
     const opened = await openLogArchive(context);
     if (isCheckResult(opened)) return opened;

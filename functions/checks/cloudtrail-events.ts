@@ -21,6 +21,7 @@ export const cloudTrailEventsCheck: Check = {
   id: 'cloudtrail-events',
   title: 'Nothing alarming in the CloudTrail logs of the look-back window',
   role: 'readOnly',
+  requires: ['homeRegion', 'logArchive.accountId', 'organizationId'],
   async run(context) {
     const opened = await openLogArchive(context);
     if (isCheckResult(opened)) return opened;

@@ -11,6 +11,7 @@ export const identityCheck: Check = {
   id: 'identity',
   title: 'The execution role can be assumed and the caller is the account',
   role: 'readOnly',
+  requires: [],
   async run(context) {
     const { target, accountId } = context;
     const roleName = target.roleArn.slice(target.roleArn.lastIndexOf('/') + 1);

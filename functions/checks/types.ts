@@ -1,20 +1,14 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { STSClient } from '@aws-sdk/client-sts';
+import type { AccountSession } from '../lib/account-session';
 import type { Settings } from '../lib/settings';
 import type { CheckResult, RoleKind, RunInfo } from '../lib/types';
 
-/** A session in one account, made from an assumed role. Clients are built on first use and kept. */
-export interface AccountSession {
-  readonly accountId: string;
-  readonly roleArn: string;
-  readonly sessionName: string;
-  /** STS with the session's credentials. Its first call assumes the role (an `AssumeRoleError` if it cannot). */
-  sts(): STSClient;
-  /** S3 with the session's credentials. */
-  s3(): S3Client;
-  /** Assumes the role now (if not yet) so that a failure to assume is told apart from a failed call. */
-  ensure(): Promise<void>;
-}
+export type { AccountSession } from '../lib/account-session';
+
+/**
+ * A setting a check cannot run without. The CLI and Resolve Targets refuse a run whose checks lack one, naming its
+ * flag; `organizationId` is discovered from Organizations when it is not set.
+ */
+export type RequiredSetting = 'homeRegion' | 'logArchive.accountId' | 'organizationId';
 
 /** What a check gets to do its work in one account. */
 export interface CheckContext {
@@ -23,6 +17,16 @@ export interface CheckContext {
   readonly settings: Settings;
   /** The clock; tests and the sandbox pass a fixed one. */
   readonly now: () => Date;
+  /**
+   * The governed regions the checks look at: `settings.regions`, else the home region, else the region the
+   * function runs in. Never empty.
+   */
+  readonly regions: readonly string[];
+  /**
+   * When the checks must have finished (epoch milliseconds), well inside the Express child's 5 minutes, with room
+   * left to write the record. A check that reaches it keeps what it found and says that it is partial.
+   */
+  readonly deadline: number;
   /** The execution role of the run's role kind, in the target account. */
   readonly target: AccountSession;
   /** The read-only execution role in the Log Archive account; throws `InvalidSettings` when it is not configured. */
@@ -35,6 +39,8 @@ export interface Check {
   readonly title: string;
   /** The least role the check needs. `admin` checks run only in admin runs. */
   readonly role: RoleKind;
+  /** The settings the check cannot run without; a run that lacks one is refused before it starts. */
+  readonly requires: readonly RequiredSetting[];
   /**
    * Runs the check. A problem found is `FAIL`; a check that could not run is `ERROR` with a classified error.
    * Throttling that outlasted the SDK's retries is thrown, so that the workflow retries the account.

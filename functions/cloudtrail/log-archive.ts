@@ -4,7 +4,8 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { AccountSession, CheckContext } from '../checks/types';
+import type { CheckContext } from '../checks/types';
+import type { AccountSession } from '../lib/account-session';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, errorName, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
 import type { Settings } from '../lib/settings';

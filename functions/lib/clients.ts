@@ -43,6 +43,23 @@ function baseConfig(credentials?: Credentials, extras: ClientExtras = {}) {
   } as const;
 }
 
+/** Any AWS SDK v3 client class, e.g. `EC2Client`. */
+export type AwsClientConstructor<C> = new (config: ReturnType<typeof baseConfig> & { region: string }) => C;
+
+/**
+ * Any client with the common configuration (retries, credentials) in a region; the region of the functions when
+ * left out. What {@link AccountSession.client} builds for the checks, per region.
+ */
+export function awsClient<C>(
+  Ctor: AwsClientConstructor<C>,
+  credentials?: Credentials,
+  options: ClientExtras & { readonly region?: string } = {},
+): C {
+  const { region: wanted, ...extras } = options;
+  const config = baseConfig(credentials, extras);
+  return new Ctor({ ...config, region: wanted ?? config.region });
+}
+
 /** An STS client, as the function's own role or with the given credentials. */
 export function stsClient(credentials?: Credentials, extras?: ClientExtras): STSClient {
   return new STSClient(baseConfig(credentials, extras));

@@ -18,6 +18,23 @@ export interface ReportStore {
   getJson<T>(run: RunRef, name: string): Promise<T | undefined>;
   /** The names of the run's files under a folder, e.g. `accounts/` → `['accounts/111111111111.json', ...]`. */
   list(run: RunRef, folder: string): Promise<string[]>;
+  /**
+   * A small state document that outlives runs (`state/<name>`): the CloudTrail cursors, the pointer to the previous
+   * comparable run. `undefined` when there is none.
+   */
+  getState<T>(name: string): Promise<T | undefined>;
+  putState(name: string, value: unknown): Promise<void>;
+}
+
+/** The folder of the state documents, beside `runs/`. */
+export const STATE_PREFIX = 'state/';
+
+/** A state document's name: letters, digits and `._-/`, no `..`, so that it stays under `state/`. */
+export function checkStateName(name: string): string {
+  if (!/^[\w.-]+(\/[\w.-]+)*$/.test(name) || name.split('/').includes('..')) {
+    throw new Error(`invalid state document name: ${JSON.stringify(name).slice(0, 80)}`);
+  }
+  return name;
 }
 
 /** `runs/<YYYY-MM-DD>/<runId>/`: runs of a day sort together and expire together. */
@@ -49,8 +66,27 @@ export class S3ReportStore implements ReportStore {
   }
 
   async getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
+    return this.getKey<T>(`${runPrefix(run)}${name}`);
+  }
+
+  getState<T>(name: string): Promise<T | undefined> {
+    return this.getKey<T>(`${STATE_PREFIX}${checkStateName(name)}`);
+  }
+
+  async putState(name: string, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: `${STATE_PREFIX}${checkStateName(name)}`,
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  private async getKey<T>(key: string): Promise<T | undefined> {
     try {
-      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: `${runPrefix(run)}${name}` }));
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const text = await result.Body?.transformToString();
       return text === undefined ? undefined : (JSON.parse(text) as T);
     } catch (error) {
@@ -84,22 +120,21 @@ export class LocalReportStore implements ReportStore {
     return `${join(this.directory, run.id)}/`;
   }
 
-  async putJson(run: RunRef, name: string, value: unknown): Promise<void> {
-    const path = join(this.directory, run.id, name);
-    await mkdir(dirname(path), { recursive: true });
-    // Write then rename, so that a reader never sees half a file.
-    const partial = `${path}.partial`;
-    await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
-    await rename(partial, path);
+  putJson(run: RunRef, name: string, value: unknown): Promise<void> {
+    return writeJson(join(this.directory, run.id, name), value);
   }
 
-  async getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
-    try {
-      return JSON.parse(await readFile(join(this.directory, run.id, name), 'utf8')) as T;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+  getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
+    return readJson<T>(join(this.directory, run.id, name));
+  }
+
+  /** State documents live in `<directory>/.state/`, which no run ID can name. */
+  getState<T>(name: string): Promise<T | undefined> {
+    return readJson<T>(join(this.directory, '.state', checkStateName(name)));
+  }
+
+  putState(name: string, value: unknown): Promise<void> {
+    return writeJson(join(this.directory, '.state', checkStateName(name)), value);
   }
 
   async list(run: RunRef, folder: string): Promise<string[]> {
@@ -111,6 +146,23 @@ export class LocalReportStore implements ReportStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+  }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  // Write then rename, so that a reader never sees half a file.
+  const partial = `${path}.partial`;
+  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(partial, path);
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
@@ -136,5 +188,13 @@ export class TeeReportStore implements ReportStore {
 
   list(run: RunRef, folder: string): Promise<string[]> {
     return this.stores[0].list(run, folder);
+  }
+
+  getState<T>(name: string): Promise<T | undefined> {
+    return this.stores[0].getState<T>(name);
+  }
+
+  async putState(name: string, value: unknown): Promise<void> {
+    await Promise.all(this.stores.map((store) => store.putState(name, value)));
   }
 }

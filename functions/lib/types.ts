@@ -27,11 +27,69 @@ export interface ErrorInfo {
 /** Severity of a finding, from CloudTrail rules and other checks. */
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
 
+/** The version of the record and summary documents; readers refuse a version they do not know. */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * What a finding is about. Types are Security Hub's ASFF resource types where one exists, so that findings map to
+ * ASFF without a table; `AwsConfigConfigurationRecorder`, `AwsSecurityHubHub` and `LogFile` have no ASFF type
+ * (they map to `Other`).
+ */
+export type ResourceType =
+  | 'AwsAccount'
+  | 'AwsEc2SecurityGroup'
+  | 'AwsS3Bucket'
+  | 'AwsS3AccountPublicAccessBlock'
+  | 'AwsKmsKey'
+  | 'AwsCloudTrailTrail'
+  | 'AwsGuardDutyDetector'
+  | 'AwsConfigConfigurationRecorder'
+  | 'AwsSecurityHubHub'
+  | 'AwsIamUser'
+  | 'AwsIamAccessKey'
+  | 'AwsIamRole'
+  | 'LogFile'
+  | 'Other';
+
+/** The resource a finding names. `region` is `global` for global resources (IAM, the account). */
+export interface ResourceRef {
+  readonly type: ResourceType;
+  /** The resource's own ID: `sg-0123...`, a bucket name, a key ID, a user name, an S3 key for a log file. */
+  readonly id: string;
+  readonly region: string;
+  readonly arn?: string;
+}
+
+/** The CloudTrail event that made a current-state finding so, found by the same run's `cloudtrail-events`. */
+export interface FindingCause {
+  readonly eventName: string;
+  readonly eventTime?: string;
+  readonly eventId?: string;
+  readonly principalArn?: string;
+  readonly sourceIp?: string;
+}
+
+/** How a finding compares with the previous comparable run (and whether a mute applies). */
+export type FindingState = 'NEW' | 'STILL_OPEN' | 'RESOLVED' | 'REOPENED' | 'NOT_ASSESSED' | 'MUTED';
+
 /** Something noteworthy a check found (a CloudTrail event matched by a rule, an unreadable log file, ...). */
 export interface Finding {
+  /** The CloudTrail rule, or for current-state checks `<check>/<kind>` (e.g. `network-exposure/world-ingress`). */
   readonly rule: string;
   readonly severity: Severity;
   readonly title: string;
+  readonly resource?: ResourceRef;
+  /**
+   * Stable identity across runs: account + rule + resource, or + eventId for a pure event (see `fingerprint.ts`).
+   * Audit Account stamps it on every finding before the record is written, so every stored finding has one.
+   */
+  readonly fingerprint?: string;
+  /** CloudTrail's `eventID`, for findings made from one event. */
+  readonly eventId?: string;
+  readonly cause?: FindingCause;
+  readonly state?: FindingState;
+  /** When the finding was first seen (ISO-8601), carried across runs. */
+  readonly firstSeen?: string;
   readonly eventTime?: string;
   readonly eventName?: string;
   readonly eventSource?: string;
@@ -91,6 +149,7 @@ export interface TargetsDocument {
 
 /** accounts/<id>.json: everything found in one account. */
 export interface AccountRecord {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly accountId: string;
   readonly runId: string;
   readonly status: Status;
@@ -120,6 +179,7 @@ export interface Totals {
 
 /** summary.json, and what `ct-audit --summary-file` writes. */
 export interface RunSummary {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly runId: string;
   readonly mode: Mode;
   readonly role: RoleKind;

@@ -1,7 +1,7 @@
 import { errorKind } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
-import type { AccountRecord, ErrorInfo, RunInfo } from '../lib/types';
+import { type AccountRecord, type ErrorInfo, type RunInfo, SCHEMA_VERSION } from '../lib/types';
 
 /** What a Catch hands over: the Map item and the error Step Functions caught. */
 export interface RecordAccountErrorEvent {
@@ -50,6 +50,7 @@ export async function recordAccountError(
   const error = iterationError(event.error);
   const at = now().toISOString();
   const record: AccountRecord = {
+    schemaVersion: SCHEMA_VERSION,
     accountId: event.accountId,
     runId: event.run.id,
     status: 'ERROR',

@@ -1,15 +1,16 @@
 import { mapLimit } from '../lib/concurrency';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
-import type {
-  AccountRecord,
-  ErrorInfo,
-  RunInfo,
-  RunSummary,
-  Status,
-  SummaryAccount,
-  TargetsDocument,
-  Totals,
+import {
+  type AccountRecord,
+  type ErrorInfo,
+  type RunInfo,
+  type RunSummary,
+  SCHEMA_VERSION,
+  type Status,
+  type SummaryAccount,
+  type TargetsDocument,
+  type Totals,
 } from '../lib/types';
 
 /** What Summarize gets: the run. Everything else is in the report store. */
@@ -78,6 +79,7 @@ export async function summarize(
     skipped: targets.skipped.length + accounts.filter((account) => account.status === 'SKIPPED').length,
   };
   const summary: RunSummary = {
+    schemaVersion: SCHEMA_VERSION,
     runId: run.id,
     mode: run.mode,
     role: run.role,

@@ -1,4 +1,10 @@
-import { type ReportStore, type RunRef, runPrefix } from '../../functions/lib/report-store';
+import {
+  checkStateName,
+  type ReportStore,
+  type RunRef,
+  runPrefix,
+  STATE_PREFIX,
+} from '../../functions/lib/report-store';
 
 /**
  * A report store in memory, keyed like the bucket (`runs/<date>/<runId>/<name>`). Values are copied through JSON
@@ -29,6 +35,17 @@ export class MemoryReportStore implements ReportStore {
     return [...this.files.keys()]
       .filter((key) => key.startsWith(`${prefix}${folder}`))
       .map((key) => key.slice(prefix.length));
+  }
+
+  async getState<T>(name: string): Promise<T | undefined> {
+    const text = this.files.get(`${STATE_PREFIX}${checkStateName(name)}`);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  async putState(name: string, value: unknown): Promise<void> {
+    const key = `${STATE_PREFIX}${checkStateName(name)}`;
+    this.files.set(key, JSON.stringify(value));
+    this.writes.push(key);
   }
 
   /** Puts a file as another state would have written it. */

@@ -5,7 +5,7 @@ import { type AuditAccountEvent, auditAccount } from '../../../functions/audit-a
 import type { Check } from '../../../functions/checks/types';
 import { SessionCache, sessionName } from '../../../functions/lib/assume-role';
 import { parseSettings, type SettingsInput } from '../../../functions/lib/settings';
-import type { AccountRecord, RunInfo } from '../../../functions/lib/types';
+import { type AccountRecord, type RunInfo, SCHEMA_VERSION } from '../../../functions/lib/types';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const sts = mockClient(STSClient);
@@ -67,7 +67,13 @@ function setup(options: { settings?: SettingsInput; checks?: Readonly<Record<str
 }
 
 function fixedCheck(id: string, status: 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED'): Check {
-  return { id, title: id, role: 'readOnly', run: async () => ({ status, message: `${id} said ${status}` }) };
+  return {
+    id,
+    title: id,
+    role: 'readOnly',
+    requires: [],
+    run: async () => ({ status, message: `${id} said ${status}` }),
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -271,6 +277,7 @@ describe('auditAccount: the record', () => {
     await run();
 
     expect(record()).toEqual({
+      schemaVersion: SCHEMA_VERSION,
       accountId: TARGET,
       runId: RUN.id,
       status: 'PASS',
@@ -311,6 +318,7 @@ describe('auditAccount: the record', () => {
       id: 'broken',
       title: 'broken',
       role: 'readOnly',
+      requires: [],
       run: async () => {
         throw new TypeError('cannot read x of undefined');
       },
@@ -332,6 +340,7 @@ describe('auditAccount: the record', () => {
       id: 'logs',
       title: 'logs',
       role: 'readOnly',
+      requires: [],
       run: async (context) => {
         context.logArchive();
         return { status: 'PASS' };
@@ -354,6 +363,7 @@ describe('auditAccount: the record', () => {
       id: 'logs',
       title: 'logs',
       role: 'readOnly',
+      requires: [],
       run: async (context) => {
         await context.logArchive().ensure();
         return { status: 'PASS' };
@@ -381,6 +391,7 @@ describe('auditAccount: sessions across invocations', () => {
       id: 'both',
       title: 'both',
       role: 'readOnly',
+      requires: [],
       run: async (context) => {
         await context.target.ensure();
         await context.logArchive().ensure();

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Progress, renderSummary } from '../../../cli/output';
-import type { RunSummary, SummaryAccount } from '../../../functions/lib/types';
+import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../../functions/lib/types';
 
 const PASS: SummaryAccount = {
   accountId: '111111111111',
@@ -28,6 +28,7 @@ const ERROR: SummaryAccount = {
 
 function summary(overrides: Partial<RunSummary> = {}): RunSummary {
   return {
+    schemaVersion: SCHEMA_VERSION,
     runId: 'ct-audit-run-5',
     mode: 'audit',
     role: 'readOnly',

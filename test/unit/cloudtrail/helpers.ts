@@ -139,6 +139,9 @@ export function checkContext(options: ContextOptions): { context: CheckContext; 
       throw new Error('the CloudTrail checks do not use STS');
     },
     s3: () => s3,
+    client: () => {
+      throw new Error('the CloudTrail checks use S3 only');
+    },
     ensure: async () => {
       if (options.ensureError) throw options.ensureError;
     },
@@ -148,6 +151,8 @@ export function checkContext(options: ContextOptions): { context: CheckContext; 
     run: RUN,
     settings,
     now: () => options.now,
+    regions: settings.regions.length > 0 ? settings.regions : [settings.homeRegion ?? 'us-east-1'],
+    deadline: Date.now() + 60_000,
     target: { ...session, accountId: options.accountId ?? '111122223333' },
     logArchive: () => {
       if (options.logArchiveError) throw options.logArchiveError;

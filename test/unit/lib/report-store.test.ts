@@ -183,6 +183,8 @@ describe('TeeReportStore', () => {
         throw new Error('disk full');
       },
       getJson: async () => undefined,
+      getState: async () => undefined,
+      putState: async () => {},
       list: async () => [],
     };
     const tee = new TeeReportStore(new MemoryReportStore(), failing);

@@ -1,12 +1,13 @@
-import type {
-  AccountRecord,
-  CheckResult,
-  Finding,
-  RunInfo,
-  RunSummary,
-  SkippedAccount,
-  Status,
-  Target,
+import {
+  type AccountRecord,
+  type CheckResult,
+  type Finding,
+  type RunInfo,
+  type RunSummary,
+  SCHEMA_VERSION,
+  type SkippedAccount,
+  type Status,
+  type Target,
 } from '../../../functions/lib/types';
 import { reasonOf, summarize } from '../../../functions/summarize/summarize';
 import { MemoryReportStore } from '../../support/unit-memory-store';
@@ -29,6 +30,7 @@ function id(n: number): string {
 
 function accountRecord(accountId: string, status: Status, checks?: Record<string, CheckResult>): AccountRecord {
   return {
+    schemaVersion: SCHEMA_VERSION,
     accountId,
     runId: RUN.id,
     status,
@@ -295,6 +297,7 @@ describe('summarize: summary.json', () => {
     await run(store);
 
     expect(store.read<RunSummary>(RUN, 'summary.json')).toEqual({
+      schemaVersion: SCHEMA_VERSION,
       runId: RUN.id,
       mode: 'audit',
       role: 'readOnly',

@@ -1,0 +1,41 @@
+/** The longest text taken from a record, a key or an error into a finding, a message, a Fail cause or a terminal. */
+export const MAX_TEXT = 512;
+
+// C0 and C1 controls (tab, newline included), DEL, and the Unicode format characters that reorder or hide text
+// (bidi embeddings, overrides and isolates, zero-width characters, the BOM).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+
+/**
+ * Text from outside (a CloudTrail record, an S3 key, an error message) made safe to show: control and bidi
+ * characters become a space, runs of white space fold to one, and anything longer than `max` characters is cut
+ * with `…`. Non-strings become '' (undefined, null) or their JSON.
+ */
+export function cleanText(value: unknown, max: number = MAX_TEXT): string {
+  if (value === undefined || value === null) return '';
+  let text = typeof value === 'string' ? value : safeJson(value);
+  // Cut first (with room for what the fold may save) so that a 4 MB string is never scanned whole.
+  if (text.length > max * 4) text = text.slice(0, max * 4);
+  text = text.replace(UNSAFE, ' ').replace(/ {2,}/g, ' ').trim();
+  if (text.length <= max) return text;
+  // Never cut a surrogate pair in half.
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** Like {@link cleanText}, but undefined stays undefined: for optional fields. */
+export function cleanOptional(value: unknown, max: number = MAX_TEXT): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = cleanText(value, max);
+  return text === '' ? undefined : text;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
