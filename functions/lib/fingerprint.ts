@@ -9,7 +9,7 @@ import type { Finding } from './types';
 export function fingerprintOf(accountId: string, finding: Finding): string {
   const parts = [accountId, finding.rule];
   if (finding.resource) {
-    parts.push(finding.resource.type, finding.resource.region, finding.resource.id);
+    parts.push(finding.resource.type, finding.resource.region, finding.resource.id, finding.resource.part ?? '');
   } else if (finding.eventId) {
     parts.push('event', finding.eventId);
   } else {

@@ -58,6 +58,11 @@ export interface ResourceRef {
   readonly id: string;
   readonly region: string;
   readonly arn?: string;
+  /**
+   * The part of the resource the finding is about, when one resource can have several findings of one rule: a
+   * security group rule ID (`sgr-...`), a bucket policy statement. Part of the fingerprint.
+   */
+  readonly part?: string;
 }
 
 /** The CloudTrail event that made a current-state finding so, found by the same run's `cloudtrail-events`. */
@@ -87,6 +92,11 @@ export interface Finding {
   /** CloudTrail's `eventID`, for findings made from one event. */
   readonly eventId?: string;
   readonly cause?: FindingCause;
+  /**
+   * Structured evidence a program acts on (remediation, reports): `{ ruleId: 'sgr-…', protocol: 'tcp', fromPort: 22,
+   * toPort: 22, cidr: '0.0.0.0/0' }`. Small values only; text is bounded like every other field.
+   */
+  readonly evidence?: Readonly<Record<string, string | number | boolean | null>>;
   readonly state?: FindingState;
   /** When the finding was first seen (ISO-8601), carried across runs. */
   readonly firstSeen?: string;
@@ -123,6 +133,8 @@ export interface RunInfo {
   readonly failOnIssues: boolean;
   /** Where the run's reports are, for people: `s3://bucket/runs/.../` or a local folder. */
   readonly reportLocation: string;
+  /** The organization's ID: from the settings, or discovered by Resolve Targets (DescribeOrganization). */
+  readonly organizationId?: string;
 }
 
 /** An account the run audits, as written to targets.json. */
