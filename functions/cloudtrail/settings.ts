@@ -1,51 +1,5 @@
-import * as z from 'zod';
-import { isRuleId, RULE_IDS } from './rules/ids';
-
-/**
- * Principals whose activity the rules ignore by default: Control Tower's own automation, which legitimately
- * touches trails, Config recorders and roles in every account. Patterns use `*` as a wildcard.
- * Deliberately NOT `aws-controltower-*`: the AdministratorExecutionRole is a person's or a tool's way into every
- * account, and what it does is exactly what the rules are for.
- */
-export const DEFAULT_IGNORED_PRINCIPALS = [
-  'arn:aws:sts::*:assumed-role/AWSControlTowerExecution/*',
-  'arn:aws:iam::*:role/AWSControlTowerExecution',
-  'arn:aws:sts::*:assumed-role/aws-controltower-ConfigRecorderRole/*',
-  'arn:aws:sts::*:assumed-role/aws-controltower-ForwardSnsNotificationRole/*',
-] as const;
-
-/** Settings of the CloudTrail checks: `ctAudit.cloudtrail`. */
-export const cloudTrailSettingsSchema = z
-  .strictObject({
-    /** `cloudtrail-delivery` fails a region whose newest file is older than this. */
-    freshnessMinutes: z.int().min(5).max(10_080).default(60),
-    /** `cloudtrail-events` scans this many hours back from now. */
-    lookbackHours: z.int().min(1).max(168).default(24),
-    /** How many log files one account's scan reads at once. */
-    readConcurrency: z.int().min(1).max(64).default(8),
-    /** Rules switched on or off by ID; rules not named keep their default. */
-    rules: z
-      .record(z.string(), z.boolean())
-      .superRefine((rules, ctx) => {
-        for (const id of Object.keys(rules).filter((key) => !isRuleId(key))) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [id],
-            input: id,
-            message: `unknown rule '${id}'; the rules are: ${RULE_IDS.join(', ')}`,
-          });
-        }
-      })
-      .default({}),
-    /** Failed console sign-ins by one user in the look-back window that make a finding. */
-    failedSignInThreshold: z.int().min(1).default(5),
-    /** AccessDenied / UnauthorizedOperation errors by one principal within the burst window that make a finding. */
-    accessDeniedBurstThreshold: z.int().min(1).default(20),
-    accessDeniedBurstWindowMinutes: z.int().min(1).max(1440).default(10),
-    /** Principal ARN patterns whose events no rule reports. */
-    ignorePrincipals: z.array(z.string().min(1)).default([...DEFAULT_IGNORED_PRINCIPALS]),
-  })
-  .prefault({});
-
-/** Validated CloudTrail settings. */
-export type CloudTrailSettings = z.output<typeof cloudTrailSettingsSchema>;
+export {
+  type CloudTrailSettings,
+  cloudTrailSettingsSchema,
+  DEFAULT_IGNORED_PRINCIPALS,
+} from '../lib/cloudtrail-settings';

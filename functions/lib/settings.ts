@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { CHECK_IDS } from '../checks/ids';
-import { cloudTrailSettingsSchema } from '../cloudtrail/settings';
+import { cloudTrailSettingsSchema } from './cloudtrail-settings';
 import { InvalidSettingsError } from './errors';
+import { CHECK_IDS } from './ids';
 import {
   accountIdSchema,
   formatIssues,
