@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { CHECKS } from '../checks/registry';
-import type { Check, CheckContext } from '../checks/types';
+import type { Check, CheckContext, CheckState } from '../checks/types';
 import { type AccountSession, accountSession } from '../lib/account-session';
 import { type SessionCache, sessionName } from '../lib/assume-role';
-import { InvalidInputError, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
+import { errorMessage, InvalidInputError, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
 import { withFingerprints } from '../lib/fingerprint';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
@@ -45,8 +45,8 @@ export interface Invocation {
 /** The checks' budget when the invocation says nothing of its time (the local engine). */
 export const CHECKS_BUDGET_MS = 240_000;
 
-/** Time kept back from the Lambda timeout to write the record after the checks stop. */
-export const RECORD_MARGIN_MS = 20_000;
+/** Time kept back from the Lambda timeout to write the record (and the checks' state) after the checks stop. */
+export const RECORD_MARGIN_MS = 15_000;
 
 /** The governed regions: the configured ones, else the home region, else the region the code runs in. */
 export function governedRegions(settings: Settings, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -90,6 +90,15 @@ export async function auditAccount(
   const session = sessionName(run.id);
   const roleName =
     run.role === 'admin' ? settings.roles.adminExecutionRoleName : settings.roles.readOnlyExecutionRoleName;
+  // State documents the checks put are written after the record, never before: a crash in between costs a rescan,
+  // never a finding.
+  const pendingState = new Map<string, unknown>();
+  const state: CheckState = {
+    get: (name) => store.getState(name),
+    put: (name, value) => {
+      pendingState.set(name, value);
+    },
+  };
 
   let logArchive: AccountSession | undefined;
   const context: CheckContext = {
@@ -105,15 +114,12 @@ export async function auditAccount(
       if (!logArchiveAccountId) {
         throw new InvalidSettingsError('ctAudit.logArchive.accountId is not set: the CloudTrail checks need it');
       }
-      logArchive ??= accountSession(
-        sessions,
-        logArchiveAccountId,
-        settings.roles.readOnlyExecutionRoleName,
-        session,
-        partition,
-      );
+      // The run's role kind there too: the read-only execution role trusts only the read-only Audit role, and the
+      // administrator execution role (in every enrolled account, the Log Archive included) only the admin one.
+      logArchive ??= accountSession(sessions, logArchiveAccountId, roleName, session, partition);
       return logArchive;
     },
+    state,
   };
 
   const entries = await Promise.all(
@@ -148,6 +154,14 @@ export async function auditAccount(
     finishedAt: now().toISOString(),
   };
   await store.putJson(run, `accounts/${accountId}.json`, record);
+  for (const [name, value] of pendingState) {
+    try {
+      await store.putState(name, value);
+    } catch (error) {
+      // The record is written; a cursor not saved only means the next run reads those files again.
+      logger.warn('cannot save a state document', { accountId, name, error: errorMessage(error) });
+    }
+  }
   logger.info('account audited', { accountId, status });
   return { accountId, status };
 }

@@ -10,6 +10,16 @@ export type { AccountSession } from '../lib/account-session';
  */
 export type RequiredSetting = 'homeRegion' | 'logArchive.accountId' | 'organizationId';
 
+/**
+ * Small documents a check keeps from one run to the next (the CloudTrail cursors), in the report store. A document
+ * put is written only after the account record, so that a crash never moves a cursor past unrecorded findings.
+ */
+export interface CheckState {
+  get<T>(name: string): Promise<T | undefined>;
+  /** Queues the document; Audit Account writes it once the account record is written. */
+  put(name: string, value: unknown): void;
+}
+
 /** What a check gets to do its work in one account. */
 export interface CheckContext {
   readonly accountId: string;
@@ -29,8 +39,13 @@ export interface CheckContext {
   readonly deadline: number;
   /** The execution role of the run's role kind, in the target account. */
   readonly target: AccountSession;
-  /** The read-only execution role in the Log Archive account; throws `InvalidSettings` when it is not configured. */
+  /**
+   * The execution role of the run's role kind in the Log Archive account (read-only, or the administrator role in
+   * admin runs: only it trusts the Audit admin role); throws `InvalidSettings` when it is not configured.
+   */
   logArchive(): AccountSession;
+  /** State kept across runs; absent where there is no store (a check then works as on a first run). */
+  readonly state?: CheckState;
 }
 
 /** One check: a small object registered in `registry.ts`. */

@@ -79,9 +79,11 @@ const KEY_PATTERN =
 
 /**
  * Takes a log file key apart, in any of the three layouts. Undefined for anything else (digest files, other
- * objects, a file name whose account or region disagrees with its folder, an impossible time).
+ * objects, a file name whose account or region disagrees with its folder, an impossible time). With `location`,
+ * only that exact layout is accepted: its key prefix and organization ID, and no extra path segment anywhere (a
+ * file a member account's own trail writes under the day folder is not a Log Archive file).
  */
-export function parseLogKey(key: string): ParsedLogKey | undefined {
+export function parseLogKey(key: string, location?: Omit<LogLocation, 'bucket'>): ParsedLogKey | undefined {
   const m = KEY_PATTERN.exec(key);
   if (!m) return undefined;
   const [, prefix, organizationId, accountId, region, y, mo, d, fileAccount, fileRegion, fy, fmo, fd, fh, fmi, suffix] =
@@ -89,6 +91,7 @@ export function parseLogKey(key: string): ParsedLogKey | undefined {
   if (fileAccount !== accountId || fileRegion !== region) return undefined;
   const deliveredAt = new Date(Date.UTC(Number(fy), Number(fmo) - 1, Number(fd), Number(fh), Number(fmi)));
   if (fileTimestamp(deliveredAt) !== `${fy}${fmo}${fd}T${fh}${fmi}Z`) return undefined;
+  if (location && !matchesLocation(location, prefix ?? '', organizationId)) return undefined;
   return {
     keyPrefix: prefix ?? '',
     layout: organizationId ? 'organization' : 'account',
@@ -99,4 +102,15 @@ export function parseLogKey(key: string): ParsedLogKey | undefined {
     deliveredAt,
     suffix: suffix as string,
   };
+}
+
+function matchesLocation(
+  location: Omit<LogLocation, 'bucket'>,
+  keyPrefix: string,
+  organizationId: string | undefined,
+): boolean {
+  if (keyPrefix !== location.keyPrefix) return false;
+  if (location.layout === 'organization')
+    return organizationId !== undefined && organizationId === location.organizationId;
+  return organizationId === undefined;
 }

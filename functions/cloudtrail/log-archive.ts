@@ -9,8 +9,9 @@ import type { AccountSession } from '../lib/account-session';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, errorName, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
 import type { Settings } from '../lib/settings';
-import type { CheckResult, ErrorInfo } from '../lib/types';
-import { deliveryDays, eventDays, nearMidnight } from './date-prefixes';
+import { cleanText } from '../lib/text';
+import type { CheckResult, ErrorInfo, ErrorKind } from '../lib/types';
+import { deliveryDays, eventDays as deliveryDaysBetween, nearMidnight } from './date-prefixes';
 import type { ScanWindow } from './engine';
 import { dayPrefix, fileNameStem, type LogLocation, parseLogKey } from './key-layout';
 import type { OpenLogFile } from './scanner';
@@ -30,8 +31,12 @@ export function defaultLogBucket(logArchiveAccountId: string, homeRegion: string
  * The bucket, key prefix, layout and regions from the settings, with Control Tower's defaults. Throws
  * {@link InvalidSettingsError} naming the setting to set when one is missing.
  */
-export function resolveLogArchive(settings: Settings, logArchiveAccountId: string): LogArchiveTarget {
-  const { logArchive, homeRegion, organizationId } = settings;
+export function resolveLogArchive(
+  settings: Settings,
+  logArchiveAccountId: string,
+  organizationId: string | undefined = settings.organizationId,
+): LogArchiveTarget {
+  const { logArchive, homeRegion } = settings;
   const regions = settings.regions.length > 0 ? settings.regions : homeRegion ? [homeRegion] : [];
   if (regions.length === 0) {
     throw new InvalidSettingsError('set ctAudit.homeRegion (or ctAudit.regions): the CloudTrail checks read its logs');
@@ -43,7 +48,7 @@ export function resolveLogArchive(settings: Settings, logArchiveAccountId: strin
   }
   if (logArchive.layout === 'organization' && !organizationId) {
     throw new InvalidSettingsError(
-      'set ctAudit.organizationId: organization-trail keys contain it (or set ctAudit.logArchive.layout to "account")',
+      'set ctAudit.organizationId (or --organization-id): organization-trail keys contain it (or set ctAudit.logArchive.layout to "account")',
     );
   }
   return {
@@ -66,7 +71,11 @@ export class LogArchiveError extends Error {
     readonly key: string,
     cause: unknown,
   ) {
-    super(`cannot ${action} s3://${bucket}/${key}: ${errorName(cause) ?? 'Error'}: ${errorMessage(cause)}`, { cause });
+    // Bounded and clean: the key and the message may come from a member account (see lib/text.ts).
+    super(
+      `cannot ${action} s3://${bucket}/${cleanText(key, 300)}: ${errorName(cause) ?? 'Error'}: ${cleanText(errorMessage(cause), 400)}`,
+      { cause },
+    );
     this.name = errorName(cause) ?? 'Error';
   }
 }
@@ -113,7 +122,7 @@ async function newestIn(
 ): Promise<{ key: string; deliveredAt: Date } | undefined> {
   let newest: { key: string; deliveredAt: Date } | undefined;
   for await (const key of listKeys(s3, location.bucket, dayPrefix(location, accountId, region, day))) {
-    const parsed = parseLogKey(key);
+    const parsed = parseLogKey(key, location);
     if (!parsed || parsed.accountId !== accountId || parsed.region !== region) continue;
     if (!newest || parsed.deliveredAt > newest.deliveredAt) newest = { key, deliveredAt: parsed.deliveredAt };
   }
@@ -140,29 +149,47 @@ export async function newestLogFile(
   return { region, ...(newest ? { newest } : {}), since: yesterday };
 }
 
+/** A log file found by a listing: its key and when it was delivered (the time stamp in its name). */
+export interface ListedLogFile {
+  readonly key: string;
+  readonly deliveredAt: Date;
+}
+
 /**
- * The keys of an account's files delivered inside the window, region by region and day by day (month and year
- * ends included); the first day's listing starts at the window's minute.
+ * The keys of an account's files in one region delivered inside the window (by the time stamp in the key, never by
+ * the events' times), day folder by day folder (month and year ends included); the first day's listing starts at the
+ * window's minute. Only keys of the exact layout of `location` count.
  */
+export async function* logFilesDelivered(
+  s3: S3Client,
+  location: LogLocation,
+  accountId: string,
+  region: string,
+  window: ScanWindow,
+): AsyncGenerator<ListedLogFile> {
+  const from = Math.floor(window.start.getTime() / 60_000) * 60_000;
+  const to = window.end.getTime();
+  for (const [index, day] of deliveryDaysBetween(window.start, window.end).entries()) {
+    const prefix = dayPrefix(location, accountId, region, day);
+    const startAfter = index === 0 ? `${prefix}${fileNameStem(accountId, region, window.start)}` : undefined;
+    for await (const key of listKeys(s3, location.bucket, prefix, startAfter)) {
+      const parsed = parseLogKey(key, location);
+      if (parsed?.accountId !== accountId || parsed.region !== region) continue;
+      const at = parsed.deliveredAt.getTime();
+      if (at >= from && at <= to) yield { key, deliveredAt: parsed.deliveredAt };
+    }
+  }
+}
+
+/** The keys of an account's files delivered inside the window, region after region: {@link logFilesDelivered}. */
 export async function* logKeysInWindow(
   s3: S3Client,
   target: LogArchiveTarget,
   accountId: string,
   window: ScanWindow,
 ): AsyncGenerator<string> {
-  const { location } = target;
-  const from = Math.floor(window.start.getTime() / 60_000) * 60_000;
   for (const region of target.regions) {
-    for (const [index, day] of eventDays(window.start, window.end).entries()) {
-      const prefix = dayPrefix(location, accountId, region, day);
-      const startAfter = index === 0 ? `${prefix}${fileNameStem(accountId, region, window.start)}` : undefined;
-      for await (const key of listKeys(s3, location.bucket, prefix, startAfter)) {
-        const parsed = parseLogKey(key);
-        if (parsed?.accountId === accountId && parsed.region === region && parsed.deliveredAt.getTime() >= from) {
-          yield key;
-        }
-      }
-    }
+    for await (const file of logFilesDelivered(s3, target.location, accountId, region, window)) yield file.key;
   }
 }
 
@@ -188,11 +215,15 @@ export function s3LogOpener(s3: S3Client, bucket: string): OpenLogFile {
  * The error record of a Log Archive failure, with what to fix: the permission of the read-only role (s3:ListBucket,
  * s3:GetObject, kms:Decrypt for KMS-encrypted logs) or the bucket setting.
  */
-export function describeLogArchiveError(error: unknown, roleName: string): ErrorInfo {
+export function describeLogArchiveError(error: unknown, roleName: string, which = 'read-only'): ErrorInfo {
   if (!(error instanceof LogArchiveError)) return toErrorInfo(error);
+  const { kind, message } = describeUnclean(error, `the Log Archive ${which} role (${roleName})`);
+  return toErrorInfo(error, message, kind);
+}
+
+function describeUnclean(error: LogArchiveError, role: string): { kind: ErrorKind; message: string } {
   const name = error.name;
   const detail = errorMessage(error.cause);
-  const role = `the Log Archive read-only role (${roleName})`;
   if (name === 'NoSuchBucket') {
     return {
       kind: 'NOT_FOUND',
@@ -211,7 +242,7 @@ export function describeLogArchiveError(error: unknown, roleName: string): Error
         : `${error.message} — ${role} needs s3:GetObject, and kms:Decrypt must be allowed for it when the logs are KMS-encrypted`,
     };
   }
-  return toErrorInfo(error);
+  return { kind: errorKind(name), message: error.message };
 }
 
 /** An opened Log Archive: S3 with the read-only role's credentials, and where to read. */
@@ -230,7 +261,11 @@ export async function openLogArchive(context: CheckContext): Promise<OpenedLogAr
   let target: LogArchiveTarget;
   try {
     session = context.logArchive();
-    target = resolveLogArchive(context.settings, session.accountId);
+    target = resolveLogArchive(
+      context.settings,
+      session.accountId,
+      context.run.organizationId ?? context.settings.organizationId,
+    );
   } catch (error) {
     if (!(error instanceof InvalidSettingsError) && errorName(error) !== 'InvalidSettings') throw error;
     const message = context.settings.logArchive.accountId
@@ -243,13 +278,15 @@ export async function openLogArchive(context: CheckContext): Promise<OpenedLogAr
   } catch (error) {
     if (isThrottle(error)) throw error;
     const kind = errorKind(error instanceof AssumeRoleError ? error.code : errorName(error));
+    const which = context.run.role === 'admin' ? 'administrator' : 'read-only';
     return {
       status: 'ERROR',
-      message: `cannot assume the read-only role in the Log Archive account ${session.accountId}`,
-      error: {
-        kind: kind === 'UNKNOWN' ? 'ACCESS_DENIED' : kind,
-        message: `cannot assume ${session.roleArn} in the Log Archive account: ${errorMessage(error)}`,
-      },
+      message: `cannot assume the ${which} execution role in the Log Archive account ${session.accountId}`,
+      error: toErrorInfo(
+        error,
+        `cannot assume ${session.roleArn} in the Log Archive account: ${errorMessage(error)}`,
+        kind === 'UNKNOWN' ? 'ACCESS_DENIED' : kind,
+      ),
     };
   }
   return { s3: session.s3(), target, session };

@@ -114,7 +114,7 @@ export class RecordSplitter {
     for (; i < length; i++) {
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
-        if (depth === 0) this.fail('the file is not a JSON object');
+        if (depth === 0) this.failAfter(chunk, 'the file is not a JSON object');
         const end = closingQuote(chunk, i + 1);
         if (end < 0) {
           this.inString = true;
@@ -125,7 +125,7 @@ export class RecordSplitter {
       } else if (byte === OPEN) {
         if (depth === 1) recordStart = i;
         else if (depth === 0) {
-          if (this.opened) this.fail('content after the end of the log');
+          if (this.opened) this.failAfter(chunk, 'content after the end of the log');
           this.opened = true;
         }
         depth++;
@@ -145,10 +145,10 @@ export class RecordSplitter {
         } else if (depth === 0) {
           this.closed = true;
         } else if (depth < 0) {
-          this.fail('unbalanced braces');
+          this.failAfter(chunk, 'unbalanced braces');
         }
       } else if (depth === 0 && !isJsonWhitespace(byte)) {
-        this.fail(this.opened ? 'content after the end of the log' : 'the file is not a JSON object');
+        this.failAfter(chunk, this.opened ? 'content after the end of the log' : 'the file is not a JSON object');
       }
     }
     this.depth = depth;
@@ -230,6 +230,15 @@ export class RecordSplitter {
     }
     this.recordCount++;
     this.onRecord(record as CloudTrailRecord);
+  }
+
+  /**
+   * Fails on a structural error found inside a chunk, after handing out the records the chunk completed before it:
+   * one broken byte late in a chunk must not take the good records in front of it along.
+   */
+  private failAfter(chunk: Buffer, message: string): never {
+    if (this.bounds.length > 0) this.emitBatch(chunk);
+    this.fail(message);
   }
 
   private fail(message: string): never {

@@ -1,3 +1,5 @@
+import type { ResourceRef } from '../lib/types';
+
 /** The session issuer of an assumed-role identity. */
 export interface SessionIssuer {
   readonly type?: string;
@@ -116,4 +118,49 @@ export function principalNames(record: CloudTrailRecord): string[] {
   if (typeof issuer?.arn === 'string') names.push(issuer.arn);
   if (typeof identity.invokedBy === 'string') names.push(identity.invokedBy);
   return names;
+}
+
+/** The partition of the record's ARNs (`aws`, `aws-cn`, `aws-us-gov`), for ARNs built from IDs. */
+export function partitionOf(record: CloudTrailRecord): string {
+  return /^arn:(aws[a-z-]*):/.exec(principalArn(record) ?? '')?.[1] ?? 'aws';
+}
+
+/** The account the event happened in: `recipientAccountId`, else the caller's account. */
+export function accountOf(record: CloudTrailRecord): string | undefined {
+  const identity = asObject(record.userIdentity);
+  return asString(record.recipientAccountId) ?? asString(identity?.accountId);
+}
+
+/**
+ * Who made the call, as a resource: the root user is the account (`AwsAccount`), an IAM user is `AwsIamUser`, an
+ * assumed role is the role (`AwsIamRole`, the session name as `part`). Undefined when the record names nobody.
+ */
+export function principalResource(record: CloudTrailRecord): ResourceRef | undefined {
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  const arn = principalArn(record);
+  const account = accountOf(record);
+  if (identity?.type === 'Root' || (arn && /:root$/.test(arn))) {
+    const id = asString(identity?.accountId) ?? account;
+    return id ? { type: 'AwsAccount', id, region: 'global', ...(arn ? { arn } : {}) } : undefined;
+  }
+  const user = arn ? /:user\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
+  if (identity?.type === 'IAMUser' || user) {
+    const id = asString(identity?.userName) ?? user;
+    return id ? { type: 'AwsIamUser', id, region: 'global', ...(arn ? { arn } : {}) } : undefined;
+  }
+  const assumed = arn ? /:assumed-role\/([^/]+)\/(.+)$/.exec(arn) : null;
+  if (assumed) {
+    const issuer = asObject(asObject(identity?.sessionContext)?.sessionIssuer) as SessionIssuer | undefined;
+    const roleArn = asString(issuer?.arn);
+    return {
+      type: 'AwsIamRole',
+      id: assumed[1] as string,
+      region: 'global',
+      ...(roleArn ? { arn: roleArn } : {}),
+      part: assumed[2] as string,
+    };
+  }
+  const role = arn ? /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
+  if (role) return { type: 'AwsIamRole', id: role, region: 'global', arn: arn as string };
+  return account ? { type: 'AwsAccount', id: account, region: 'global' } : undefined;
 }

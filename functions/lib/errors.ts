@@ -1,3 +1,4 @@
+import { cleanText } from './text';
 import type { ErrorInfo, ErrorKind } from './types';
 
 /**
@@ -101,12 +102,21 @@ export function isThrottle(error: unknown): boolean {
   return errorKind(errorName(error)) === 'THROTTLED';
 }
 
-/** A classified error for a record: kind from the error name, and the message a person reads. */
-export function toErrorInfo(error: unknown, message?: string): ErrorInfo {
+/** The longest error message kept in a record: room for an S3 key and what to fix. */
+export const MAX_ERROR_MESSAGE = 1024;
+
+/**
+ * A classified error for a record: kind from the error name, and the message a person reads — bounded and stripped
+ * of control characters, since it may carry an S3 key or text from a member account.
+ */
+export function toErrorInfo(error: unknown, message?: string, kind?: ErrorKind): ErrorInfo {
   const name = errorName(error);
   const detail = errorMessage(error);
   return {
-    kind: errorKind(name),
-    message: message ?? (name && !detail.startsWith(name) ? `${name}: ${detail}` : detail),
+    kind: kind ?? errorKind(name),
+    message: cleanText(
+      message ?? (name && !detail.startsWith(name) ? `${name}: ${detail}` : detail),
+      MAX_ERROR_MESSAGE,
+    ),
   };
 }

@@ -111,12 +111,26 @@ export interface Finding {
   readonly detail?: string;
 }
 
+/** The span of CloudTrail deliveries a scan covered (`cloudtrail-events`): files by the time in their keys. */
+export interface ScannedSpan {
+  /** ISO-8601: the earliest delivery time listed (the regions' cursors less the overlap, or the look-back window). */
+  readonly from: string;
+  /** ISO-8601: the end of the span (the run's time). */
+  readonly to: string;
+  readonly filesRead: number;
+  readonly filesListed: number;
+  /** False when the deadline stopped the scan; the next run continues from the cursor. */
+  readonly complete: boolean;
+}
+
 /** What one check returns. */
 export interface CheckResult {
   readonly status: Status;
   readonly message?: string;
   readonly findings?: readonly Finding[];
   readonly error?: ErrorInfo;
+  /** What a log scan covered. */
+  readonly scanned?: ScannedSpan;
 }
 
 /** The run as every state sees it: small, so that it can travel with every Map item. */

@@ -1,10 +1,15 @@
+import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding } from '../../lib/types';
-import { asObject, asString, type CloudTrailRecord, isServiceActor, principalArn } from '../record';
+import { asObject, asString, type CloudTrailRecord, isServiceActor, principalArn, type UserIdentity } from '../record';
 import { type AggregateRule, findingOf, type RuleInfo } from './types';
 
 /** Minute buckets kept per scan across all principals: a bound on memory whatever the volume of denials. */
 export const MAX_TRACKED_MINUTES = 100_000;
+/** Principals tracked per scan; denials by more principals are counted, and the overflow is a finding of its own. */
+export const MAX_TRACKED_PRINCIPALS = 10_000;
 const MAX_CALLS_PER_PRINCIPAL = 10;
+/** Untracked principals named in the overflow finding. */
+const MAX_UNTRACKED_SAMPLES = 3;
 
 const DENIED = /(^|\.)(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess)$/;
 
@@ -15,12 +20,18 @@ const info: RuleInfo = {
   description: 'One principal was refused many calls within minutes: probing for permissions, or stolen credentials.',
 };
 
+/** The few fields kept of one record: never the record itself. */
+interface Sample {
+  readonly eventTime: string;
+  readonly record: CloudTrailRecord;
+  readonly s3Key: string | undefined;
+}
+
 interface Denials {
   total: number;
   /** Denials per minute since the epoch. */
   minutes: Map<number, number>;
-  sample: CloudTrailRecord;
-  sampleKey: string | undefined;
+  sample: Sample;
   calls: Map<string, number>;
 }
 
@@ -31,7 +42,31 @@ export function isAccessDenied(record: CloudTrailRecord): boolean {
 
 function who(record: CloudTrailRecord): string {
   const identity = asObject(record.userIdentity);
-  return principalArn(record) ?? asString(identity?.userName) ?? asString(identity?.principalId) ?? 'unknown principal';
+  const name =
+    principalArn(record) ?? asString(identity?.userName) ?? asString(identity?.principalId) ?? 'unknown principal';
+  return cleanText(name, 256);
+}
+
+/** A stand-in record with only what the finding shows: who, where, which call, from where. */
+function sampleOf(record: CloudTrailRecord, s3Key: string | undefined): Sample {
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  const issuer = asObject(asObject(identity?.sessionContext)?.sessionIssuer);
+  const small: CloudTrailRecord = {
+    userIdentity: {
+      type: cleanOptional(identity?.type, 64),
+      arn: cleanOptional(identity?.arn),
+      accountId: cleanOptional(identity?.accountId, 32),
+      userName: cleanOptional(identity?.userName, 128),
+      ...(issuer ? { sessionContext: { sessionIssuer: { arn: cleanOptional(issuer.arn) } } } : {}),
+    },
+    eventTime: cleanOptional(record.eventTime, 64),
+    eventName: cleanOptional(record.eventName, 128),
+    eventSource: cleanOptional(record.eventSource, 128),
+    awsRegion: cleanOptional(record.awsRegion, 64),
+    sourceIPAddress: cleanOptional(record.sourceIPAddress, 256),
+    recipientAccountId: cleanOptional(record.recipientAccountId, 32),
+  };
+  return { eventTime: small.eventTime ?? '', record: small, s3Key: cleanOptional(s3Key, 1024) };
 }
 
 /** The largest number of denials inside any `window` consecutive minutes, and the first minute of that stretch. */
@@ -60,15 +95,24 @@ export const accessDeniedBurst: AggregateRule = {
     const window = settings.accessDeniedBurstWindowMinutes;
     const byPrincipal = new Map<string, Denials>();
     let trackedMinutes = 0;
+    let untracked = 0;
+    const untrackedPrincipals = new Set<string>();
     return {
       accepts: (record) => isAccessDenied(record) && !isServiceActor(record),
+      size: () => byPrincipal.size + untrackedPrincipals.size,
       add(record, s3Key) {
         const time = record.eventTime ? Date.parse(record.eventTime) : Number.NaN;
         if (Number.isNaN(time)) return;
         const principal = who(record);
         let denials = byPrincipal.get(principal);
         if (!denials) {
-          denials = { total: 0, minutes: new Map(), sample: record, sampleKey: s3Key, calls: new Map() };
+          // Bound first, then insert: a flood of distinct session names never grows the map past the cap.
+          if (byPrincipal.size >= MAX_TRACKED_PRINCIPALS) {
+            untracked++;
+            if (untrackedPrincipals.size < MAX_UNTRACKED_SAMPLES) untrackedPrincipals.add(principal);
+            return;
+          }
+          denials = { total: 0, minutes: new Map(), sample: sampleOf(record, s3Key), calls: new Map() };
           byPrincipal.set(principal, denials);
         }
         const minute = Math.floor(time / 60_000);
@@ -79,13 +123,13 @@ export const accessDeniedBurst: AggregateRule = {
         }
         denials.minutes.set(minute, (count ?? 0) + 1);
         denials.total++;
-        const call = `${(record.eventSource ?? '').replace('.amazonaws.com', '')}:${record.eventName ?? '?'}`;
+        const source = cleanText(asString(record.eventSource) ?? '', 128).replace('.amazonaws.com', '');
+        const call = `${source}:${cleanText(asString(record.eventName) ?? '?', 128)}`;
         if (denials.calls.has(call) || denials.calls.size < MAX_CALLS_PER_PRINCIPAL) {
           denials.calls.set(call, (denials.calls.get(call) ?? 0) + 1);
         }
-        if ((record.eventTime ?? '') < (denials.sample.eventTime ?? '')) {
-          denials.sample = record;
-          denials.sampleKey = s3Key;
+        if (typeof record.eventTime === 'string' && record.eventTime < denials.sample.eventTime) {
+          denials.sample = sampleOf(record, s3Key);
         }
       },
       findings() {
@@ -98,15 +142,25 @@ export const accessDeniedBurst: AggregateRule = {
             .slice(0, 3)
             .map(([call, n]) => `${call} ×${n}`);
           findings.push(
-            findingOf(info, denials.sample, {
+            findingOf(info, denials.sample.record, {
               title: `${info.title}: ${burst.count} in ${window} min for ${principal}`,
               eventTime: new Date(burst.start * 60_000).toISOString(),
               detail:
                 `${burst.count} denied calls within ${window} min from ${new Date(burst.start * 60_000).toISOString()}` +
                 ` (${denials.total} in the look-back window); most denied: ${top.join(', ')}`,
-              ...(denials.sampleKey ? { s3Key: denials.sampleKey } : {}),
+              ...(denials.sample.s3Key ? { s3Key: denials.sample.s3Key } : {}),
             }),
           );
+        }
+        if (untracked > 0) {
+          findings.push({
+            rule: info.id,
+            severity: info.severity,
+            title: `${info.title}: more than ${MAX_TRACKED_PRINCIPALS} principals denied`,
+            detail:
+              `${untracked} denied calls by principals beyond the first ${MAX_TRACKED_PRINCIPALS} were not judged` +
+              ` (a flood of distinct sessions hides bursts), e.g. ${[...untrackedPrincipals].join(', ')}`,
+          });
         }
         return findings;
       },

@@ -13,6 +13,17 @@ export const cloudTrailTampering = eventRule({
   match(record) {
     const parameters = asObject(record.requestParameters);
     const trail = asString(parameters?.name) ?? asString(parameters?.trailName);
-    return { detail: trail ? `trail ${trail}` : 'trail not named in the request' };
+    if (!trail) return { detail: 'trail not named in the request' };
+    // A trail is named by its name or its ARN (`arn:aws:cloudtrail:<region>:<account>:trail/<name>`).
+    const arn = /^arn:[^:]+:cloudtrail:([^:]*):[^:]*:trail\/(.+)$/.exec(trail);
+    return {
+      detail: `trail ${trail}`,
+      resource: {
+        type: 'AwsCloudTrailTrail',
+        id: arn ? (arn[2] as string) : trail,
+        region: arn?.[1] || (asString(record.awsRegion) ?? 'unknown'),
+        ...(arn ? { arn: trail } : {}),
+      },
+    };
   },
 });

@@ -1,5 +1,6 @@
+import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding } from '../../lib/types';
-import { asObject, asString, type CloudTrailRecord, isServiceActor } from '../record';
+import { asObject, asString, type CloudTrailRecord, isServiceActor, type UserIdentity } from '../record';
 import { type AggregateRule, findingOf, type RuleInfo } from './types';
 
 /** At most this many users are tracked per scan, so that a password spray cannot grow memory without end. */
@@ -16,9 +17,30 @@ const info: RuleInfo = {
 interface Failures {
   count: number;
   first: string;
+  lastTime: string;
+  /** A small stand-in for the latest failure: never the record itself. */
   last: CloudTrailRecord;
   lastKey: string | undefined;
   sourceIps: Set<string>;
+}
+
+/** The few fields of a failed sign-in that its finding shows. */
+function smallRecord(record: CloudTrailRecord): CloudTrailRecord {
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  return {
+    userIdentity: {
+      type: cleanOptional(identity?.type, 64),
+      arn: cleanOptional(identity?.arn),
+      accountId: cleanOptional(identity?.accountId, 32),
+      userName: cleanOptional(identity?.userName, 128),
+    },
+    eventTime: cleanOptional(record.eventTime, 64),
+    eventName: cleanOptional(record.eventName, 128),
+    eventSource: cleanOptional(record.eventSource, 128),
+    awsRegion: cleanOptional(record.awsRegion, 64),
+    sourceIPAddress: cleanOptional(record.sourceIPAddress, 256),
+    recipientAccountId: cleanOptional(record.recipientAccountId, 32),
+  };
 }
 
 /** Whether a record is a failed console sign-in. */
@@ -33,11 +55,12 @@ export function isFailedConsoleLogin(record: CloudTrailRecord): boolean {
 /** Who tried: the ARN, else the user name CloudTrail gives (`HIDDEN_DUE_TO_SECURITY_REASONS` for unknown users). */
 function who(record: CloudTrailRecord): string {
   const identity = asObject(record.userIdentity);
-  return (
+  return cleanText(
     asString(identity?.arn) ||
-    asString(identity?.userName) ||
-    asString(asObject(record.additionalEventData)?.UserName) ||
-    'unknown user'
+      asString(identity?.userName) ||
+      asString(asObject(record.additionalEventData)?.UserName) ||
+      'unknown user',
+    256,
   );
 }
 
@@ -48,26 +71,38 @@ export const consoleLoginFailures: AggregateRule = {
   create(settings) {
     const threshold = settings.failedSignInThreshold;
     const byUser = new Map<string, Failures>();
+    let untracked = 0;
     return {
       accepts: (record) => isFailedConsoleLogin(record) && !isServiceActor(record),
+      size: () => byUser.size,
       add(record, s3Key) {
         const user = who(record);
         let failures = byUser.get(user);
+        const time = cleanText(asString(record.eventTime) ?? '', 64);
         if (!failures) {
-          if (byUser.size >= MAX_TRACKED_USERS) return;
-          failures = { count: 0, first: record.eventTime ?? '', last: record, lastKey: s3Key, sourceIps: new Set() };
+          if (byUser.size >= MAX_TRACKED_USERS) {
+            untracked++;
+            return;
+          }
+          failures = {
+            count: 0,
+            first: time,
+            lastTime: time,
+            last: smallRecord(record),
+            lastKey: cleanOptional(s3Key, 1024),
+            sourceIps: new Set(),
+          };
           byUser.set(user, failures);
         }
         failures.count++;
-        const time = record.eventTime ?? '';
         if (time < failures.first) failures.first = time;
-        if (time >= (failures.last.eventTime ?? '')) {
-          failures.last = record;
-          failures.lastKey = s3Key;
+        if (time > failures.lastTime) {
+          failures.lastTime = time;
+          failures.last = smallRecord(record);
+          failures.lastKey = cleanOptional(s3Key, 1024);
         }
-        if (record.sourceIPAddress && failures.sourceIps.size < MAX_SOURCE_IPS) {
-          failures.sourceIps.add(record.sourceIPAddress);
-        }
+        const ip = asString(record.sourceIPAddress);
+        if (ip && failures.sourceIps.size < MAX_SOURCE_IPS) failures.sourceIps.add(cleanText(ip, 64));
       },
       findings() {
         const findings: Finding[] = [];
@@ -79,10 +114,18 @@ export const consoleLoginFailures: AggregateRule = {
               title: `${info.title}: ${failures.count} for ${user}`,
               detail:
                 `${failures.count} failed console sign-ins by ${user} from ${ips} source IP${ips === 1 ? '' : 's'}` +
-                ` between ${failures.first} and ${failures.last.eventTime ?? '?'}`,
+                ` between ${failures.first} and ${failures.lastTime || '?'}`,
               ...(failures.lastKey ? { s3Key: failures.lastKey } : {}),
             }),
           );
+        }
+        if (untracked > 0) {
+          findings.push({
+            rule: info.id,
+            severity: info.severity,
+            title: `${info.title}: more than ${MAX_TRACKED_USERS} users`,
+            detail: `${untracked} failed sign-ins by users beyond the first ${MAX_TRACKED_USERS} were not judged (a password spray)`,
+          });
         }
         return findings;
       },

@@ -1,4 +1,5 @@
-import { asArray, asObject, asString, type CloudTrailRecord } from '../record';
+import type { ResourceRef } from '../../lib/types';
+import { accountOf, asArray, asObject, asString, type CloudTrailRecord, partitionOf } from '../record';
 import { eventRule } from './types';
 
 const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
@@ -114,6 +115,17 @@ export const s3BucketMadePublic = eventRule({
         : blocksLifted(record);
     if (!why) return false;
     const bucket = asString(asObject(record.requestParameters)?.bucketName);
-    return { detail: bucket ? `${bucket}: ${why}` : why };
+    const account = accountOf(record);
+    const resource: ResourceRef | undefined = bucket
+      ? {
+          type: 'AwsS3Bucket',
+          id: bucket,
+          region: asString(record.awsRegion) ?? 'unknown',
+          arn: `arn:${partitionOf(record)}:s3:::${bucket}`,
+        }
+      : account
+        ? { type: 'AwsS3AccountPublicAccessBlock', id: account, region: 'global' }
+        : undefined;
+    return { detail: bucket ? `${bucket}: ${why}` : why, ...(resource ? { resource } : {}) };
   },
 });

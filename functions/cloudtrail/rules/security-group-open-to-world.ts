@@ -1,4 +1,4 @@
-import { asArray, asObject, asString, type CloudTrailRecord } from '../record';
+import { accountOf, asArray, asObject, asString, type CloudTrailRecord, partitionOf } from '../record';
 import { eventRule } from './types';
 
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
@@ -55,11 +55,25 @@ export const securityGroupOpenToWorld = eventRule({
     const found = openings(record);
     if (found.length === 0) return false;
     const parameters = asObject(record.requestParameters);
-    const group =
-      asString(parameters?.groupId) ??
-      asString(parameters?.groupName) ??
-      asString(asObject(parameters?.ModifySecurityGroupRulesRequest)?.GroupId) ??
-      'a security group';
-    return { detail: `${group}: ${found.join(', ')}` };
+    const groupId =
+      asString(parameters?.groupId) ?? asString(asObject(parameters?.ModifySecurityGroupRulesRequest)?.GroupId);
+    const group = groupId ?? asString(parameters?.groupName);
+    const region = asString(record.awsRegion) ?? 'unknown';
+    const account = accountOf(record);
+    return {
+      detail: `${group ?? 'a security group'}: ${found.join(', ')}`,
+      ...(group
+        ? {
+            resource: {
+              type: 'AwsEc2SecurityGroup',
+              id: group,
+              region,
+              ...(groupId && account
+                ? { arn: `arn:${partitionOf(record)}:ec2:${region}:${account}:security-group/${groupId}` }
+                : {}),
+            },
+          }
+        : {}),
+    };
   },
 });

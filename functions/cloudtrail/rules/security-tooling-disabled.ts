@@ -18,8 +18,22 @@ export const securityToolingDisabled = eventRule({
     const parameters = asObject(record.requestParameters);
     const detector = asString(parameters?.detectorId);
     const recorder = asString(parameters?.configurationRecorderName);
-    if (detector) return { detail: `GuardDuty detector ${detector}` };
-    if (recorder) return { detail: `Config recorder ${recorder}` };
+    const region = asString(record.awsRegion) ?? 'unknown';
+    if (detector) {
+      return {
+        detail: `GuardDuty detector ${detector}`,
+        resource: { type: 'AwsGuardDutyDetector', id: detector, region },
+      };
+    }
+    if (recorder) {
+      return {
+        detail: `Config recorder ${recorder}`,
+        resource: { type: 'AwsConfigConfigurationRecorder', id: recorder, region },
+      };
+    }
+    if (record.eventSource === 'securityhub.amazonaws.com') {
+      return { resource: { type: 'AwsSecurityHubHub', id: 'securityhub', region } };
+    }
     return true;
   },
 });

@@ -1,5 +1,6 @@
-import type { Finding, Severity } from '../../lib/types';
-import { type CloudTrailRecord, isFailedCall, isServiceActor, principalArn } from '../record';
+import { cleanOptional, cleanText } from '../../lib/text';
+import type { Finding, ResourceRef, Severity } from '../../lib/types';
+import { type CloudTrailRecord, isFailedCall, isServiceActor, principalArn, principalResource } from '../record';
 import type { CloudTrailSettings } from '../settings';
 import type { RuleId } from './ids';
 
@@ -26,6 +27,8 @@ export interface Aggregator {
   add(record: CloudTrailRecord, s3Key?: string): void;
   /** The findings once every record was added. */
   findings(): Finding[];
+  /** Entries the state holds (principals, users): bounded whatever the input, and tests hold it so. */
+  size(): number;
 }
 
 /** A rule that needs many records (bursts, repeats): makes a fresh {@link Aggregator} per scan. */
@@ -40,23 +43,72 @@ export type Rule = EventRule | AggregateRule;
 /** What a matching record adds to its finding. */
 export interface MatchDetail {
   readonly detail?: string;
+  /** What the event acted on; the principal when undefined. */
+  readonly resource?: ResourceRef;
 }
 
-/** The finding fields every rule takes from the record. */
-export function findingOf(rule: RuleInfo, record: CloudTrailRecord, extra: Partial<Finding> = {}): Finding {
-  const arn = principalArn(record);
+/** The longest ID kept (an S3 key is up to 1,024 bytes; ARNs and names are shorter). */
+const MAX_ID = 1024;
+
+/** A resource with every part bounded and stripped of control characters. */
+function cleanResource(resource: ResourceRef): ResourceRef {
+  const arn = cleanOptional(resource.arn, MAX_ID);
+  const part = cleanOptional(resource.part, MAX_ID);
   return {
+    type: resource.type,
+    id: cleanText(resource.id, MAX_ID) || 'unknown',
+    region: cleanText(resource.region, 64) || 'unknown',
+    ...(arn ? { arn } : {}),
+    ...(part ? { part } : {}),
+  };
+}
+
+/**
+ * A finding whose every text field is bounded and stripped of control characters (see `lib/text.ts`): records are
+ * written by whoever controls a member account. Idempotent; the engine applies it to every finding it keeps.
+ */
+export function cleanFinding(finding: Finding): Finding {
+  const out: Record<string, unknown> = { ...finding };
+  for (const field of [
+    'eventTime',
+    'eventName',
+    'eventSource',
+    'region',
+    'principalArn',
+    'sourceIp',
+    'eventId',
+  ] as const) {
+    if (field in out) out[field] = cleanOptional(out[field], 256);
+  }
+  if ('s3Key' in out) out.s3Key = cleanOptional(out.s3Key, MAX_ID);
+  if ('detail' in out) out.detail = cleanOptional(out.detail);
+  out.title = cleanText(finding.title) || finding.rule;
+  if (finding.resource) out.resource = cleanResource(finding.resource);
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out as unknown as Finding;
+}
+
+/**
+ * The finding fields every rule takes from the record: bounded, clean text; the record's `eventID`; and the
+ * resource (`extra.resource`, else the principal who made the call).
+ */
+export function findingOf(rule: RuleInfo, record: CloudTrailRecord, extra: Partial<Finding> = {}): Finding {
+  const eventName = cleanOptional(record.eventName, 128);
+  const resource = extra.resource ?? principalResource(record);
+  return cleanFinding({
     rule: rule.id,
     severity: rule.severity,
-    title: record.eventName ? `${rule.title}: ${record.eventName}` : rule.title,
-    ...(record.eventTime ? { eventTime: record.eventTime } : {}),
-    ...(record.eventName ? { eventName: record.eventName } : {}),
-    ...(record.eventSource ? { eventSource: record.eventSource } : {}),
-    ...(record.awsRegion ? { region: record.awsRegion } : {}),
-    ...(arn ? { principalArn: arn } : {}),
-    ...(record.sourceIPAddress ? { sourceIp: record.sourceIPAddress } : {}),
+    title: eventName ? `${rule.title}: ${eventName}` : rule.title,
+    ...(resource ? { resource } : {}),
+    ...(record.eventID !== undefined ? { eventId: cleanOptional(record.eventID, 128) } : {}),
+    eventTime: cleanOptional(record.eventTime, 64),
+    eventName,
+    eventSource: cleanOptional(record.eventSource, 128),
+    region: cleanOptional(record.awsRegion, 64),
+    principalArn: cleanOptional(principalArn(record)),
+    sourceIp: cleanOptional(record.sourceIPAddress, 256),
     ...extra,
-  };
+  } as Finding);
 }
 
 /** How an event rule is written: which calls it looks at, and what makes one of them a finding. */
@@ -94,11 +146,16 @@ export function eventRule(definition: EventRuleDefinition): EventRule {
       const failed = isFailedCall(record);
       if (failed && !countsAttempts) return undefined;
       const detail = typeof matched === 'object' ? matched.detail : undefined;
+      const resource = typeof matched === 'object' ? matched.resource : undefined;
       return findingOf(info, record, {
         ...(failed
-          ? { attempt: true, title: `${info.title} (attempt, ${record.errorCode ?? 'failed'}): ${record.eventName}` }
+          ? {
+              attempt: true,
+              title: `${info.title} (attempt, ${cleanText(record.errorCode ?? 'failed', 128)}): ${cleanText(record.eventName, 128)}`,
+            }
           : {}),
         ...(detail ? { detail } : {}),
+        ...(resource ? { resource } : {}),
       });
     },
   };

@@ -115,21 +115,69 @@ describe('RuleEngine', () => {
     expect(scan.result().findings).toEqual([]);
   });
 
-  test('records outside the window are skipped, and so are records without a time', () => {
-    const scan = engine(
-      {},
-      { window: { start: new Date('2026-11-14T10:00:00Z'), end: new Date('2026-11-14T11:00:00Z') } },
-    );
+  test('events are judged whatever their time: files are chosen by delivery, not events by their time', () => {
+    const scan = engine();
 
-    scan.add(rootCall(1, { eventTime: '2026-11-14T09:59:59Z' }));
+    scan.add(rootCall(1, { eventTime: '2020-01-01T00:00:00Z' }));
     scan.add(rootCall(2, { eventTime: '2026-11-14T10:00:00Z' }));
-    scan.add(rootCall(3, { eventTime: '2026-11-14T11:00:00Z' }));
-    scan.add(rootCall(4, { eventTime: '2026-11-14T11:00:01Z' }));
-    scan.add(rootCall(5, { eventTime: undefined }));
+    scan.add(rootCall(3, { eventTime: undefined }));
 
     const result = scan.result();
-    expect(result.records).toBe(2);
-    expect(result.findings.map((f) => f.eventTime)).toEqual(['2026-11-14T10:00:00Z', '2026-11-14T11:00:00Z']);
+    expect(result.records).toBe(3);
+    expect(result.findings.map((f) => f.eventId).sort()).toEqual(['root-1', 'root-2', 'root-3']);
+  });
+
+  test('an event the previous run reported at the seam is not reported again', () => {
+    const scan = engine({}, { reported: new Set(['root-activity|root-1']) });
+
+    scan.add(rootCall(1));
+    scan.add(rootCall(2));
+
+    expect(scan.result().findings.map((f) => f.eventId)).toEqual(['root-2']);
+  });
+
+  test('an odd record (a non-string eventSource on AccessDenied) is judged and breaks nothing', () => {
+    // Arrange
+    const scan = engine({ accessDeniedBurstThreshold: 2 });
+    const odd = (i: number) =>
+      ctRecord({ errorCode: 'AccessDenied', eventSource: { nested: true }, eventName: 7, eventID: `odd${i}` });
+
+    // Act
+    scan.add(odd(1));
+    scan.add(rootCall(9));
+    scan.add(odd(2));
+    const result = scan.result();
+
+    // Assert
+    expect(result.findings.map((f) => f.rule).sort()).toEqual(['access-denied-burst', 'root-activity']);
+  });
+
+  test('a rule that throws is counted and reported once; the other rules and records go on', () => {
+    // Arrange: a root call whose eventSource cannot be read (root-activity reads it for its detail).
+    const throwing = (i: number) => {
+      const record = rootCall(i) as Record<string, unknown>;
+      Object.defineProperty(record, 'eventSource', {
+        get() {
+          throw new TypeError('\u001b[31mboom');
+        },
+      });
+      return record as ReturnType<typeof rootCall>;
+    };
+    const scan = engine();
+
+    // Act
+    scan.add(throwing(1));
+    scan.add(throwing(2));
+    scan.add(rootCall(3));
+    const result = scan.result();
+
+    // Assert
+    expect(result.findings.map((f) => f.rule)).toEqual(['root-activity', 'RuleFailed']);
+    expect(result.findings[1]).toMatchObject({
+      severity: 'MEDIUM',
+      title: 'Rule root-activity failed on 2 records',
+      detail: 'root-activity could not judge 2 records (first: TypeError: [31mboom); the other rules judged them',
+    });
   });
 
   test(`keeps at most ${MAX_FINDINGS_PER_RULE} findings per rule and counts them all`, () => {
@@ -159,6 +207,7 @@ describe('RuleEngine', () => {
 
     expect(scan.result().findings).toEqual([
       {
+        resource: { type: 'LogFile', id: KEY, region: 'eu-west-1' },
         rule: 'LogFileUnreadable',
         severity: 'MEDIUM',
         title: 'Log file unreadable',

@@ -60,8 +60,34 @@ describe('scanLogFiles', () => {
     ]);
   });
 
-  test('any other failure stops the scan and is thrown', async () => {
+  test('a per-object AccessDenied is a finding for that file and the scan goes on', async () => {
+    // Arrange
     const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    const engine = new RuleEngine({ settings });
+
+    // Act
+    const stats = await scanLogFiles({
+      keys: ['a', 'b\u001b]8;;evil\u0007', 'c'],
+      engine,
+      concurrency: 1,
+      open: async (key) => {
+        if (key.startsWith('b')) throw denied;
+        return [logFile([ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventID: key })])];
+      },
+    });
+
+    // Assert
+    expect(stats).toMatchObject({ files: 3, unreadable: 1, records: 2, stopped: false });
+    const findings = engine.result().findings;
+    expect(findings.map((f) => f.rule)).toEqual(['root-activity', 'root-activity', 'LogFileUnreadable']);
+    expect(findings[2]).toMatchObject({
+      s3Key: 'b ]8;;evil',
+      detail: 'AccessDenied: Access Denied; events in this file may be missed',
+    });
+  });
+
+  test('throttling stops the scan and is thrown', async () => {
+    const throttled = Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' });
     const opened: string[] = [];
 
     const error = await scanLogFiles({
@@ -70,13 +96,50 @@ describe('scanLogFiles', () => {
       concurrency: 1,
       open: async (key) => {
         opened.push(key);
-        if (key === 'b') throw denied;
+        if (key === 'b') throw throttled;
         return [logFile([])];
       },
     }).catch((e: unknown) => e);
 
-    expect(error).toBe(denied);
+    expect(error).toBe(throttled);
     expect(opened).toEqual(['a', 'b']);
+  });
+
+  test('at the deadline no new file is taken, a file in flight stops, and the findings so far are kept', async () => {
+    // Arrange: the deadline passes while the second file is being read (after its first 300 records).
+    let past = false;
+    let read = 0;
+    const engine = new RuleEngine({ settings });
+    const big = Array.from({ length: 1000 }, (_, i) => ctRecord({ eventID: `b${i}` }));
+    const files = new Map([
+      ['a', logFile([ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventID: 'a' })])],
+      ['b', logFile(big)],
+      ['c', logFile([ctRecord()])],
+    ]);
+    const done: string[] = [];
+
+    // Act
+    const stats = await scanLogFiles({
+      keys: files.keys(),
+      engine,
+      concurrency: 1,
+      shouldStop: () => past,
+      onFileDone: (key) => done.push(key),
+      open: async (key) => {
+        const body = files.get(key) as Buffer;
+        return (async function* () {
+          for (let offset = 0; offset < body.length; offset += 64) {
+            if (key === 'b' && ++read > 4) past = true;
+            yield body.subarray(offset, offset + 64);
+          }
+        })();
+      },
+    });
+
+    // Assert
+    expect(stats).toMatchObject({ files: 1, stopped: true });
+    expect(done).toEqual(['a']);
+    expect(engine.result().findings.map((f) => f.eventId)).toEqual(['a']);
   });
 });
 
