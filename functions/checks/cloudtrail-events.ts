@@ -8,10 +8,11 @@ import {
   scanStart,
   validCursor,
 } from '../cloudtrail/cursor';
-import { MAX_FINDINGS_PER_RULE, RuleEngine } from '../cloudtrail/engine';
+import { MAX_FINDINGS_PER_RULE, RuleEngine, SEVERITY_ORDER } from '../cloudtrail/engine';
 import { summarizeFindings } from '../cloudtrail/format';
 import {
   describeLogArchiveError,
+  describeReadFailure,
   isCheckResult,
   type ListedLogFile,
   LogArchiveError,
@@ -140,7 +141,7 @@ export const cloudTrailEventsCheck: Check = {
         engine,
         concurrency: settings.readConcurrency,
         shouldStop,
-        describeReadError: (error) => describeLogArchiveError(error, roleName, which).message,
+        describeReadError: (error) => describeReadFailure(error, roleName, which),
         onFileDone: (key) => regionOf.get(key)?.done.add(key),
       });
     } catch (error) {
@@ -170,7 +171,7 @@ export const cloudTrailEventsCheck: Check = {
     if (!complete) {
       const resumeAt = Object.values(regions).reduce((a, b) => (a.scannedTo < b.scannedTo ? a : b)).scannedTo;
       const incomplete = `scan incomplete: ${stats.files} of ${listedCount} files read${plans.every((plan) => plan.listed) ? '' : ' (listing not finished)'}; the next run continues`;
-      findings.unshift({
+      findings.push({
         rule: SCAN_INCOMPLETE,
         severity: 'MEDIUM',
         title: `Scan incomplete: ${stats.files} of ${listedCount} files read`,
@@ -178,6 +179,7 @@ export const cloudTrailEventsCheck: Check = {
         detail: `${incomplete}: the scan reached its deadline; files delivered from ${minute(resumeAt)} on are read by the next run`,
       });
       extra.push(incomplete);
+      findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
     }
     if (note) extra.push(note);
     const tail = extra.length > 0 ? `; ${extra.join('; ')}` : '';

@@ -34,6 +34,11 @@ export interface CursorDocument {
   readonly regions: Readonly<Record<string, RegionCursor>>;
 }
 
+/** Where the next run lists from: the overlap before the cursor, on a whole minute (keys have minute precision). */
+function seamOf(scannedTo: number): number {
+  return Math.floor((scannedTo - SEAM_OVERLAP_MS) / 60_000) * 60_000;
+}
+
 /** The state document's name for an account. */
 export function cursorName(accountId: string): string {
   return `cloudtrail-cursors/${accountId}.json`;
@@ -65,7 +70,7 @@ export function validCursor(value: unknown, accountId: string): CursorDocument |
 export function scanStart(cursor: RegionCursor | undefined, now: Date, lookbackHours: number): Date {
   const first = now.getTime() - lookbackHours * 3_600_000;
   if (!cursor) return new Date(first);
-  const from = Date.parse(cursor.scannedTo) - SEAM_OVERLAP_MS;
+  const from = seamOf(Date.parse(cursor.scannedTo));
   return new Date(Math.min(now.getTime(), Math.max(from, now.getTime() - MAX_CATCH_UP_MS)));
 }
 
@@ -99,7 +104,7 @@ export function nextCursor(
   let scannedTo = scan.to.getTime();
   if (firstUnread) scannedTo = firstUnread.deliveredAt.getTime();
   if (!scan.listed && lastListed) scannedTo = Math.min(scannedTo, lastListed.deliveredAt.getTime());
-  const seam = scannedTo - SEAM_OVERLAP_MS;
+  const seam = seamOf(scannedTo);
   const deliveredAt = (key: string) => parseLogKey(key)?.deliveredAt.getTime() ?? Number.NaN;
 
   const read = new Set<string>();

@@ -221,7 +221,21 @@ export function describeLogArchiveError(error: unknown, roleName: string, which 
   return toErrorInfo(error, message, kind);
 }
 
-function describeUnclean(error: LogArchiveError, role: string): { kind: ErrorKind; message: string } {
+/**
+ * Why one file could not be read, for its `LogFileUnreadable` finding: the S3 error and what to fix, without the
+ * key (the finding has it).
+ */
+export function describeReadFailure(error: unknown, roleName: string, which = 'read-only'): string {
+  if (!(error instanceof LogArchiveError)) return toErrorInfo(error).message;
+  const head = `${error.name}: ${cleanText(errorMessage(error.cause), 300)}`;
+  return cleanText(describeUnclean(error, `the Log Archive ${which} role (${roleName})`, head).message);
+}
+
+function describeUnclean(
+  error: LogArchiveError,
+  role: string,
+  head: string = error.message,
+): { kind: ErrorKind; message: string } {
   const name = error.name;
   const detail = errorMessage(error.cause);
   if (name === 'NoSuchBucket') {
@@ -233,16 +247,16 @@ function describeUnclean(error: LogArchiveError, role: string): { kind: ErrorKin
   const kms = /kms/i.test(name) || /kms/i.test(detail);
   if (errorKind(name) === 'ACCESS_DENIED' || kms) {
     if (error.action === 'list') {
-      return { kind: 'ACCESS_DENIED', message: `${error.message} — ${role} needs s3:ListBucket on ${error.bucket}` };
+      return { kind: 'ACCESS_DENIED', message: `${head} — ${role} needs s3:ListBucket on ${error.bucket}` };
     }
     return {
       kind: 'ACCESS_DENIED',
       message: kms
-        ? `${error.message} — kms:Decrypt must be allowed for ${role} on the KMS key that encrypts the logs`
-        : `${error.message} — ${role} needs s3:GetObject, and kms:Decrypt must be allowed for it when the logs are KMS-encrypted`,
+        ? `${head} — kms:Decrypt must be allowed for ${role} on the KMS key that encrypts the logs`
+        : `${head} — ${role} needs s3:GetObject, and kms:Decrypt must be allowed for it when the logs are KMS-encrypted`,
     };
   }
-  return { kind: errorKind(name), message: error.message };
+  return { kind: errorKind(name), message: head };
 }
 
 /** An opened Log Archive: S3 with the read-only role's credentials, and where to read. */

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { type GenerateOptions, generateAccountLogFiles, plantedEvents } from '../../../cli/sandbox/cloudtrail-fixtures';
 import { cloudTrailEventsCheck } from '../../../functions/checks/cloudtrail-events';
+import { type CursorDocument, SEAM_OVERLAP_MS } from '../../../functions/cloudtrail/cursor';
 import { logFileKey } from '../../../functions/cloudtrail/key-layout';
 import { InvalidSettingsError } from '../../../functions/lib/errors';
 import {
@@ -10,6 +11,7 @@ import {
   checkContext,
   ctRecord,
   logFile,
+  MemoryCheckState,
   rootIdentity,
   serveBucket,
   testSettings,
@@ -20,6 +22,7 @@ const ACCOUNT = '111122223333';
 const BUCKET = 'aws-controltower-logs-222233334444-eu-west-1';
 const NOW = new Date('2026-11-14T12:00:00Z');
 const CT = { layout: 'organization', keyPrefix: 'o-abcdefghij', organizationId: 'o-abcdefghij' } as const;
+const SPAN = '2026-11-13T12:00Z–2026-11-14T12:00Z';
 const GENERATE: GenerateOptions = {
   organizationId: 'o-abcdefghij',
   accountId: ACCOUNT,
@@ -58,7 +61,16 @@ describe('cloudtrail-events', () => {
     const inWindow = files.filter((file) => file.deliveredAt.getTime() >= NOW.getTime() - 24 * 3_600_000);
     expect(result).toEqual({
       status: 'PASS',
-      message: expect.stringMatching(new RegExp(`^no findings in 24h \\(${inWindow.length} files, \\d+ records\\)$`)),
+      message: expect.stringMatching(
+        new RegExp(`^no findings in files delivered ${SPAN} \\(${inWindow.length} files, \\d+ records\\)$`),
+      ),
+      scanned: {
+        from: '2026-11-13T12:00:00.000Z',
+        to: NOW.toISOString(),
+        filesRead: inWindow.length,
+        filesListed: inWindow.length,
+        complete: true,
+      },
     });
     expect(s3Mock).toHaveReceivedCommandTimes(GetObjectCommand, inWindow.length);
   });
@@ -78,7 +90,7 @@ describe('cloudtrail-events', () => {
 
     // Assert
     expect(result.status).toBe('FAIL');
-    expect(result.message).toBe('3 findings: 1 CRITICAL (root-activity), 2 HIGH');
+    expect(result.message).toBe(`3 findings: 1 CRITICAL (root-activity), 2 HIGH; files delivered ${SPAN}`);
     expect(result.findings?.[0]).toEqual({
       rule: 'root-activity',
       severity: 'CRITICAL',
@@ -88,6 +100,8 @@ describe('cloudtrail-events', () => {
       eventSource: 'signin.amazonaws.com',
       region: 'eu-west-1',
       principalArn: `arn:aws:iam::${ACCOUNT}:root`,
+      resource: { type: 'AwsAccount', id: ACCOUNT, region: 'global', arn: `arn:aws:iam::${ACCOUNT}:root` },
+      eventId: expect.any(String),
       sourceIp: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/),
       s3Key: expect.stringMatching(
         new RegExp(
@@ -138,11 +152,13 @@ describe('cloudtrail-events', () => {
     expect(result).toMatchObject({ status: 'FAIL', findings: [{ rule: 'security-group-open-to-world' }] });
   });
 
-  test('Error: KMS refusing GetObject is ACCESS_DENIED, saying kms:Decrypt must be allowed for the read-only role', async () => {
-    // Arrange
-    serveGenerated();
+  test('Noncompliance: KMS refusing GetObject on one file is a finding for that file, saying kms:Decrypt must be allowed, and the scan goes on', async () => {
+    // Arrange: the first file is encrypted with a key the read-only role may not use; the second has a root call.
+    const root = ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventTime: '2026-11-14T10:00:00Z' });
+    const [lockedKey, lockedBody] = fileWith([], '2026-11-14T09:05:00Z');
+    serveBucket(s3Mock, BUCKET, new Map([[lockedKey, lockedBody], fileWith([root], '2026-11-14T10:05:00Z')]));
     s3Mock
-      .on(GetObjectCommand)
+      .on(GetObjectCommand, { Key: lockedKey })
       .rejects(
         awsError(
           'AccessDenied',
@@ -155,11 +171,15 @@ describe('cloudtrail-events', () => {
     const result = await cloudTrailEventsCheck.run(context);
 
     // Assert
-    expect(result.status).toBe('ERROR');
-    expect(result.error?.kind).toBe('ACCESS_DENIED');
-    expect(result.error?.message).toMatch(
-      /kms:Decrypt must be allowed for the Log Archive read-only role \(aws-controltower-ReadOnlyExecutionRole\) on the KMS key that encrypts the logs$/,
-    );
+    expect(result.status).toBe('FAIL');
+    expect(result.findings?.map((f) => f.rule)).toEqual(['root-activity', 'LogFileUnreadable']);
+    expect(result.findings?.[1]).toMatchObject({
+      s3Key: lockedKey,
+      resource: { type: 'LogFile', id: lockedKey, region: 'eu-west-1' },
+      detail: expect.stringMatching(
+        /kms:Decrypt must be allowed for the Log Archive read-only role \(aws-controltower-ReadOnlyExecutionRole\) on the KMS key that encrypts the logs; events in this file may be missed$/,
+      ),
+    });
   });
 
   test('ignored principals are not reported', async () => {
@@ -197,9 +217,9 @@ describe('cloudtrail-events', () => {
     const settings = testSettings({ cloudtrail: { rules: { 'root-activity': false } } });
     const { context } = checkContext({ settings, now: NOW });
 
-    expect(await cloudTrailEventsCheck.run(context)).toEqual({
+    expect(await cloudTrailEventsCheck.run(context)).toMatchObject({
       status: 'PASS',
-      message: 'no findings in 24h (1 file, 1 record)',
+      message: `no findings in files delivered ${SPAN} (1 file, 1 record)`,
     });
   });
 
@@ -217,19 +237,24 @@ describe('cloudtrail-events', () => {
 
     const result = await cloudTrailEventsCheck.run(context);
 
-    expect(result.message).toBe('150 findings: 150 CRITICAL (root-activity); kept 100 per rule');
+    expect(result.message).toBe(
+      `150 findings: 150 CRITICAL (root-activity); kept 100 per rule; files delivered ${SPAN}`,
+    );
     expect(result.findings).toHaveLength(100);
   });
 
-  test('events older than the look-back window are not judged, even in a file delivered inside it', async () => {
+  test('an event older than the look-back window in a file delivered inside it is judged: files are chosen by delivery', async () => {
     const late = ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventTime: '2026-11-14T05:50:00Z' });
     serveBucket(s3Mock, BUCKET, new Map([fileWith([late], '2026-11-14T06:05:00Z')]));
     const settings = testSettings({ cloudtrail: { lookbackHours: 6 } });
     const { context } = checkContext({ settings, now: NOW });
 
-    expect(await cloudTrailEventsCheck.run(context)).toEqual({
-      status: 'PASS',
-      message: 'no findings in 6h (1 file, 1 record)',
+    const result = await cloudTrailEventsCheck.run(context);
+
+    expect(result).toMatchObject({
+      status: 'FAIL',
+      message: '1 finding: 1 CRITICAL (root-activity); files delivered 2026-11-14T06:00Z–2026-11-14T12:00Z',
+      findings: [{ rule: 'root-activity', eventTime: '2026-11-14T05:50:00Z' }],
     });
   });
 
@@ -237,9 +262,9 @@ describe('cloudtrail-events', () => {
     serveBucket(s3Mock, BUCKET, new Map());
     const { context } = checkContext({ now: NOW });
 
-    expect(await cloudTrailEventsCheck.run(context)).toEqual({
+    expect(await cloudTrailEventsCheck.run(context)).toMatchObject({
       status: 'PASS',
-      message: 'no log files in the last 24h',
+      message: `no log files delivered ${SPAN}`,
     });
   });
 
@@ -275,5 +300,171 @@ describe('cloudtrail-events', () => {
     const { context } = checkContext({ now: NOW });
 
     await expect(cloudTrailEventsCheck.run(context)).rejects.toBe(throttled);
+  });
+
+  describe('the cursor: scan by delivery, from where the last run stopped', () => {
+    const rootCall = (id: string, eventTime: string) =>
+      ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventID: id, eventTime });
+    const file = (records: readonly unknown[], delivered: string, suffix: string): [string, Buffer] => [
+      logFileKey(CT, ACCOUNT, 'eu-west-1', new Date(delivered), suffix),
+      logFile(records),
+    ];
+    const runAt = async (state: MemoryCheckState, objects: Map<string, Buffer>, at: string) => {
+      s3Mock.reset();
+      serveBucket(s3Mock, BUCKET, objects);
+      const { context } = checkContext({ now: new Date(at), state });
+      const result = await cloudTrailEventsCheck.run(context);
+      state.commit();
+      return result;
+    };
+
+    test('the event at 05:57 delivered at 06:05 is found by the next run, and a late file at the seam once', async () => {
+      // Arrange: run 1 at 06:00 sees the files delivered so far, one of them with a root call.
+      const state = new MemoryCheckState();
+      const objects = new Map([
+        file([rootCall('early', '2026-11-14T05:40:00Z')], '2026-11-14T05:45:00Z', 'aaaaaaaaaaaaaaaa'),
+        file([ctRecord({ eventID: 'plain' })], '2026-11-14T05:55:00Z', 'bbbbbbbbbbbbbbbb'),
+      ]);
+      const first = await runAt(state, objects, '2026-11-14T06:00:30Z');
+      // Then: the file holding the 05:57 event lands at 06:05, and one stamped 05:58 lands late, after run 1 listed;
+      // it repeats the early event too (CloudTrail may deliver an event twice).
+      objects.set(...file([rootCall('at-0557', '2026-11-14T05:57:00Z')], '2026-11-14T06:05:00Z', 'cccccccccccccccc'));
+      objects.set(
+        ...file(
+          [rootCall('late-0556', '2026-11-14T05:56:00Z'), rootCall('early', '2026-11-14T05:40:00Z')],
+          '2026-11-14T05:58:00Z',
+          'dddddddddddddddd',
+        ),
+      );
+
+      // Act
+      const second = await runAt(state, objects, '2026-11-15T06:00:30Z');
+      const third = await runAt(state, objects, '2026-11-16T06:00:30Z');
+
+      // Assert
+      expect(first.findings?.map((f) => f.eventId)).toEqual(['early']);
+      expect(second.findings?.map((f) => f.eventId).sort()).toEqual(['at-0557', 'late-0556']);
+      expect(second.scanned).toMatchObject({ from: '2026-11-14T05:45:00.000Z', complete: true });
+      expect(second.message).toMatch(/; files delivered 2026-11-14T05:45Z–2026-11-15T06:00Z$/);
+      expect(third).toMatchObject({ status: 'PASS', message: expect.stringMatching(/^no log files delivered/) });
+      const doc = await state.get<CursorDocument>(`cloudtrail-cursors/${ACCOUNT}.json`);
+      expect(doc?.regions['eu-west-1']?.scannedTo).toBe('2026-11-16T06:00:30.000Z');
+    });
+
+    test('the cursor is only queued: nothing is written until Audit Account commits it after the record', async () => {
+      const state = new MemoryCheckState();
+      serveBucket(s3Mock, BUCKET, new Map([file([ctRecord()], '2026-11-14T10:05:00Z', 'aaaaaaaaaaaaaaaa')]));
+      const { context } = checkContext({ now: NOW, state });
+
+      await cloudTrailEventsCheck.run(context);
+
+      expect(state.documents.size).toBe(0);
+      expect([...state.pending.keys()]).toEqual([`cloudtrail-cursors/${ACCOUNT}.json`]);
+    });
+
+    test('a scan cut by the deadline keeps its findings, says so, and the next run continues where it stopped', async () => {
+      // Arrange: six files, each with one root call; the deadline passes once three files were read.
+      const state = new MemoryCheckState();
+      const objects = new Map(
+        Array.from({ length: 6 }, (_, i) =>
+          file([rootCall(`r${i}`, `2026-11-14T0${i}:00:00Z`)], `2026-11-14T0${i}:05:00Z`, `${'abcdef'[i]}`.repeat(16)),
+        ),
+      );
+      serveBucket(s3Mock, BUCKET, objects);
+      const settings = testSettings({ cloudtrail: { readConcurrency: 1 } });
+      let reads = 0;
+      const original = s3Mock.commandCalls.bind(s3Mock);
+      const { context } = checkContext({
+        settings,
+        now: NOW,
+        state,
+        deadline: () => (original(GetObjectCommand).length >= 3 ? 0 : Number.MAX_SAFE_INTEGER),
+      });
+
+      // Act
+      const cut = await cloudTrailEventsCheck.run(context);
+      state.commit();
+      reads = s3Mock.commandCalls(GetObjectCommand).length;
+      const resumed = await runAt(state, objects, '2026-11-14T12:10:00Z');
+
+      // Assert
+      expect(reads).toBe(3);
+      expect(cut.status).toBe('FAIL');
+      expect(cut.message).toContain('scan incomplete: 3 of 6 files read; the next run continues');
+      expect(cut.findings?.map((f) => f.rule)).toEqual([
+        'root-activity',
+        'root-activity',
+        'root-activity',
+        'ScanIncomplete',
+      ]);
+      expect(cut.findings?.[3]).toMatchObject({ severity: 'MEDIUM', title: 'Scan incomplete: 3 of 6 files read' });
+      expect(cut.scanned).toMatchObject({ filesRead: 3, filesListed: 6, complete: false });
+      const doc = await state.get<CursorDocument>(`cloudtrail-cursors/${ACCOUNT}.json`);
+      expect(doc?.regions['eu-west-1']?.scannedTo).toBe('2026-11-14T12:10:00.000Z');
+      expect(resumed.findings?.map((f) => f.eventId)).toEqual(['r3', 'r4', 'r5']);
+      expect(resumed.scanned).toMatchObject({
+        from: new Date(Date.parse('2026-11-14T03:05:00Z') - SEAM_OVERLAP_MS).toISOString(),
+        complete: true,
+      });
+    });
+
+    test('a key with extra path segments under the day folder is refused, not read', async () => {
+      // Arrange: a member account's own trail writing under the Log Archive's day folder.
+      const [goodKey, goodBody] = file([ctRecord()], '2026-11-14T10:05:00Z', 'aaaaaaaaaaaaaaaa');
+      const dayFolder = goodKey.slice(0, goodKey.lastIndexOf('/') + 1);
+      const planted = `${dayFolder}x/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/eu-west-1/2026/11/14/${ACCOUNT}_CloudTrail_eu-west-1_20261114T1010Z_bbbbbbbbbbbbbbbb.json.gz`;
+      serveBucket(
+        s3Mock,
+        BUCKET,
+        new Map([
+          [goodKey, goodBody],
+          [planted, Buffer.from('not for us')],
+        ]),
+      );
+      const { context } = checkContext({ now: NOW });
+
+      // Act
+      const result = await cloudTrailEventsCheck.run(context);
+
+      // Assert
+      expect(result).toMatchObject({ status: 'PASS', scanned: { filesRead: 1, filesListed: 1 } });
+      expect(s3Mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).toEqual([goodKey]);
+    });
+
+    test('the organization ID of the run is used when the settings have none', async () => {
+      const settings = testSettings({ organizationId: undefined });
+      serveBucket(s3Mock, BUCKET, new Map([file([ctRecord()], '2026-11-14T10:05:00Z', 'aaaaaaaaaaaaaaaa')]));
+      const { context } = checkContext({ settings, now: NOW, run: { organizationId: 'o-abcdefghij' } });
+
+      expect(await cloudTrailEventsCheck.run(context)).toMatchObject({ status: 'PASS', scanned: { filesRead: 1 } });
+    });
+  });
+
+  test('text from a record reaches the finding bounded and without control characters', async () => {
+    // Arrange: a bucket name with terminal escapes and a bidi override, and 4 MB of it.
+    const evil = `\u001b]8;;http://x\u0007\u202ebucket${'a'.repeat(4 * 1024 * 1024)}`;
+    const record = ctRecord({
+      eventSource: 's3.amazonaws.com',
+      eventName: 'PutBucketAcl',
+      requestParameters: { bucketName: evil, 'x-amz-acl': ['public-read'] },
+      sourceIPAddress: '\u009b6n203.0.113.9',
+    });
+    serveBucket(s3Mock, BUCKET, new Map([fileWith([record], '2026-11-14T10:05:00Z')]));
+    const { context } = checkContext({ now: NOW });
+
+    // Act
+    const result = await cloudTrailEventsCheck.run(context);
+
+    // Assert
+    const [finding] = result.findings ?? [];
+    expect(finding?.rule).toBe('s3-bucket-made-public');
+    const text = JSON.stringify(finding);
+    // JSON.stringify writes C0 controls as \u00XX and leaves C1 and bidi characters as they are.
+    expect(text).not.toMatch(/\\u00[01][0-9a-f]/);
+    expect(text).not.toMatch(new RegExp('[\\u007f-\\u009f\\u202a-\\u202e]'));
+    expect(finding?.detail?.length).toBeLessThanOrEqual(512);
+    expect(finding?.resource?.id.length).toBeLessThanOrEqual(1024);
+    expect(finding?.sourceIp).toBe('6n203.0.113.9');
+    expect(text.length).toBeLessThan(5_000);
   });
 });

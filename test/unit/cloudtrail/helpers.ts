@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import type { AccountSession, CheckContext } from '../../../functions/checks/types';
+import type { AccountSession, CheckContext, CheckState } from '../../../functions/checks/types';
 import type { CloudTrailRecord } from '../../../functions/cloudtrail/record';
 import { parseSettings, type SettingsInput } from '../../../functions/lib/settings';
 import type { RunInfo } from '../../../functions/lib/types';
@@ -125,6 +125,34 @@ export interface ContextOptions {
   readonly logArchiveError?: Error;
   /** What `ensure()` rejects with. */
   readonly ensureError?: Error;
+  /** State kept across runs (the cursors). */
+  readonly state?: CheckState;
+  /** The checks' deadline (epoch ms); a getter works too. @default a minute from now */
+  readonly deadline?: () => number;
+  readonly run?: Partial<RunInfo>;
+}
+
+/**
+ * State documents in memory, as Audit Account keeps them: what a check puts is pending until `commit()` (Audit
+ * Account writes it after the account record).
+ */
+export class MemoryCheckState implements CheckState {
+  readonly documents = new Map<string, string>();
+  readonly pending = new Map<string, string>();
+
+  async get<T>(name: string): Promise<T | undefined> {
+    const text = this.documents.get(name);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  put(name: string, value: unknown): void {
+    this.pending.set(name, JSON.stringify(value));
+  }
+
+  commit(): void {
+    for (const [name, text] of this.pending) this.documents.set(name, text);
+    this.pending.clear();
+  }
 }
 
 /** A check context whose Log Archive session has a real S3Client (intercepted by `mockClient(S3Client)`). */
@@ -146,13 +174,17 @@ export function checkContext(options: ContextOptions): { context: CheckContext; 
       if (options.ensureError) throw options.ensureError;
     },
   };
+  const deadline = Date.now() + 60_000;
   const context: CheckContext = {
     accountId: options.accountId ?? '111122223333',
-    run: RUN,
+    run: { ...RUN, ...options.run },
     settings,
     now: () => options.now,
     regions: settings.regions.length > 0 ? settings.regions : [settings.homeRegion ?? 'us-east-1'],
-    deadline: Date.now() + 60_000,
+    get deadline() {
+      return options.deadline ? options.deadline() : deadline;
+    },
+    ...(options.state ? { state: options.state } : {}),
     target: { ...session, accountId: options.accountId ?? '111122223333' },
     logArchive: () => {
       if (options.logArchiveError) throw options.logArchiveError;
