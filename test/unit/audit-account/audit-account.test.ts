@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type AuditAccountEvent, auditAccount } from '../../../functions/audit-account/audit-account';
+import { type AuditAccountEvent, auditAccount, RECORD_MARGIN_MS } from '../../../functions/audit-account/audit-account';
 import type { Check } from '../../../functions/checks/types';
 import { SessionCache, sessionName } from '../../../functions/lib/assume-role';
 import { parseSettings, type SettingsInput } from '../../../functions/lib/settings';
@@ -356,7 +356,12 @@ describe('auditAccount: the record', () => {
     });
   });
 
-  test('the Log Archive session assumes the read-only role in the Log Archive account', async () => {
+  test.each([
+    ['readOnly', READ_ONLY_ROLE],
+    // Only the administrator execution role trusts the Audit admin role; Control Tower deploys it in every enrolled
+    // account, the Log Archive included.
+    ['admin', ADMIN_ROLE],
+  ] as const)('a %s run reads the Log Archive with the %s in the Log Archive account', async (role, roleName) => {
     givenAssumable();
     const logArchiveAccount = '555555555555';
     const needsLogArchive: Check = {
@@ -374,12 +379,101 @@ describe('auditAccount: the record', () => {
       checks: { logs: needsLogArchive },
     });
 
-    await run({ run: { checks: ['logs'], role: 'admin' } });
+    await run({ run: { checks: ['logs'], role } });
 
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
-      RoleArn: `arn:aws:iam::${logArchiveAccount}:role/${READ_ONLY_ROLE}`,
+      RoleArn: `arn:aws:iam::${logArchiveAccount}:role/${roleName}`,
       RoleSessionName: SESSION,
     });
+  });
+});
+
+describe('auditAccount: state kept across runs (the CloudTrail cursors)', () => {
+  const stateful = (seen: unknown[]): Check => ({
+    id: 'stateful',
+    title: 'stateful',
+    role: 'readOnly',
+    requires: [],
+    run: async (context) => {
+      seen.push(await context.state?.get('cursors/x.json'));
+      context.state?.put('cursors/x.json', { at: 2 });
+      return { status: 'PASS' };
+    },
+  });
+
+  test('a check reads the state from the store, and what it puts is written after the account record', async () => {
+    // Arrange
+    const seen: unknown[] = [];
+    const { store, run } = setup({ checks: { stateful: stateful(seen) } });
+    await store.putState('cursors/x.json', { at: 1 });
+    store.writes.length = 0;
+
+    // Act
+    await run({ run: { checks: ['stateful'] } });
+
+    // Assert
+    expect(seen).toEqual([{ at: 1 }]);
+    expect(store.writes).toEqual([`runs/2030-01-02/${RUN.id}/accounts/${TARGET}.json`, 'state/cursors/x.json']);
+    expect(await store.getState('cursors/x.json')).toEqual({ at: 2 });
+  });
+
+  test('when the record cannot be written, the state is not written either', async () => {
+    const { store, run } = setup({ checks: { stateful: stateful([]) } });
+    store.putJson = async () => {
+      throw Object.assign(new Error('Internal error'), { name: 'InternalError' });
+    };
+
+    await expect(run({ run: { checks: ['stateful'] } })).rejects.toThrow('Internal error');
+
+    expect(await store.getState('cursors/x.json')).toBeUndefined();
+  });
+
+  test('a state that cannot be written leaves the record written and the account audited', async () => {
+    const { store, run, record } = setup({ checks: { stateful: stateful([]) } });
+    store.putState = async () => {
+      throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    };
+
+    await expect(run({ run: { checks: ['stateful'] } })).resolves.toEqual({ accountId: TARGET, status: 'PASS' });
+
+    expect(record()?.status).toBe('PASS');
+  });
+});
+
+describe('auditAccount: the deadline', () => {
+  test(`the checks must finish ${RECORD_MARGIN_MS / 1000} s before the invocation ends, to write the record`, async () => {
+    // Arrange
+    const deadlines: number[] = [];
+    const timed: Check = {
+      id: 'timed',
+      title: 'timed',
+      role: 'readOnly',
+      requires: [],
+      run: async (context) => {
+        deadlines.push(context.deadline);
+        return { status: 'PASS' };
+      },
+    };
+    const { store } = setup();
+    const before = Date.now();
+
+    // Act
+    await auditAccount(
+      { accountId: TARGET, run: { ...RUN, checks: ['timed'] } },
+      {
+        settings: parseSettings({}),
+        sessions: new SessionCache(new STSClient({})),
+        store,
+        partition: 'aws',
+        checks: { timed },
+      },
+      { getRemainingTimeInMillis: () => 90_000 },
+    );
+
+    // Assert
+    expect(RECORD_MARGIN_MS).toBe(15_000);
+    expect(deadlines[0]).toBeGreaterThanOrEqual(before + 75_000);
+    expect(deadlines[0]).toBeLessThanOrEqual(Date.now() + 75_000);
   });
 });
 
