@@ -114,4 +114,35 @@ describe('key layout', () => {
   ])('rejects %s', (_name, key) => {
     expect(parseLogKey(key)).toBeUndefined();
   });
+
+  describe('with the configured location: only the exact layout', () => {
+    const LOCATION = { keyPrefix: ORG, layout: 'organization', organizationId: ORG } as const;
+    const file = `${ACCOUNT}_CloudTrail_us-east-1_20261114T0510Z_abcdefghijklmnop.json.gz`;
+    const folder = `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/14/`;
+
+    test('accepts the key of that layout', () => {
+      expect(parseLogKey(`${ORG}/${folder}${file}`, LOCATION)).toMatchObject({
+        accountId: ACCOUNT,
+        region: 'us-east-1',
+      });
+    });
+
+    test.each([
+      ['extra segments in front of AWSLogs/ under the day folder', `${ORG}/${folder}x/${folder}${file}`],
+      ['an extra segment before the prefix', `evil/${ORG}/${folder}${file}`],
+      ['no prefix', `${folder}${file}`],
+      ['another organization ID', `${ORG}/AWSLogs/o-zzzzzzzzzz/${ACCOUNT}/CloudTrail/us-east-1/2026/11/14/${file}`],
+      ['the account layout', `${ORG}/AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/11/14/${file}`],
+    ])('refuses %s', (_name, key) => {
+      expect(parseLogKey(key, LOCATION)).toBeUndefined();
+    });
+
+    test('the account layout with no prefix refuses any prefix', () => {
+      const account = { keyPrefix: '', layout: 'account' } as const;
+      const key = `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/11/14/${file}`;
+
+      expect(parseLogKey(key, account)).toMatchObject({ layout: 'account' });
+      expect(parseLogKey(`x/${key}`, account)).toBeUndefined();
+    });
+  });
 });

@@ -126,6 +126,29 @@ describe('readLogRecords', () => {
     expect(seen.map((record) => record.eventID)).toEqual(['a', 'b']);
   });
 
+  test.each([
+    ['unbalanced braces', '}', 'unbalanced braces'],
+    ['content after the end of the log', ' x', 'content after the end of the log'],
+    ['a second log after the first', '{"Records":[]}', 'content after the end of the log'],
+  ])(
+    'records completed in the same chunk as a later structural error (%s) are handed out first',
+    async (_name, tail, message) => {
+      // Arrange: one 64 KiB gunzip chunk holds the good records and the error after them.
+      const good = JSON.stringify(TRICKY).slice(1, -1);
+      const body = gzipSync(`{"Records":[${good}]}${tail}`);
+      const seen: CloudTrailRecord[] = [];
+
+      // Act
+      const error = await readLogRecords([body], (record) => seen.push(record)).catch((e: unknown) => e);
+
+      // Assert
+      expect(error).toBeInstanceOf(LogFileError);
+      expect((error as Error).message).toBe(message);
+      expect((error as LogFileError).recordsRead).toBe(4);
+      expect(seen.map((record) => record.eventID)).toEqual(['a', 'b', 'c', 'd']);
+    },
+  );
+
   test('an empty body is unreadable', async () => {
     const error = await readAll([]).catch((e: unknown) => e);
 

@@ -4,6 +4,7 @@ import {
   errorName,
   InvalidSettingsError,
   isThrottle,
+  MAX_ERROR_MESSAGE,
   requireEnv,
   toErrorInfo,
 } from '../../../functions/lib/errors';
@@ -94,6 +95,20 @@ describe('toErrorInfo', () => {
 
   test('a thrown string is UNKNOWN with the string as its message', () => {
     expect(toErrorInfo('boom')).toEqual({ kind: 'UNKNOWN', message: 'boom' });
+  });
+
+  test('the message is stripped of control characters and bounded: it may carry an S3 key from a member account', () => {
+    const info = toErrorInfo(named('NoSuchKey', `gone: \u001b]0;pwned\u0007${'k'.repeat(100_000)}`));
+
+    expect(info.message.startsWith('NoSuchKey: gone: ]0;pwned k')).toBe(true);
+    expect(info.message).toHaveLength(MAX_ERROR_MESSAGE);
+  });
+
+  test('an explicit kind overrides the classification by name', () => {
+    expect(toErrorInfo(named('Weird', 'x'), 'cannot assume', 'ACCESS_DENIED')).toEqual({
+      kind: 'ACCESS_DENIED',
+      message: 'cannot assume',
+    });
   });
 });
 

@@ -1,4 +1,8 @@
-import { accessDeniedBurst, isAccessDenied } from '../../../../functions/cloudtrail/rules/access-denied-burst';
+import {
+  accessDeniedBurst,
+  isAccessDenied,
+  MAX_TRACKED_PRINCIPALS,
+} from '../../../../functions/cloudtrail/rules/access-denied-burst';
 import { cloudTrailSettingsSchema } from '../../../../functions/cloudtrail/settings';
 import { ctRecord, serviceLinkedIdentity } from '../helpers';
 
@@ -82,5 +86,44 @@ describe('access-denied-burst', () => {
     expect(
       run(Array.from({ length: 25 }, (_, i) => denied(i, { eventTime: i % 2 ? 'yesterday' : undefined }))),
     ).toEqual([]);
+  });
+
+  test('400,000 denied calls from distinct session names stay within a bounded state, and the flood is a finding', () => {
+    // Arrange
+    const aggregator = accessDeniedBurst.create(cloudTrailSettingsSchema.parse({}));
+    const record = denied(0);
+
+    // Act: the same record object, re-labelled, so that the test measures the rule's state, not the input.
+    for (let i = 0; i < 400_000; i++) {
+      const arn = `arn:aws:sts::111122223333:assumed-role/web/session-${i}`;
+      const call = { ...record, userIdentity: { type: 'AssumedRole', arn, accountId: '111122223333' } };
+      if (aggregator.accepts(call)) aggregator.add(call, 'the-key');
+    }
+    const findings = aggregator.findings();
+
+    // Assert
+    expect(aggregator.size()).toBeLessThanOrEqual(MAX_TRACKED_PRINCIPALS + 3);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.title).toBe(
+      `Burst of AccessDenied errors: more than ${MAX_TRACKED_PRINCIPALS} principals denied`,
+    );
+    expect(findings[0]?.detail).toMatch(/^390000 denied calls by principals beyond the first 10000 were not judged/);
+  });
+
+  test('keeps a few fields of its sample, not the record: a 4 MB request parameter is not held', () => {
+    const aggregator = accessDeniedBurst.create(cloudTrailSettingsSchema.parse({ accessDeniedBurstThreshold: 1 }));
+    aggregator.add(denied(0, { requestParameters: { huge: 'x'.repeat(4 * 1024 * 1024) }, eventName: 'E'.repeat(1e6) }));
+
+    const [finding] = aggregator.findings();
+
+    expect(JSON.stringify(finding).length).toBeLessThan(3_000);
+    expect(finding?.resource).toEqual({ type: 'AwsIamRole', id: 'web', region: 'global', part: 'i-0abc' });
+  });
+
+  test('an odd record (a non-string eventSource) is counted, not thrown on', () => {
+    const findings = run([denied(0, { eventSource: 42 }), denied(1, { eventSource: { a: 1 } })], 2);
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.detail).toMatch(/most denied: :ListUsers ×2$/);
   });
 });

@@ -1,4 +1,4 @@
-import { consoleLoginFailures } from '../../../../functions/cloudtrail/rules/console-login-failures';
+import { consoleLoginFailures, MAX_TRACKED_USERS } from '../../../../functions/cloudtrail/rules/console-login-failures';
 import { cloudTrailSettingsSchema } from '../../../../functions/cloudtrail/settings';
 import { ctRecord, iamUserIdentity, rootIdentity } from '../helpers';
 
@@ -68,5 +68,19 @@ describe('console-login-failures', () => {
     );
 
     expect(run(records)).toEqual([]);
+  });
+
+  test('a password spray over many user names stays within a bounded state, and the overflow is a finding', () => {
+    const aggregator = consoleLoginFailures.create(cloudTrailSettingsSchema.parse({}));
+
+    for (let i = 0; i < MAX_TRACKED_USERS + 5_000; i++) {
+      const record = failure(0, { userIdentity: { type: 'IAMUser', userName: `user-${i}` } });
+      if (aggregator.accepts(record)) aggregator.add(record, 'k');
+    }
+
+    expect(aggregator.size()).toBe(MAX_TRACKED_USERS);
+    expect(aggregator.findings().map((f) => f.title)).toEqual([
+      `Repeated failed console sign-ins: more than ${MAX_TRACKED_USERS} users`,
+    ]);
   });
 });
