@@ -3,6 +3,7 @@ import {
   describeLogArchiveError,
   isCheckResult,
   LogArchiveError,
+  logArchiveRole,
   type NewestLogFile,
   newestLogFile,
   openLogArchive,
@@ -45,7 +46,8 @@ export const cloudTrailDeliveryCheck: Check = {
       );
     } catch (error) {
       if (isThrottle(error)) throw error instanceof LogArchiveError ? error.cause : error;
-      const info = describeLogArchiveError(error, context.settings.roles.readOnlyExecutionRoleName);
+      const role = logArchiveRole(context);
+      const info = describeLogArchiveError(error, role.name, role.which);
       return { status: 'ERROR', message: 'cannot list the Log Archive bucket', error: info };
     }
 

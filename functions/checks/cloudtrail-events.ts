@@ -16,6 +16,7 @@ import {
   isCheckResult,
   type ListedLogFile,
   LogArchiveError,
+  logArchiveRole,
   logFilesDelivered,
   openLogArchive,
   s3LogOpener,
@@ -79,11 +80,7 @@ export const cloudTrailEventsCheck: Check = {
     const settings = context.settings.cloudtrail;
     const now = context.now();
     const shouldStop = () => Date.now() >= context.deadline;
-    const admin = context.run.role === 'admin';
-    const roleName = admin
-      ? context.settings.roles.adminExecutionRoleName
-      : context.settings.roles.readOnlyExecutionRoleName;
-    const which = admin ? 'administrator' : 'read-only';
+    const { name: roleName, which } = logArchiveRole(context);
 
     const { doc: cursors, note } = await readCursor(context);
     const skipped = new Set<string>();

@@ -295,7 +295,7 @@ export async function openLogArchive(context: CheckContext): Promise<OpenedLogAr
     const which = context.run.role === 'admin' ? 'administrator' : 'read-only';
     return {
       status: 'ERROR',
-      message: `cannot assume the ${which} execution role in the Log Archive account ${session.accountId}`,
+      message: `cannot assume the ${which} role in the Log Archive account ${session.accountId}`,
       error: toErrorInfo(
         error,
         `cannot assume ${session.roleArn} in the Log Archive account: ${errorMessage(error)}`,
@@ -304,6 +304,13 @@ export async function openLogArchive(context: CheckContext): Promise<OpenedLogAr
     };
   }
   return { s3: session.s3(), target, session };
+}
+
+/** The Log Archive role of the run's role kind: its name, and how messages call it. */
+export function logArchiveRole(context: Pick<CheckContext, 'run' | 'settings'>): { name: string; which: string } {
+  return context.run.role === 'admin'
+    ? { name: context.settings.roles.adminExecutionRoleName, which: 'administrator' }
+    : { name: context.settings.roles.readOnlyExecutionRoleName, which: 'read-only' };
 }
 
 /** Whether {@link openLogArchive} returned a result to hand back rather than an opened archive. */

@@ -182,6 +182,19 @@ describe('cloudtrail-events', () => {
     });
   });
 
+  test('in an admin run, what to fix names the Log Archive administrator role', async () => {
+    const [key, body] = fileWith([], '2026-11-14T09:05:00Z');
+    serveBucket(s3Mock, BUCKET, new Map([[key, body]]));
+    s3Mock.on(GetObjectCommand).rejects(awsError('AccessDenied', 'Access Denied'));
+    const { context } = checkContext({ now: NOW, run: { role: 'admin' } });
+
+    const result = await cloudTrailEventsCheck.run(context);
+
+    expect(result.findings?.[0]?.detail).toBe(
+      'AccessDenied: Access Denied — the Log Archive administrator role (aws-controltower-AdministratorExecutionRole) needs s3:GetObject, and kms:Decrypt must be allowed for it when the logs are KMS-encrypted; events in this file may be missed',
+    );
+  });
+
   test('ignored principals are not reported', async () => {
     // Arrange: StopLogging by a break-glass role, and by someone else.
     const byRole = (role: string) =>
