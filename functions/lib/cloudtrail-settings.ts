@@ -19,7 +19,7 @@ export const cloudTrailSettingsSchema = z
   .strictObject({
     /** `cloudtrail-delivery` fails a region whose newest file is older than this. */
     freshnessMinutes: z.int().min(5).max(10_080).default(60),
-    /** `cloudtrail-events` scans this many hours back from now. */
+    /** `cloudtrail-events` scans files delivered this many hours back on its first run (before it has a cursor). */
     lookbackHours: z.int().min(1).max(168).default(24),
     /** How many log files one account's scan reads at once. */
     readConcurrency: z.int().min(1).max(64).default(8),
