@@ -9,6 +9,7 @@ import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { worstStatus } from '../lib/status';
+import { cleanText } from '../lib/text';
 import { type AccountRecord, type CheckResult, type RunInfo, SCHEMA_VERSION, type Status } from '../lib/types';
 import { accountIdSchema, formatIssues } from '../lib/validation';
 
@@ -126,13 +127,16 @@ export async function auditAccount(
     run.checks.map(async (id): Promise<[string, CheckResult]> => {
       const check = registry[id];
       if (!check) {
-        return [id, { status: 'ERROR', error: { kind: 'INVALID_INPUT', message: `unknown check '${id}'` } }];
+        return [
+          id,
+          { status: 'ERROR', error: { kind: 'INVALID_INPUT', message: `unknown check '${cleanText(id, 64)}'` } },
+        ];
       }
       try {
         return [id, await check.run(context)];
       } catch (error) {
         if (isThrottle(error)) throw error;
-        return [id, { status: 'ERROR', message: `${id} could not run`, error: toErrorInfo(error) }];
+        return [id, { status: 'ERROR', message: `${cleanText(id, 64)} could not run`, error: toErrorInfo(error) }];
       }
     }),
   );

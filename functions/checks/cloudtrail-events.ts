@@ -173,7 +173,7 @@ export const cloudTrailEventsCheck: Check = {
         severity: 'MEDIUM',
         title: `Scan incomplete: ${stats.files} of ${listedCount} files read`,
         resource: { type: 'AwsAccount', id: context.accountId, region: 'global' },
-        detail: `${incomplete}: the scan reached its deadline; files delivered from ${minute(resumeAt)} on are read by the next run`,
+        detail: `${incomplete}: the scan reached its deadline (or its bound of ${MAX_LISTED_FILES} files); files delivered from ${minute(resumeAt)} on are read by the next run`,
       });
       extra.push(incomplete);
       findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
