@@ -93,4 +93,18 @@ describe('cloudtrail-events across runs on the sandbox: the cursor', () => {
     expect(second?.scanned?.from).toBe(new Date(T0.getTime() - 15 * 60_000).toISOString());
     expect(third).toMatchObject({ status: 'PASS', message: expect.stringMatching(/^no (findings|log files)/) });
   });
+
+  it('an admin run reads the Log Archive with the administrator execution role there', async () => {
+    const accountId = sandbox.organization.members[1]?.accountId ?? '';
+
+    const result = await sandbox.run(
+      { accounts: [accountId], role: 'admin', checks: ['cloudtrail-delivery', 'cloudtrail-events'] },
+      { settings: { adminEnabled: true }, now: () => T0, executionName: 'cursor-admin' },
+    );
+
+    expect(result.summary?.accounts[0]?.checks).toEqual({
+      'cloudtrail-delivery': expect.objectContaining({ status: 'PASS' }),
+      'cloudtrail-events': expect.objectContaining({ status: 'PASS' }),
+    });
+  });
 });
