@@ -3,16 +3,18 @@ import type { Finding } from './types';
 
 /**
  * The stable identity of a finding, the same in every run that finds the same thing: account + rule + resource
- * (type, region, ID); a finding without a resource is a pure event, identified by its event ID (or, last, its title
- * and time). SHA-256, hex, 32 characters: short enough for an ASFF `Id`, long enough never to collide in practice.
+ * (type, region, ID, part) for a current-state finding; a finding made from one CloudTrail event adds its event ID
+ * (two root calls are two findings, whatever they acted on); with neither, its title, time and key. SHA-256, hex,
+ * 32 characters: short enough for an ASFF `Id`, long enough never to collide in practice.
  */
 export function fingerprintOf(accountId: string, finding: Finding): string {
   const parts = [accountId, finding.rule];
   if (finding.resource) {
     parts.push(finding.resource.type, finding.resource.region, finding.resource.id, finding.resource.part ?? '');
-  } else if (finding.eventId) {
+  }
+  if (finding.eventId) {
     parts.push('event', finding.eventId);
-  } else {
+  } else if (!finding.resource) {
     parts.push('text', finding.title, finding.eventTime ?? '', finding.s3Key ?? '');
   }
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);

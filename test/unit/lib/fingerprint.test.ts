@@ -6,15 +6,14 @@ const finding = (overrides: Partial<Finding> = {}): Finding => ({
   severity: 'HIGH',
   title: 'Security group opened to the internet',
   resource: { type: 'AwsEc2SecurityGroup', id: 'sg-0123456789abcdef0', region: 'eu-west-1' },
-  eventId: 'evt-1',
   eventTime: '2026-11-14T10:00:00Z',
   ...overrides,
 });
 
 describe('fingerprintOf', () => {
-  test('is the same for the same account, rule and resource, whatever the event or time', () => {
+  test('is the same for the same account, rule and resource, whatever the time or the text', () => {
     const first = fingerprintOf('111122223333', finding());
-    const again = fingerprintOf('111122223333', finding({ eventId: 'evt-2', eventTime: '2026-11-15T10:00:00Z' }));
+    const again = fingerprintOf('111122223333', finding({ title: 'other', eventTime: '2026-11-15T10:00:00Z' }));
 
     expect(first).toMatch(/^[0-9a-f]{32}$/);
     expect(again).toBe(first);
@@ -44,8 +43,16 @@ describe('fingerprintOf', () => {
     expect(fingerprintOf(accountId, other)).not.toBe(fingerprintOf('111122223333', finding()));
   });
 
+  test('a finding made from one event adds its event ID: two events on one resource are two findings', () => {
+    const first = fingerprintOf('111122223333', finding({ eventId: 'evt-1' }));
+
+    expect(fingerprintOf('111122223333', finding({ eventId: 'evt-1', eventTime: 'later' }))).toBe(first);
+    expect(fingerprintOf('111122223333', finding({ eventId: 'evt-2' }))).not.toBe(first);
+    expect(fingerprintOf('111122223333', finding())).not.toBe(first);
+  });
+
   test('a finding without a resource is identified by its event ID', () => {
-    const pure = finding({ resource: undefined });
+    const pure = finding({ resource: undefined, eventId: 'evt-1' });
 
     expect(fingerprintOf('111122223333', pure)).toBe(
       fingerprintOf('111122223333', { ...pure, eventTime: 'later', title: 'other' }),
