@@ -4,7 +4,6 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { CheckContext } from '../checks/types';
 import type { AccountSession } from '../lib/account-session';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, errorName, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
@@ -221,11 +220,17 @@ export interface OpenedLogArchive {
   readonly session: AccountSession;
 }
 
+/** What opening the Log Archive needs from a check's context (a `CheckContext` is one). */
+export interface LogArchiveAccess {
+  readonly settings: Settings;
+  logArchive(): AccountSession;
+}
+
 /**
  * Assumes the read-only role in the Log Archive account and resolves where the logs are. A missing setting or a
  * role that cannot be assumed is returned as an ERROR result; a throttle is thrown (the workflow retries it).
  */
-export async function openLogArchive(context: CheckContext): Promise<OpenedLogArchive | CheckResult> {
+export async function openLogArchive(context: LogArchiveAccess): Promise<OpenedLogArchive | CheckResult> {
   let session: AccountSession;
   let target: LogArchiveTarget;
   try {
