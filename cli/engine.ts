@@ -7,6 +7,7 @@ import { SessionCache } from '../functions/lib/assume-role';
 import { type Credentials, organizationsClient, stsClient } from '../functions/lib/clients';
 import { currentPartition } from '../functions/lib/partition';
 import type { ReportStore } from '../functions/lib/report-store';
+import { assertSchemaVersion } from '../functions/lib/schema-version';
 import type { Settings } from '../functions/lib/settings';
 import type { RunSummary, Status } from '../functions/lib/types';
 import {
@@ -238,9 +239,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   }
   await consuming;
 
-  const summary = summarizeOutput
+  const written = summarizeOutput
     ? await store.getJson<RunSummary>({ id: executionName, startedAt }, 'summary.json')
     : undefined;
+  const summary =
+    written && assertSchemaVersion(written, `${store.location({ id: executionName, startedAt })}summary.json`);
   return {
     executionName,
     status,
