@@ -8,7 +8,7 @@ import type { AccountSession } from '../lib/account-session';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, errorName, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
 import type { Settings } from '../lib/settings';
-import type { CheckResult, ErrorInfo } from '../lib/types';
+import type { CheckResult, ErrorInfo, RunInfo } from '../lib/types';
 import { deliveryDays, eventDays, nearMidnight } from './date-prefixes';
 import type { ScanWindow } from './engine';
 import { dayPrefix, fileNameStem, type LogLocation, parseLogKey } from './key-layout';
@@ -223,6 +223,7 @@ export interface OpenedLogArchive {
 /** What opening the Log Archive needs from a check's context (a `CheckContext` is one). */
 export interface LogArchiveAccess {
   readonly settings: Settings;
+  readonly run: RunInfo;
   logArchive(): AccountSession;
 }
 
