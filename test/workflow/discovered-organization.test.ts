@@ -185,3 +185,20 @@ describe('the organization ID, discovered: an organization built with the AWS SD
     expect(code).toBe(2);
   });
 });
+
+// Needs i8scan's CloudTrail code, which reads the run's organization ID (context.run.organizationId); on this branch
+// alone the checks still read only ctAudit.organizationId.
+describe('the CloudTrail checks need no settings file and no organization ID', () => {
+  test('ct-audit run --endpoint --accounts --checks --log-archive-account --log-archive-bucket --regions: the discovered ID finds the trail', () => {
+    const { code, stdout, stderr } = ctAuditRun();
+
+    expect(stderr).toBe('');
+    const summary = JSON.parse(stdout) as RunSummary;
+    expect(summary.accounts).toHaveLength(1);
+    expect(summary.accounts[0]?.checks).toMatchObject({
+      'cloudtrail-delivery': { status: 'PASS' },
+      'cloudtrail-events': { status: 'FAIL', findings: 1 },
+    });
+    expect(code).toBe(1);
+  });
+});
