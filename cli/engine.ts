@@ -7,6 +7,7 @@ import { SessionCache } from '../functions/lib/assume-role';
 import { type Credentials, organizationsClient, stsClient } from '../functions/lib/clients';
 import { currentPartition } from '../functions/lib/partition';
 import type { ReportStore } from '../functions/lib/report-store';
+import { assertSchemaVersion } from '../functions/lib/schema-version';
 import type { Settings } from '../functions/lib/settings';
 import type { RunSummary, Status } from '../functions/lib/types';
 import {
@@ -19,6 +20,7 @@ import {
   resolveTargets,
 } from '../functions/resolve-targets/resolve-targets';
 import { type SummarizeEvent, type SummarizeResult, summarize } from '../functions/summarize/summarize';
+import { TASK_IDS, TASKS, type TaskId } from '../statemachine/tasks';
 
 /** An event of the local engine's execution log (the type is not exported by the package). */
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -26,14 +28,10 @@ type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenera
 /** The workflow definition: the very file the deployed state machine is made from. */
 export const ASL_PATH = join(__dirname, '..', 'statemachine', 'audit.asl.json');
 
-/** The names of the Task states, which the local engine maps to the handlers. */
-export const TASK_STATES = {
-  resolveTargets: 'Resolve Targets',
-  auditAccount: 'Audit Account',
-  auditAccountAsAdmin: 'Audit Account As Admin',
-  recordAccountError: 'Record Account Error',
-  summarize: 'Summarize',
-} as const;
+/** The names of the Task states, by task (from the one table, statemachine/tasks.ts). */
+export const TASK_STATES = Object.fromEntries(TASK_IDS.map((id) => [id, TASKS[id].state])) as {
+  readonly [Id in TaskId]: (typeof TASKS)[Id]['state'];
+};
 
 /** A Task state's handler, as the local engine calls it. */
 export type TaskHandler = (input: unknown) => Promise<unknown>;
@@ -150,8 +148,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     };
   const wrap = options.wrap ?? ((_state: string, handler: TaskHandler) => handler);
 
-  const handlers: Record<string, TaskHandler> = {
-    [TASK_STATES.resolveTargets]: async (input) => {
+  // Keyed by task, so that the compiler insists on a handler for every Task state of the table.
+  const byTask: Record<TaskId, TaskHandler> = {
+    resolveTargets: async (input) => {
       const result: ResolveTargetsResult = await resolveTargets(input as ResolveTargetsEvent, {
         settings,
         organizations,
@@ -160,16 +159,18 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       options.onTargets?.(result.targets.length, result.skippedCount);
       return result;
     },
-    [TASK_STATES.auditAccount]: audit(readOnlySessions),
-    [TASK_STATES.auditAccountAsAdmin]: audit(adminSessions),
-    [TASK_STATES.recordAccountError]: async (input) => {
-      const result = await recordAccountError(input as RecordAccountErrorEvent, store, now);
+    auditAccount: audit(readOnlySessions),
+    auditAccountAsAdmin: audit(adminSessions),
+    recordAccountError: async (input) => {
+      const result = await recordAccountError(input as RecordAccountErrorEvent, { store, now });
       options.onAccountDone?.(result.accountId, 'ERROR');
       return result;
     },
-    [TASK_STATES.summarize]: (input) => summarize(input as SummarizeEvent, store, now),
+    summarize: (input) => summarize(input as SummarizeEvent, store, now),
   };
-  for (const [state, handler] of Object.entries(handlers)) handlers[state] = wrap(state, handler);
+  const handlers: Record<string, TaskHandler> = Object.fromEntries(
+    TASK_IDS.map((id) => [TASKS[id].state, wrap(TASKS[id].state, byTask[id])]),
+  );
 
   const machine = new StateMachine(loadDefinition());
   const retryOverrides =
@@ -238,9 +239,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   }
   await consuming;
 
-  const summary = summarizeOutput
+  const written = summarizeOutput
     ? await store.getJson<RunSummary>({ id: executionName, startedAt }, 'summary.json')
     : undefined;
+  const summary =
+    written && assertSchemaVersion(written, `${store.location({ id: executionName, startedAt })}summary.json`);
   return {
     executionName,
     status,

@@ -47,6 +47,7 @@ interface RunFlags {
   reportBucket?: string;
   logArchiveAccount?: string;
   logArchiveBucket?: string;
+  organizationId?: string;
   regions?: string[];
   progress: boolean;
 }
@@ -94,6 +95,7 @@ export function executionInput(flags: RunFlags, accounts = flags.accounts): Reco
 function flagSettings(flags: RunFlags) {
   return {
     ...(flags.regions ? { regions: flags.regions } : {}),
+    ...(flags.organizationId ? { organizationId: flags.organizationId } : {}),
     logArchive: {
       ...(flags.logArchiveAccount ? { accountId: flags.logArchiveAccount } : {}),
       ...(flags.logArchiveBucket ? { bucket: flags.logArchiveBucket } : {}),
@@ -125,6 +127,7 @@ function addRunOptions(command: Command, { sandbox }: { sandbox: boolean }): Com
     .option('--report-dir <dir>', 'where run records go', 'audit-reports')
     .option('--log-archive-account <id>', 'Log Archive account ID (CloudTrail checks)')
     .option('--log-archive-bucket <name>', 'Log Archive bucket (CloudTrail checks)')
+    .option('--organization-id <id>', 'organization ID, o-... (CloudTrail checks; default: asked of Organizations)')
     .option('--regions <regions>', 'governed regions (comma-separated)', list)
     .option('--no-progress', 'no progress bar on stderr');
 }

@@ -4,12 +4,12 @@ import { requireEnv } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { currentPartition } from '../lib/partition';
 import { S3ReportStore } from '../lib/report-store';
-import { settingsFromEnv } from '../lib/settings';
+import { deployedSettings } from '../lib/settings-parameter';
 import { type AuditAccountEvent, auditAccount, type Invocation } from './audit-account';
 
-// Module scope: a warm function keeps its sessions (Log Archive, mostly) until they near expiry.
+// Module scope: a warm function keeps its sessions (Log Archive, mostly) until they near expiry, and its settings.
+const settings = deployedSettings();
 const deps = {
-  settings: settingsFromEnv(),
   sessions: new SessionCache(stsClient()),
   store: new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client()),
   partition: currentPartition(),
@@ -18,5 +18,5 @@ const deps = {
 /** Audit Account: one Map iteration, one account. Runs as the Control Tower Audit role. */
 export const handler = async (event: AuditAccountEvent, context: Invocation) => {
   logger.appendKeys({ runId: event?.run?.id, accountId: event?.accountId });
-  return auditAccount(event, deps, context);
+  return auditAccount(event, { ...deps, settings: await settings() }, context);
 };

@@ -4,13 +4,12 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { CheckContext } from '../checks/types';
 import type { AccountSession } from '../lib/account-session';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, errorName, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
-import type { CheckResult, ErrorInfo, ErrorKind } from '../lib/types';
+import type { CheckResult, ErrorInfo, ErrorKind, RunInfo } from '../lib/types';
 import { deliveryDays, eventDays as deliveryDaysBetween, nearMidnight } from './date-prefixes';
 import type { ScanWindow } from './engine';
 import { dayPrefix, fileNameStem, type LogLocation, parseLogKey } from './key-layout';
@@ -266,11 +265,18 @@ export interface OpenedLogArchive {
   readonly session: AccountSession;
 }
 
+/** What opening the Log Archive needs from a check's context (a `CheckContext` is one). */
+export interface LogArchiveAccess {
+  readonly settings: Settings;
+  readonly run: RunInfo;
+  logArchive(): AccountSession;
+}
+
 /**
  * Assumes the read-only role in the Log Archive account and resolves where the logs are. A missing setting or a
  * role that cannot be assumed is returned as an ERROR result; a throttle is thrown (the workflow retries it).
  */
-export async function openLogArchive(context: CheckContext): Promise<OpenedLogArchive | CheckResult> {
+export async function openLogArchive(context: LogArchiveAccess): Promise<OpenedLogArchive | CheckResult> {
   let session: AccountSession;
   let target: LogArchiveTarget;
   try {
@@ -307,7 +313,7 @@ export async function openLogArchive(context: CheckContext): Promise<OpenedLogAr
 }
 
 /** The Log Archive role of the run's role kind: its name, and how messages call it. */
-export function logArchiveRole(context: Pick<CheckContext, 'run' | 'settings'>): { name: string; which: string } {
+export function logArchiveRole(context: Pick<LogArchiveAccess, 'run' | 'settings'>): { name: string; which: string } {
   return context.run.role === 'admin'
     ? { name: context.settings.roles.adminExecutionRoleName, which: 'administrator' }
     : { name: context.settings.roles.readOnlyExecutionRoleName, which: 'read-only' };

@@ -72,6 +72,14 @@ const KIND_BY_NAME: Readonly<Record<string, ErrorKind>> = {
   InvalidSettings: 'INVALID_INPUT',
 };
 
+/**
+ * Every error name classified as throttling. Each Task state's `Retry` in the ASL lists them all (a test checks it),
+ * so a throttle the SDK gave up on is retried by the workflow before it becomes `THROTTLED`.
+ */
+export const THROTTLING_ERROR_NAMES: readonly string[] = Object.keys(KIND_BY_NAME).filter(
+  (name) => KIND_BY_NAME[name] === 'THROTTLED',
+);
+
 /** Classifies an error by its name (AWS SDK v3 errors carry the service's error code as `name`). */
 export function errorKind(name: string | undefined): ErrorKind {
   if (name === undefined) return 'UNKNOWN';

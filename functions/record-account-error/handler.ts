@@ -4,10 +4,10 @@ import { logger } from '../lib/logger';
 import { S3ReportStore } from '../lib/report-store';
 import { type RecordAccountErrorEvent, recordAccountError } from './record-account-error';
 
-const store = new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client());
+const deps = { store: new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client()) };
 
 /** Record Account Error: the Catch of an Audit Account iteration. */
 export const handler = async (event: RecordAccountErrorEvent) => {
   logger.appendKeys({ runId: event?.run?.id, accountId: event?.accountId });
-  return recordAccountError(event, store);
+  return recordAccountError(event, deps);
 };

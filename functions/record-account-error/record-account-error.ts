@@ -38,15 +38,22 @@ export function iterationError(error: RecordAccountErrorEvent['error']): ErrorIn
   };
 }
 
+/** What Record Account Error works with. */
+export interface RecordAccountErrorDeps {
+  readonly store: ReportStore;
+  /** The clock; tests and the local engine pass their own. @default the system clock */
+  readonly now?: () => Date;
+}
+
 /**
  * Writes an ERROR record for an account whose audit failed as a whole (a crash, a timeout, throttled beyond all
  * retries), so that it is reported with its reason and never lost. Every check of the run is ERROR with it.
  */
 export async function recordAccountError(
   event: RecordAccountErrorEvent,
-  store: ReportStore,
-  now: () => Date = () => new Date(),
+  deps: RecordAccountErrorDeps,
 ): Promise<{ accountId: string; status: 'ERROR' }> {
+  const { store, now = () => new Date() } = deps;
   const error = iterationError(event.error);
   const at = now().toISOString();
   const record: AccountRecord = {

@@ -1,6 +1,6 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CHECKS } from '../checks/registry';
-import { InvalidInputError } from '../lib/errors';
+import { InvalidInputError, InvalidSettingsError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
@@ -49,6 +49,7 @@ export async function resolveTargets(
   }
 
   const organization = await listOrganization(organizations);
+  const organizationId = runOrganizationId(settings, organization);
   const needsPlacement =
     settings.include.organizationalUnits.length > 0 || settings.exclude.organizationalUnits.length > 0;
   const placements = needsPlacement ? await placeAccounts(organizations) : new Map<string, Placement>();
@@ -64,6 +65,7 @@ export async function resolveTargets(
     maxConcurrency: request.maxConcurrency,
     failOnIssues: settings.failOnIssues,
     reportLocation: store.location(runRef),
+    ...(organizationId ? { organizationId } : {}),
   };
   const document: TargetsDocument = {
     runId: run.id,
@@ -74,6 +76,22 @@ export async function resolveTargets(
   await store.putJson(runRef, 'targets.json', document);
   logger.info('targets resolved', { runId: run.id, targets: targets.length, skipped: skipped.length });
   return { run, targets: targets.map((target) => target.accountId), skippedCount: skipped.length };
+}
+
+/**
+ * The organization ID the run works with: `organizationId` from the settings (or `--organization-id`) when set,
+ * else the one DescribeOrganization gave. A set ID that is not this organization's is a wrong setting, not a run
+ * that quietly finds no CloudTrail files.
+ */
+export function runOrganizationId(settings: Settings, organization: OrganizationListing): string | undefined {
+  const discovered = organization.organizationId || undefined;
+  if (settings.organizationId && discovered && settings.organizationId !== discovered) {
+    throw new InvalidSettingsError(
+      `invalid settings: ctAudit.organizationId is ${settings.organizationId}, but the accounts are listed from ` +
+        `organization ${discovered}; fix the setting (or --organization-id), or leave it unset to use the discovered ID`,
+    );
+  }
+  return settings.organizationId ?? discovered;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mapLimit } from '../lib/concurrency';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
+import { readableAccountRecord } from '../lib/schema-version';
 import {
   type AccountRecord,
   type ErrorInfo,
@@ -66,7 +67,10 @@ export async function summarize(
   const recorded = new Set(await store.list(run, 'accounts/'));
   const accounts = await mapLimit(unique, READ_CONCURRENCY, async (target): Promise<SummaryAccount> => {
     const name = `accounts/${target.accountId}.json`;
-    const record = recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined;
+    const record = readableAccountRecord(
+      recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined,
+      name,
+    );
     return toSummaryAccount(target.accountId, target.name, record);
   });
 

@@ -1,9 +1,12 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { InvalidSettingsError } from '../../functions/lib/errors';
 import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
+import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
+import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { AuditFunction } from './audit-function';
 import type { ReportBucket } from './report-bucket';
@@ -14,9 +17,25 @@ export const REPORT_BUCKET_ENV = 'REPORT_BUCKET';
 /** Lambda refuses a function whose environment variables (names and values) add up to more than 4 KB. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
+/** A Standard SSM parameter holds 4 KB; an Advanced one 8 KB. */
+const STANDARD_PARAMETER_LIMIT_BYTES = 4096;
+const ADVANCED_PARAMETER_LIMIT_BYTES = 8192;
+
+/** Memory of Audit Account: 1,769 MB is one whole vCPU, what the CPU-bound CloudTrail scan needs (see README). */
+export const AUDIT_ACCOUNT_MEMORY_MB = 1769;
+
+/** Audit Account's time: the ASL task gives it 90 s; with its retries it fits in an Express child (see the ASL). */
+export const AUDIT_ACCOUNT_TIMEOUT = Duration.seconds(90);
+
+/** Record Account Error's time: 10 s, retried once, the last 21 s of the Express child's 300 s. */
+export const RECORD_ACCOUNT_ERROR_TIMEOUT = Duration.seconds(10);
+
 /** Properties of {@link AuditFunctions}. */
 export interface AuditFunctionsProps {
-  /** The validated settings; every function gets all of them in `CT_AUDIT_SETTINGS`. */
+  /**
+   * The validated settings: written to an SSM parameter that the functions read at cold start (a function that runs
+   * as a Control Tower role, which the stack cannot grant SSM, gets them in `CT_AUDIT_SETTINGS` instead).
+   */
   readonly settings: Settings;
   /** Where the functions write run files. */
   readonly reportBucket: ReportBucket;
@@ -34,20 +53,29 @@ export class AuditFunctions extends Construct {
   readonly recordAccountError: AuditFunction;
   /** Summarize: joins targets and records into the run summary. */
   readonly summarize: AuditFunction;
+  /** The validated settings as JSON, which the functions read at cold start. */
+  readonly settingsParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: AuditFunctionsProps) {
     super(scope, id);
     const { settings, reportBucket } = props;
-    const environment = {
-      [SETTINGS_ENV]: JSON.stringify(settings),
-      [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
+    const settingsJson = JSON.stringify(settings);
+    this.settingsParameter = new ssm.StringParameter(this, 'Settings', {
+      parameterName: `/${Stack.of(this).stackName}/settings`,
+      description: 'control-tower-audit: the validated settings (cdk.json context ctAudit), read by the functions',
+      stringValue: settingsJson,
+      tier: parameterTier(settingsJson),
+    });
+    const bucketOnly = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName };
+    const common = { environment: bucketOnly, logRetentionDays: settings.logRetentionDays };
+    const withSettings = {
+      ...common,
+      environment: { ...bucketOnly, [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName },
     };
-    assertEnvironmentFits(environment);
-    const common = { environment, logRetentionDays: settings.logRetentionDays };
 
     this.resolveTargets = new AuditFunction(this, 'ResolveTargets', {
-      ...common,
-      handlerName: 'resolve-targets',
+      ...withSettings,
+      handlerName: TASKS.resolveTargets.handler,
       description: 'control-tower-audit Resolve Targets: validates the input and lists the accounts to audit',
     });
     const organizationsRead = new iam.Policy(this, 'ResolveTargetsOrganizationsRead', {
@@ -71,11 +99,13 @@ export class AuditFunctions extends Construct {
       'DescribeOrganization, ListAccounts and ListRoots take no resource ARN; the *ForParent calls walk every root ' +
         'and OU, whose ARNs carry the management account ID, unknown at deploy time. Only these five read calls.',
     );
+    this.grantReadSettings(this.resolveTargets);
     reportBucket.grantWriteRuns(this.resolveTargets);
 
     this.auditAccount = this.auditAccountFunction('AuditAccount', {
       settings,
-      common,
+      common: withSettings,
+      settingsJson,
       reportBucket,
       auditRoleName: settings.roles.auditReadOnlyRoleName,
       executionRoleName: settings.roles.readOnlyExecutionRoleName,
@@ -84,7 +114,8 @@ export class AuditFunctions extends Construct {
     if (settings.adminEnabled) {
       this.auditAccountAdmin = this.auditAccountFunction('AuditAccountAdmin', {
         settings,
-        common,
+        common: withSettings,
+        settingsJson,
         reportBucket,
         auditRoleName: settings.roles.auditAdminRoleName,
         executionRoleName: settings.roles.adminExecutionRoleName,
@@ -95,17 +126,16 @@ export class AuditFunctions extends Construct {
 
     this.recordAccountError = new AuditFunction(this, 'RecordAccountError', {
       ...common,
-      handlerName: 'record-account-error',
+      handlerName: TASKS.recordAccountError.handler,
       description: 'control-tower-audit Record Account Error: records an account whose audit failed as a whole',
-      // The task in the ASL gives it 60 seconds.
-      timeout: Duration.seconds(50),
+      timeout: RECORD_ACCOUNT_ERROR_TIMEOUT,
       memorySize: 256,
     });
     reportBucket.grantWriteRuns(this.recordAccountError);
 
     this.summarize = new AuditFunction(this, 'Summarize', {
       ...common,
-      handlerName: 'summarize',
+      handlerName: TASKS.summarize.handler,
       description: 'control-tower-audit Summarize: joins the targets with the account records into summary.json',
       // The task in the ASL gives it 900 seconds; it reads one record per account, 10,000 of them in a large org.
       timeout: Duration.minutes(14),
@@ -125,10 +155,38 @@ export class AuditFunctions extends Construct {
     ];
   }
 
+  /**
+   * The function each Task state of the ASL invokes. Without the admin path, "Audit Account As Admin" is unreachable
+   * (Resolve Targets rejects `"role": "admin"` as InvalidInput), but the definition still needs a valid ARN there.
+   */
+  get byTask(): Readonly<Record<TaskId, AuditFunction>> {
+    return {
+      resolveTargets: this.resolveTargets,
+      auditAccount: this.auditAccount,
+      auditAccountAsAdmin: this.auditAccountAdmin ?? this.auditAccount,
+      recordAccountError: this.recordAccountError,
+      summarize: this.summarize,
+    };
+  }
+
+  /** Lets a function read the settings parameter: ssm:GetParameter on that one parameter. */
+  private grantReadSettings(fn: AuditFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.settingsParameter.parameterArn] }),
+    );
+  }
+
   private auditAccountFunction(id: string, options: AuditAccountFunctionOptions): AuditFunction {
-    const { settings, common, reportBucket, auditRoleName, executionRoleName, description } = options;
+    const { settings, common, settingsJson, reportBucket, auditRoleName, executionRoleName, description } = options;
+    const sized = { memorySize: AUDIT_ACCOUNT_MEMORY_MB, timeout: AUDIT_ACCOUNT_TIMEOUT };
     if (settings.roles.createDedicatedRoles) {
-      const fn = new AuditFunction(this, id, { ...common, handlerName: 'audit-account', description });
+      const fn = new AuditFunction(this, id, {
+        ...common,
+        ...sized,
+        handlerName: TASKS.auditAccount.handler,
+        description,
+      });
+      this.grantReadSettings(fn);
       fn.addToRolePolicy(assumeExecutionRoleStatement(this, executionRoleName, settings.organizationId));
       acknowledge(
         roleOf(fn),
@@ -146,9 +204,15 @@ export class AuditFunctions extends Construct {
       mutable: false,
       addGrantsToResources: true,
     });
+    // Control Tower's roles carry only AWSLambdaExecute (logs, S3) and cannot be given ssm:GetParameter, so this
+    // function gets the settings in its environment, within Lambda's 4 KB.
+    const environment = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName, [SETTINGS_ENV]: settingsJson };
+    assertEnvironmentFits(environment);
     const fn = new AuditFunction(this, id, {
       ...common,
-      handlerName: 'audit-account',
+      ...sized,
+      environment,
+      handlerName: TASKS.auditAccount.handler,
       description,
       role,
       // Active tracing needs xray:PutTraceSegments on the execution role, and Control Tower's role cannot be given
@@ -163,6 +227,7 @@ export class AuditFunctions extends Construct {
 interface AuditAccountFunctionOptions {
   readonly settings: Settings;
   readonly common: { readonly environment: Record<string, string>; readonly logRetentionDays: number };
+  readonly settingsJson: string;
   readonly reportBucket: ReportBucket;
   readonly auditRoleName: string;
   readonly executionRoleName: string;
@@ -198,6 +263,18 @@ function assumeExecutionRoleStatement(
   });
 }
 
+/** The cheapest tier that holds the settings; settings too large for any fail the synth with what to change. */
+function parameterTier(settingsJson: string): ssm.ParameterTier {
+  const bytes = Buffer.byteLength(settingsJson);
+  if (bytes <= STANDARD_PARAMETER_LIMIT_BYTES) return ssm.ParameterTier.STANDARD;
+  if (bytes <= ADVANCED_PARAMETER_LIMIT_BYTES) return ssm.ParameterTier.ADVANCED;
+  throw new InvalidSettingsError(
+    `invalid settings: ctAudit: the settings take ${bytes} bytes as JSON, and an SSM parameter holds at most ` +
+      `${ADVANCED_PARAMETER_LIMIT_BYTES} bytes; shorten the include/exclude lists (list organizational units rather ` +
+      'than accounts)',
+  );
+}
+
 function assertEnvironmentFits(environment: Readonly<Record<string, string>>): void {
   const bytes = Object.entries(environment).reduce(
     (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value),
@@ -207,7 +284,9 @@ function assertEnvironmentFits(environment: Readonly<Record<string, string>>): v
   if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
     throw new InvalidSettingsError(
       `invalid settings: ctAudit: the settings take about ${bytes} bytes as JSON, and Lambda allows 4096 bytes of ` +
-        'environment per function; shorten the include/exclude lists (list organizational units rather than accounts)',
+        'environment per function, where Audit Account gets them when it runs as a Control Tower role (which cannot ' +
+        'read SSM); shorten the include/exclude lists (list organizational units rather than accounts), or set ' +
+        'roles.createDedicatedRoles so that it reads them from SSM (8 KB)',
     );
   }
 }

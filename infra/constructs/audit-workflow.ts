@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { TASK_IDS, TASKS } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { STATE_MACHINE_DEFINITION } from '../paths';
 import type { AuditFunctions } from './audit-functions';
@@ -26,15 +27,10 @@ export class AuditWorkflow extends Construct {
     super(scope, id);
     const { functions } = props;
 
-    this.definitionSubstitutions = {
-      ResolveTargetsFunctionArn: functions.resolveTargets.functionArn,
-      AuditAccountFunctionArn: functions.auditAccount.functionArn,
-      // Without the admin path the "Audit Account As Admin" branch is unreachable (Resolve Targets rejects
-      // `"role": "admin"` as InvalidInput), but the definition still needs a valid ARN there.
-      AuditAccountAdminFunctionArn: (functions.auditAccountAdmin ?? functions.auditAccount).functionArn,
-      RecordAccountErrorFunctionArn: functions.recordAccountError.functionArn,
-      SummarizeFunctionArn: functions.summarize.functionArn,
-    };
+    const byTask = functions.byTask;
+    this.definitionSubstitutions = Object.fromEntries(
+      TASK_IDS.map((id) => [TASKS[id].substitutionKey, byTask[id].functionArn]),
+    );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's CloudWatch Logs resource policy.

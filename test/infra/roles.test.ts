@@ -8,6 +8,7 @@ import {
   objectsArn,
   onlyLogicalIdOf,
   onlyPropertiesOf,
+  refersTo,
   synthesize,
 } from './support';
 
@@ -24,6 +25,13 @@ function substitution(template: Template, key: string): unknown {
     DefinitionSubstitutions: Record<string, unknown>;
   }>(template, 'AWS::StepFunctions::StateMachine');
   return substitutions[key];
+}
+
+/** Every string inside a template value (the literal parts of an ARN built with Fn::Join). */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.values(value).flatMap(stringsIn);
 }
 
 /** `arn:<partition>:iam::*:role/<name>` as the template writes it. */
@@ -183,6 +191,29 @@ describe('Control Tower roles', () => {
       expect(statements).toEqual([
         { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } },
       ]);
+    }
+  });
+
+  test('Compliance: with dedicated roles, both Audit Account functions read the settings parameter, ssm:GetParameter on it alone', () => {
+    const parameterId = onlyLogicalIdOf(dedicated, 'AWS::SSM::Parameter');
+    const auditFunctions = dedicated.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('^control-tower-audit Audit Account') },
+    });
+    const ssmStatements = allPolicyStatements(dedicated)
+      .map(({ statement }) => statement)
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('ssm:')));
+
+    expect(Object.keys(auditFunctions)).toHaveLength(2);
+    for (const { Properties: properties } of Object.values(auditFunctions)) {
+      expect(properties.Environment.Variables.CT_AUDIT_SETTINGS_PARAMETER).toEqual({ Ref: parameterId });
+      expect(properties.Environment.Variables.CT_AUDIT_SETTINGS).toBeUndefined();
+    }
+    // Resolve Targets and the two Audit Account functions, each with one statement naming the parameter only.
+    expect(ssmStatements).toHaveLength(3);
+    for (const statement of ssmStatements) {
+      expect(statement.Action).toBe('ssm:GetParameter');
+      expect(refersTo(statement.Resource, parameterId)).toBe(true);
+      expect(stringsIn(statement.Resource).filter((part) => part.includes('*'))).toEqual([]);
     }
   });
 });

@@ -1,7 +1,13 @@
 import { App } from 'aws-cdk-lib';
 import { parseSettings } from '../../functions/lib/settings';
+import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { loadSettings } from '../../infra/config';
-import { cdkJsonContext, synthesize } from './support';
+import { cdkJsonContext, onlyLogicalIdOf, synthesize } from './support';
+
+/** `count` distinct account IDs, about 15 bytes each as JSON. */
+function accountIds(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => String(100000000000 + index));
+}
 
 function settingsFromContext(ctAudit: unknown) {
   return loadSettings(new App({ context: { ctAudit } }));
@@ -49,10 +55,37 @@ describe('Settings from the cdk.json context ctAudit', () => {
   });
 
   test('Noncompliance 6: settings too large for the Lambda environment fail the synth with what to change', () => {
-    const accounts = Array.from({ length: 250 }, (_, index) => String(100000000000 + index));
-
-    expect(() => synthesize({ exclude: { accounts, organizationalUnits: [] } })).toThrow(
-      /ctAudit: .* Lambda allows 4096 bytes of environment/,
+    expect(() => synthesize({ exclude: { accounts: accountIds(250), organizationalUnits: [] } })).toThrow(
+      /ctAudit: .* Lambda allows 4096 bytes of environment.* roles\.createDedicatedRoles/,
     );
+  });
+
+  test('Compliance: with dedicated roles, settings over 4 KB go to an Advanced SSM parameter that every reader reads', () => {
+    const { template } = synthesize({
+      roles: { createDedicatedRoles: true },
+      exclude: { accounts: accountIds(250), organizationalUnits: [] },
+    });
+    const parameterId = onlyLogicalIdOf(template, 'AWS::SSM::Parameter');
+    const parameter = template.toJSON().Resources[parameterId].Properties;
+    const readers = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      ({ Properties: properties }) => properties.Environment.Variables[SETTINGS_PARAMETER_ENV] !== undefined,
+    );
+
+    expect(parameter.Tier).toBe('Advanced');
+    expect(parseSettings(JSON.parse(parameter.Value)).exclude.accounts).toHaveLength(250);
+    // Resolve Targets and Audit Account; no function carries the settings themselves.
+    expect(readers).toHaveLength(2);
+    for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(properties.Environment.Variables.CT_AUDIT_SETTINGS).toBeUndefined();
+    }
+  });
+
+  test('Noncompliance 7: settings too large for an SSM parameter (8 KB) fail the synth with what to change', () => {
+    expect(() =>
+      synthesize({
+        roles: { createDedicatedRoles: true },
+        exclude: { accounts: accountIds(600), organizationalUnits: [] },
+      }),
+    ).toThrow(/ctAudit: the settings take \d+ bytes as JSON, and an SSM parameter holds at most 8192 bytes; shorten/);
   });
 });

@@ -32,7 +32,7 @@ function event(error: RecordAccountErrorEvent['error']): RecordAccountErrorEvent
 
 async function record(error: RecordAccountErrorEvent['error']) {
   const store = new MemoryReportStore();
-  const result = await recordAccountError(event(error), store, () => NOW);
+  const result = await recordAccountError(event(error), { store, now: () => NOW });
   return { result, store, written: store.read<AccountRecord>(RUN, `accounts/${TARGET}.json`) };
 }
 

@@ -1,4 +1,5 @@
 import {
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListParentsCommand,
   ListRootsCommand,
@@ -293,7 +294,7 @@ describe('resolveTargets: targets.json and the state output', () => {
     expect(store.writes).toEqual([`runs/2030-01-02/${RUN_ID}/targets.json`]);
   });
 
-  test('the run carries the execution name, start, role, default checks and the settings', async () => {
+  test('the run carries the execution name, start, role, default checks, the settings and the organization ID', async () => {
     givenOrganization(organizations);
 
     const { result } = await resolveAndRead({}, { maxConcurrency: 12, failOnIssues: false });
@@ -307,6 +308,7 @@ describe('resolveTargets: targets.json and the state output', () => {
       maxConcurrency: 12,
       failOnIssues: false,
       reportLocation: `memory://runs/2030-01-02/${RUN_ID}/`,
+      organizationId: ORG_ID,
     });
   });
 
@@ -353,6 +355,38 @@ describe('resolveTargets: failures', () => {
     const store = new MemoryReportStore();
 
     await expect(resolve({}, {}, store)).rejects.toMatchObject({ name: 'OrganizationAccessError' });
+    expect(store.writes).toEqual([]);
+  });
+});
+
+describe('resolveTargets: the organization ID travels with the run', () => {
+  test('without organizationId in the settings, the run carries the ID DescribeOrganization gave', async () => {
+    givenOrganization(organizations);
+
+    const { result } = await resolveAndRead({});
+
+    expect(result.run.organizationId).toBe(ORG_ID);
+    expect(organizations).toHaveReceivedCommandTimes(DescribeOrganizationCommand, 1);
+  });
+
+  test('organizationId set to this organization is what the run carries', async () => {
+    givenOrganization(organizations);
+
+    const { result } = await resolveAndRead({}, { organizationId: ORG_ID });
+
+    expect(result.run.organizationId).toBe(ORG_ID);
+  });
+
+  test('organizationId set to another organization is InvalidSettings naming both, and no targets.json is written', async () => {
+    givenOrganization(organizations);
+    const store = new MemoryReportStore();
+
+    const act = resolve({}, { organizationId: 'o-zzzzzzzzzz' }, store);
+
+    await expect(act).rejects.toMatchObject({
+      name: 'InvalidSettings',
+      message: expect.stringMatching(/ctAudit\.organizationId is o-zzzzzzzzzz, .* organization o-a1b2c3d4e5/),
+    });
     expect(store.writes).toEqual([]);
   });
 });
