@@ -1,3 +1,4 @@
+import { AssumeRoleError } from '../lib/assume-role';
 import { mapLimit } from '../lib/concurrency';
 import { errorName, isThrottle, toErrorInfo } from '../lib/errors';
 import { cleanText } from '../lib/text';
@@ -158,10 +159,29 @@ export function currentStateResult(
       gaps.every((gap) => gap.reason === 'deadline') || !gaps.some((gap) => gap.error)
         ? { kind: 'TIMEOUT', message: cleanText(`deadline reached${partial}`) }
         : (gaps.find((gap) => gap.error)?.error as ErrorInfo);
-    return { status: 'ERROR', message: cleanText(`${passMessage}${partial}`), error, ...withFindings };
+    return { status: 'ERROR', message: cleanText(partial.slice(2)), error, ...withFindings };
   }
   const info = findings.length > 0 ? ` (${severityCounts(findings)})` : '';
   return { status: 'PASS', message: cleanText(`${passMessage}${info}`), ...withFindings };
+}
+
+/**
+ * Assumes the execution role before any region is read, so that an account the role cannot reach is one ERROR
+ * (as the identity check says it), not one gap per region. Undefined when the session is there.
+ */
+export async function unreachable(context: Pick<CheckContext, 'target'>): Promise<CheckResult | undefined> {
+  try {
+    await context.target.ensure();
+    return undefined;
+  } catch (error) {
+    if (isThrottle(error)) throw error;
+    const info = toErrorInfo(error);
+    return {
+      status: 'ERROR',
+      message: 'cannot assume the execution role',
+      error: error instanceof AssumeRoleError && info.kind === 'UNKNOWN' ? { ...info, kind: 'ACCESS_DENIED' } : info,
+    };
+  }
 }
 
 /** `arn:<partition>:...`: the partition of the session's role ARN, for the ARNs of found resources. */

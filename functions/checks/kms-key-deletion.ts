@@ -1,7 +1,7 @@
 import { DescribeKeyCommand, type KeyMetadata, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mapLimit } from '../lib/concurrency';
 import type { Finding } from '../lib/types';
-import { callOptions, currentStateResult, RESOURCE_CONCURRENCY, readRegions } from './current-state';
+import { callOptions, currentStateResult, RESOURCE_CONCURRENCY, readRegions, unreachable } from './current-state';
 import type { Check } from './types';
 
 /** Key states that mean the key is on its way out. */
@@ -38,6 +38,8 @@ export const kmsKeyDeletionCheck: Check = {
   role: 'readOnly',
   requires: [],
   async run(context) {
+    const cannot = await unreachable(context);
+    if (cannot) return cannot;
     const { done, gaps } = await readRegions(context, (region) =>
       customerKeys(context.target.client(KMSClient, { region }), context.deadline),
     );

@@ -1,7 +1,7 @@
 import { DescribeSecurityGroupRulesCommand, EC2Client, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { ExposureSettings } from '../lib/exposure-settings';
 import type { Finding, Severity } from '../lib/types';
-import { callOptions, currentStateResult, partitionOf, readRegions } from './current-state';
+import { callOptions, currentStateResult, partitionOf, readRegions, unreachable } from './current-state';
 import type { Check } from './types';
 
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
@@ -67,6 +67,8 @@ export const networkExposureCheck: Check = {
   role: 'readOnly',
   requires: [],
   async run(context) {
+    const cannot = await unreachable(context);
+    if (cannot) return cannot;
     const partition = partitionOf(context);
     const { done, gaps } = await readRegions(context, (region) =>
       worldIngress(context.target.client(EC2Client, { region }), context.deadline),

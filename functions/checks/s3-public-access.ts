@@ -33,6 +33,7 @@ import {
   isDeadline,
   partitionOf,
   RESOURCE_CONCURRENCY,
+  unreachable,
 } from './current-state';
 import type { Check, CheckContext } from './types';
 
@@ -160,6 +161,8 @@ export const s3PublicAccessCheck: Check = {
   role: 'readOnly',
   requires: [],
   async run(context) {
+    const cannot = await unreachable(context);
+    if (cannot) return cannot;
     const partition = partitionOf(context);
     const findings: Finding[] = [];
     const gaps: Gap[] = [];

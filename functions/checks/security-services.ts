@@ -7,7 +7,7 @@ import { GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { errorName } from '../lib/errors';
 import type { Finding } from '../lib/types';
-import { callOptions, currentStateResult, readRegions } from './current-state';
+import { callOptions, currentStateResult, readRegions, unreachable } from './current-state';
 import type { Check, CheckContext } from './types';
 
 /** Security Hub's answers for "not enabled in this account and region". */
@@ -84,6 +84,8 @@ export const securityServicesCheck: Check = {
   role: 'readOnly',
   requires: [],
   async run(context) {
+    const cannot = await unreachable(context);
+    if (cannot) return cannot;
     const { done, gaps } = await readRegions(context, async (region) => {
       const found = await Promise.all([
         guardDuty(context, region),

@@ -22,7 +22,7 @@ const RUN: RunInfo = {
  * so that `mockClient(EC2Client)` and the like intercept them. `regions` are the governed regions.
  */
 export function stateContext(
-  options: { regions?: string[]; settings?: SettingsInput; deadline?: number } = {},
+  options: { regions?: string[]; settings?: SettingsInput; deadline?: number; ensureError?: Error } = {},
 ): CheckContext & { clientRegions: string[] } {
   const clients = new Map<unknown, unknown>();
   const clientRegions: string[] = [];
@@ -53,7 +53,9 @@ export function stateContext(
       }
       return client;
     },
-    ensure: async () => {},
+    ensure: async () => {
+      if (options.ensureError) throw options.ensureError;
+    },
   };
   const settings = parseSettings(options.settings ?? {});
   return {

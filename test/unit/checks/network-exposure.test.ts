@@ -2,6 +2,7 @@ import { DescribeSecurityGroupRulesCommand, EC2Client, type SecurityGroupRule } 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { networkExposureCheck } from '../../../functions/checks/network-exposure';
+import { AssumeRoleError } from '../../../functions/lib/assume-role';
 import { ACCOUNT, awsError, stateContext } from './current-state-helpers';
 
 const ec2Mock = mockClient(EC2Client);
@@ -208,6 +209,25 @@ describe('network-exposure', () => {
       'Not checked before the deadline: us-east-1',
       'Not checked before the deadline: eu-west-1',
     ]);
+  });
+
+  test('An account whose role cannot be assumed is one ERROR, not a gap per region', async () => {
+    const denied = new AssumeRoleError(
+      'cannot assume the role: AccessDenied',
+      'arn:aws:iam::1:role/r',
+      awsError('AccessDenied'),
+    );
+
+    const result = await networkExposureCheck.run(
+      stateContext({ regions: ['us-east-1', 'eu-west-1'], ensureError: denied }),
+    );
+
+    expect(result).toEqual({
+      status: 'ERROR',
+      message: 'cannot assume the execution role',
+      error: { kind: 'ACCESS_DENIED', message: 'AssumeRoleFailed: cannot assume the role: AccessDenied' },
+    });
+    expect(ec2Mock).not.toHaveReceivedCommand(DescribeSecurityGroupRulesCommand);
   });
 
   test('Throttling beyond the SDK retries is thrown, so that the workflow retries the account', async () => {
