@@ -29,7 +29,8 @@ describe('current-state checks on the sandbox, with the causes from the same run
     if (!found) throw new Error(`no account has the ${rule} plant`);
     return found;
   };
-  const findings = (accountId: string, check: string): readonly Finding[] => record(accountId).checks[check]?.findings ?? [];
+  const findings = (accountId: string, check: string): readonly Finding[] =>
+    record(accountId).checks[check]?.findings ?? [];
   const mallory = expect.stringMatching(/^arn:aws:sts::\d{12}:assumed-role\/AWSReservedSSO_.*\/mallory@example\.com$/);
 
   it('finds the group open to the world on 22 (HIGH, caused by the planted event), 443 as INFO, 10.0.0.0/8 not at all', () => {
