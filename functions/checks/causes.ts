@@ -73,7 +73,12 @@ const CAUSE_RULES: Readonly<Record<string, CauseRule>> = {
     type: 'AwsS3Bucket',
   },
   's3-public-access/account-block-off': {
-    events: () => ['DeleteAccountPublicAccessBlock', 'PutAccountPublicAccessBlock'],
+    events: () => [
+      'DeleteAccountPublicAccessBlock',
+      'PutAccountPublicAccessBlock',
+      'DeletePublicAccessBlock',
+      'PutPublicAccessBlock',
+    ],
     type: 'AwsS3AccountPublicAccessBlock',
   },
   'kms-key-deletion/pending-deletion': { events: () => ['ScheduleKeyDeletion'], type: 'AwsKmsKey' },
@@ -115,7 +120,9 @@ function sameResource(finding: Finding, event: Finding, type: ResourceType): boo
     if (unnamed) return regionOf(event) === resource.region;
     return bareId(event.resource.id) === bareId(resource.id);
   }
-  if (unnamed) return type === 'AwsS3AccountPublicAccessBlock' || regionOf(event) === resource.region;
+  // Without a resource, only the account-level event names tell an account setting from a bucket's.
+  if (type === 'AwsS3AccountPublicAccessBlock') return event.eventName?.includes('Account') === true;
+  if (unnamed) return regionOf(event) === resource.region;
   const detail = event.detail ?? '';
   const id = resource.id;
   let at = detail.indexOf(id);

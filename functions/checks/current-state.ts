@@ -88,6 +88,10 @@ export async function readRegions<T>(
       gaps.push(gapOf(context, region, region, error));
     }
   });
+  // In the order of the governed regions, whichever answered first.
+  const order = (region: string) => context.regions.indexOf(region);
+  done.sort((a, b) => order(a.region) - order(b.region));
+  gaps.sort((a, b) => order(a.region) - order(b.region));
   return { done, gaps };
 }
 
@@ -132,7 +136,8 @@ export function currentStateResult(
     resource: { type: 'AwsAccount', id: context.accountId, region: gap.region, part: `${checkId}: ${gap.what}` },
     ...(gap.error ? { detail: cleanText(gap.error.message) } : {}),
   }));
-  const findings = [...found].sort(bySeverity);
+  // Titles hold names from the account (recorder names, bucket names): bounded and stripped like all outside text.
+  const findings = found.map((finding) => ({ ...finding, title: cleanText(finding.title) })).sort(bySeverity);
   const issues = findings.filter((finding) => finding.severity !== 'INFO');
   const partial =
     gaps.length > 0

@@ -161,6 +161,23 @@ describe('linkCauses', () => {
     ).toBeUndefined();
   });
 
+  test('the account Block Public Access finding gets the account-level event, not a bucket-level one', () => {
+    const off: Finding = {
+      rule: 's3-public-access/account-block-off',
+      severity: 'MEDIUM',
+      title: 'off',
+      resource: { type: 'AwsS3AccountPublicAccessBlock', id: '111122223333', region: 'global' },
+    };
+    const bucketLevel = event('DeleteBucketPublicAccessBlock', { type: 'AwsS3Bucket', id: 'b', region: 'us-east-1' });
+    const withoutResource = event('PutPublicAccessBlock', undefined, { detail: 'b: public access block off' });
+    const accountLevel = event('DeleteAccountPublicAccessBlock', undefined, { detail: 'public access block deleted' });
+
+    expect(causeFor(off, [bucketLevel, withoutResource])).toBeUndefined();
+    expect(causeFor(off, [bucketLevel, withoutResource, accountLevel])?.eventName).toBe(
+      'DeleteAccountPublicAccessBlock',
+    );
+  });
+
   test('no CloudTrail findings, or no cloudtrail-events in the run: the results come back as they were', () => {
     const input = results({ 'network-exposure': [worldIngress('sg-0aaa', 22)] }, []);
     expect(linkCauses(input)).toBe(input);
