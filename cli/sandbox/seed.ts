@@ -20,7 +20,14 @@ import { CHECK_IDS } from '../../functions/checks/ids';
 import { RULE_IDS, type RuleId } from '../../functions/cloudtrail/rules/ids';
 import { mapLimit } from '../../functions/lib/concurrency';
 import type { SettingsInput } from '../../functions/lib/settings';
-import { generateAccountLogFiles, nearMissEvents, type PlantedEvent, plantedEvents } from './cloudtrail-fixtures';
+import {
+  type GenerateOptions,
+  generateAccountLogFiles,
+  nearMissEvents,
+  type PlantedEvent,
+  plantedEvents,
+} from './cloudtrail-fixtures';
+import { seedAccountResources } from './resources';
 
 /** The Control Tower role names the sandbox creates, as in a real landing zone. */
 export const SANDBOX_ROLES = {
@@ -97,6 +104,11 @@ export interface SeedOptions {
   readonly cloudTrailIntervalMinutes?: number;
   /** The clock the CloudTrail files are dated by. @default now */
   readonly now?: Date;
+  /**
+   * Seed the current state the current-state checks read (security services, Block Public Access, the planted
+   * resources; see resources.ts): a dozen calls per account. Off for runs that only measure scale. @default true
+   */
+  readonly currentState?: boolean;
 }
 
 const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -166,7 +178,32 @@ function executionRolesTemplate(auditReadOnlyArn: string, auditAdminArn: string)
     Resources: {
       ReadOnlyExecutionRole: role(SANDBOX_ROLES.readOnlyExecution, auditReadOnlyArn, 'ReadOnlyAccess', {
         Effect: 'Allow',
-        Action: ['s3:Get*', 's3:List*', 'cloudtrail:Describe*', 'cloudtrail:Get*', 'cloudtrail:List*', 'kms:Decrypt'],
+        // What ReadOnlyAccess allows for the services the checks read, and nothing else.
+        Action: [
+          's3:Get*',
+          's3:List*',
+          'cloudtrail:Describe*',
+          'cloudtrail:Get*',
+          'cloudtrail:List*',
+          'kms:Decrypt',
+          'kms:Describe*',
+          'kms:Get*',
+          'kms:List*',
+          'ec2:Describe*',
+          'ec2:Get*',
+          'guardduty:Describe*',
+          'guardduty:Get*',
+          'guardduty:List*',
+          'config:Describe*',
+          'config:Get*',
+          'config:List*',
+          'config:BatchGet*',
+          'config:Select*',
+          'securityhub:Describe*',
+          'securityhub:Get*',
+          'securityhub:List*',
+          'securityhub:BatchGet*',
+        ],
         Resource: '*',
       }),
       AdministratorExecutionRole: role(SANDBOX_ROLES.adminExecution, auditAdminArn, 'AdministratorAccess', {
@@ -352,13 +389,33 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   );
   await logArchiveS3.send(new CreateBucketCommand({ Bucket: logArchiveBucket }));
   const hours = options.cloudTrailHours ?? 24;
+  const now = options.now ?? new Date();
+  const logged = [
+    { accountId: auditAccountId, name: 'Audit', ou: 'Security' },
+    { accountId: logArchiveAccountId, name: 'Log Archive', ou: 'Security' },
+    ...members.filter((member) => member.planted !== 'suspended'),
+  ];
+  const plants = new Map<string, Pick<GenerateOptions, 'plant' | 'stopDeliveryAt' | 'corrupt'>>(
+    logged.map((account) => [account.accountId, cloudTrailPlants(account, now)]),
+  );
+  if (options.currentState ?? true) {
+    // The current state that matches the planted events (see resources.ts); the events then name the real resources.
+    const seeding = {
+      endpoint,
+      credentials: EMULATOR_CREDENTIALS,
+      regions: SANDBOX_REGIONS,
+      deliveryBucket: logArchiveBucket,
+    };
+    await mapLimit(
+      logged.filter((account) => !('planted' in account) || account.planted !== 'unenrolled'),
+      limit,
+      async ({ accountId }) => {
+        const plant = plants.get(accountId);
+        plants.set(accountId, { ...plant, plant: await seedAccountResources(seeding, accountId, plant?.plant ?? []) });
+      },
+    );
+  }
   if (hours > 0) {
-    const now = options.now ?? new Date();
-    const logged = [
-      { accountId: auditAccountId, name: 'Audit', ou: 'Security' },
-      { accountId: logArchiveAccountId, name: 'Log Archive', ou: 'Security' },
-      ...members.filter((member) => member.planted !== 'suspended'),
-    ];
     const files = logged.flatMap((account) => [
       ...generateAccountLogFiles({
         organizationId,
@@ -369,7 +426,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
         intervalMinutes: options.cloudTrailIntervalMinutes ?? 30,
         recordsPerFile: 12,
         seed: Number.parseInt(account.accountId.slice(-6), 10),
-        ...cloudTrailPlants(account, now),
+        ...plants.get(account.accountId),
       }),
     ]);
     await mapLimit(files, limit, (file) =>

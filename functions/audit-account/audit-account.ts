@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { linkCauses } from '../checks/causes';
 import { CHECKS } from '../checks/registry';
 import type { Check, CheckContext, CheckState } from '../checks/types';
 import { type AccountSession, accountSession } from '../lib/account-session';
@@ -140,9 +141,9 @@ export async function auditAccount(
       }
     }),
   );
-  // Every stored finding has its fingerprint, whichever check made it.
+  // Every stored finding has its fingerprint, whichever check made it; current-state findings get their cause.
   const checks = Object.fromEntries(
-    entries.map(([id, result]) => [
+    Object.entries(linkCauses(Object.fromEntries(entries))).map(([id, result]) => [
       id,
       result.findings ? { ...result, findings: withFingerprints(accountId, result.findings) } : result,
     ]),

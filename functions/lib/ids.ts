@@ -5,7 +5,15 @@
  */
 
 /** Every check the product knows. */
-export const CHECK_IDS = ['identity', 'cloudtrail-delivery', 'cloudtrail-events'] as const;
+export const CHECK_IDS = [
+  'identity',
+  'cloudtrail-delivery',
+  'cloudtrail-events',
+  'network-exposure',
+  's3-public-access',
+  'kms-key-deletion',
+  'security-services',
+] as const;
 
 /** The ID of a known check. */
 export type CheckId = (typeof CHECK_IDS)[number];

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { cloudTrailSettingsSchema } from './cloudtrail-settings';
 import { InvalidSettingsError } from './errors';
+import { exposureSettingsSchema } from './exposure-settings';
 import { CHECK_IDS } from './ids';
 import {
   accountIdSchema,
@@ -95,6 +96,7 @@ export const SettingsSchema = z.strictObject({
     })
     .prefault({}),
   cloudtrail: cloudTrailSettingsSchema,
+  exposure: exposureSettingsSchema,
   adminEnabled: z.boolean().default(false),
   failOnIssues: z.boolean().default(true),
   reportRetentionDays: z.int().min(1).max(3650).default(400),

@@ -10,10 +10,11 @@ describe('a whole-organization run on the sandbox', () => {
   let sandbox: TestSandbox;
   let result: LocalRunResult;
 
+  // Seeding (CloudTrail files and the current state) and a run of every check take minutes on a busy machine.
   beforeAll(async () => {
     sandbox = await startSandbox({ members: 12 });
     result = await sandbox.run({});
-  });
+  }, 240_000);
   afterAll(() => sandbox?.stop());
 
   const record = (accountId: string): AccountRecord =>

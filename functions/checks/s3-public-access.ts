@@ -1,0 +1,232 @@
+import {
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
+  GetBucketWebsiteCommand,
+  GetPublicAccessBlockCommand,
+  ListBucketsCommand,
+  type PublicAccessBlockConfiguration,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import {
+  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
+  S3ControlClient,
+  type S3ControlClientConfig,
+} from '@aws-sdk/client-s3-control';
+import { mapLimit } from '../lib/concurrency';
+import { errorName, isThrottle } from '../lib/errors';
+import {
+  type BlockPublicAccess,
+  effectiveBlock,
+  fullyBlocked,
+  neutralises,
+  PUBLIC_GRANTEE,
+  publicStatements,
+} from '../lib/s3-policy';
+import type { Finding } from '../lib/types';
+import {
+  callOptions,
+  currentStateResult,
+  type Gap,
+  gapOf,
+  isDeadline,
+  partitionOf,
+  RESOURCE_CONCURRENCY,
+  unreachable,
+} from './current-state';
+import type { Check, CheckContext } from './types';
+
+/** The endpoint an emulator is reached at, when one is set (the sandbox, `ct-audit run --endpoint`). */
+function emulatorEndpoint(service: 'S3' | 'S3_CONTROL'): string | undefined {
+  return process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * S3 Control in the session's region. Its endpoint rules put the account ID in front of the host
+ * (`<account>.s3-control.<region>.amazonaws.com`); an emulator's endpoint (`http://127.0.0.1:5000`) cannot take
+ * that prefix, so with one set the endpoint is used as it is. Against AWS nothing changes.
+ */
+export class AccountS3ControlClient extends S3ControlClient {
+  constructor(config: S3ControlClientConfig) {
+    const endpoint = emulatorEndpoint('S3_CONTROL');
+    super(endpoint ? { ...config, endpointProvider: () => ({ url: new URL(endpoint) }) } : config);
+  }
+}
+
+/** S3 in one bucket's region; path-style against an emulator, which answers every bucket on one host. */
+export class BucketS3Client extends S3Client {
+  constructor(config: S3ClientConfig) {
+    super({ ...config, forcePathStyle: Boolean(emulatorEndpoint('S3')) });
+  }
+}
+
+/** The error codes that mean "none set": no configuration is the same as all settings off. */
+const NONE = new Set(['NoSuchPublicAccessBlockConfiguration', 'NoSuchBucketPolicy', 'NoSuchWebsiteConfiguration']);
+
+function blockOf(configuration: PublicAccessBlockConfiguration | undefined): BlockPublicAccess {
+  return {
+    blockPublicAcls: configuration?.BlockPublicAcls === true,
+    ignorePublicAcls: configuration?.IgnorePublicAcls === true,
+    blockPublicPolicy: configuration?.BlockPublicPolicy === true,
+    restrictPublicBuckets: configuration?.RestrictPublicBuckets === true,
+  };
+}
+
+/** Runs a read whose "not set" error means undefined. */
+async function unlessNone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (NONE.has(errorName(error) ?? '')) return undefined;
+    throw error;
+  }
+}
+
+/** GetBucketLocation's answer as a region: empty is us-east-1, `EU` is eu-west-1 (the oldest buckets). */
+function regionOfLocation(location: string | undefined): string {
+  if (!location) return 'us-east-1';
+  return location === 'EU' ? 'eu-west-1' : location;
+}
+
+/** The public findings of one bucket, or none. */
+async function bucketFindings(
+  context: CheckContext,
+  bucket: string,
+  account: BlockPublicAccess,
+  partition: string,
+): Promise<Finding[]> {
+  const global = context.target.client(BucketS3Client);
+  const where = await global.send(new GetBucketLocationCommand({ Bucket: bucket }), callOptions(context));
+  const region = regionOfLocation(where.LocationConstraint);
+  const s3 = context.target.client(BucketS3Client, { region });
+  const own = await unlessNone(() =>
+    s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }), callOptions(context)),
+  );
+  const block = effectiveBlock(account, blockOf(own?.PublicAccessBlockConfiguration));
+  const found: { via: 'acl' | 'policy'; grantee?: string; statementSid?: string }[] = [];
+  if (!neutralises(block, 'acl')) {
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: bucket }), callOptions(context));
+    const grantees = new Set(
+      (acl.Grants ?? []).flatMap((grant) => {
+        const uri = grant.Grantee?.URI;
+        return uri && PUBLIC_GRANTEE.test(uri) ? [uri.slice(uri.lastIndexOf('/') + 1)] : [];
+      }),
+    );
+    for (const grantee of grantees) found.push({ via: 'acl', grantee });
+  }
+  if (!neutralises(block, 'policy')) {
+    const policy = await unlessNone(() =>
+      s3.send(new GetBucketPolicyCommand({ Bucket: bucket }), callOptions(context)),
+    );
+    for (const statement of publicStatements(policy?.Policy))
+      found.push({ via: 'policy', statementSid: statement.sid });
+  }
+  if (found.length === 0) return [];
+  const website =
+    (await unlessNone(() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket }), callOptions(context)))) !==
+    undefined;
+  return found.map(({ via, grantee, statementSid }) => ({
+    rule: 's3-public-access/bucket-public',
+    severity: via === 'policy' || grantee === 'AllUsers' ? 'HIGH' : 'MEDIUM',
+    title:
+      via === 'acl'
+        ? `${bucket} grants ${grantee} in its ACL (${region})`
+        : `${bucket} policy statement ${statementSid} allows everyone (${region})`,
+    resource: {
+      type: 'AwsS3Bucket',
+      id: bucket,
+      region,
+      arn: `arn:${partition}:s3:::${bucket}`,
+      part: via === 'acl' ? `acl/${grantee}` : `policy/${statementSid}`,
+    },
+    evidence: {
+      via,
+      ...(grantee ? { grantee } : {}),
+      ...(statementSid ? { statementSid } : {}),
+      website,
+    },
+  }));
+}
+
+/**
+ * `s3-public-access`: the account-level S3 Block Public Access has all four settings on, and no bucket is public:
+ * no ACL grant to AllUsers / AuthenticatedUsers unless `IgnorePublicAcls` applies, no policy statement open to
+ * `Principal: "*"` without a narrowing condition unless `RestrictPublicBuckets` applies (the bucket's or the
+ * account's). When the account voids both, buckets are not read one by one: none can be public.
+ */
+export const s3PublicAccessCheck: Check = {
+  id: 's3-public-access',
+  title: 'S3 Block Public Access is on for the account and no bucket is public',
+  role: 'readOnly',
+  requires: [],
+  async run(context) {
+    const cannot = await unreachable(context);
+    if (cannot) return cannot;
+    const partition = partitionOf(context);
+    const findings: Finding[] = [];
+    const gaps: Gap[] = [];
+
+    let account: BlockPublicAccess;
+    try {
+      const answer = await unlessNone(() =>
+        context.target
+          .client(AccountS3ControlClient)
+          .send(new GetAccountPublicAccessBlockCommand({ AccountId: context.accountId }), callOptions(context)),
+      );
+      account = blockOf(answer?.PublicAccessBlockConfiguration);
+    } catch (error) {
+      if (isThrottle(error)) throw error;
+      gaps.push(gapOf(context, 'global', 'the account Block Public Access', error));
+      return currentStateResult('s3-public-access', context, findings, gaps, 'account Block Public Access unknown');
+    }
+    if (!fullyBlocked(account)) {
+      findings.push({
+        rule: 's3-public-access/account-block-off',
+        severity: account.ignorePublicAcls && account.restrictPublicBuckets ? 'LOW' : 'MEDIUM',
+        title: 'Account-level S3 Block Public Access is not fully on',
+        resource: { type: 'AwsS3AccountPublicAccessBlock', id: context.accountId, region: 'global' },
+        evidence: { ...account },
+      });
+    }
+    if (neutralises(account, 'acl') && neutralises(account, 'policy')) {
+      return currentStateResult(
+        's3-public-access',
+        context,
+        findings,
+        gaps,
+        'the account Block Public Access voids public ACLs and policies of every bucket',
+      );
+    }
+
+    let buckets: string[] = [];
+    try {
+      const listed = await context.target.client(BucketS3Client).send(new ListBucketsCommand({}), callOptions(context));
+      buckets = (listed.Buckets ?? []).flatMap((bucket) => (bucket.Name ? [bucket.Name] : []));
+    } catch (error) {
+      if (isThrottle(error)) throw error;
+      gaps.push(gapOf(context, 'global', 'the bucket list', error));
+    }
+    let late = 0;
+    const failed: Gap[] = [];
+    await mapLimit(buckets, RESOURCE_CONCURRENCY, async (bucket) => {
+      try {
+        findings.push(...(await bucketFindings(context, bucket, account, partition)));
+      } catch (error) {
+        if (isThrottle(error)) throw error;
+        if (isDeadline(error, context)) late++;
+        else failed.push(gapOf(context, 'global', `bucket ${bucket}`, error));
+      }
+    });
+    if (late > 0) gaps.push({ region: 'global', what: `${late} of ${buckets.length} buckets`, reason: 'deadline' });
+    gaps.push(...failed.slice(0, 5));
+    if (failed.length > 5) gaps.push({ ...(failed[5] as Gap), what: `${failed.length - 5} more buckets` });
+    return currentStateResult(
+      's3-public-access',
+      context,
+      findings,
+      gaps,
+      `${buckets.length - late - failed.length} bucket${buckets.length === 1 ? '' : 's'}: none public`,
+    );
+  },
+};

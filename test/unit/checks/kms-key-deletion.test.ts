@@ -1,0 +1,118 @@
+import { DescribeKeyCommand, type KeyMetadata, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { kmsKeyDeletionCheck } from '../../../functions/checks/kms-key-deletion';
+import { ACCOUNT, awsError, stateContext } from './current-state-helpers';
+
+const kmsMock = mockClient(KMSClient);
+
+function key(id: string, fields: Partial<KeyMetadata> = {}): KeyMetadata {
+  return {
+    KeyId: id,
+    Arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${id}`,
+    KeyManager: 'CUSTOMER',
+    KeyState: 'Enabled',
+    Enabled: true,
+    ...fields,
+  };
+}
+
+function keys(...list: KeyMetadata[]) {
+  kmsMock.on(ListKeysCommand).resolves({ Keys: list.map((k) => ({ KeyId: k.KeyId })), Truncated: false });
+  for (const k of list) kmsMock.on(DescribeKeyCommand, { KeyId: k.KeyId }).resolves({ KeyMetadata: k });
+}
+
+beforeEach(() => kmsMock.reset());
+
+describe('kms-key-deletion', () => {
+  test('Compliance: enabled customer-managed keys', async () => {
+    keys(key('k-1'), key('k-2'));
+
+    const result = await kmsKeyDeletionCheck.run(stateContext());
+
+    expect(result).toEqual({
+      status: 'PASS',
+      message: 'us-east-1: 2 customer-managed keys, none pending deletion or disabled',
+    });
+  });
+
+  test('Noncompliance: a key pending deletion is HIGH, with its date', async () => {
+    keys(key('k-1', { KeyState: 'PendingDeletion', Enabled: false, DeletionDate: new Date('2026-11-21T12:00:00Z') }));
+
+    const result = await kmsKeyDeletionCheck.run(stateContext());
+
+    expect(result).toEqual({
+      status: 'FAIL',
+      message: '1 HIGH: KMS key k-1 is deleted on 2026-11-21 (us-east-1)',
+      findings: [
+        {
+          rule: 'kms-key-deletion/pending-deletion',
+          severity: 'HIGH',
+          title: 'KMS key k-1 is deleted on 2026-11-21 (us-east-1)',
+          resource: {
+            type: 'AwsKmsKey',
+            id: 'k-1',
+            region: 'us-east-1',
+            arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k-1`,
+          },
+          evidence: { keyState: 'PendingDeletion', deletionDate: '2026-11-21T12:00:00.000Z' },
+        },
+      ],
+    });
+  });
+
+  test('Noncompliance: a disabled key is MEDIUM', async () => {
+    keys(key('k-1', { KeyState: 'Disabled', Enabled: false }));
+
+    const result = await kmsKeyDeletionCheck.run(stateContext());
+
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        rule: 'kms-key-deletion/disabled',
+        severity: 'MEDIUM',
+        evidence: { keyState: 'Disabled' },
+      }),
+    ]);
+  });
+
+  test('Near miss: AWS-managed keys pending deletion or disabled are not reported', async () => {
+    keys(
+      key('aws-1', { KeyManager: 'AWS', KeyState: 'PendingDeletion', DeletionDate: new Date('2026-11-21T00:00:00Z') }),
+      key('aws-2', { KeyManager: 'AWS', KeyState: 'Disabled' }),
+      key('k-1'),
+    );
+
+    const result = await kmsKeyDeletionCheck.run(stateContext());
+
+    expect(result).toEqual({
+      status: 'PASS',
+      message: 'us-east-1: 1 customer-managed key, none pending deletion or disabled',
+    });
+  });
+
+  test('Every page of keys in every governed region is read', async () => {
+    kmsMock
+      .on(ListKeysCommand)
+      .resolvesOnce({ Keys: [{ KeyId: 'k-1' }], Truncated: true, NextMarker: 'm' })
+      .resolvesOnce({ Keys: [{ KeyId: 'k-2' }], Truncated: false })
+      .resolves({ Keys: [], Truncated: false });
+    kmsMock.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }) => ({
+      KeyMetadata: key(input.KeyId, input.KeyId === 'k-2' ? { KeyState: 'Disabled' } : {}),
+    }));
+
+    const result = await kmsKeyDeletionCheck.run(stateContext({ regions: ['us-east-1', 'eu-west-1'] }));
+
+    expect(kmsMock).toHaveReceivedCommandWith(ListKeysCommand, { Marker: 'm' });
+    expect(kmsMock).toHaveReceivedCommandTimes(ListKeysCommand, 3);
+    expect(result.findings?.map((finding) => finding.resource?.id)).toEqual(['k-2']);
+  });
+
+  test('Access denied: ERROR naming the kind, never PASS', async () => {
+    kmsMock.on(ListKeysCommand).rejects(awsError('AccessDeniedException', 'not allowed'));
+
+    const result = await kmsKeyDeletionCheck.run(stateContext());
+
+    expect(result.status).toBe('ERROR');
+    expect(result.error).toEqual({ kind: 'ACCESS_DENIED', message: 'AccessDeniedException: not allowed' });
+  });
+});

@@ -1,0 +1,276 @@
+import {
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
+  GetBucketWebsiteCommand,
+  GetPublicAccessBlockCommand,
+  ListBucketsCommand,
+  type PublicAccessBlockConfiguration,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetPublicAccessBlockCommand as GetAccountBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { s3PublicAccessCheck } from '../../../functions/checks/s3-public-access';
+import { ACCOUNT, awsError, stateContext } from './current-state-helpers';
+
+const s3Mock = mockClient(S3Client);
+const controlMock = mockClient(S3ControlClient);
+
+const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_OFF = {
+  BlockPublicAcls: false,
+  IgnorePublicAcls: false,
+  BlockPublicPolicy: false,
+  RestrictPublicBuckets: false,
+};
+const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+
+function policy(...statements: object[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+const PUBLIC_READ = {
+  Sid: 'PublicRead',
+  Effect: 'Allow',
+  Principal: '*',
+  Action: 's3:GetObject',
+  Resource: 'arn:aws:s3:::b/*',
+};
+
+interface BucketSpec {
+  readonly region?: string;
+  readonly block?: PublicAccessBlockConfiguration;
+  readonly grants?: string[];
+  readonly policy?: string;
+  readonly website?: boolean;
+}
+
+/** Serves the account's Block Public Access (undefined: none set) and these buckets. */
+function account(block: PublicAccessBlockConfiguration | undefined, buckets: Record<string, BucketSpec> = {}) {
+  if (block) controlMock.on(GetAccountBlockCommand).resolves({ PublicAccessBlockConfiguration: block });
+  else controlMock.on(GetAccountBlockCommand).rejects(awsError('NoSuchPublicAccessBlockConfiguration'));
+  s3Mock.on(ListBucketsCommand).resolves({ Buckets: Object.keys(buckets).map((Name) => ({ Name })) });
+  for (const [Bucket, spec] of Object.entries(buckets)) {
+    s3Mock.on(GetBucketLocationCommand, { Bucket }).resolves({
+      ...(spec.region && spec.region !== 'us-east-1' ? { LocationConstraint: spec.region as never } : {}),
+    });
+    if (spec.block)
+      s3Mock.on(GetPublicAccessBlockCommand, { Bucket }).resolves({ PublicAccessBlockConfiguration: spec.block });
+    else s3Mock.on(GetPublicAccessBlockCommand, { Bucket }).rejects(awsError('NoSuchPublicAccessBlockConfiguration'));
+    s3Mock.on(GetBucketAclCommand, { Bucket }).resolves({
+      Grants: [
+        { Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' },
+        ...(spec.grants ?? []).map((URI) => ({
+          Grantee: { Type: 'Group' as const, URI },
+          Permission: 'READ' as const,
+        })),
+      ],
+    });
+    if (spec.policy) s3Mock.on(GetBucketPolicyCommand, { Bucket }).resolves({ Policy: spec.policy });
+    else s3Mock.on(GetBucketPolicyCommand, { Bucket }).rejects(awsError('NoSuchBucketPolicy'));
+    if (spec.website)
+      s3Mock.on(GetBucketWebsiteCommand, { Bucket }).resolves({ IndexDocument: { Suffix: 'index.html' } });
+    else s3Mock.on(GetBucketWebsiteCommand, { Bucket }).rejects(awsError('NoSuchWebsiteConfiguration'));
+  }
+}
+
+beforeEach(() => {
+  s3Mock.reset();
+  controlMock.reset();
+});
+
+describe('s3-public-access', () => {
+  test('Compliance: account Block Public Access all on — PASS without reading each bucket', async () => {
+    account(ALL_ON, { 'public-looking': { policy: policy(PUBLIC_READ), grants: [ALL_USERS] } });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result).toEqual({
+      status: 'PASS',
+      message: 'the account Block Public Access voids public ACLs and policies of every bucket',
+    });
+    expect(controlMock).toHaveReceivedCommandWith(GetAccountBlockCommand, { AccountId: ACCOUNT });
+    expect(s3Mock).not.toHaveReceivedCommand(ListBucketsCommand);
+  });
+
+  test('Noncompliance: no account Block Public Access at all is a finding with the four settings as evidence', async () => {
+    account(undefined, { private: {} });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.status).toBe('FAIL');
+    expect(result.findings).toEqual([
+      {
+        rule: 's3-public-access/account-block-off',
+        severity: 'MEDIUM',
+        title: 'Account-level S3 Block Public Access is not fully on',
+        resource: { type: 'AwsS3AccountPublicAccessBlock', id: ACCOUNT, region: 'global' },
+        evidence: {
+          blockPublicAcls: false,
+          ignorePublicAcls: false,
+          blockPublicPolicy: false,
+          restrictPublicBuckets: false,
+        },
+      },
+    ]);
+  });
+
+  test('Noncompliance: a policy open to Principal "*" — the bucket, its region, the statement and the website flag', async () => {
+    account(ALL_OFF, { 'app-data': { region: 'eu-west-1', policy: policy(PUBLIC_READ), website: true } });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.status).toBe('FAIL');
+    expect(result.findings).toContainEqual({
+      rule: 's3-public-access/bucket-public',
+      severity: 'HIGH',
+      title: 'app-data policy statement PublicRead allows everyone (eu-west-1)',
+      resource: {
+        type: 'AwsS3Bucket',
+        id: 'app-data',
+        region: 'eu-west-1',
+        arn: 'arn:aws:s3:::app-data',
+        part: 'policy/PublicRead',
+      },
+      evidence: { via: 'policy', statementSid: 'PublicRead', website: true },
+    });
+  });
+
+  test('Noncompliance: an ACL grant to AllUsers, and { AWS: "*" } in a statement without Sid', async () => {
+    account(ALL_OFF, {
+      acl: { grants: [ALL_USERS] },
+      aws: { policy: policy({ Effect: 'Allow', Principal: { AWS: ['*'] }, Action: 's3:*', Resource: '*' }) },
+    });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    const buckets = (result.findings ?? []).filter((finding) => finding.rule === 's3-public-access/bucket-public');
+    expect(buckets.map((finding) => [finding.resource?.id, finding.evidence])).toEqual(
+      expect.arrayContaining([
+        ['acl', { via: 'acl', grantee: 'AllUsers', website: false }],
+        ['aws', { via: 'policy', statementSid: '#0', website: false }],
+      ]),
+    );
+    expect(buckets).toHaveLength(2);
+  });
+
+  test.each([
+    ['aws:PrincipalOrgID', { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } }],
+    ['aws:SourceVpce', { StringEquals: { 'aws:sourcevpce': 'vpce-1a2b3c4d' } }],
+    ['aws:SourceIp', { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } }],
+    ['aws:PrincipalAccount', { StringEquals: { 'aws:PrincipalAccount': ['444455556666'] } }],
+  ])('Near miss: a Principal "*" statement narrowed by %s is not public', async (_, Condition) => {
+    account(ALL_OFF, { narrowed: { policy: policy({ ...PUBLIC_READ, Condition }) } });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.findings?.map((finding) => finding.rule)).toEqual(['s3-public-access/account-block-off']);
+  });
+
+  test('Still public: a condition on a key that narrows nothing, or on aws:PrincipalOrgID "*"', async () => {
+    account(ALL_OFF, {
+      useragent: { policy: policy({ ...PUBLIC_READ, Condition: { StringLike: { 'aws:UserAgent': 'curl*' } } }) },
+      wildcard: { policy: policy({ ...PUBLIC_READ, Condition: { StringLike: { 'aws:PrincipalOrgID': '*' } } }) },
+    });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    const ids = (result.findings ?? [])
+      .filter((f) => f.rule === 's3-public-access/bucket-public')
+      .map((f) => f.resource?.id);
+    expect(ids.sort()).toEqual(['useragent', 'wildcard']);
+  });
+
+  test('Near miss: Deny statements and policies for named principals are not public', async () => {
+    account(ALL_OFF, {
+      deny: { policy: policy({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }) },
+      role: { policy: policy({ ...PUBLIC_READ, Principal: { AWS: 'arn:aws:iam::444455556666:role/reader' } }) },
+    });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.findings?.map((finding) => finding.rule)).toEqual(['s3-public-access/account-block-off']);
+  });
+
+  test('Near miss: the account RestrictPublicBuckets voids a public policy; the ACL is still read', async () => {
+    account({ ...ALL_OFF, RestrictPublicBuckets: true }, { 'app-data': { policy: policy(PUBLIC_READ) } });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.findings?.map((finding) => finding.rule)).toEqual(['s3-public-access/account-block-off']);
+    expect(s3Mock).not.toHaveReceivedCommand(GetBucketPolicyCommand);
+    expect(s3Mock).toHaveReceivedCommand(GetBucketAclCommand);
+  });
+
+  test("Near miss: the bucket's own IgnorePublicAcls and RestrictPublicBuckets void its ACL and policy", async () => {
+    account(ALL_OFF, {
+      guarded: {
+        block: { ...ALL_OFF, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        grants: [ALL_USERS],
+        policy: policy(PUBLIC_READ),
+      },
+    });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.findings?.map((finding) => finding.rule)).toEqual(['s3-public-access/account-block-off']);
+  });
+
+  test('BlockPublicPolicy alone does not void a policy that is already there (AWS applies it to new policies)', async () => {
+    account(ALL_OFF, { 'app-data': { block: { ...ALL_OFF, BlockPublicPolicy: true }, policy: policy(PUBLIC_READ) } });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.findings?.map((finding) => finding.rule)).toContain('s3-public-access/bucket-public');
+  });
+
+  test('Each bucket is read in its own region', async () => {
+    account(ALL_OFF, { 'in-eu': { region: 'eu-west-1' }, 'in-us': {} });
+
+    await s3PublicAccessCheck.run(stateContext());
+
+    const regions = await Promise.all(
+      s3Mock
+        .commandCalls(GetBucketAclCommand)
+        .map(async (call) => [call.args[0].input.Bucket, await (call.thisValue as S3Client).config.region()]),
+    );
+    expect(regions.sort()).toEqual([
+      ['in-eu', 'eu-west-1'],
+      ['in-us', 'us-east-1'],
+    ]);
+  });
+
+  test('A bucket that cannot be read: the others count, and the gap is said', async () => {
+    account({ ...ALL_ON, RestrictPublicBuckets: false }, { open: { policy: policy(PUBLIC_READ) }, locked: {} });
+    s3Mock.on(GetBucketPolicyCommand, { Bucket: 'locked' }).rejects(awsError('AccessDenied', 'no'));
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.status).toBe('FAIL');
+    expect(result.message).toMatch(/partial: bucket locked: ACCESS_DENIED$/);
+    expect(result.findings?.map((finding) => finding.rule)).toEqual([
+      's3-public-access/bucket-public',
+      's3-public-access/account-block-off',
+      's3-public-access/incomplete',
+    ]);
+  });
+
+  test('The account setting cannot be read: ERROR, not PASS', async () => {
+    controlMock.on(GetAccountBlockCommand).rejects(awsError('AccessDenied', 'denied'));
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.status).toBe('ERROR');
+    expect(result.error).toEqual({ kind: 'ACCESS_DENIED', message: 'AccessDenied: denied' });
+  });
+
+  test('Deadline: buckets not read before it are counted in the message', async () => {
+    account(ALL_OFF, { a: {}, b: {} });
+
+    const result = await s3PublicAccessCheck.run(stateContext({ deadline: Date.now() - 1 }));
+
+    expect(result.status).toBe('ERROR');
+    expect(result.error?.kind).toBe('TIMEOUT');
+    expect(result.message).toMatch(/the account Block Public Access not checked \(deadline\)/);
+  });
+});
