@@ -167,7 +167,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       options.onAccountDone?.(result.accountId, 'ERROR');
       return result;
     },
-    [TASK_STATES.summarize]: (input) => summarize(input as SummarizeEvent, store, now),
+    [TASK_STATES.summarize]: (input) => summarize(input as SummarizeEvent, { store, mutes: settings.mutes, now }),
   };
   for (const [state, handler] of Object.entries(handlers)) handlers[state] = wrap(state, handler);
 

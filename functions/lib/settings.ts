@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { cloudTrailSettingsSchema } from './cloudtrail-settings';
 import { InvalidSettingsError } from './errors';
 import { CHECK_IDS } from './ids';
+import { mutesSchema, notifySettingsSchema, securityHubSettingsSchema } from './outputs-settings';
 import {
   accountIdSchema,
   formatIssues,
@@ -104,6 +105,9 @@ export const SettingsSchema = z.strictObject({
       error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(90),
+  mutes: mutesSchema,
+  notify: notifySettingsSchema,
+  securityHub: securityHubSettingsSchema,
 });
 
 /** Validated settings with every default filled in. */
