@@ -9,10 +9,13 @@ import { currentPartition } from '../functions/lib/partition';
 import type { ReportStore } from '../functions/lib/report-store';
 import type { Settings } from '../functions/lib/settings';
 import type { RunSummary, Status } from '../functions/lib/types';
+import { type PublishReportEvent, publishReport } from '../functions/publish-report/publish-report';
 import {
   type RecordAccountErrorEvent,
   recordAccountError,
 } from '../functions/record-account-error/record-account-error';
+import type { ReportSink } from '../functions/report/sink';
+import { ReportFileSink } from '../functions/report/sinks';
 import {
   type ResolveTargetsEvent,
   type ResolveTargetsResult,
@@ -33,6 +36,7 @@ export const TASK_STATES = {
   auditAccountAsAdmin: 'Audit Account As Admin',
   recordAccountError: 'Record Account Error',
   summarize: 'Summarize',
+  publishReport: 'Publish Report',
 } as const;
 
 /** A Task state's handler, as the local engine calls it. */
@@ -69,6 +73,8 @@ export interface LocalRunOptions {
    */
   readonly wrap?: (state: string, handler: TaskHandler) => TaskHandler;
   readonly now?: () => Date;
+  /** Outputs besides report.html (which is always written to the store): SNS, Security Hub, ... */
+  readonly sinks?: readonly ReportSink[];
 }
 
 /** The largest state input or output seen in a run. */
@@ -168,6 +174,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       return result;
     },
     [TASK_STATES.summarize]: (input) => summarize(input as SummarizeEvent, { store, mutes: settings.mutes, now }),
+    [TASK_STATES.publishReport]: (input) =>
+      publishReport(input as PublishReportEvent, {
+        store,
+        sinks: [new ReportFileSink(store), ...(options.sinks ?? [])],
+        now,
+      }),
   };
   for (const [state, handler] of Object.entries(handlers)) handlers[state] = wrap(state, handler);
 
