@@ -75,7 +75,8 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
   test('Compliance: every function is Node.js 24 on arm64, with source maps and the service name', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
 
-    expect(functions).toHaveLength(4);
+    // Resolve Targets, Audit Account, Record Account Error, Summarize, Publish Report.
+    expect(functions).toHaveLength(5);
     for (const { Properties: properties } of functions) {
       expect(properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -106,7 +107,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
 
     const keptForRetention = logicalIdsOf(template, 'AWS::Logs::LogGroup', { RetentionInDays: 90 });
 
-    expect(new Set(logGroups).size).toBe(4);
+    expect(new Set(logGroups).size).toBe(5);
     for (const logGroupId of logGroups) {
       expect(keptForRetention).toContain(logGroupId);
     }
