@@ -44,6 +44,7 @@ export class ControlTowerAuditStack extends Stack {
       settings,
       reportBucket: this.reportBucket,
       stateMachine: this.workflow.stateMachine,
+      summarize: this.functions.summarize,
       deadLetterQueue: this.schedule.deadLetterQueue,
     });
 

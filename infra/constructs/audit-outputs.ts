@@ -12,7 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
 import { METRICS_NAMESPACE } from '../../functions/report/sinks';
-import { acknowledge } from '../nag';
+import { acknowledge, wildcardResourceFinding } from '../nag';
 import { AuditFunction, SERVICE_NAME } from './audit-function';
 import { REPORT_BUCKET_ENV } from './audit-functions';
 import type { ReportBucket } from './report-bucket';
@@ -28,6 +28,8 @@ export interface AuditOutputsProps {
   readonly reportBucket: ReportBucket;
   /** The audit workflow: its Publish Report state invokes the function made here; its failures are alerted. */
   readonly stateMachine: sfn.StateMachine;
+  /** Summarize: it reads and moves the previous-run pointer (`state/last-run/*`). */
+  readonly summarize: iam.IGrantable;
   /** The schedule's dead-letter queue: a message there is a run that never started. */
   readonly deadLetterQueue: sqs.IQueue;
   /**
@@ -76,6 +78,8 @@ export class AuditOutputs extends Construct {
         }),
       );
     }
+
+    grantLastRunPointer(reportBucket, props.summarize);
 
     this.runTopic = new sns.Topic(this, 'RunTopic', {
       displayName: 'Control Tower audit',
@@ -206,5 +210,36 @@ export class AuditOutputs extends Construct {
       description: 'Alarms about the audit itself: no completed run, failed executions, schedule dead letters',
       value: this.operationsTopic.topicArn,
     });
+  }
+}
+
+/** The prefix of the previous-run pointers in the report bucket (ReportStore state documents). */
+export const LAST_RUN_PREFIX = 'state/last-run/';
+
+/**
+ * Summarize reads and writes the pointers, and may list their prefix so that a missing one is NoSuchKey (S3 answers
+ * AccessDenied to a caller that may not list).
+ */
+function grantLastRunPointer(reportBucket: ReportBucket, grantee: iam.IGrantable): void {
+  const objects = reportBucket.bucket.arnForObjects(`${LAST_RUN_PREFIX}*`);
+  iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resourceArns: [objects],
+    resource: reportBucket.bucket,
+  });
+  iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['s3:ListBucket'],
+    resourceArns: [reportBucket.bucket.bucketArn],
+    resource: reportBucket.bucket,
+    conditions: { StringLike: { 's3:prefix': [`${LAST_RUN_PREFIX}*`] } },
+  });
+  if (grantee.grantPrincipal instanceof iam.Role) {
+    acknowledge(
+      grantee.grantPrincipal,
+      wildcardResourceFinding(reportBucket, objects),
+      'One pointer per mode and set of checks, named at run time: state/last-run/<mode>-<hash>.json in this bucket.',
+    );
   }
 }

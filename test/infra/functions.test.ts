@@ -161,23 +161,33 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     );
   });
 
-  test('Compliance: Summarize may read and write run files and list only under runs/', () => {
+  test('Compliance: Summarize may read and write run files and the previous-run pointers, and list only those', () => {
     const statements = statementsOfRole(template, roleIdOf(functionByState(template, 'Summarize').properties));
 
     expect(statements).toEqual(
       expect.arrayContaining([
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, 'runs/*') },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: [objectsArn(bucketId, 'runs/*'), objectsArn(bucketId, 'state/last-run/*')],
+        },
         {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: bucketArn(bucketId),
           Condition: { StringLike: { 's3:prefix': ['runs/*'] } },
         },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucketArn(bucketId),
+          Condition: { StringLike: { 's3:prefix': ['state/last-run/*'] } },
+        },
       ]),
     );
     expect(
       statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:'))),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
   });
 
   test('Compliance: Record Account Error may only write run files', () => {
