@@ -112,13 +112,14 @@ async function child(members: number, concurrencies: readonly number[], latencyM
       });
       const seconds = (performance.now() - started) / 1000;
       const accounts = result.summary?.totals.accounts ?? 0;
-      // Top-level states (Resolve Targets, Audit Accounts, Summarize, Any Issues?, the end state); the rest are the
+      // Top-level states (Resolve Targets, Audit Accounts, Summarize, Publish Report, Any Issues?, the end state); the rest are the
       // children's (Which Role?, Audit Account and, on failure, Record Account Error).
       const parentTransitions = Object.keys(result.stats.payloadByState).filter((state) =>
         [
           'Resolve Targets',
           'Audit Accounts',
           'Summarize',
+          'Publish Report',
           'Any Issues?',
           'Audit Passed',
           'Audit Found Issues',

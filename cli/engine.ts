@@ -10,10 +10,13 @@ import type { ReportStore } from '../functions/lib/report-store';
 import { assertSchemaVersion } from '../functions/lib/schema-version';
 import type { Settings } from '../functions/lib/settings';
 import type { RunSummary, Status } from '../functions/lib/types';
+import { type PublishReportEvent, publishReport } from '../functions/publish-report/publish-report';
 import {
   type RecordAccountErrorEvent,
   recordAccountError,
 } from '../functions/record-account-error/record-account-error';
+import type { ReportSink } from '../functions/report/sink';
+import { ReportFileSink } from '../functions/report/sinks';
 import {
   type ResolveTargetsEvent,
   type ResolveTargetsResult,
@@ -67,6 +70,8 @@ export interface LocalRunOptions {
    */
   readonly wrap?: (state: string, handler: TaskHandler) => TaskHandler;
   readonly now?: () => Date;
+  /** Outputs besides report.html (which is always written to the store): SNS, Security Hub, ... */
+  readonly sinks?: readonly ReportSink[];
 }
 
 /** The largest state input or output seen in a run. */
@@ -166,7 +171,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       options.onAccountDone?.(result.accountId, 'ERROR');
       return result;
     },
-    summarize: (input) => summarize(input as SummarizeEvent, store, now),
+    summarize: (input) => summarize(input as SummarizeEvent, { store, mutes: settings.mutes, now }),
+    publishReport: (input) =>
+      publishReport(input as PublishReportEvent, {
+        store,
+        sinks: [new ReportFileSink(store), ...(options.sinks ?? [])],
+        now,
+      }),
   };
   const handlers: Record<string, TaskHandler> = Object.fromEntries(
     TASK_IDS.map((id) => [TASKS[id].state, wrap(TASKS[id].state, byTask[id])]),

@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { s3Client } from '../functions/lib/clients';
 import { errorMessage, errorName } from '../functions/lib/errors';
 import { LocalReportStore, type ReportStore, S3ReportStore, TeeReportStore } from '../functions/lib/report-store';
 import type { Settings } from '../functions/lib/settings';
 import { parseExecutionInput } from '../functions/resolve-targets/input';
+import { registerReportCommand } from './commands/report';
 import { type LocalCredentials, type LocalRunResult, runLocal } from './engine';
 import { Progress, renderSummary, type Writer } from './output';
 import { startGateway } from './sandbox/gateway';
@@ -177,6 +179,8 @@ async function report(io: Io, flags: RunFlags, result: LocalRunResult): Promise<
     io.stdout.write(renderSummary(result.summary, { width: process.stdout.columns ?? 140 }));
     if (result.endState) io.stdout.write(`Outcome: ${result.endState}\n`);
   }
+  const html = join(resolve(flags.reportDir), result.executionName, 'report.html');
+  if (existsSync(html)) (flags.json ? io.stderr : io.stdout).write(`Report: ${html}\n`);
   const { totals } = result.summary;
   return totals.fail + totals.error > 0 ? EXIT.issues : EXIT.passed;
 }
@@ -264,6 +268,7 @@ export function program(io: Io, done: (code: number) => void): Command {
   ).action(async (flags: RunFlags & { accounts: number; clean?: boolean }) =>
     done(await sandboxCommand(io, { ...flags, members: flags.accounts, accounts: undefined, plant: !flags.clean })),
   );
+  registerReportCommand(root, io, done);
   return root;
 }
 

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Settings } from '../functions/lib/settings';
 import { AuditFunctions } from './constructs/audit-functions';
+import { AuditOutputs } from './constructs/audit-outputs';
 import { AuditSchedule } from './constructs/audit-schedule';
 import { AuditWorkflow } from './constructs/audit-workflow';
 import { ReportBucket } from './constructs/report-bucket';
@@ -38,6 +39,13 @@ export class ControlTowerAuditStack extends Stack {
       expression: settings.schedule.expression,
       timeZone: settings.schedule.timeZone,
       enabled: settings.schedule.enabled,
+    });
+    new AuditOutputs(this, 'Outputs', {
+      settings,
+      reportBucket: this.reportBucket,
+      stateMachine: this.workflow.stateMachine,
+      functions: this.functions,
+      deadLetterQueue: this.schedule.deadLetterQueue,
     });
 
     new CfnOutput(this, 'StateMachineArn', {

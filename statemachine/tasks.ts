@@ -38,6 +38,11 @@ export const TASKS = {
     substitutionKey: 'SummarizeFunctionArn',
     handler: 'summarize',
   },
+  publishReport: {
+    state: 'Publish Report',
+    substitutionKey: 'PublishReportFunctionArn',
+    handler: 'publish-report',
+  },
 } as const satisfies Record<string, TaskState>;
 
 /** A Task of the workflow, by its key in {@link TASKS}. */

@@ -14,6 +14,8 @@ export interface ReportStore {
   /** The run's folder, for people: `s3://bucket/runs/<date>/<id>/` or a local path. */
   location(run: RunRef): string;
   putJson(run: RunRef, name: string, value: unknown): Promise<void>;
+  /** A text file in the run's folder (`report.html`), with its media type. */
+  putText(run: RunRef, name: string, body: string, contentType: string): Promise<void>;
   /** The parsed file, or `undefined` when there is none. */
   getJson<T>(run: RunRef, name: string): Promise<T | undefined>;
   /** The names of the run's files under a folder, e.g. `accounts/` → `['accounts/111111111111.json', ...]`. */
@@ -61,6 +63,17 @@ export class S3ReportStore implements ReportStore {
         Key: `${runPrefix(run)}${name}`,
         Body: JSON.stringify(value),
         ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async putText(run: RunRef, name: string, body: string, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: `${runPrefix(run)}${name}`,
+        Body: body,
+        ContentType: contentType,
       }),
     );
   }
@@ -124,6 +137,10 @@ export class LocalReportStore implements ReportStore {
     return writeJson(join(this.directory, run.id, name), value);
   }
 
+  putText(run: RunRef, name: string, body: string): Promise<void> {
+    return writeText(join(this.directory, run.id, name), body);
+  }
+
   getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
     return readJson<T>(join(this.directory, run.id, name));
   }
@@ -149,11 +166,15 @@ export class LocalReportStore implements ReportStore {
   }
 }
 
-async function writeJson(path: string, value: unknown): Promise<void> {
+function writeJson(path: string, value: unknown): Promise<void> {
+  return writeText(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function writeText(path: string, body: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   // Write then rename, so that a reader never sees half a file.
   const partial = `${path}.partial`;
-  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFile(partial, body);
   await rename(partial, path);
 }
 
@@ -180,6 +201,10 @@ export class TeeReportStore implements ReportStore {
 
   async putJson(run: RunRef, name: string, value: unknown): Promise<void> {
     await Promise.all(this.stores.map((store) => store.putJson(run, name, value)));
+  }
+
+  async putText(run: RunRef, name: string, body: string, contentType: string): Promise<void> {
+    await Promise.all(this.stores.map((store) => store.putText(run, name, body, contentType)));
   }
 
   getJson<T>(run: RunRef, name: string): Promise<T | undefined> {

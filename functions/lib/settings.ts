@@ -3,6 +3,7 @@ import { cloudTrailSettingsSchema } from './cloudtrail-settings';
 import { InvalidSettingsError } from './errors';
 import { exposureSettingsSchema } from './exposure-settings';
 import { CHECK_IDS } from './ids';
+import { mutesSchema, notifySettingsSchema, securityHubSettingsSchema } from './outputs-settings';
 import {
   accountIdSchema,
   formatIssues,
@@ -106,6 +107,9 @@ export const SettingsSchema = z.strictObject({
       error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(90),
+  mutes: mutesSchema,
+  notify: notifySettingsSchema,
+  securityHub: securityHubSettingsSchema,
 });
 
 /** Validated settings with every default filled in. */

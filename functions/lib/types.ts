@@ -1,3 +1,5 @@
+import type { ChangeSummary } from './changes';
+
 /** Outcome of one check in one account, and of an account as a whole (the worst of its checks). */
 export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED';
 
@@ -190,7 +192,9 @@ export interface SummaryAccount {
   readonly accountId: string;
   readonly name?: string;
   readonly status: Status;
-  readonly checks: Readonly<Record<string, { status: Status; message?: string; findings?: number; error?: ErrorInfo }>>;
+  readonly checks: Readonly<
+    Record<string, { status: Status; message?: string; findings?: number; muted?: number; error?: ErrorInfo }>
+  >;
   readonly error?: ErrorInfo;
 }
 
@@ -216,4 +220,6 @@ export interface RunSummary {
   readonly totals: Totals;
   readonly accounts: readonly SummaryAccount[];
   readonly skipped: readonly SkippedAccount[];
+  /** What changed since the previous comparable run (Summarize compares by fingerprint). */
+  readonly changes?: ChangeSummary;
 }

@@ -1,7 +1,10 @@
+import type { AccountFindings, ChangeCounts, ChangeLine, ChangeSummary, TrackedFinding } from '../lib/changes';
 import { mapLimit } from '../lib/concurrency';
 import { logger } from '../lib/logger';
+import type { Mute } from '../lib/outputs-settings';
 import type { ReportStore } from '../lib/report-store';
 import { readableAccountRecord } from '../lib/schema-version';
+import { worstStatus } from '../lib/status';
 import {
   type AccountRecord,
   type ErrorInfo,
@@ -13,6 +16,8 @@ import {
   type TargetsDocument,
   type Totals,
 } from '../lib/types';
+import { compareAccount } from './compare';
+import { advancePointer, pointerName, previousOf, readPointer, scopeKeyOf } from './previous-run';
 
 /** What Summarize gets: the run. Everything else is in the report store. */
 export interface SummarizeEvent {
@@ -29,7 +34,11 @@ export interface IssueLine {
 /** The state output: small at any organization size; the whole summary is in summary.json. */
 export interface SummarizeResult {
   readonly runId: string;
+  /** The run, for the states after this one (Publish Report finds the run's files with it). */
+  readonly run: RunInfo;
   readonly totals: Totals;
+  /** Finding states against the previous comparable run. */
+  readonly changes: ChangeCounts;
   readonly reportLocation: string;
   readonly hasIssues: boolean;
   readonly failOnIssues: boolean;
@@ -41,20 +50,32 @@ export interface SummarizeResult {
 
 const MAX_ISSUE_LINES = 10;
 const READ_CONCURRENCY = 32;
+/** Each change list in summary.json holds at most this many lines; the counts are complete. */
+export const CHANGE_LIST_CAP = 50;
+
+/** What Summarize works with, built once per container in handler.ts. */
+export interface SummarizeDeps {
+  readonly store: ReportStore;
+  /** Accepted findings (`ctAudit.mutes`). */
+  readonly mutes?: readonly Mute[];
+  readonly now?: () => Date;
+}
 
 /** A target that never got a record: the iteration and its Catch both failed. */
 const NO_RESULT: ErrorInfo = { kind: 'NO_RESULT', message: 'no result recorded' };
 
 /**
  * Joins targets.json with the account records: every target exactly once (sorted by account ID), a target
- * without a record is ERROR `no result recorded`. Writes summary.json and returns the compact result.
+ * without a record is ERROR `no result recorded`. Compares each account's findings with its previous comparable
+ * run (same mode and checks) and writes `findings/<id>.json` with their states, then summary.json with the changes,
+ * then moves the pointer to this run. Returns the compact result.
  */
-export async function summarize(
-  event: SummarizeEvent,
-  store: ReportStore,
-  now: () => Date = () => new Date(),
-): Promise<SummarizeResult> {
+export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Promise<SummarizeResult> {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
   const { run } = event;
+  const scopeKey = scopeKeyOf(run.mode, run.checks);
+  const pointer = await readPointer(store, scopeKey);
   const targets = await store.getJson<TargetsDocument>(run, 'targets.json');
   if (!targets) {
     throw new Error(`targets.json is missing at ${store.location(run)}: Resolve Targets did not finish`);
@@ -65,14 +86,35 @@ export async function summarize(
   // List first, read only what is there: a missing record is known without asking for it (S3 answers a GetObject
   // of a missing key with AccessDenied to callers whose ListBucket is narrowed by a condition).
   const recorded = new Set(await store.list(run, 'accounts/'));
-  const accounts = await mapLimit(unique, READ_CONCURRENCY, async (target): Promise<SummaryAccount> => {
+  const compared = await mapLimit(unique, READ_CONCURRENCY, async (target) => {
     const name = `accounts/${target.accountId}.json`;
     const record = readableAccountRecord(
       recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined,
       name,
     );
-    return toSummaryAccount(target.accountId, target.name, record);
+    const previousRun = previousOf(pointer, target.accountId);
+    const previous = previousRun
+      ? await store.getJson<AccountFindings>(previousRun.run, `findings/${target.accountId}.json`)
+      : undefined;
+    const tracked = compareAccount({
+      accountId: target.accountId,
+      record,
+      status: record?.status ?? 'ERROR',
+      previous,
+      mutes: deps.mutes ?? [],
+      runId: run.id,
+      runStartedAt: run.startedAt,
+      now: now(),
+    });
+    const account = toSummaryAccount(target.accountId, target.name, record, tracked.findings);
+    const stored: AccountFindings = { ...tracked, status: account.status };
+    // Nothing to remember is no file: the pointer to this run then means "no open findings".
+    if (stored.findings.length > 0 || stored.resolved.length > 0) {
+      await store.putJson(run, `findings/${target.accountId}.json`, stored);
+    }
+    return { account, findings: stored.findings, previous: previousRun };
   });
+  const accounts = compared.map((entry) => entry.account);
 
   const totals: Totals = {
     accounts: accounts.length,
@@ -94,23 +136,32 @@ export async function summarize(
     totals,
     accounts,
     skipped: targets.skipped,
+    changes: changeSummary(compared),
   };
   await store.putJson(run, 'summary.json', summary);
+  // Last: a run that failed before this point leaves the pointer on the previous run.
+  await store.putState(
+    pointerName(scopeKey),
+    advancePointer(pointer, scopeKey, run.checks, run, new Map(accounts.map((a) => [a.accountId, a.status]))),
+  );
 
   const issues = accounts
     .filter((account) => account.status === 'FAIL' || account.status === 'ERROR')
     .slice(0, MAX_ISSUE_LINES)
     .map((account) => ({ accountId: account.accountId, status: account.status, reason: reasonOf(account) }));
   const hasIssues = totals.fail + totals.error > 0;
-  logger.info('run summarized', { runId: run.id, ...totals });
+  const counts = summary.changes?.counts ?? emptyCounts();
+  logger.info('run summarized', { runId: run.id, ...totals, changes: counts });
   return {
     runId: run.id,
+    run,
     totals,
+    changes: counts,
     reportLocation: run.reportLocation,
     hasIssues,
     failOnIssues: run.failOnIssues,
     issues,
-    cause: causeText(totals, issues, run.reportLocation),
+    cause: causeText(totals, issues, run.reportLocation, summary.changes),
   };
 }
 
@@ -118,21 +169,110 @@ function toSummaryAccount(
   accountId: string,
   name: string | undefined,
   record: AccountRecord | undefined,
+  tracked: readonly TrackedFinding[],
 ): SummaryAccount {
   const base = { accountId, ...(name ? { name } : {}) };
   if (!record) return { ...base, status: 'ERROR', checks: {}, error: NO_RESULT };
   const checks = Object.fromEntries(
-    Object.entries(record.checks).map(([id, result]) => [
-      id,
-      {
-        status: result.status,
-        ...(result.message ? { message: result.message } : {}),
-        ...(result.findings ? { findings: result.findings.length } : {}),
-        ...(result.error ? { error: result.error } : {}),
-      },
-    ]),
+    Object.entries(record.checks).map(([id, result]) => {
+      const current = tracked.filter((finding) => finding.check === id && CURRENT_STATES.has(finding.state));
+      const muted = tracked.filter((finding) => finding.check === id && finding.state === 'MUTED').length;
+      return [
+        id,
+        {
+          status: mutedAway(result.status, result.findings?.length ?? 0, current, muted),
+          ...(result.message ? { message: result.message } : {}),
+          ...(result.findings ? { findings: result.findings.length } : {}),
+          ...(muted > 0 ? { muted } : {}),
+          ...(result.error ? { error: result.error } : {}),
+        },
+      ];
+    }),
   );
-  return { ...base, status: record.status, checks, ...(record.error ? { error: record.error } : {}) };
+  const changed = Object.entries(checks).some(([id, check]) => check.status !== record.checks[id]?.status);
+  const status = changed ? worstStatus(Object.values(checks).map((check) => check.status)) : record.status;
+  return { ...base, status, checks, ...(record.error ? { error: record.error } : {}) };
+}
+
+/**
+ * A check that FAILed only because of findings that are muted (or INFO) is not an issue: it counts as PASS in the
+ * summary, with the muted findings counted. A FAIL without findings (a stopped delivery) stays FAIL.
+ */
+function mutedAway(status: Status, found: number, current: readonly TrackedFinding[], muted: number): Status {
+  if (status !== 'FAIL' || muted === 0 || found === 0 || current.length < found) return status;
+  return current.every((finding) => finding.state === 'MUTED' || finding.severity === 'INFO') ? 'PASS' : status;
+}
+
+/** The states of a finding this run found (the others are carried or resolved). */
+const CURRENT_STATES: ReadonlySet<TrackedFinding['state']> = new Set(['NEW', 'STILL_OPEN', 'REOPENED', 'MUTED']);
+
+function emptyCounts(): ChangeCounts {
+  return { new: 0, stillOpen: 0, resolved: 0, reopened: 0, notAssessed: 0, muted: 0 };
+}
+
+const COUNT_OF: Readonly<Record<TrackedFinding['state'], keyof ChangeCounts>> = {
+  NEW: 'new',
+  STILL_OPEN: 'stillOpen',
+  RESOLVED: 'resolved',
+  REOPENED: 'reopened',
+  NOT_ASSESSED: 'notAssessed',
+  MUTED: 'muted',
+};
+
+function changeSummary(
+  compared: readonly {
+    account: SummaryAccount;
+    findings: readonly TrackedFinding[];
+    previous: { run: { id: string }; status: Status } | undefined;
+  }[],
+): ChangeSummary {
+  const counts: Record<keyof ChangeCounts, number> = { ...emptyCounts() };
+  const lists = { new: [] as ChangeLine[], reopened: [] as ChangeLine[], resolved: [] as ChangeLine[] };
+  const expiredMutes: ChangeSummary['expiredMutes'][number][] = [];
+  const previousRunIds = new Set<string>();
+  const newlyUnreachable: string[] = [];
+  for (const { account, findings, previous } of compared) {
+    if (previous) previousRunIds.add(previous.run.id);
+    if (account.status === 'ERROR' && previous?.status !== 'ERROR') newlyUnreachable.push(account.accountId);
+    for (const finding of findings) {
+      counts[COUNT_OF[finding.state]]++;
+      const list =
+        finding.state === 'NEW'
+          ? lists.new
+          : finding.state === 'REOPENED'
+            ? lists.reopened
+            : finding.state === 'RESOLVED'
+              ? lists.resolved
+              : undefined;
+      if (list && list.length < CHANGE_LIST_CAP) list.push(changeLine(account, finding));
+      if (finding.expiredMute && expiredMutes.length < CHANGE_LIST_CAP) {
+        expiredMutes.push({ ...finding.expiredMute, accountId: account.accountId, rule: finding.rule });
+      }
+    }
+  }
+  return {
+    compared: previousRunIds.size > 0,
+    previousRunIds: [...previousRunIds].sort().slice(0, CHANGE_LIST_CAP),
+    counts,
+    newlyUnreachable: newlyUnreachable.slice(0, CHANGE_LIST_CAP),
+    ...lists,
+    expiredMutes,
+    listCap: CHANGE_LIST_CAP,
+  };
+}
+
+function changeLine(account: SummaryAccount, finding: TrackedFinding): ChangeLine {
+  return {
+    accountId: account.accountId,
+    ...(account.name ? { accountName: account.name } : {}),
+    check: finding.check,
+    rule: finding.rule,
+    severity: finding.severity,
+    title: finding.title,
+    ...(finding.resource ? { resource: finding.resource.arn ?? finding.resource.id } : {}),
+    fingerprint: finding.fingerprint,
+    firstSeen: finding.firstSeen,
+  };
 }
 
 /** The one reason a person reads first for an account with issues. */
@@ -146,14 +286,27 @@ export function reasonOf(account: SummaryAccount): string {
   return account.status;
 }
 
-function causeText(totals: Totals, issues: readonly IssueLine[], location: string): string {
+function causeText(
+  totals: Totals,
+  issues: readonly IssueLine[],
+  location: string,
+  changes: ChangeSummary | undefined,
+): string {
   const withIssues = totals.fail + totals.error;
   const head =
     `${withIssues} of ${totals.accounts} accounts have issues (${totals.fail} FAIL, ${totals.error} ERROR)` +
     `, ${totals.pass} passed, ${totals.skipped} skipped.`;
   const lines = issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
   const more = withIssues > issues.length ? [`... and ${withIssues - issues.length} more.`] : [];
-  return [head, ...lines, ...more, `Report: ${location}`].join('\n');
+  const counts = changes?.counts;
+  const since =
+    changes?.compared && counts
+      ? [
+          `Since the last run: ${counts.new} new, ${counts.reopened} reopened, ${counts.resolved} resolved, ` +
+            `${counts.notAssessed} not assessed, ${counts.muted} muted.`,
+        ]
+      : [];
+  return [head, ...lines, ...more, ...since, `Report: ${location}`].join('\n');
 }
 
 function truncate(text: string, max: number): string {

@@ -159,7 +159,7 @@ export class AuditFunctions extends Construct {
    * The function each Task state of the ASL invokes. Without the admin path, "Audit Account As Admin" is unreachable
    * (Resolve Targets rejects `"role": "admin"` as InvalidInput), but the definition still needs a valid ARN there.
    */
-  get byTask(): Readonly<Record<TaskId, AuditFunction>> {
+  get byTask(): Readonly<Record<Exclude<TaskId, 'publishReport'>, AuditFunction>> {
     return {
       resolveTargets: this.resolveTargets,
       auditAccount: this.auditAccount,
@@ -167,6 +167,15 @@ export class AuditFunctions extends Construct {
       recordAccountError: this.recordAccountError,
       summarize: this.summarize,
     };
+  }
+
+  /**
+   * Lets a function made elsewhere (Publish Report) read the settings as these do: the parameter's name in its
+   * environment and ssm:GetParameter on that one parameter.
+   */
+  useSettings(fn: AuditFunction): void {
+    fn.addEnvironment(SETTINGS_PARAMETER_ENV, this.settingsParameter.parameterName);
+    this.grantReadSettings(fn);
   }
 
   /** Lets a function read the settings parameter: ssm:GetParameter on that one parameter. */

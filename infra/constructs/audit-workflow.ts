@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { TASK_IDS, TASKS } from '../../statemachine/tasks';
+import { TASK_IDS, TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { STATE_MACHINE_DEFINITION } from '../paths';
 import type { AuditFunctions } from './audit-functions';
@@ -29,7 +29,12 @@ export class AuditWorkflow extends Construct {
 
     const byTask = functions.byTask;
     this.definitionSubstitutions = Object.fromEntries(
-      TASK_IDS.map((id) => [TASKS[id].substitutionKey, byTask[id].functionArn]),
+      // Publish Report's function belongs to the outputs construct, which adds its substitution (it needs the
+      // state machine for its alarms, so it is made after it).
+      TASK_IDS.filter((id) => id !== 'publishReport').map((id) => [
+        TASKS[id].substitutionKey,
+        byTask[id as Exclude<TaskId, 'publishReport'>].functionArn,
+      ]),
     );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {

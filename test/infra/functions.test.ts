@@ -79,7 +79,8 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
   test('Compliance: every function is Node.js 24 on arm64, with source maps and the service name', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
 
-    expect(functions).toHaveLength(4);
+    // Resolve Targets, Audit Account, Record Account Error, Summarize, Publish Report.
+    expect(functions).toHaveLength(5);
     for (const { Properties: properties } of functions) {
       expect(properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -148,7 +149,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
 
     const keptForRetention = logicalIdsOf(template, 'AWS::Logs::LogGroup', { RetentionInDays: 90 });
 
-    expect(new Set(logGroups).size).toBe(4);
+    expect(new Set(logGroups).size).toBe(5);
     for (const logGroupId of logGroups) {
       expect(keptForRetention).toContain(logGroupId);
     }
@@ -208,23 +209,33 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     );
   });
 
-  test('Compliance: Summarize may read and write run files and list only under runs/', () => {
+  test('Compliance: Summarize may read and write run files and the previous-run pointers, and list only those', () => {
     const statements = statementsOfRole(template, roleIdOf(functionByState(template, 'Summarize').properties));
 
     expect(statements).toEqual(
       expect.arrayContaining([
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, 'runs/*') },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: [objectsArn(bucketId, 'runs/*'), objectsArn(bucketId, 'state/last-run/*')],
+        },
         {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: bucketArn(bucketId),
           Condition: { StringLike: { 's3:prefix': ['runs/*'] } },
         },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucketArn(bucketId),
+          Condition: { StringLike: { 's3:prefix': ['state/last-run/*'] } },
+        },
       ]),
     );
     expect(
       statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:'))),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
   });
 
   test('Compliance: Record Account Error may only write run files', () => {

@@ -25,6 +25,12 @@ export class MemoryReportStore implements ReportStore {
     this.writes.push(key);
   }
 
+  async putText(run: RunRef, name: string, body: string): Promise<void> {
+    const key = `${runPrefix(run)}${name}`;
+    this.files.set(key, body);
+    this.writes.push(key);
+  }
+
   async getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
     const text = this.files.get(`${runPrefix(run)}${name}`);
     return text === undefined ? undefined : (JSON.parse(text) as T);

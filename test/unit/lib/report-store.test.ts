@@ -182,6 +182,9 @@ describe('TeeReportStore', () => {
       putJson: async () => {
         throw new Error('disk full');
       },
+      putText: async () => {
+        throw new Error('disk full');
+      },
       getJson: async () => undefined,
       getState: async () => undefined,
       putState: async () => {},

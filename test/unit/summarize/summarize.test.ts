@@ -9,6 +9,7 @@ import {
   type Status,
   type Target,
 } from '../../../functions/lib/types';
+import { scopeKeyOf } from '../../../functions/summarize/previous-run';
 import { reasonOf, summarize } from '../../../functions/summarize/summarize';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
@@ -49,7 +50,7 @@ function storeWith(targets: Target[], records: AccountRecord[] = [], skipped: Sk
 }
 
 function run(store: MemoryReportStore, overrides: Partial<RunInfo> = {}) {
-  return summarize({ run: { ...RUN, ...overrides } }, store, () => NOW);
+  return summarize({ run: { ...RUN, ...overrides } }, { store, now: () => NOW });
 }
 
 function finding(rule: string): Finding {
@@ -285,7 +286,10 @@ describe('summarize: summary.json', () => {
 
     await run(store);
 
-    expect(store.writes).toEqual([`runs/2030-01-02/${RUN.id}/summary.json`]);
+    expect(store.writes).toEqual([
+      `runs/2030-01-02/${RUN.id}/summary.json`,
+      `state/last-run/${scopeKeyOf('audit', ['identity'])}.json`,
+    ]);
   });
 
   test('follows the schema of DESIGN.md', async () => {
@@ -308,6 +312,17 @@ describe('summarize: summary.json', () => {
       totals: { accounts: 1, pass: 1, fail: 0, error: 0, skipped: 1 },
       accounts: [{ accountId: id(1), name: 'Prod', status: 'PASS', checks: { identity: { status: 'PASS' } } }],
       skipped,
+      changes: {
+        compared: false,
+        previousRunIds: [],
+        counts: { new: 0, stillOpen: 0, resolved: 0, reopened: 0, notAssessed: 0, muted: 0 },
+        newlyUnreachable: [],
+        new: [],
+        reopened: [],
+        resolved: [],
+        expiredMutes: [],
+        listCap: 50,
+      },
     });
   });
 

@@ -1,0 +1,51 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClient, s3Client } from '../lib/clients';
+import { requireEnv } from '../lib/errors';
+import { logger } from '../lib/logger';
+import { currentPartition } from '../lib/partition';
+import { S3ReportStore } from '../lib/report-store';
+import type { Settings } from '../lib/settings';
+import { deployedSettings } from '../lib/settings-parameter';
+import type { ReportSink } from '../report/sink';
+import {
+  EventBridgeSink,
+  METRICS_NAMESPACE,
+  MetricsSink,
+  ReportFileSink,
+  SecurityHubSink,
+  SnsSink,
+} from '../report/sinks';
+import { type PublishReportEvent, publishReport } from './publish-report';
+
+// Module scope: the settings are read from SSM once (then cached) and the sinks made once from them.
+const settings = deployedSettings();
+const store = new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client());
+let sinks: ReportSink[] | undefined;
+
+function makeSinks(settings: Settings): ReportSink[] {
+  return [
+    new ReportFileSink(store),
+    new SnsSink(awsClient(SNSClient), requireEnv('RUN_TOPIC_ARN'), settings.notify.always),
+    new EventBridgeSink(awsClient(EventBridgeClient)),
+    ...(settings.securityHub.enabled
+      ? [
+          new SecurityHubSink(awsClient(SecurityHubClient), {
+            auditAccountId: requireEnv('AUDIT_ACCOUNT_ID'),
+            region: requireEnv('AWS_REGION'),
+            partition: currentPartition(),
+          }),
+        ]
+      : []),
+    new MetricsSink(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'ct-audit' })),
+  ];
+}
+
+/** Publish Report: report.html, the SNS message, the run event, Security Hub findings and the run metrics. */
+export const handler = async (event: PublishReportEvent) => {
+  logger.appendKeys({ runId: event?.run?.id });
+  sinks ??= makeSinks(await settings());
+  return publishReport(event, { store, sinks });
+};

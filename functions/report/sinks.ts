@@ -1,0 +1,162 @@
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { BatchImportFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { ReportStore } from '../lib/report-store';
+import { ASFF_BATCH, type AsffTarget, asffProblems, toAsff } from './asff';
+import { renderReportHtml } from './html';
+import { bodyOf, shouldNotify, subjectOf } from './message';
+import type { PublishContext, ReportSink } from './sink';
+
+/** The report's file name, beside summary.json. */
+export const REPORT_FILE = 'report.html';
+
+/** report.html in the run's folder of the report store: the bucket when deployed, a local folder for ct-audit. */
+export class ReportFileSink implements ReportSink {
+  readonly name = 'report.html';
+  constructor(private readonly store: ReportStore) {}
+
+  async publish(context: PublishContext): Promise<string> {
+    const html = renderReportHtml({ summary: context.summary, findings: context.findings, now: context.now });
+    await this.store.putText(context.run, REPORT_FILE, html, 'text/html; charset=utf-8');
+    return `written to ${context.reportLocation}`;
+  }
+}
+
+/** One short message per run to the run topic when something changed, or every run with `notify.always`. */
+export class SnsSink implements ReportSink {
+  readonly name = 'sns';
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+    private readonly always: boolean,
+  ) {}
+
+  async publish(context: PublishContext): Promise<string> {
+    if (!shouldNotify(context.summary, this.always)) return 'nothing changed: no message';
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: subjectOf(context.summary),
+        Message: bodyOf(context.summary, context.reportLocation),
+      }),
+    );
+    return 'message published';
+  }
+}
+
+/** The detail type of the run-completed event on the default bus. */
+export const RUN_COMPLETED = 'Control Tower Audit Run Completed';
+/** The event's source (custom sources cannot start with `aws.`). */
+export const EVENT_SOURCE = 'ct-audit';
+
+/** "Control Tower Audit Run Completed" on the default bus, with the counts. */
+export class EventBridgeSink implements ReportSink {
+  readonly name = 'eventbridge';
+  constructor(
+    private readonly events: EventBridgeClient,
+    private readonly busName = 'default',
+  ) {}
+
+  async publish(context: PublishContext): Promise<string> {
+    const { summary } = context;
+    const detail = {
+      runId: summary.runId,
+      mode: summary.mode,
+      checks: summary.checks,
+      startedAt: summary.startedAt,
+      finishedAt: summary.finishedAt,
+      totals: summary.totals,
+      hasIssues: summary.totals.fail + summary.totals.error > 0,
+      changes: summary.changes?.counts,
+      newlyUnreachable: summary.changes?.newlyUnreachable.length ?? 0,
+      report: context.reportLocation,
+    };
+    const result = await this.events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.busName,
+            Source: EVENT_SOURCE,
+            DetailType: RUN_COMPLETED,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    if ((result.FailedEntryCount ?? 0) > 0) {
+      throw new Error(`PutEvents refused the event: ${result.Entries?.[0]?.ErrorCode ?? 'unknown error'}`);
+    }
+    return 'event put';
+  }
+}
+
+/**
+ * Findings into Security Hub in the Audit account, in batches of 100: open ones ACTIVE, resolved ones ARCHIVED
+ * with Compliance PASSED; NOT_ASSESSED ones are not sent, so they stay as they were. Each finding is validated
+ * first; an invalid one is left out and counted.
+ */
+export class SecurityHubSink implements ReportSink {
+  readonly name = 'securityhub';
+  constructor(
+    private readonly securityHub: SecurityHubClient,
+    private readonly target: AsffTarget,
+  ) {}
+
+  async publish(context: PublishContext): Promise<string> {
+    const findings = [...context.findings.values()]
+      .flatMap((account) => account.findings)
+      .filter((finding) => finding.state !== 'NOT_ASSESSED')
+      .map((finding) => toAsff(finding, this.target, context.now));
+    const valid = findings.filter((finding) => asffProblems(finding, this.target).length === 0);
+    const invalid = findings.length - valid.length;
+    let failed = 0;
+    for (let start = 0; start < valid.length; start += ASFF_BATCH) {
+      const result = await this.securityHub.send(
+        new BatchImportFindingsCommand({ Findings: valid.slice(start, start + ASFF_BATCH) }),
+      );
+      failed += result.FailedCount ?? 0;
+    }
+    const line = `${valid.length - failed} imported, ${failed} refused, ${invalid} invalid`;
+    if (failed + invalid > 0) throw new Error(`Security Hub: ${line}`);
+    return line;
+  }
+}
+
+/** The namespace of the run metrics. */
+export const METRICS_NAMESPACE = 'ControlTowerAudit';
+
+/**
+ * Run metrics in CloudWatch's embedded metric format (Powertools Metrics): accounts audited, with issues,
+ * unreachable; findings new and resolved; errors by kind; RunCompleted, the heartbeat the "no run" alarm watches.
+ * No account ID is ever a dimension.
+ */
+export class MetricsSink implements ReportSink {
+  readonly name = 'metrics';
+  constructor(private readonly metrics: Metrics) {}
+
+  async publish(context: PublishContext): Promise<string> {
+    const { totals, changes, accounts } = context.summary;
+    const m = this.metrics;
+    m.addMetric('AccountsAudited', MetricUnit.Count, totals.accounts);
+    m.addMetric('AccountsWithIssues', MetricUnit.Count, totals.fail + totals.error);
+    m.addMetric('AccountsUnreachable', MetricUnit.Count, totals.error);
+    m.addMetric('FindingsNew', MetricUnit.Count, (changes?.counts.new ?? 0) + (changes?.counts.reopened ?? 0));
+    m.addMetric('FindingsResolved', MetricUnit.Count, changes?.counts.resolved ?? 0);
+    m.addMetric('RunCompleted', MetricUnit.Count, 1);
+    m.publishStoredMetrics();
+    const byKind = new Map<string, number>();
+    for (const account of accounts) {
+      const kinds = new Set<string>();
+      if (account.error) kinds.add(account.error.kind);
+      for (const check of Object.values(account.checks)) if (check.error) kinds.add(check.error.kind);
+      for (const kind of kinds) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    }
+    for (const [kind, count] of byKind) {
+      const single = m.singleMetric();
+      single.addDimension('ErrorKind', kind);
+      single.addMetric('AccountErrors', MetricUnit.Count, count);
+    }
+    return `${6 + byKind.size} metrics`;
+  }
+}

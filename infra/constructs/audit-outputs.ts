@@ -1,0 +1,243 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { Settings } from '../../functions/lib/settings';
+import { METRICS_NAMESPACE } from '../../functions/report/sinks';
+import { TASKS } from '../../statemachine/tasks';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import { AuditFunction, SERVICE_NAME } from './audit-function';
+import { type AuditFunctions, REPORT_BUCKET_ENV } from './audit-functions';
+import type { ReportBucket } from './report-bucket';
+
+/** Properties of {@link AuditOutputs}. */
+export interface AuditOutputsProps {
+  /** The validated settings: `notify`, `securityHub`, `mutes` among them. */
+  readonly settings: Settings;
+  /** Where the run files are; Publish Report reads them and writes report.html there. */
+  readonly reportBucket: ReportBucket;
+  /** The audit workflow: its Publish Report state invokes the function made here; its failures are alerted. */
+  readonly stateMachine: sfn.StateMachine;
+  /** The workflow's functions: Summarize reads and moves the previous-run pointer; the settings parameter. */
+  readonly functions: AuditFunctions;
+  /** The schedule's dead-letter queue: a message there is a run that never started. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * How long without a completed run before the operations topic is told.
+   * @default Duration.hours(26)
+   */
+  readonly maxTimeWithoutRun?: Duration;
+}
+
+/**
+ * What a person gets from each run: the Publish Report function (report.html, the run message, the run-completed
+ * event, Security Hub findings, metrics), the run topic and its email subscriptions, and the operations topic with
+ * the alarms that say the audit itself is not working.
+ */
+export class AuditOutputs extends Construct {
+  /** One short message per run that changed something (or every run with `notify.always`). */
+  readonly runTopic: sns.Topic;
+  /** Alarms about the audit itself: no completed run, a failed execution, a schedule that could not start. */
+  readonly operationsTopic: sns.Topic;
+  /** Publish Report. */
+  readonly publishReport: AuditFunction;
+  /** No completed run within `maxTimeWithoutRun` (missing data is breaching). */
+  readonly noCompletedRunAlarm: cloudwatch.Alarm;
+  /** The schedule's dead-letter queue holds a message. */
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** An execution that failed, timed out or was aborted for any reason other than AuditFoundIssues. */
+  readonly executionFailedRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AuditOutputsProps) {
+    super(scope, id);
+    const { settings, reportBucket, stateMachine } = props;
+    const stack = Stack.of(this);
+
+    // One key for both topics: CloudWatch alarms and EventBridge cannot publish to a topic under the AWS managed key.
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'control-tower-audit: encrypts the run and operations topics',
+      enableKeyRotation: true,
+    });
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          principals: [new iam.ServicePrincipal(service)],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        }),
+      );
+    }
+
+    grantLastRunPointer(reportBucket, props.functions.summarize);
+
+    this.runTopic = new sns.Topic(this, 'RunTopic', {
+      displayName: 'Control Tower audit',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of settings.notify.emails) {
+      this.runTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    this.operationsTopic = new sns.Topic(this, 'OperationsTopic', {
+      displayName: 'Control Tower audit operations',
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    this.publishReport = new AuditFunction(this, 'PublishReport', {
+      handlerName: 'publish-report',
+      description: 'control-tower-audit Publish Report: report.html, the run message, event, Security Hub, metrics',
+      environment: {
+        [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
+        RUN_TOPIC_ARN: this.runTopic.topicArn,
+        AUDIT_ACCOUNT_ID: stack.account,
+      },
+      logRetentionDays: settings.logRetentionDays,
+      // The task in the ASL gives it 300 seconds.
+      timeout: Duration.minutes(4),
+      memorySize: 1024,
+    });
+    props.functions.useSettings(this.publishReport);
+    reportBucket.grantReadWriteRuns(this.publishReport);
+    this.runTopic.grantPublish(this.publishReport);
+    this.publishReport.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+      }),
+    );
+    if (settings.securityHub.enabled) {
+      this.publishReport.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['securityhub:BatchImportFindings'],
+          // The Audit account's own default product: the only one that imports without a partner integration.
+          resources: [
+            stack.formatArn({ service: 'securityhub', resource: 'product', resourceName: `${stack.account}/default` }),
+          ],
+        }),
+      );
+    }
+    if (this.publishReport.role) {
+      acknowledge(
+        this.publishReport.role,
+        'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'SNS grantPublish on a topic under a customer key: GenerateDataKey* on that one key only.',
+      );
+    }
+
+    // The state machine's definition names this function through its substitution (from the Task-state table); the
+    // function is made here, after the state machine, so its substitution and invoke permission are added here.
+    const cfnStateMachine = stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    cfnStateMachine.addPropertyOverride(
+      `DefinitionSubstitutions.${TASKS.publishReport.substitutionKey}`,
+      this.publishReport.functionArn,
+    );
+    this.publishReport.grantInvokeLatestVersion(stateMachine);
+
+    const alarmAction = new cloudwatchActions.SnsAction(this.operationsTopic);
+    const window = props.maxTimeWithoutRun ?? Duration.hours(26);
+    const periods = Math.max(1, Math.round(window.toHours() / 2));
+    this.noCompletedRunAlarm = new cloudwatch.Alarm(this, 'NoCompletedRun', {
+      alarmDescription: `control-tower-audit: no run completed in ${window.toHours()} hours (Publish Report's RunCompleted heartbeat)`,
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'RunCompleted',
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.hours(2),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.noCompletedRunAlarm.addAlarmAction(alarmAction);
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'ScheduleDeadLetters', {
+      alarmDescription: 'control-tower-audit: a scheduled run could not be started (the schedule dead-letter queue)',
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(alarmAction);
+
+    // AuditFoundIssues is the audit doing its job; any other end but success is the audit not working.
+    this.executionFailedRule = new events.Rule(this, 'ExecutionFailed', {
+      description: 'control-tower-audit: an execution failed for a reason other than AuditFoundIssues',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [stateMachine.stateMachineArn],
+          $or: [
+            { status: ['TIMED_OUT', 'ABORTED'] },
+            { status: ['FAILED'], error: [{ 'anything-but': ['AuditFoundIssues'] }] },
+          ],
+        },
+      },
+      targets: [
+        new eventTargets.SnsTopic(this.operationsTopic, {
+          message: events.RuleTargetInput.fromText(
+            `control-tower-audit execution ${events.EventField.fromPath('$.detail.name')} ended ` +
+              `${events.EventField.fromPath('$.detail.status')}: ${events.EventField.fromPath('$.detail.error')}`,
+          ),
+        }),
+      ],
+    });
+
+    new CfnOutput(this, 'RunTopicArn', {
+      description: 'Run notifications: subscribe here, or list emails in ctAudit.notify.emails',
+      value: this.runTopic.topicArn,
+    });
+    new CfnOutput(this, 'OperationsTopicArn', {
+      description: 'Alarms about the audit itself: no completed run, failed executions, schedule dead letters',
+      value: this.operationsTopic.topicArn,
+    });
+  }
+}
+
+/** The prefix of the previous-run pointers in the report bucket (ReportStore state documents). */
+export const LAST_RUN_PREFIX = 'state/last-run/';
+
+/**
+ * Summarize reads and writes the pointers, and may list their prefix so that a missing one is NoSuchKey (S3 answers
+ * AccessDenied to a caller that may not list).
+ */
+function grantLastRunPointer(reportBucket: ReportBucket, grantee: iam.IGrantable): void {
+  const objects = reportBucket.bucket.arnForObjects(`${LAST_RUN_PREFIX}*`);
+  iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resourceArns: [objects],
+    resource: reportBucket.bucket,
+  });
+  iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['s3:ListBucket'],
+    resourceArns: [reportBucket.bucket.bucketArn],
+    resource: reportBucket.bucket,
+    conditions: { StringLike: { 's3:prefix': [`${LAST_RUN_PREFIX}*`] } },
+  });
+  if (grantee.grantPrincipal instanceof iam.Role) {
+    acknowledge(
+      grantee.grantPrincipal,
+      wildcardResourceFinding(reportBucket, objects),
+      'One pointer per mode and set of checks, named at run time: state/last-run/<mode>-<hash>.json in this bucket.',
+    );
+  }
+}

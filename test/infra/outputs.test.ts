@@ -1,0 +1,158 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { asList, logicalIdsOf, synthesize } from './support';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** The function whose description starts with "control-tower-audit Publish Report:". */
+function publishReportRoleId(template: Template): string {
+  const [entry] = Object.values(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('^control-tower-audit Publish Report:') },
+    }),
+  );
+  if (!entry) throw new Error('no Publish Report function');
+  return (entry.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+function statementsOf(template: Template, roleId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((statement) => asList(statement.Action)).sort();
+}
+
+describe('Outputs: topics', () => {
+  const { template } = synthesize({ notify: { emails: ['secops@example.com', 'platform@example.com'] } });
+
+  test('Compliance: the run topic and the operations topic are encrypted with a rotated customer key', () => {
+    expect(logicalIdsOf(template, 'AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() })).toHaveLength(2);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('Compliance: each address of notify.emails is an email subscription of the run topic', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com' });
+  });
+
+  test('Compliance: the run topic ARN and the operations topic ARN are stack outputs', () => {
+    const outputs = Object.values(template.findOutputs('*'));
+    const topics = logicalIdsOf(template, 'AWS::SNS::Topic');
+    for (const topic of topics) expect(outputs).toContainEqual(expect.objectContaining({ Value: { Ref: topic } }));
+  });
+
+  test('Compliance: CloudWatch and EventBridge may use the topic key, for this account only', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('Outputs: alarms and the failed-execution rule', () => {
+  const { template } = synthesize();
+  const operationsTopic = () =>
+    logicalIdsOf(template, 'AWS::SNS::Topic', { DisplayName: 'Control Tower audit operations' })[0] as string;
+
+  test('Compliance: no completed run in 26 hours alarms the operations topic, missing data breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ControlTowerAudit',
+      MetricName: 'RunCompleted',
+      Dimensions: [{ Name: 'service', Value: 'ct-audit' }],
+      Statistic: 'Sum',
+      Period: 7200,
+      EvaluationPeriods: 13,
+      DatapointsToAlarm: 13,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: operationsTopic() }],
+    });
+  });
+
+  test('Compliance: a message in the schedule dead-letter queue alarms the operations topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: operationsTopic() }],
+    });
+  });
+
+  test('Compliance: an execution that fails for any reason but AuditFoundIssues goes to the operations topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [{ Ref: Match.anyValue() }],
+          $or: [
+            { status: ['TIMED_OUT', 'ABORTED'] },
+            { status: ['FAILED'], error: [{ 'anything-but': ['AuditFoundIssues'] }] },
+          ],
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: operationsTopic() } })],
+    });
+  });
+});
+
+describe('Outputs: Publish Report permissions', () => {
+  test('Compliance: publish to the run topic, put events on the default bus, read and write run files; nothing else', () => {
+    const { template } = synthesize();
+    const statements = statementsOf(template, publishReportRoleId(template));
+
+    expect(actionsOf(statements)).toEqual(
+      [
+        'events:PutEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        'sns:Publish',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const putEvents = statements.find((s) => asList(s.Action).includes('events:PutEvents'));
+    expect(JSON.stringify(putEvents?.Resource)).toMatch(/:event-bus\/default"/);
+  });
+
+  test('Compliance: with securityHub.enabled, BatchImportFindings on the Audit account’s own default product only', () => {
+    const { template } = synthesize({ securityHub: { enabled: true } });
+    const statements = statementsOf(template, publishReportRoleId(template));
+
+    const importing = statements.filter((s) => asList(s.Action).includes('securityhub:BatchImportFindings'));
+    expect(importing).toHaveLength(1);
+    expect(asList(importing[0]?.Action)).toEqual(['securityhub:BatchImportFindings']);
+    expect(JSON.stringify(importing[0]?.Resource)).toMatch(/:product\/",\{"Ref":"AWS::AccountId"\},"\/default"/);
+  });
+
+  test('Noncompliance 1: without securityHub.enabled, no Security Hub permission at all', () => {
+    const { template } = synthesize();
+
+    expect(
+      actionsOf(statementsOf(template, publishReportRoleId(template))).some((a) => a.startsWith('securityhub:')),
+    ).toBe(false);
+  });
+});

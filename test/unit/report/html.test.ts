@@ -1,0 +1,148 @@
+import { escapeHtml } from '../../../functions/report/escape';
+import { FINDINGS_PER_CELL, renderReportHtml } from '../../../functions/report/html';
+import { styleHash } from '../../../functions/report/style';
+import {
+  accountFindings,
+  changeSummary,
+  runSummary,
+  summaryAccount,
+  trackedFinding,
+} from '../../support/report-factories';
+
+const XSS = '<img src=x onerror=alert(1)>';
+const NOW = new Date('2030-01-05T06:00:00.000Z');
+
+function render(overrides: Parameters<typeof runSummary>[0] = {}, findings = new Map()) {
+  return renderReportHtml({ summary: runSummary(overrides), findings, now: NOW });
+}
+
+describe('report.html', () => {
+  test('escapes every character that could start markup or end an attribute', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
+  });
+
+  test('an account name, a finding title and a resource from the records appear as text, never as markup', () => {
+    const findings = new Map([
+      [
+        '111111111111',
+        accountFindings([
+          trackedFinding({
+            title: XSS,
+            resource: { type: 'AwsS3Bucket', id: '"><script>x</script>', region: 'eu-west-1' },
+          }),
+        ]),
+      ],
+    ]);
+
+    const html = render({ accounts: [summaryAccount({ name: XSS, status: 'FAIL' })] }, findings);
+
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  test('has a Content-Security-Policy that allows no request, no script, and only its own style', () => {
+    const html = render();
+
+    const csp = (/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '').replace(
+      /&#39;/g,
+      "'",
+    );
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain(`style-src ${styleHash()}`);
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/);
+  });
+
+  test('the grid has one row per account, worst first, with colour class and symbol', () => {
+    const html = render({
+      accounts: [
+        summaryAccount({ accountId: '111111111111', status: 'PASS' }),
+        summaryAccount({
+          accountId: '222222222222',
+          status: 'ERROR',
+          checks: {},
+          error: { kind: 'ACCESS_DENIED', message: 'no' },
+        }),
+        summaryAccount({ accountId: '333333333333', status: 'FAIL', checks: { identity: { status: 'FAIL' } } }),
+      ],
+    });
+
+    const rows = [...html.matchAll(/<tr data-account="(\d{12})">/g)].map((m) => m[1]);
+    expect(rows).toEqual(['222222222222', '333333333333', '111111111111']);
+    expect(html).toContain('<td class="c ERROR">⚠ ERROR</td>');
+  });
+
+  test('a check with no result is NOT_ASSESSED, never PASS-green', () => {
+    const html = render({ accounts: [summaryAccount({ status: 'ERROR', checks: {} })] });
+
+    expect(html).toContain('<td class="c NOT_ASSESSED">? NOT_ASSESSED</td>');
+  });
+
+  test('a cell with a new finding carries the NEW marker and the days open', () => {
+    const findings = new Map([
+      [
+        '111111111111',
+        accountFindings([
+          trackedFinding({ state: 'STILL_OPEN', firstSeen: '2030-01-01T06:00:00.000Z' }),
+          trackedFinding({ fingerprint: 'n', state: 'NEW' }),
+        ]),
+      ],
+    ]);
+
+    const html = render(
+      { accounts: [summaryAccount({ status: 'FAIL', checks: { 'cloudtrail-events': { status: 'FAIL' } } })] },
+      findings,
+    );
+
+    expect(html).toMatch(
+      /class="c FAIL">✖ FAIL<span class="badge new">NEW<\/span> <span class="days">2 open, oldest 4d<\/span>/,
+    );
+  });
+
+  test('the drill-down lists at most 50 findings per cell and says how many more there are', () => {
+    const many = Array.from({ length: FINDINGS_PER_CELL + 7 }, (_, i) => trackedFinding({ fingerprint: `f${i}` }));
+
+    const html = render({}, new Map([['111111111111', accountFindings(many)]]));
+
+    expect(html).toContain('… and 7 more in findings/111111111111.json.');
+  });
+
+  test('changes since the last run: new, resolved, and expired mutes', () => {
+    const html = render({
+      changes: changeSummary({
+        counts: { new: 1, stillOpen: 0, resolved: 1, reopened: 0, notAssessed: 0, muted: 0 },
+        new: [
+          {
+            accountId: '111111111111',
+            check: 'c',
+            rule: 'r',
+            severity: 'HIGH',
+            title: 'T new',
+            fingerprint: 'a',
+            firstSeen: 'x',
+          },
+        ],
+        resolved: [
+          {
+            accountId: '111111111111',
+            check: 'c',
+            rule: 'r',
+            severity: 'LOW',
+            title: 'T gone',
+            fingerprint: 'b',
+            firstSeen: 'x',
+          },
+        ],
+        expiredMutes: [
+          { accountId: '111111111111', rule: 'r', reason: 'accepted', owner: 'ops', expires: '2030-01-01' },
+        ],
+      }),
+    });
+
+    expect(html).toMatch(/<h3>New \(1\)<\/h3>.*T new/s);
+    expect(html).toMatch(/<h3>Resolved \(1\)<\/h3>.*T gone/s);
+    expect(html).toMatch(/<h3>Expired mutes \(1\)<\/h3>/);
+  });
+});

@@ -1,0 +1,80 @@
+import { bodyOf, MAX_BODY, MAX_SUBJECT, shouldNotify, subjectOf } from '../../../functions/report/message';
+import { changeSummary, runSummary } from '../../support/report-factories';
+
+const line = (n: number) => ({
+  accountId: String(n).padStart(12, '0'),
+  accountName: `Account ${'x'.repeat(200)}`,
+  check: 'cloudtrail-events',
+  rule: 'root-activity',
+  severity: 'CRITICAL' as const,
+  title: `Root used ${'y'.repeat(500)}`,
+  resource: `arn:aws:iam::${'z'.repeat(300)}`,
+  fingerprint: 'f'.repeat(32),
+  firstSeen: '2030-01-02T06:00:00.000Z',
+});
+
+describe('SNS message', () => {
+  test('a run with nothing new sends nothing, unless notify.always', () => {
+    const summary = runSummary({
+      changes: changeSummary({ counts: { ...changeSummary().counts, stillOpen: 3, resolved: 2 } }),
+    });
+    expect(shouldNotify(summary, false)).toBe(false);
+    expect(shouldNotify(summary, true)).toBe(true);
+  });
+
+  test.each([
+    ['a new finding', changeSummary({ counts: { ...changeSummary().counts, new: 1 } })],
+    ['a reopened finding', changeSummary({ counts: { ...changeSummary().counts, reopened: 1 } })],
+    ['an account newly unreachable', changeSummary({ newlyUnreachable: ['111111111111'] })],
+  ])('%s is a change worth a message', (_, changes) => {
+    expect(shouldNotify(runSummary({ changes }), false)).toBe(true);
+  });
+
+  test('the subject is printable ASCII on one line, under 100 characters, even for a huge run ID and counts', () => {
+    const summary = runSummary({
+      runId: `run-${'é'.repeat(300)}\n`,
+      totals: { accounts: 123456789, pass: 0, fail: 123456789, error: 0, skipped: 0 },
+      changes: changeSummary({ counts: { ...changeSummary().counts, new: 987654321, reopened: 123456789 } }),
+    });
+
+    const subject = subjectOf(summary);
+
+    expect(subject.length).toBeLessThan(100);
+    expect(subject.length).toBeLessThanOrEqual(MAX_SUBJECT);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject).toMatch(/^ct-audit: 987654321 new, 123456789 reopened/);
+  });
+
+  test('the body has the counts, at most ten changes, and ends with where the report is, within the bound', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => line(i));
+    const summary = runSummary({
+      changes: changeSummary({
+        counts: { ...changeSummary().counts, new: 5000 },
+        new: lines,
+        newlyUnreachable: lines.map((l) => l.accountId),
+      }),
+    });
+
+    const body = bodyOf(summary, 's3://reports/runs/2030-01-02/run-2/report.html');
+
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY);
+    expect(body).toMatch(/Findings since the last run: 5000 new/);
+    expect(body.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(10);
+    expect(body).toMatch(/and 4990 more in the report/);
+    expect(body.endsWith('Report: s3://reports/runs/2030-01-02/run-2/report.html')).toBe(true);
+  });
+
+  test('text from records reaches the body without control characters', () => {
+    const summary = runSummary({
+      changes: changeSummary({
+        counts: { ...changeSummary().counts, new: 1 },
+        new: [{ ...line(1), title: 'evil\u202etitle\nSubject: spoof' }],
+      }),
+    });
+
+    const body = bodyOf(summary, 'report.html');
+
+    expect(body).not.toMatch(/\u202e/);
+    expect(body.split('\n').some((l) => l.startsWith('Subject:'))).toBe(false);
+  });
+});
