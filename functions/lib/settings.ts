@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { cloudTrailSettingsSchema } from './cloudtrail-settings';
 import { InvalidSettingsError } from './errors';
 import { CHECK_IDS } from './ids';
+import { remediationSettingsSchema } from './remediation-settings';
 import {
   accountIdSchema,
   formatIssues,
@@ -96,6 +97,7 @@ export const SettingsSchema = z.strictObject({
     .prefault({}),
   cloudtrail: cloudTrailSettingsSchema,
   adminEnabled: z.boolean().default(false),
+  remediation: remediationSettingsSchema,
   failOnIssues: z.boolean().default(true),
   reportRetentionDays: z.int().min(1).max(3650).default(400),
   logRetentionDays: z
