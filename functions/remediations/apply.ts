@@ -103,6 +103,12 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
     sessionName(run.id, 'ct-audit-remediate'),
     deps.partition,
   );
+  try {
+    await session.ensure();
+  } catch (error) {
+    if (isThrottle(error)) throw error;
+    return write(`not applied: ${errorMessage(error)}`);
+  }
   const context: ActionContext = { session, settings: deps.settings, now };
   const approvedBy = approval.approvedBy ? { approvedBy: cleanText(approval.approvedBy, 256) } : {};
   const approvedAt = approval.approvedAt ? { approvedAt: approval.approvedAt } : {};

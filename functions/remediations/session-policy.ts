@@ -1,4 +1,4 @@
-import type { STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 
 /**
  * The only calls a remediation session may make, whatever the administrator execution role allows: the reads that
@@ -48,15 +48,11 @@ export const REMEDIATION_SESSION_POLICY = JSON.stringify({
  * functions/lib/assume-role.ts, whose session-policy support is being built separately; switch to it once it lands.
  */
 export function withSessionPolicy(sts: STSClient, policy: string = REMEDIATION_SESSION_POLICY): STSClient {
-  sts.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === 'AssumeRoleCommand') {
-        const input = args.input as Record<string, unknown>;
-        return next({ ...args, input: { ...input, Policy: policy } });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'ctAuditRemediationSessionPolicy' },
-  );
+  const send = sts.send.bind(sts) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+  const withPolicy = (command: unknown, ...rest: unknown[]) => {
+    if (command instanceof AssumeRoleCommand) (command.input as { Policy?: string }).Policy = policy;
+    return send(command, ...rest);
+  };
+  sts.send = withPolicy as STSClient['send'];
   return sts;
 }
