@@ -115,10 +115,17 @@ describe('remediation steps', () => {
     });
 
     it.each([
-      ['an action that is off', settingsWith([]), () => {}, 'NOT_ENABLED'],
-      ['a compliant resource', ON, () => rules.delete('sgr-1'), 'ALREADY_COMPLIANT'],
-      ['the exempt tag', ON, () => groupTags.push({ Key: 'ct-audit:exempt', Value: 'bastion' }), 'EXEMPT'],
-      ['a Control Tower group', ON, () => (groupName = 'aws-controltower-VPC'), 'CONTROL_TOWER'],
+      ['an action that is off', settingsWith([]), (): void => {}, 'NOT_ENABLED'],
+      ['a compliant resource', ON, (): void => void rules.delete('sgr-1'), 'ALREADY_COMPLIANT'],
+      ['the exempt tag', ON, (): void => void groupTags.push({ Key: 'ct-audit:exempt', Value: 'bastion' }), 'EXEMPT'],
+      [
+        'a Control Tower group',
+        ON,
+        (): void => {
+          groupName = 'aws-controltower-VPC';
+        },
+        'CONTROL_TOWER',
+      ],
       [
         'a settings exemption',
         settingsWith(['revoke-world-ingress'], {
@@ -126,7 +133,7 @@ describe('remediation steps', () => {
             { account: ACCOUNT, resource: 'sgr-1', reason: 'vendor VPN', owner: 'net-team', expires: '2030-12-31' },
           ],
         }),
-        () => {},
+        (): void => {},
         'EXEMPT',
       ],
     ] as const)('does not plan %s', async (_, settings, arrange, decision) => {
