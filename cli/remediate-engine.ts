@@ -68,6 +68,18 @@ export interface LocalRemediationOptions {
   readonly now?: () => Date;
 }
 
+/**
+ * remediate.asl.json as the local engine needs it. One difference, and only here: AWS evaluates Approve
+ * Remediations' `TimeoutSecondsPath` against the state input (`$.run...`), the local engine against the input after
+ * `Parameters` (`$.Payload.run...`). The timeout itself does not matter locally: the approver answers at once.
+ */
+export function localDefinition() {
+  const definition = loadDefinition(REMEDIATE_ASL_PATH);
+  const approve = definition.States[REMEDIATION_TASK_STATES.approve];
+  approve.TimeoutSecondsPath = approve.TimeoutSecondsPath.replace(/^\$\./, '$.Payload.');
+  return definition;
+}
+
 /** How a local remediation run ended. */
 export interface LocalRemediationResult {
   readonly executionName: string;
@@ -119,7 +131,7 @@ export async function runRemediationLocal(options: LocalRemediationOptions): Pro
       summarizeRemediation(input as SummarizeRemediationEvent, store, now),
   };
 
-  const machine = new StateMachine(loadDefinition(REMEDIATE_ASL_PATH));
+  const machine = new StateMachine(localDefinition());
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: {
