@@ -4,6 +4,7 @@ import type { Settings } from '../functions/lib/settings';
 import { AuditFunctions } from './constructs/audit-functions';
 import { AuditSchedule } from './constructs/audit-schedule';
 import { AuditWorkflow } from './constructs/audit-workflow';
+import { RemediationWorkflow } from './constructs/remediation-workflow';
 import { ReportBucket } from './constructs/report-bucket';
 
 /** Properties of {@link ControlTowerAuditStack}. */
@@ -39,6 +40,9 @@ export class ControlTowerAuditStack extends Stack {
       timeZone: settings.schedule.timeZone,
       enabled: settings.schedule.enabled,
     });
+
+    if (settings.adminEnabled)
+      new RemediationWorkflow(this, 'Remediation', { settings, reportBucket: this.reportBucket });
 
     new CfnOutput(this, 'StateMachineArn', {
       description: "Start a run: aws stepfunctions start-execution --state-machine-arn <this> --input '{}'",
