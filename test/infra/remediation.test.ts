@@ -38,7 +38,7 @@ describe('remediation workflow', () => {
     });
   });
 
-  test('Compliance: every ${Key} of remediate.asl.json has a substitution and every substitution is used', () => {
+  test('Compliance: every substitution key of remediate.asl.json has a substitution and every substitution is used', () => {
     expect(Object.keys(remediation(admin.stack).definitionSubstitutions).sort()).toEqual(keys());
   });
 
