@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -5,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { answerApproval } from '../../../cli/commands/approve';
 import { terminalApprover } from '../../../cli/commands/remediate';
+import { main } from '../../../cli/main';
 import { RejectedError } from '../../../cli/remediate-engine';
 import { PATHS } from '../../../functions/remediations/documents';
 import { remediationRun } from '../../support/remediation-factories';
@@ -105,5 +109,52 @@ describe('ct-audit approve / reject', () => {
       /other-run is not waiting for approval/,
     );
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+});
+
+describe('ct-audit remediate: invalid requests exit 2 with a message that says what is wrong', () => {
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const stdout = {
+      write: (text: string) => {
+        out += text;
+        return true;
+      },
+    };
+    const stderr = Object.assign(new PassThrough(), {
+      write: (text: string) => {
+        err += text;
+        return true;
+      },
+    });
+    const code = await main(argv, { stdout, stderr: stderr as never });
+    return { code, out, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'ct-audit-remediate-'));
+  const settings = join(dir, 'settings.json');
+  writeFileSync(settings, '{}');
+
+  it('needs exactly one of --plan and --apply', async () => {
+    const result = await run('remediate', '--run', 'audit-run-1', '--report-dir', dir, '--settings', settings);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/give exactly one of --plan \(change nothing\) or --apply/);
+  });
+
+  it('names an audit run that does not exist', async () => {
+    const result = await run(
+      'remediate',
+      '--run',
+      'no-such-run',
+      '--plan',
+      '--report-dir',
+      dir,
+      '--settings',
+      settings,
+    );
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/InvalidInput: no finished audit run no-such-run/);
   });
 });
