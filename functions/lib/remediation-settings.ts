@@ -64,8 +64,6 @@ export const remediationSettingsSchema = z
       .string()
       .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, { error: 'must be an SNS topic ARN' })
       .optional(),
-    /** `plan`: the scheduled audit starts a remediation plan (never an apply) when it ends. */
-    afterScheduledAudit: z.enum(['off', 'plan']).default('off'),
   })
   .prefault({});
 
