@@ -75,7 +75,8 @@ export class RemediationWorkflow extends Construct {
       executionRoleName: settings.roles.readOnlyExecutionRoleName,
       handlerName: 'remediation-plan',
       description: 'control-tower-audit Plan Account: plans one account from its current state (read-only role)',
-      timeout: Duration.seconds(100),
+      // The task gives it 90 seconds (three attempts fit the Express child's 5 minutes).
+      timeout: Duration.seconds(80),
     });
     reportBucket.grantReadWriteRuns(plan);
     grantState(plan, ['s3:GetObject']);
@@ -110,8 +111,8 @@ export class RemediationWorkflow extends Construct {
       executionRoleName: settings.roles.adminExecutionRoleName,
       handlerName: 'remediation-apply',
       description: 'control-tower-audit Apply Account: re-checks, applies and verifies one account (admin role)',
-      // The task gives it 240 seconds, inside the Express child's 5 minutes.
-      timeout: Duration.seconds(220),
+      // The task gives it 140 seconds (two attempts fit the Express child's 5 minutes).
+      timeout: Duration.seconds(130),
     });
     reportBucket.grantReadWriteRuns(apply);
     grantState(apply, ['s3:GetObject', 's3:PutObject']);
