@@ -7,7 +7,11 @@ import { errorMessage, errorName } from '../functions/lib/errors';
 import { LocalReportStore, type ReportStore, S3ReportStore, TeeReportStore } from '../functions/lib/report-store';
 import type { Settings } from '../functions/lib/settings';
 import { parseExecutionInput } from '../functions/resolve-targets/input';
+import { registerApproval } from './commands/approve';
+import { registerRemediate } from './commands/remediate';
 import { registerReportCommand } from './commands/report';
+import { sandboxRemediate } from './commands/sandbox-remediate';
+import { registerUndo } from './commands/undo';
 import { type LocalCredentials, type LocalRunResult, runLocal } from './engine';
 import { Progress, renderSummary, type Writer } from './output';
 import { startGateway } from './sandbox/gateway';
@@ -202,7 +206,7 @@ async function runCommand(io: Io, flags: RunFlags): Promise<number> {
 
 async function sandboxCommand(
   io: Io,
-  flags: RunFlags & { accounts?: unknown; members: number; plant: boolean },
+  flags: RunFlags & { accounts?: unknown; members: number; plant: boolean; remediate?: boolean; approve?: boolean },
 ): Promise<number> {
   const userSettings = flags.settings ? readSettingsFile(flags.settings) : {};
   const input = executionInput(flags, undefined);
@@ -229,6 +233,7 @@ async function sandboxCommand(
     process.env.AWS_ENDPOINT_URL = gateway.url;
     process.env.AWS_REGION ??= 'us-east-1';
     const settings = resolveSettings(userSettings, organization.settings, flagSettings(flags));
+    if (flags.remediate) return await sandboxRemediate(io, flags, settings, organization);
     return await execute(io, flags, settings, input, organization.credentials);
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -263,12 +268,17 @@ export function program(io: Io, done: (code: number) => void): Command {
           .argParser(wholeNumber('--accounts'))
           .default(12),
       )
-      .option('--clean', 'seed no planted problems: every account should pass'),
+      .option('--clean', 'seed no planted problems: every account should pass')
+      .option('--remediate', 'then plan, approve, apply and verify the remediations, and audit again')
+      .option('--approve', 'with --remediate: approve the plan without asking'),
     { sandbox: true },
-  ).action(async (flags: RunFlags & { accounts: number; clean?: boolean }) =>
+  ).action(async (flags: RunFlags & { accounts: number; clean?: boolean; remediate?: boolean; approve?: boolean }) =>
     done(await sandboxCommand(io, { ...flags, members: flags.accounts, accounts: undefined, plant: !flags.clean })),
   );
   registerReportCommand(root, io, done);
+  registerRemediate(root, io, done);
+  registerUndo(root, io, done);
+  registerApproval(root, io, done);
   return root;
 }
 

@@ -5,6 +5,7 @@ import { AuditFunctions } from './constructs/audit-functions';
 import { AuditOutputs } from './constructs/audit-outputs';
 import { AuditSchedule } from './constructs/audit-schedule';
 import { AuditWorkflow } from './constructs/audit-workflow';
+import { RemediationWorkflow } from './constructs/remediation-workflow';
 import { ReportBucket } from './constructs/report-bucket';
 
 /** Properties of {@link ControlTowerAuditStack}. */
@@ -47,6 +48,9 @@ export class ControlTowerAuditStack extends Stack {
       functions: this.functions,
       deadLetterQueue: this.schedule.deadLetterQueue,
     });
+
+    if (settings.adminEnabled)
+      new RemediationWorkflow(this, 'Remediation', { settings, reportBucket: this.reportBucket });
 
     new CfnOutput(this, 'StateMachineArn', {
       description: "Start a run: aws stepfunctions start-execution --state-machine-arn <this> --input '{}'",

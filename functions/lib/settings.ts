@@ -4,6 +4,7 @@ import { InvalidSettingsError } from './errors';
 import { exposureSettingsSchema } from './exposure-settings';
 import { CHECK_IDS } from './ids';
 import { mutesSchema, notifySettingsSchema, securityHubSettingsSchema } from './outputs-settings';
+import { remediationSettingsSchema } from './remediation-settings';
 import {
   accountIdSchema,
   formatIssues,
@@ -99,6 +100,7 @@ export const SettingsSchema = z.strictObject({
   cloudtrail: cloudTrailSettingsSchema,
   exposure: exposureSettingsSchema,
   adminEnabled: z.boolean().default(false),
+  remediation: remediationSettingsSchema,
   failOnIssues: z.boolean().default(true),
   reportRetentionDays: z.int().min(1).max(3650).default(400),
   logRetentionDays: z

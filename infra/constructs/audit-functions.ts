@@ -249,7 +249,7 @@ function roleOf(fn: AuditFunction): iam.IRole {
 }
 
 /** `arn:<partition>:iam::*:role/<name>`: the execution role of that name in any account. */
-function executionRoleArnPattern(scope: Construct, roleName: string): string {
+export function executionRoleArnPattern(scope: Construct, roleName: string): string {
   return Stack.of(scope).formatArn({
     service: 'iam',
     region: '',
@@ -260,7 +260,7 @@ function executionRoleArnPattern(scope: Construct, roleName: string): string {
   });
 }
 
-function assumeExecutionRoleStatement(
+export function assumeExecutionRoleStatement(
   scope: Construct,
   roleName: string,
   organizationId: string | undefined,

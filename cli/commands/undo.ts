@@ -1,0 +1,106 @@
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { SessionCache } from '../../functions/lib/assume-role';
+import type { Credentials } from '../../functions/lib/clients';
+import { stsClient } from '../../functions/lib/clients';
+import { InvalidInputError } from '../../functions/lib/errors';
+import { currentPartition } from '../../functions/lib/partition';
+import { isRemediationId } from '../../functions/lib/remediation-settings';
+import { LocalReportStore, type ReportStore, type RunRef } from '../../functions/lib/report-store';
+import type { Settings } from '../../functions/lib/settings';
+import { cleanText } from '../../functions/lib/text';
+import { PATHS } from '../../functions/remediations/documents';
+import { withSessionPolicy } from '../../functions/remediations/session-policy';
+import { type UndoResult, undoRun } from '../../functions/remediations/undo';
+import type { Io } from '../main';
+import { readSettingsFile, resolveSettings } from '../settings-file';
+import { REMEDIATION_EXIT } from './remediation-output';
+
+/** Finds a remediation run's folder from its ID (the pointer Start Remediation leaves). */
+export async function remediationRunRef(store: ReportStore, runId: string): Promise<RunRef> {
+  if (!/^[\w.:-]{1,80}$/.test(runId))
+    throw new InvalidInputError(`--run must be a remediation run ID (got "${cleanText(runId, 80)}")`);
+  const pointer = await store.getState<RunRef>(PATHS.runPointer(runId));
+  if (!pointer)
+    throw new InvalidInputError(`no remediation run ${runId} in ${store.location({ id: runId, startedAt: '' })}`);
+  return pointer;
+}
+
+/** Undoes a remediation run (or one account / action of it) and prints what was restored. */
+export async function executeUndo(
+  io: Io,
+  options: {
+    readonly settings: Settings;
+    readonly store: ReportStore;
+    readonly runId: string;
+    readonly accountId?: string;
+    readonly actionId?: string;
+    readonly adminCredentials?: Credentials;
+  },
+): Promise<{ code: number; results: UndoResult[] }> {
+  if (options.accountId && !/^\d{12}$/.test(options.accountId)) {
+    throw new InvalidInputError(`--account must be a 12-digit account ID (got "${cleanText(options.accountId, 40)}")`);
+  }
+  if (options.actionId && !isRemediationId(options.actionId)) {
+    throw new InvalidInputError(`--action must be a remediation action ID (got "${cleanText(options.actionId, 60)}")`);
+  }
+  const run = await remediationRunRef(options.store, options.runId);
+  const results = await undoRun(
+    {
+      run,
+      ...(options.accountId ? { accountId: options.accountId } : {}),
+      ...(options.actionId ? { actionId: options.actionId } : {}),
+      by: `local:${userInfo().username}`,
+    },
+    {
+      settings: options.settings,
+      sessions: new SessionCache(withSessionPolicy(stsClient(options.adminCredentials))),
+      store: options.store,
+      partition: currentPartition(),
+    },
+  );
+  if (results.length === 0) io.stdout.write('Nothing to undo: no remediated item matches.\n');
+  for (const result of results) {
+    io.stdout.write(
+      `${result.accountId}  ${result.status.padEnd(8)} ${result.action} ${cleanText(result.resource, 120)}` +
+        `${result.message ? `: ${cleanText(result.message, 200)}` : ''}\n`,
+    );
+  }
+  const failed = results.some((result) => result.status === 'FAILED');
+  return { code: failed ? REMEDIATION_EXIT.failed : REMEDIATION_EXIT.done, results };
+}
+
+/** `ct-audit undo`: restores the states recorded before a remediation run's changes. */
+export function registerUndo(root: Command, io: Io, done: (code: number) => void): void {
+  root
+    .command('undo')
+    .description("restore the recorded state before of a remediation run's changes, and record that too")
+    .exitOverride()
+    .requiredOption('--run <remediationRunId>', 'the remediation run to undo')
+    .option('--account <id>', 'only this account')
+    .option('--action <id>', 'only this action')
+    .option('--settings <path>', 'settings file (cdk.json or settings JSON) (default: ./cdk.json)')
+    .option('--report-dir <dir>', 'where the remediation records are', 'audit-reports')
+    .option('--endpoint <url>', 'send every AWS call to this endpoint (an AWS-compatible emulator)')
+    .action(
+      async (flags: {
+        run: string;
+        account?: string;
+        action?: string;
+        settings?: string;
+        reportDir: string;
+        endpoint?: string;
+      }) => {
+        if (flags.endpoint) process.env.AWS_ENDPOINT_URL = flags.endpoint;
+        const { code } = await executeUndo(io, {
+          settings: resolveSettings(readSettingsFile(flags.settings)),
+          store: new LocalReportStore(resolve(flags.reportDir)),
+          runId: flags.run,
+          ...(flags.account ? { accountId: flags.account } : {}),
+          ...(flags.action ? { actionId: flags.action } : {}),
+        });
+        done(code);
+      },
+    );
+}

@@ -1,0 +1,21 @@
+import { SessionCache } from '../lib/assume-role';
+import { s3Client, stsClient } from '../lib/clients';
+import { requireEnv } from '../lib/errors';
+import { logger } from '../lib/logger';
+import { currentPartition } from '../lib/partition';
+import { S3ReportStore } from '../lib/report-store';
+import { settingsFromEnv } from '../lib/settings';
+import { type PlanAccountEvent, planAccount } from '../remediations/plan';
+
+const deps = {
+  settings: settingsFromEnv(),
+  sessions: new SessionCache(stsClient()),
+  store: new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client()),
+  partition: currentPartition(),
+};
+
+/** Plan Account: one account's plan, read with the read-only execution role. Runs as the Audit read-only role. */
+export const handler = async (event: PlanAccountEvent) => {
+  logger.appendKeys({ runId: event?.run?.id, accountId: event?.accountId });
+  return planAccount(event, deps);
+};

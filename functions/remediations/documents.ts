@@ -1,0 +1,154 @@
+import type { RemediationId } from '../lib/remediation-settings';
+import type { RunRef } from '../lib/report-store';
+import type { ResourceRef } from '../lib/types';
+import type { AppliedCall, JsonObject } from './types';
+
+/** The version of the remediation documents. */
+export const REMEDIATION_SCHEMA_VERSION = 1;
+
+/** The remediation run as every state sees it: small enough to travel with every Map item. */
+export interface RemediationRun extends RunRef {
+  readonly mode: 'plan' | 'apply';
+  /** The audit run whose findings are remediated. */
+  readonly auditRun: RunRef & { readonly location: string };
+  /** The actions this run may take: those asked for (all by default) that the settings switch on. */
+  readonly actions: readonly RemediationId[];
+  readonly reportLocation: string;
+  readonly requireApproval: boolean;
+  /** Approve Remediations' TimeoutSecondsPath: remediation.approvalTimeoutHours in seconds. */
+  readonly approvalTimeoutSeconds: number;
+  readonly maxActionsPerRun: number;
+}
+
+/** Who approved the apply, and when; Apply Account refuses to change anything without it. */
+export interface Approval {
+  readonly approved: boolean;
+  readonly approvedBy?: string;
+  readonly approvedAt?: string;
+  readonly reason?: string;
+}
+
+/** What the plan decided for one finding. */
+export type PlanDecision =
+  | 'PLANNED'
+  | 'ALREADY_COMPLIANT'
+  | 'NOT_ENABLED'
+  | 'NOT_SELECTED'
+  | 'EXEMPT'
+  | 'CONTROL_TOWER'
+  | 'ALLOWED_PORT'
+  | 'NEEDS_PERSON'
+  | 'REOPENED'
+  | 'ERROR';
+
+/** One finding in a plan: what would be done, to what, and why (or why not). */
+export interface PlanItem {
+  readonly action: RemediationId;
+  readonly rule: string;
+  readonly fingerprint?: string;
+  readonly resource: ResourceRef;
+  readonly evidence: Readonly<Record<string, string | number | boolean | null>>;
+  readonly severity: string;
+  readonly key: string;
+  readonly decision: PlanDecision;
+  readonly reason: string;
+  /** What apply would do, in words. */
+  readonly change: string;
+  readonly risk: string;
+  readonly stateSeen?: JsonObject;
+}
+
+/** A finding no action fixes, and what the plan says about it. */
+export interface PlanNote {
+  readonly rule: string;
+  readonly title: string;
+  readonly resource?: ResourceRef;
+  readonly note: string;
+}
+
+/** remediation/plan/<accountId>.json */
+export interface AccountPlan {
+  readonly schemaVersion: typeof REMEDIATION_SCHEMA_VERSION;
+  readonly remediationRunId: string;
+  readonly auditRunId: string;
+  readonly accountId: string;
+  readonly plannedAt: string;
+  readonly items: readonly PlanItem[];
+  readonly notes: readonly PlanNote[];
+  /** The plan could not be made (the audit record is missing, the role cannot be assumed): nothing is applied. */
+  readonly error?: string;
+}
+
+/** How one planned action ended at apply time. */
+export type ApplyOutcome = 'REMEDIATED' | 'FAILED' | 'ALREADY_COMPLIANT' | 'NOT_APPLIED';
+
+/** What undo did to one remediated item. */
+export interface UndoEntry {
+  readonly at: string;
+  readonly by: string;
+  readonly status: 'UNDONE' | 'FAILED' | 'REFUSED';
+  readonly message?: string;
+  readonly calls: readonly AppliedCall[];
+  readonly stateAfter?: JsonObject;
+}
+
+/** One action in an account's record: state before, the calls, state after, the verification and the approval. */
+export interface RecordItem {
+  readonly action: RemediationId;
+  readonly rule: string;
+  readonly fingerprint?: string;
+  readonly resource: ResourceRef;
+  readonly evidence: Readonly<Record<string, string | number | boolean | null>>;
+  readonly severity: string;
+  readonly key: string;
+  readonly outcome: ApplyOutcome;
+  readonly reason: string;
+  readonly stateBefore?: JsonObject;
+  readonly calls: readonly AppliedCall[];
+  readonly stateAfter?: JsonObject;
+  readonly verification?: { readonly compliant: boolean; readonly at: string };
+  readonly approvedBy?: string;
+  readonly approvedAt?: string;
+  readonly appliedAt: string;
+  readonly undo?: readonly UndoEntry[];
+}
+
+/** remediation/accounts/<accountId>.json */
+export interface AccountRemediationRecord {
+  readonly schemaVersion: typeof REMEDIATION_SCHEMA_VERSION;
+  readonly remediationRunId: string;
+  readonly auditRunId: string;
+  readonly accountId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly items: readonly RecordItem[];
+  readonly error?: string;
+}
+
+/** What the scheduled runs remember of earlier remediations in one account (loop safety). */
+export interface RemediatedState {
+  readonly items: Readonly<Record<string, { readonly runId: string; readonly at: string }>>;
+}
+
+/** Where each document goes: in the remediation run's folder, or as a state document. */
+export const PATHS = {
+  run: 'remediation/run.json',
+  plan: (accountId: string) => `remediation/plan/${accountId}.json`,
+  planFolder: 'remediation/plan/',
+  planSummary: 'remediation/plan.json',
+  approval: 'remediation/approval.json',
+  record: (accountId: string) => `remediation/accounts/${accountId}.json`,
+  recordFolder: 'remediation/accounts/',
+  summary: 'remediation/summary.json',
+  /** State: the remediation run's date, so that commands find its folder from its ID alone. */
+  runPointer: (runId: string) => `remediation/runs/${runId}.json`,
+  /** State: the task token of a run waiting for approval. */
+  approvalToken: (runId: string) => `remediation/approvals/${runId}.json`,
+  /** State: what was remediated in an account, by action key. */
+  remediated: (accountId: string) => `remediation/remediated/${accountId}.json`,
+} as const;
+
+/** The key of an item in {@link RemediatedState}. */
+export function remediatedKey(action: string, key: string): string {
+  return `${action}|${key}`;
+}

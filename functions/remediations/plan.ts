@@ -1,0 +1,168 @@
+import * as z from 'zod';
+import { accountSession } from '../lib/account-session';
+import { type SessionCache, sessionName } from '../lib/assume-role';
+import { errorMessage, InvalidInputError } from '../lib/errors';
+import { isRemediationId } from '../lib/remediation-settings';
+import type { ReportStore } from '../lib/report-store';
+import type { Settings } from '../lib/settings';
+import { cleanText } from '../lib/text';
+import type { AccountRecord } from '../lib/types';
+import { accountIdSchema, formatIssues } from '../lib/validation';
+import {
+  type AccountPlan,
+  PATHS,
+  type PlanItem,
+  type PlanNote,
+  REMEDIATION_SCHEMA_VERSION,
+  type RemediatedState,
+  type RemediationRun,
+  remediatedKey,
+} from './documents';
+import { gateAfter, gateBefore, targetOf } from './gate';
+import { actionForRule, NOT_FIXED } from './registry';
+
+/** One Map item of Plan Remediations. */
+export interface PlanAccountEvent {
+  readonly accountId: string;
+  readonly run: RemediationRun;
+}
+
+/** What the iteration returns: counts only. */
+export interface PlanAccountResult {
+  readonly accountId: string;
+  readonly planned: number;
+  readonly error: boolean;
+}
+
+/** What planning works with: the read-only execution role's sessions. */
+export interface PlanDeps {
+  readonly settings: Settings;
+  readonly sessions: SessionCache;
+  readonly store: ReportStore;
+  readonly partition: string;
+  readonly now?: () => Date;
+}
+
+export const remediationRunSchema = z.object({
+  id: z.string().min(1),
+  startedAt: z.string().min(1),
+  mode: z.enum(['plan', 'apply']),
+  auditRun: z.object({ id: z.string().min(1), startedAt: z.string().min(1), location: z.string() }),
+  actions: z.array(z.string().refine(isRemediationId)),
+});
+
+const eventSchema = z.object({ accountId: accountIdSchema, run: remediationRunSchema });
+
+/** Validates a Map item's event; a wrong one is InvalidInput. */
+export function parseAccountEvent<E>(event: E, step: string): E {
+  const parsed = eventSchema.safeParse(event, { reportInput: true });
+  if (!parsed.success) throw new InvalidInputError(`invalid ${step} input: ${formatIssues(parsed.error.issues)}`);
+  return event;
+}
+
+/**
+ * Plans one account: reads its audit record, and for each finding an action fixes, re-reads the resource's current
+ * state with the read-only role and decides. Changes nothing. Writes remediation/plan/<accountId>.json.
+ */
+export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Promise<PlanAccountResult> {
+  const { accountId, run } = parseAccountEvent(event, 'Plan Account');
+  const now = deps.now ?? (() => new Date());
+  const write = async (items: PlanItem[], notes: PlanNote[], error?: string): Promise<PlanAccountResult> => {
+    const plan: AccountPlan = {
+      schemaVersion: REMEDIATION_SCHEMA_VERSION,
+      remediationRunId: run.id,
+      auditRunId: run.auditRun.id,
+      accountId,
+      plannedAt: now().toISOString(),
+      items,
+      notes,
+      ...(error ? { error: cleanText(error) } : {}),
+    };
+    await deps.store.putJson(run, PATHS.plan(accountId), plan);
+    const planned = error ? 0 : items.filter((item) => item.decision === 'PLANNED').length;
+    return { accountId, planned, error: error !== undefined };
+  };
+
+  const record = await deps.store.getJson<AccountRecord>(run.auditRun, `accounts/${accountId}.json`);
+  if (!record) return write([], [], `the audit run ${run.auditRun.id} has no record for this account`);
+  const findings = Object.values(record.checks).flatMap((check) => check.findings ?? []);
+
+  const notes: PlanNote[] = [];
+  const candidates = [];
+  const seen = new Set<string>();
+  for (const finding of findings) {
+    const note = NOT_FIXED[finding.rule];
+    if (note) {
+      notes.push({
+        rule: finding.rule,
+        title: cleanText(finding.title, 200),
+        ...(finding.resource ? { resource: finding.resource } : {}),
+        note,
+      });
+      continue;
+    }
+    const action = actionForRule(finding.rule);
+    const target = targetOf(accountId, finding);
+    if (!action || !target) continue;
+    const key = action.key(target);
+    if (seen.has(remediatedKey(action.id, key))) continue;
+    seen.add(remediatedKey(action.id, key));
+    candidates.push({ action, target, key });
+  }
+
+  const remediated = await readRemediated(deps.store, accountId);
+  const session = accountSession(
+    deps.sessions,
+    accountId,
+    deps.settings.roles.readOnlyExecutionRoleName,
+    sessionName(run.id, 'ct-audit-plan'),
+    deps.partition,
+  );
+  const context = { session, settings: deps.settings, now };
+  const items: PlanItem[] = [];
+  for (const { action, target, key } of candidates) {
+    const base = {
+      action: action.id,
+      rule: target.rule,
+      ...(target.fingerprint ? { fingerprint: target.fingerprint } : {}),
+      resource: target.resource,
+      evidence: target.evidence,
+      severity: target.severity,
+      key,
+      change: action.describe(target, deps.settings),
+      risk: action.risk,
+    };
+    const before = gateBefore(action, target, deps.settings, run.actions, now());
+    if (before) {
+      items.push({ ...base, ...before });
+      continue;
+    }
+    try {
+      const inspection = await action.inspect(target, context);
+      const gate = gateAfter(inspection, remediated === undefined || remediatedKey(action.id, key) in remediated.items);
+      items.push({ ...base, ...gate, stateSeen: inspection.state });
+    } catch (error) {
+      // Fail closed: a state or an exemption tag that cannot be read is never a reason to act.
+      items.push({
+        ...base,
+        decision: 'ERROR',
+        reason: cleanText(
+          `cannot read the current state or its exemption tag, so nothing is applied: ${errorMessage(error)}`,
+        ),
+      });
+    }
+  }
+  return write(items, notes);
+}
+
+/**
+ * What earlier runs remediated in the account; `undefined` when the document cannot be read, which makes every
+ * item look remediated before (fail closed: REOPENED, never re-applied blindly).
+ */
+export async function readRemediated(store: ReportStore, accountId: string): Promise<RemediatedState | undefined> {
+  try {
+    return (await store.getState<RemediatedState>(PATHS.remediated(accountId))) ?? { items: {} };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { errorName } from '../lib/errors';
+import { tagMap } from './tags';
+import type { Inspection, Json, JsonObject, RemediationAction, Target } from './types';
+
+const WORLD = new Set(['0.0.0.0/0', '::/0']);
+
+function ports(target: Target): string {
+  const { protocol, fromPort, toPort } = target.evidence;
+  if (protocol === '-1') return 'all traffic';
+  return fromPort === toPort ? `${protocol} ${fromPort}` : `${protocol} ${fromPort}-${toPort}`;
+}
+
+async function readRule(target: Target, ec2: EC2Client): Promise<SecurityGroupRule | undefined> {
+  const ruleId = String(target.evidence.ruleId ?? target.resource.part ?? '');
+  try {
+    const { SecurityGroupRules } = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [ruleId] }),
+    );
+    return SecurityGroupRules?.find((rule) => rule.SecurityGroupRuleId === ruleId);
+  } catch (error) {
+    if (errorName(error) === 'InvalidSecurityGroupRuleId.NotFound') return undefined;
+    throw error;
+  }
+}
+
+function ruleState(rule: SecurityGroupRule): JsonObject {
+  return {
+    ruleId: rule.SecurityGroupRuleId ?? null,
+    groupId: rule.GroupId ?? null,
+    protocol: rule.IpProtocol ?? null,
+    fromPort: rule.FromPort ?? null,
+    toPort: rule.ToPort ?? null,
+    cidrIpv4: rule.CidrIpv4 ?? null,
+    cidrIpv6: rule.CidrIpv6 ?? null,
+    description: rule.Description ?? null,
+  };
+}
+
+/**
+ * Revokes exactly one ingress rule open to the world, by its security group rule ID: the other CIDRs and ports of
+ * the same group stay as they are.
+ */
+export const revokeWorldIngress: RemediationAction = {
+  id: 'revoke-world-ingress',
+  title: 'Revoke a security group rule open to the internet',
+  fixes: { check: 'network-exposure', rules: ['network-exposure/world-ingress'] },
+  risk:
+    'Clients that reach the port from the internet lose access. Only the one rule from 0.0.0.0/0 or ::/0 is revoked; ' +
+    'rules for other CIDRs and for the allowed public ports stay.',
+  describe: (target) =>
+    `revoke ingress rule ${target.evidence.ruleId} (${ports(target)} from ${target.evidence.cidr}) of ${target.resource.id}`,
+  key: (target) =>
+    [
+      target.resource.id,
+      target.evidence.protocol,
+      target.evidence.fromPort,
+      target.evidence.toPort,
+      target.evidence.cidr,
+    ].join(':'),
+
+  async inspect(target, { session }): Promise<Inspection> {
+    const ec2 = session.client(EC2Client, { region: target.resource.region });
+    const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [target.resource.id] }));
+    const group = SecurityGroups?.[0];
+    const tags = tagMap(group?.Tags);
+    const groupName = group?.GroupName ?? '';
+    const controlTower = /^aws-controltower-|^AWSControlTower/.test(groupName)
+      ? `security group ${groupName} belongs to Control Tower`
+      : undefined;
+    const rule = await readRule(target, ec2);
+    const open =
+      rule !== undefined &&
+      rule.IsEgress !== true &&
+      (WORLD.has(rule.CidrIpv4 ?? '') || WORLD.has(rule.CidrIpv6 ?? ''));
+    return {
+      compliant: !open,
+      state: rule ? { present: true, ...ruleState(rule) } : { present: false, ruleId: String(target.evidence.ruleId) },
+      tags,
+      ...(controlTower ? { controlTower } : {}),
+    };
+  },
+
+  async apply(target, before, { session }) {
+    const ec2 = session.client(EC2Client, { region: target.resource.region });
+    const params = { GroupId: target.resource.id, SecurityGroupRuleIds: [String(before.state.ruleId)] };
+    await ec2.send(new RevokeSecurityGroupIngressCommand(params));
+    return [{ call: 'ec2:RevokeSecurityGroupIngress', params }];
+  },
+
+  async undo(target, before, _applied, { session }) {
+    const ec2 = session.client(EC2Client, { region: target.resource.region });
+    const range = (cidr: Json | undefined) => (typeof cidr === 'string' ? cidr : undefined);
+    const description = typeof before.description === 'string' ? before.description : undefined;
+    const v4 = range(before.cidrIpv4);
+    const v6 = range(before.cidrIpv6);
+    const permission = {
+      IpProtocol: String(before.protocol),
+      ...(typeof before.fromPort === 'number' && before.protocol !== '-1' ? { FromPort: before.fromPort } : {}),
+      ...(typeof before.toPort === 'number' && before.protocol !== '-1' ? { ToPort: before.toPort } : {}),
+      ...(v4 ? { IpRanges: [{ CidrIp: v4, ...(description ? { Description: description } : {}) }] } : {}),
+      ...(v6 ? { Ipv6Ranges: [{ CidrIpv6: v6, ...(description ? { Description: description } : {}) }] } : {}),
+    };
+    const params = { GroupId: target.resource.id, IpPermissions: [permission] };
+    const result = await ec2.send(new AuthorizeSecurityGroupIngressCommand(params));
+    const ruleIds = (result.SecurityGroupRules ?? []).map((rule) => rule.SecurityGroupRuleId ?? '');
+    return [
+      { call: 'ec2:AuthorizeSecurityGroupIngress', params: params as unknown as JsonObject, result: { ruleIds } },
+    ];
+  },
+};

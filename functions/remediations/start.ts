@@ -1,0 +1,88 @@
+import * as z from 'zod';
+import { InvalidInputError } from '../lib/errors';
+import { REMEDIATION_IDS, type RemediationId } from '../lib/remediation-settings';
+import type { ReportStore } from '../lib/report-store';
+import type { Settings } from '../lib/settings';
+import type { RunSummary } from '../lib/types';
+import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
+import { PATHS, REMEDIATION_SCHEMA_VERSION, type RemediationRun } from './documents';
+
+/** The execution input of the remediation workflow. */
+export const remediationInputSchema = z.strictObject({
+  auditRunId: z.string().regex(/^[\w.:-]{1,80}$/, { error: 'must be the ID of a finished audit run' }),
+  /** When the audit run started (its folder's date in S3); the remediation's own start date when left out. */
+  auditRunStartedAt: z.iso.datetime({ offset: true }).optional(),
+  mode: z.enum(['plan', 'apply'], { error: 'must be "plan" or "apply"' }).default('plan'),
+  accounts: uniqueList(accountIdSchema).min(1).optional(),
+  actions: uniqueList(z.enum(REMEDIATION_IDS, { error: `must be one of: ${REMEDIATION_IDS.join(', ')}` }))
+    .min(1)
+    .optional(),
+});
+
+/** The remediation workflow's input, as `start-execution --input` takes it. */
+export type RemediationInput = z.input<typeof remediationInputSchema>;
+
+/** Start Remediation's event: the execution input and the execution's name and start. */
+export interface StartRemediationEvent {
+  readonly input: unknown;
+  readonly executionName: string;
+  readonly startedAt: string;
+}
+
+/** The run, and the accounts of the audit run that have findings: bare IDs, like the audit's targets. */
+export interface StartRemediationResult {
+  readonly run: RemediationRun;
+  readonly accounts: string[];
+}
+
+/**
+ * Validates the input, finds the audit run, and lists its accounts with findings. Writes remediation/run.json
+ * (with the link to the audit run) and a pointer from the run's ID to its folder.
+ */
+export async function startRemediation(
+  event: StartRemediationEvent,
+  deps: { readonly settings: Settings; readonly store: ReportStore },
+): Promise<StartRemediationResult> {
+  const parsed = remediationInputSchema.safeParse(event.input ?? {}, { reportInput: true });
+  if (!parsed.success) throw new InvalidInputError(`invalid remediation input: ${formatIssues(parsed.error.issues)}`);
+  const input = parsed.data;
+  const { settings, store } = deps;
+  const auditRef = { id: input.auditRunId, startedAt: input.auditRunStartedAt ?? event.startedAt };
+  const summary = await store.getJson<RunSummary>(auditRef, 'summary.json');
+  if (!summary) {
+    throw new InvalidInputError(
+      `no finished audit run ${input.auditRunId} at ${store.location(auditRef)}: name a run that has a summary.json ` +
+        '(and give auditRunStartedAt when it did not start today)',
+    );
+  }
+  const enabled = REMEDIATION_IDS.filter((id) => settings.remediation.actions[id]);
+  const asked: readonly RemediationId[] = input.actions ?? REMEDIATION_IDS;
+  const run: RemediationRun = {
+    id: event.executionName,
+    startedAt: event.startedAt,
+    mode: input.mode,
+    auditRun: { id: summary.runId, startedAt: summary.startedAt, location: store.location(auditRef) },
+    actions: asked.filter((id) => enabled.includes(id)),
+    reportLocation: '',
+    requireApproval: settings.remediation.requireApproval,
+    approvalTimeoutSeconds: settings.remediation.approvalTimeoutHours * 3600,
+    maxActionsPerRun: settings.remediation.maxActionsPerRun,
+  };
+  const located = { ...run, reportLocation: `${store.location(run)}remediation/` };
+  const wanted = input.accounts ? new Set(input.accounts) : undefined;
+  const accounts = summary.accounts
+    .filter((account) => Object.values(account.checks).some((check) => (check.findings ?? 0) > 0))
+    .map((account) => account.accountId)
+    .filter((accountId) => !wanted || wanted.has(accountId));
+  await store.putJson(located, PATHS.run, {
+    schemaVersion: REMEDIATION_SCHEMA_VERSION,
+    remediationRunId: run.id,
+    startedAt: run.startedAt,
+    mode: run.mode,
+    auditRun: located.auditRun,
+    actions: run.actions,
+    accounts,
+  });
+  await store.putState(PATHS.runPointer(run.id), { id: run.id, startedAt: run.startedAt });
+  return { run: located, accounts };
+}

@@ -1,0 +1,230 @@
+import * as path from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import { REPO_ROOT } from '../paths';
+import { AuditFunction } from './audit-function';
+import { assumeExecutionRoleStatement, executionRoleArnPattern, REPORT_BUCKET_ENV } from './audit-functions';
+import type { ReportBucket } from './report-bucket';
+
+/** The remediation workflow's definition: the file the local engine runs too. */
+export const REMEDIATION_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'remediate.asl.json');
+
+/** Properties of {@link RemediationWorkflow}. */
+export interface RemediationWorkflowProps {
+  /** The validated settings; the workflow exists only when `adminEnabled` is set. */
+  readonly settings: Settings;
+  /** Where the audit runs are read and the remediation records written. */
+  readonly reportBucket: ReportBucket;
+}
+
+/**
+ * The remediation state machine (statemachine/remediate.asl.json) and its functions, each with the least privilege
+ * its step needs. Plan Account runs as the Control Tower Audit read-only role, Apply Account as the Audit
+ * administrator role (imported, never changed); the stack creates it only when the admin path is enabled.
+ */
+export class RemediationWorkflow extends Construct {
+  /** The remediation state machine. */
+  readonly stateMachine: sfn.StateMachine;
+  /** What each `${Key}` in the ASL file is replaced with. */
+  readonly definitionSubstitutions: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: RemediationWorkflowProps) {
+    super(scope, id);
+    const { settings, reportBucket } = props;
+    const common = {
+      environment: { [SETTINGS_ENV]: JSON.stringify(settings), [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName },
+      logRetentionDays: settings.logRetentionDays,
+    };
+    const stateObjects = reportBucket.bucket.arnForObjects('state/remediation/*');
+    const grantState = (fn: AuditFunction, actions: string[]) => {
+      iam.Grant.addToPrincipalOrResource({
+        grantee: fn,
+        actions,
+        resourceArns: [stateObjects],
+        resource: reportBucket.bucket,
+      });
+      if (fn.role instanceof iam.Role) {
+        acknowledge(
+          fn.role,
+          wildcardResourceFinding(this, stateObjects),
+          'Remediation state documents are named by run and account at run time; access is limited to ' +
+            'state/remediation/ of this one bucket.',
+        );
+      }
+    };
+
+    const start = new AuditFunction(this, 'StartRemediation', {
+      ...common,
+      handlerName: 'remediation-start',
+      description: 'control-tower-audit Start Remediation: validates the input and lists the accounts with findings',
+      timeout: Duration.seconds(100),
+    });
+    reportBucket.grantReadWriteRuns(start);
+    grantState(start, ['s3:PutObject']);
+
+    const plan = this.memberFunction('PlanAccount', {
+      settings,
+      common,
+      auditRoleName: settings.roles.auditReadOnlyRoleName,
+      executionRoleName: settings.roles.readOnlyExecutionRoleName,
+      handlerName: 'remediation-plan',
+      description: 'control-tower-audit Plan Account: plans one account from its current state (read-only role)',
+      // The task gives it 90 seconds (three attempts fit the Express child's 5 minutes).
+      timeout: Duration.seconds(80),
+    });
+    reportBucket.grantReadWriteRuns(plan);
+    grantState(plan, ['s3:GetObject']);
+
+    const review = new AuditFunction(this, 'ReviewPlan', {
+      ...common,
+      handlerName: 'remediation-review',
+      description: 'control-tower-audit Review Plan: joins the plans and enforces the cap',
+      timeout: Duration.seconds(280),
+    });
+    reportBucket.grantReadWriteRuns(review);
+
+    const approval = new AuditFunction(this, 'RequestApproval', {
+      ...common,
+      handlerName: 'remediation-approval',
+      description: 'control-tower-audit Approve Remediations: records the task token and asks for approval',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    reportBucket.grantWriteRuns(approval);
+    grantState(approval, ['s3:PutObject']);
+    if (settings.remediation.approvalTopicArn) {
+      approval.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [settings.remediation.approvalTopicArn] }),
+      );
+    }
+
+    const apply = this.memberFunction('ApplyAccount', {
+      settings,
+      common,
+      auditRoleName: settings.roles.auditAdminRoleName,
+      executionRoleName: settings.roles.adminExecutionRoleName,
+      handlerName: 'remediation-apply',
+      description: 'control-tower-audit Apply Account: re-checks, applies and verifies one account (admin role)',
+      // The task gives it 140 seconds (two attempts fit the Express child's 5 minutes).
+      timeout: Duration.seconds(130),
+    });
+    reportBucket.grantReadWriteRuns(apply);
+    grantState(apply, ['s3:GetObject', 's3:PutObject']);
+
+    const summarize = new AuditFunction(this, 'SummarizeRemediation', {
+      ...common,
+      handlerName: 'remediation-summarize',
+      description: 'control-tower-audit Summarize Remediation: remediation/summary.json and the outcome',
+      timeout: Duration.seconds(280),
+    });
+    reportBucket.grantReadWriteRuns(summarize);
+
+    this.definitionSubstitutions = {
+      StartRemediationFunctionArn: start.functionArn,
+      PlanAccountFunctionArn: plan.functionArn,
+      ReviewPlanFunctionArn: review.functionArn,
+      RequestApprovalFunctionArn: approval.functionArn,
+      ApplyAccountFunctionArn: apply.functionArn,
+      SummarizeRemediationFunctionArn: summarize.functionArn,
+    };
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-RemediationWorkflow`,
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromFile(REMEDIATION_DEFINITION),
+      definitionSubstitutions: this.definitionSubstitutions,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'control-tower-audit remediation: plan, approve, apply, verify',
+      // Execution data would carry the task token and the plan; the records in S3 hold what a person needs.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+    for (const fn of [start, plan, review, approval, apply, summarize]) fn.grantInvokeLatestVersion(this.stateMachine);
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'CloudWatch Logs delivery and X-Ray have no resource-level permissions; Step Functions needs them for ' +
+        'logging and tracing.',
+    );
+    const childExecutions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const distributedMap = new iam.Policy(this, 'DistributedMapPolicy', {
+      statements: [
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [childExecutions],
+        }),
+      ],
+    });
+    distributedMap.attachToRole(this.stateMachine.role);
+    acknowledge(
+      distributedMap,
+      wildcardResourceFinding(this, childExecutions),
+      'Child executions of the Distributed Maps get their names at run time; the ARN is limited to executions of ' +
+        'this state machine.',
+    );
+
+    new CfnOutput(this, 'RemediationStateMachineArn', {
+      description:
+        'Plan remediations: aws stepfunctions start-execution --state-machine-arn <this> --input ' +
+        '\'{"auditRunId":"<run>","mode":"plan"}\'',
+      value: this.stateMachine.stateMachineArn,
+    });
+  }
+
+  /** A function that acts in member accounts: as the Control Tower Audit role, or a dedicated role. */
+  private memberFunction(
+    id: string,
+    options: {
+      readonly settings: Settings;
+      readonly common: { readonly environment: Record<string, string>; readonly logRetentionDays: number };
+      readonly auditRoleName: string;
+      readonly executionRoleName: string;
+      readonly handlerName: string;
+      readonly description: string;
+      readonly timeout: Duration;
+    },
+  ): AuditFunction {
+    const { settings, common, auditRoleName, executionRoleName, handlerName, description, timeout } = options;
+    if (settings.roles.createDedicatedRoles) {
+      const fn = new AuditFunction(this, id, { ...common, handlerName, description, timeout });
+      fn.addToRolePolicy(assumeExecutionRoleStatement(this, executionRoleName, settings.organizationId));
+      if (fn.role) {
+        acknowledge(
+          fn.role,
+          wildcardResourceFinding(this, executionRoleArnPattern(this, executionRoleName)),
+          `The function assumes ${executionRoleName} in every enrolled account, so the account ID is the wildcard; ` +
+            'the role name is fixed and, when organizationId is set, aws:ResourceOrgID keeps it inside the organization.',
+        );
+      }
+      return fn;
+    }
+    // Control Tower's execution roles trust only its Audit roles: run as one, imported immutable.
+    const role = iam.Role.fromRoleName(this, `${id}ControlTowerRole`, auditRoleName, {
+      mutable: false,
+      addGrantsToResources: true,
+    });
+    return new AuditFunction(this, id, {
+      ...common,
+      handlerName,
+      description,
+      timeout,
+      role,
+      tracing: lambda.Tracing.PASS_THROUGH,
+    });
+  }
+}

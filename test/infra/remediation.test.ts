@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { Match } from 'aws-cdk-lib/assertions';
+import { REMEDIATION_DEFINITION, type RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
+import { importedRoleArn, logicalIdsOf, synthesize } from './support';
+
+const aslText = () => readFileSync(REMEDIATION_DEFINITION, 'utf8');
+const keys = () => [...new Set([...aslText().matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string))].sort();
+
+function remediation(stack: ReturnType<typeof synthesize>['stack']): RemediationWorkflow {
+  return stack.node.findChild('Remediation') as RemediationWorkflow;
+}
+
+describe('remediation workflow', () => {
+  const admin = synthesize({ adminEnabled: true });
+
+  test('Compliance: without the admin path there is no remediation workflow at all', () => {
+    const { template } = synthesize({ adminEnabled: false });
+
+    expect(logicalIdsOf(template, 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
+  });
+
+  test('Compliance: with the admin path there is a second state machine', () => {
+    expect(logicalIdsOf(admin.template, 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
+  });
+
+  test('Compliance: Apply Account runs as the imported Control Tower Audit administrator role', () => {
+    admin.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^control-tower-audit Apply Account'),
+      Role: importedRoleArn('aws-controltower-AuditAdministratorRole'),
+    });
+  });
+
+  test('Compliance: Plan Account runs as the imported Control Tower Audit read-only role', () => {
+    admin.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^control-tower-audit Plan Account'),
+      Role: importedRoleArn('aws-controltower-AuditReadOnlyRole'),
+    });
+  });
+
+  test('Compliance: every substitution key of remediate.asl.json has a substitution and every substitution is used', () => {
+    expect(Object.keys(remediation(admin.stack).definitionSubstitutions).sort()).toEqual(keys());
+  });
+
+  test('Compliance: remediate.asl.json, with its substitutions made, passes asl-validator', () => {
+    const definition = aslText().replace(
+      /\$\{(\w+)\}/g,
+      (_, key: string) => `arn:aws:lambda:eu-west-1:111111111111:function:control-tower-audit-${key}`,
+    );
+
+    const result = aslValidator(JSON.parse(definition));
+
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  test('Compliance: the approval waits with a timeout from the settings, and no answer is a rejection', () => {
+    const approve = JSON.parse(aslText()).States['Approve Remediations'];
+
+    expect(approve.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(approve.TimeoutSecondsPath).toBe('$.run.approvalTimeoutSeconds');
+    expect(approve.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.rejection', Next: 'Summarize Remediation' },
+    ]);
+  });
+
+  test('Compliance: the approval function may publish only to the configured topic', () => {
+    const topic = 'arn:aws:sns:us-east-1:123456789012:ct-audit-approvals';
+    const { template } = synthesize({ adminEnabled: true, remediation: { approvalTopicArn: topic } });
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Resource: topic })]) },
+    });
+  });
+});

@@ -1,0 +1,160 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { answerApproval } from '../../../cli/commands/approve';
+import { terminalApprover } from '../../../cli/commands/remediate';
+import { main } from '../../../cli/main';
+import { RejectedError } from '../../../cli/remediate-engine';
+import { PATHS } from '../../../functions/remediations/documents';
+import { remediationRun } from '../../support/remediation-factories';
+import { MemoryReportStore } from '../../support/unit-memory-store';
+
+const sfn = mockClient(SFNClient);
+const sts = mockClient(STSClient);
+const REQUEST = { run: remediationRun(), totals: { planned: 3, accounts: 2, accountErrors: 0 } };
+
+function io() {
+  let out = '';
+  const writer = { write: (text: string) => (out += text) };
+  return { io: { stdout: writer, stderr: Object.assign(new PassThrough(), writer) }, out: () => out };
+}
+
+function terminal(isTTY: boolean) {
+  const input = Object.assign(new PassThrough(), { isTTY });
+  return { input, output: new PassThrough() };
+}
+
+describe('the local Approve Remediations', () => {
+  it('approves with --approve, naming who', async () => {
+    const approval = await terminalApprover({ approve: true, terminal: terminal(false) })(REQUEST);
+
+    expect(approval).toEqual({
+      approved: true,
+      approvedBy: expect.stringMatching(/^local:.+ \(--approve\)$/),
+      approvedAt: expect.any(String),
+    });
+  });
+
+  it('refuses when stdin is not a terminal and --approve is not given', async () => {
+    await expect(terminalApprover({ approve: false, terminal: terminal(false) })(REQUEST)).rejects.toThrow(
+      RejectedError,
+    );
+  });
+
+  it.each([
+    ['y\n', true],
+    ['yes\n', true],
+    ['\n', false],
+    ['n\n', false],
+  ])('asks y/N on a terminal: %j approves: %s', async (answer, approved) => {
+    const tty = terminal(true);
+    const asking = terminalApprover({ approve: false, terminal: tty })(REQUEST);
+    tty.input.write(answer);
+
+    if (approved) await expect(asking).resolves.toMatchObject({ approved: true });
+    else await expect(asking).rejects.toThrow(/rejected on the terminal/);
+  });
+});
+
+describe('ct-audit approve / reject', () => {
+  const store = new MemoryReportStore();
+  beforeAll(() => store.putState(PATHS.approvalToken('remediation-run-1'), { taskToken: 'token-abc' }));
+  beforeEach(() => {
+    sfn.reset();
+    sts.reset();
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::999999999999:assumed-role/SecOps/alice' });
+  });
+  const deps = () => ({
+    store,
+    sfn: new SFNClient({}),
+    sts: new STSClient({}),
+    now: () => new Date('2030-01-02T08:00:00Z'),
+  });
+
+  it('approve sends the token back with who approved and when', async () => {
+    const { io: out } = io();
+
+    const code = await answerApproval(out, { runId: 'remediation-run-1', approve: true }, deps());
+
+    expect(code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: 'token-abc',
+      output: JSON.stringify({
+        approved: true,
+        approvedBy: 'arn:aws:sts::999999999999:assumed-role/SecOps/alice',
+        approvedAt: '2030-01-02T08:00:00.000Z',
+      }),
+    });
+  });
+
+  it('reject fails the task with RemediationRejected and the reason', async () => {
+    const { io: out } = io();
+
+    await answerApproval(out, { runId: 'remediation-run-1', approve: false, reason: 'change freeze' }, deps());
+
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+      taskToken: 'token-abc',
+      error: 'RemediationRejected',
+      cause: expect.stringMatching(/^change freeze \(by arn:aws:sts::999999999999:assumed-role\/SecOps\/alice/),
+    });
+  });
+
+  it('names a run that is not waiting', async () => {
+    await expect(answerApproval(io().io, { runId: 'other-run', approve: true }, deps())).rejects.toThrow(
+      /other-run is not waiting for approval/,
+    );
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+});
+
+describe('ct-audit remediate: invalid requests exit 2 with a message that says what is wrong', () => {
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const stdout = {
+      write: (text: string) => {
+        out += text;
+        return true;
+      },
+    };
+    const stderr = Object.assign(new PassThrough(), {
+      write: (text: string) => {
+        err += text;
+        return true;
+      },
+    });
+    const code = await main(argv, { stdout, stderr: stderr as never });
+    return { code, out, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'ct-audit-remediate-'));
+  const settings = join(dir, 'settings.json');
+  writeFileSync(settings, '{}');
+
+  it('needs exactly one of --plan and --apply', async () => {
+    const result = await run('remediate', '--run', 'audit-run-1', '--report-dir', dir, '--settings', settings);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/give exactly one of --plan \(change nothing\) or --apply/);
+  });
+
+  it('names an audit run that does not exist', async () => {
+    const result = await run(
+      'remediate',
+      '--run',
+      'no-such-run',
+      '--plan',
+      '--report-dir',
+      dir,
+      '--settings',
+      settings,
+    );
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/InvalidInput: no finished audit run no-such-run/);
+  });
+});

@@ -1,0 +1,355 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { SessionCache } from '../../../functions/lib/assume-role';
+import type { Settings } from '../../../functions/lib/settings';
+import { applyAccount } from '../../../functions/remediations/apply';
+import {
+  type AccountPlan,
+  type AccountRemediationRecord,
+  PATHS,
+  type RemediationRun,
+} from '../../../functions/remediations/documents';
+import { planAccount } from '../../../functions/remediations/plan';
+import { reviewPlan } from '../../../functions/remediations/review';
+import { REMEDIATION_SESSION_POLICY, withSessionPolicy } from '../../../functions/remediations/session-policy';
+import { undoRun } from '../../../functions/remediations/undo';
+import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
+import { MemoryReportStore } from '../../support/unit-memory-store';
+
+const sts = mockClient(STSClient);
+const ec2 = mockClient(EC2Client);
+const APPROVAL = {
+  approved: true,
+  approvedBy: 'arn:aws:sts::999999999999:assumed-role/SecOps/alice',
+  approvedAt: '2030-01-02T07:05:00.000Z',
+};
+
+/** Security group rules as the emulator holds them: a revoke removes one. */
+let rules: Map<string, { cidr: string; port: number }>;
+let groupName: string;
+let groupTags: { Key: string; Value: string }[];
+
+function givenEmulatedEc2() {
+  ec2.on(DescribeSecurityGroupsCommand).callsFake(() => ({
+    SecurityGroups: [{ GroupId: 'sg-0123456789abcdef0', GroupName: groupName, Tags: groupTags }],
+  }));
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake((input: { SecurityGroupRuleIds: string[] }) => ({
+    SecurityGroupRules: input.SecurityGroupRuleIds.filter((id) => rules.has(id)).map((id) => ({
+      SecurityGroupRuleId: id,
+      GroupId: 'sg-0123456789abcdef0',
+      IsEgress: false,
+      IpProtocol: 'tcp',
+      FromPort: rules.get(id)?.port,
+      ToPort: rules.get(id)?.port,
+      CidrIpv4: rules.get(id)?.cidr,
+    })),
+  }));
+  ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input: { SecurityGroupRuleIds: string[] }) => {
+    for (const id of input.SecurityGroupRuleIds) rules.delete(id);
+    return { Return: true };
+  });
+}
+
+function deps(settings: Settings, store: MemoryReportStore, policy = false) {
+  const client = new STSClient({ region: 'us-east-1' });
+  return {
+    settings,
+    sessions: new SessionCache(policy ? withSessionPolicy(client) : client),
+    store,
+    partition: 'aws',
+    now: () => NOW,
+  };
+}
+
+function seedAudit(store: MemoryReportStore, run: RemediationRun, list = [findings.worldIngress({ ruleId: 'sgr-1' })]) {
+  store.seed(run.auditRun, `accounts/${ACCOUNT}.json`, auditRecord(ACCOUNT, list));
+}
+
+const ON = settingsWith(['revoke-world-ingress']);
+
+describe('remediation steps', () => {
+  beforeEach(() => {
+    sts.reset();
+    ec2.reset();
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'a',
+        SecretAccessKey: 'b',
+        SessionToken: 'c',
+        Expiration: new Date('2030-01-02T08:00:00Z'),
+      },
+    });
+    rules = new Map([
+      ['sgr-1', { cidr: '0.0.0.0/0', port: 22 }],
+      ['sgr-2', { cidr: '10.0.0.0/8', port: 22 }],
+      ['sgr-3', { cidr: '0.0.0.0/0', port: 443 }],
+    ]);
+    groupName = 'app';
+    groupTags = [];
+    givenEmulatedEc2();
+  });
+
+  describe('Plan Account', () => {
+    it('plans a non-compliant rule and changes nothing', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+
+      const result = await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      expect(result).toEqual({ accountId: ACCOUNT, planned: 1, error: false });
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]).toMatchObject({
+        decision: 'PLANNED',
+        change: expect.stringMatching(/revoke ingress rule sgr-1 \(tcp 22 from 0\.0\.0\.0\/0\)/),
+      });
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+      expect(rules.size).toBe(3);
+    });
+
+    it.each([
+      ['an action that is off', settingsWith([]), (): void => {}, 'NOT_ENABLED'],
+      ['a compliant resource', ON, (): void => void rules.delete('sgr-1'), 'ALREADY_COMPLIANT'],
+      ['the exempt tag', ON, (): void => void groupTags.push({ Key: 'ct-audit:exempt', Value: 'bastion' }), 'EXEMPT'],
+      [
+        'a Control Tower group',
+        ON,
+        (): void => {
+          groupName = 'aws-controltower-VPC';
+        },
+        'CONTROL_TOWER',
+      ],
+      [
+        'a settings exemption',
+        settingsWith(['revoke-world-ingress'], {
+          exemptions: [
+            { account: ACCOUNT, resource: 'sgr-1', reason: 'vendor VPN', owner: 'net-team', expires: '2030-12-31' },
+          ],
+        }),
+        (): void => {},
+        'EXEMPT',
+      ],
+    ] as const)('does not plan %s', async (_, settings, arrange, decision) => {
+      arrange();
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+
+      const result = await planAccount({ accountId: ACCOUNT, run }, deps(settings, store));
+
+      expect(result.planned).toBe(0);
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]?.decision).toBe(decision);
+    });
+
+    it('ignores an expired settings exemption', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+      const settings = settingsWith(['revoke-world-ingress'], {
+        exemptions: [{ account: ACCOUNT, resource: 'sgr-1', reason: 'old', owner: 'x', expires: '2029-12-31' }],
+      });
+
+      expect((await planAccount({ accountId: ACCOUNT, run }, deps(settings, store))).planned).toBe(1);
+    });
+
+    it('fails closed when the state or the exempt tag cannot be read', async () => {
+      ec2
+        .on(DescribeSecurityGroupsCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'UnauthorizedOperation' }));
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+
+      const result = await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      expect(result.planned).toBe(0);
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]).toMatchObject({
+        decision: 'ERROR',
+        reason: expect.stringMatching(/nothing is applied/),
+      });
+    });
+
+    it('never plans an allowed public port', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run, [findings.worldIngress({ ruleId: 'sgr-3', port: 443, allowedPort: true })]);
+
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]?.decision).toBe('ALLOWED_PORT');
+    });
+
+    it('says in the plan what is never fixed from here', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run, [findings.trailTampering(), findings.keyDisabled()]);
+
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      const plan = store.read<AccountPlan>(run, PATHS.plan(ACCOUNT));
+      expect(plan?.items).toEqual([]);
+      expect(plan?.notes).toEqual([
+        expect.objectContaining({
+          rule: 'cloudtrail-tampering',
+          note: expect.stringMatching(/^escalate: Control Tower drift/),
+        }),
+        expect.objectContaining({ rule: 'kms-key-deletion/disabled', note: expect.stringMatching(/^notify only/) }),
+      ]);
+    });
+
+    it('plans what an earlier run remediated and is open again as REOPENED, not as an action', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      rules.set('sgr-1', { cidr: '0.0.0.0/0', port: 22 });
+      const next = remediationRun({ id: 'remediation-run-2' });
+
+      const result = await planAccount({ accountId: ACCOUNT, run: next }, deps(ON, store));
+
+      expect(result.planned).toBe(0);
+      expect(store.read<AccountPlan>(next, PATHS.plan(ACCOUNT))?.items[0]).toMatchObject({
+        decision: 'REOPENED',
+        reason: expect.stringMatching(/^REOPENED: needs a person/),
+      });
+    });
+  });
+
+  describe('Review Plan', () => {
+    it('does not apply a plan over remediation.maxActionsPerRun at all, and says why', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ maxActionsPerRun: 1 });
+      seedAudit(store, run, [
+        findings.worldIngress({ ruleId: 'sgr-1' }),
+        findings.worldIngress({ ruleId: 'sgr-4', port: 3389 }),
+      ]);
+      rules.set('sgr-4', { cidr: '0.0.0.0/0', port: 3389 });
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      const review = await reviewPlan({ run, accounts: [ACCOUNT] }, store);
+
+      expect(review).toMatchObject({ next: 'summarize', stop: 'OVER_CAP', totals: { planned: 2 } });
+      expect(store.read<{ message: string }>(run, PATHS.planSummary)?.message).toMatch(
+        /2 actions planned, more than remediation.maxActionsPerRun \(1\): nothing is applied/,
+      );
+    });
+
+    it('asks for approval when the plan has actions, and stops in plan mode', async () => {
+      const store = new MemoryReportStore();
+      const apply = remediationRun();
+      seedAudit(store, apply);
+      await planAccount({ accountId: ACCOUNT, run: apply }, deps(ON, store));
+      const planOnly = { ...apply, mode: 'plan' as const };
+
+      expect((await reviewPlan({ run: apply, accounts: [ACCOUNT] }, store)).next).toBe('approve');
+      expect((await reviewPlan({ run: planOnly, accounts: [ACCOUNT] }, store)).stop).toBe('PLAN_ONLY');
+    });
+  });
+
+  describe('Apply Account', () => {
+    it('revokes only the planned rule, verifies and records before, call, after and the approval', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store, true));
+
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
+      expect([...rules.keys()]).toEqual(['sgr-2', 'sgr-3']);
+      const item = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0];
+      expect(item).toMatchObject({
+        outcome: 'REMEDIATED',
+        stateBefore: { present: true, ruleId: 'sgr-1', cidrIpv4: '0.0.0.0/0' },
+        calls: [{ call: 'ec2:RevokeSecurityGroupIngress', params: { SecurityGroupRuleIds: ['sgr-1'] } }],
+        stateAfter: { present: false },
+        verification: { compliant: true },
+        approvedBy: APPROVAL.approvedBy,
+        approvedAt: APPROVAL.approvedAt,
+      });
+      expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+        RoleArn: `arn:aws:iam::${ACCOUNT}:role/aws-controltower-AdministratorExecutionRole`,
+        Policy: REMEDIATION_SESSION_POLICY,
+      });
+    });
+
+    it('changes nothing without an approval', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      const result = await applyAccount({ accountId: ACCOUNT, run, approval: { approved: false } }, deps(ON, store));
+
+      expect(result.failed).toBe(1);
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    });
+
+    it('records ALREADY_COMPLIANT when the resource was fixed between plan and apply', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+      rules.delete('sgr-1');
+
+      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]?.outcome).toBe(
+        'ALREADY_COMPLIANT',
+      );
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    });
+
+    it('is FAILED, with the state seen, when verify does not see compliance', async () => {
+      ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]).toMatchObject({
+        outcome: 'FAILED',
+        reason: expect.stringMatching(/verification failed/),
+        stateAfter: { present: true, ruleId: 'sgr-1', cidrIpv4: '0.0.0.0/0' },
+        verification: { compliant: false },
+      });
+    });
+  });
+
+  describe('undo', () => {
+    it('restores the state before and records it', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
+        rules.set('sgr-9', { cidr: '0.0.0.0/0', port: 22 });
+        return { SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-9' }] };
+      });
+
+      const results = await undoRun({ run, by: 'test' }, deps(ON, store));
+
+      expect(results).toEqual([expect.objectContaining({ status: 'UNDONE', action: 'revoke-world-ingress' })]);
+      expect(rules.get('sgr-9')).toEqual({ cidr: '0.0.0.0/0', port: 22 });
+      const item = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0];
+      expect(item?.undo?.[0]).toMatchObject({
+        status: 'UNDONE',
+        by: 'test',
+        calls: [{ call: 'ec2:AuthorizeSecurityGroupIngress' }],
+      });
+      expect(await undoRun({ run, by: 'test' }, deps(ON, store))).toEqual([]);
+    });
+  });
+});
