@@ -48,109 +48,110 @@ const selection = z
   .prefault({});
 
 /** The settings of control-tower-audit: cdk.json context `ctAudit`, read by the stack, the functions and the CLI. */
-export const SettingsSchema = z
-  .strictObject({
-    schedule: z
-      .strictObject({
-        expression: scheduleExpression.default('cron(0 6 * * ? *)'),
-        timeZone: timeZone.default('UTC'),
-        enabled: z.boolean().default(true),
-      })
-      .prefault({}),
-    roles: z
-      .strictObject({
-        readOnlyExecutionRoleName: roleNameSchema.default('aws-controltower-ReadOnlyExecutionRole'),
-        adminExecutionRoleName: roleNameSchema.default('aws-controltower-AdministratorExecutionRole'),
-        auditReadOnlyRoleName: roleNameSchema.default('aws-controltower-AuditReadOnlyRole'),
-        auditAdminRoleName: roleNameSchema.default('aws-controltower-AuditAdministratorRole'),
-        createDedicatedRoles: z.boolean().default(false),
-      })
-      .prefault({}),
-    defaultChecks: checkList.min(1, { error: 'must name at least one check' }).default(['identity']),
-    maxConcurrency: z
-      .int({ error: 'must be a whole number from 1 to 1000' })
-      .min(1, { error: 'must be a whole number from 1 to 1000' })
-      .max(1000, { error: 'must be a whole number from 1 to 1000' })
-      .default(40),
-    include: selection,
-    exclude: selection,
-    organizationId: z
-      .string()
-      .regex(/^o-[a-z0-9]{10,32}$/, { error: 'must be an organization ID like o-a1b2c3d4e5' })
-      .optional(),
-    homeRegion: regionSchema.optional(),
-    regions: uniqueList(regionSchema).default([]),
-    logArchive: z
-      .strictObject({
-        accountId: accountIdSchema.optional(),
-        bucket: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
-          .optional(),
-        /** What stands before `AWSLogs/` in the keys: the organization ID for Control Tower trails (the default), '' for older trails. */
-        keyPrefix: z
-          .string()
-          .regex(/^([\w.-]+(\/[\w.-]+)*)?$/, {
-            error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)',
-          })
-          .optional(),
-        /** `organization`: AWSLogs/<orgId>/<accountId>/...; `account`: AWSLogs/<accountId>/... (trails before organization trails). */
-        layout: z.enum(['organization', 'account']).default('organization'),
-      })
-      .prefault({}),
-    cloudtrail: cloudTrailSettingsSchema,
-    adminEnabled: z.boolean().default(false),
-    failOnIssues: z.boolean().default(true),
-    reportRetentionDays: z.int().min(1).max(3650).default(400),
-    logRetentionDays: z
-      .int()
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
-        error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-      })
-      .default(90),
-    /**
-     * The most Audit Account invocations one run may have at once: the reserved concurrency of Audit Account (and of
-     * Audit Account As Admin), and the cap on `maxConcurrency` in the settings and in an execution input. The Audit
-     * account's Lambda pool (1,000 by default, of which Lambda keeps 100 unreserved) is shared with Control Tower and
-     * other security automation; one start must not take all of it.
-     */
-    concurrencyLimit: z
-      .int({ error: 'must be a whole number from 1 to 900' })
-      .min(1, { error: 'must be a whole number from 1 to 900' })
-      .max(900, { error: 'must be a whole number from 1 to 900' })
-      .default(DEFAULT_CONCURRENCY_LIMIT),
-    /**
-     * Role ARNs (besides the stack's own function roles) that may decrypt the reports: the people and tools that read
-     * the evidence. The report bucket's KMS key allows nobody else to decrypt.
-     */
-    reportReaders: uniqueList(
-      z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
-        error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
-      }),
-    ).default([]),
-  })
-  .superRefine((settings, ctx) => {
-    if (settings.maxConcurrency > settings.concurrencyLimit) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxConcurrency'],
-        input: settings.maxConcurrency,
-        message:
-          `must be at most concurrencyLimit (${settings.concurrencyLimit}); lower it, or raise concurrencyLimit ` +
-          '(the reserved concurrency of Audit Account)',
-      });
-    }
-    if (settings.roles.createDedicatedRoles && settings.organizationId === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['roles', 'createDedicatedRoles'],
-        input: true,
-        message:
-          'needs organizationId: without it the dedicated role could assume the execution role in any AWS account; ' +
-          'set organizationId to your organization ID (o-...)',
-      });
-    }
-  });
+export const SettingsSchema = z.strictObject({
+  schedule: z
+    .strictObject({
+      expression: scheduleExpression.default('cron(0 6 * * ? *)'),
+      timeZone: timeZone.default('UTC'),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  roles: z
+    .strictObject({
+      readOnlyExecutionRoleName: roleNameSchema.default('aws-controltower-ReadOnlyExecutionRole'),
+      adminExecutionRoleName: roleNameSchema.default('aws-controltower-AdministratorExecutionRole'),
+      auditReadOnlyRoleName: roleNameSchema.default('aws-controltower-AuditReadOnlyRole'),
+      auditAdminRoleName: roleNameSchema.default('aws-controltower-AuditAdministratorRole'),
+      createDedicatedRoles: z.boolean().default(false),
+    })
+    .prefault({}),
+  defaultChecks: checkList.min(1, { error: 'must name at least one check' }).default(['identity']),
+  maxConcurrency: z
+    .int({ error: 'must be a whole number from 1 to 1000' })
+    .min(1, { error: 'must be a whole number from 1 to 1000' })
+    .max(1000, { error: 'must be a whole number from 1 to 1000' })
+    .default(40),
+  include: selection,
+  exclude: selection,
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, { error: 'must be an organization ID like o-a1b2c3d4e5' })
+    .optional(),
+  homeRegion: regionSchema.optional(),
+  regions: uniqueList(regionSchema).default([]),
+  logArchive: z
+    .strictObject({
+      accountId: accountIdSchema.optional(),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
+        .optional(),
+      /** What stands before `AWSLogs/` in the keys: the organization ID for Control Tower trails (the default), '' for older trails. */
+      keyPrefix: z
+        .string()
+        .regex(/^([\w.-]+(\/[\w.-]+)*)?$/, {
+          error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)',
+        })
+        .optional(),
+      /** `organization`: AWSLogs/<orgId>/<accountId>/...; `account`: AWSLogs/<accountId>/... (trails before organization trails). */
+      layout: z.enum(['organization', 'account']).default('organization'),
+    })
+    .prefault({}),
+  cloudtrail: cloudTrailSettingsSchema,
+  adminEnabled: z.boolean().default(false),
+  failOnIssues: z.boolean().default(true),
+  reportRetentionDays: z.int().min(1).max(3650).default(400),
+  logRetentionDays: z
+    .int()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(90),
+  /**
+   * The most Audit Account invocations one run may have at once: the reserved concurrency of Audit Account (and of
+   * Audit Account As Admin), and the cap on `maxConcurrency` in the settings and in an execution input. The Audit
+   * account's Lambda pool (1,000 by default, of which Lambda keeps 100 unreserved) is shared with Control Tower and
+   * other security automation; one start must not take all of it.
+   */
+  concurrencyLimit: z
+    .int({ error: 'must be a whole number from 1 to 900' })
+    .min(1, { error: 'must be a whole number from 1 to 900' })
+    .max(900, { error: 'must be a whole number from 1 to 900' })
+    .default(DEFAULT_CONCURRENCY_LIMIT),
+  /**
+   * Role ARNs (besides the stack's own function roles) that may decrypt the reports: the people and tools that read
+   * the evidence. The report bucket's KMS key allows nobody else to decrypt.
+   */
+  reportReaders: uniqueList(
+    z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+      error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
+    }),
+  ).default([]),
+});
+
+/** Rules across settings, checked once each setting is valid on its own. */
+const CheckedSettingsSchema = SettingsSchema.superRefine((settings, ctx) => {
+  if (settings.maxConcurrency > settings.concurrencyLimit) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxConcurrency'],
+      input: settings.maxConcurrency,
+      message:
+        `must be at most concurrencyLimit (${settings.concurrencyLimit}); lower it, or raise concurrencyLimit ` +
+        '(the reserved concurrency of Audit Account)',
+    });
+  }
+  if (settings.roles.createDedicatedRoles && settings.organizationId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['roles', 'createDedicatedRoles'],
+      input: true,
+      message:
+        'needs organizationId: without it the dedicated role could assume the execution role in any AWS account; ' +
+        'set organizationId to your organization ID (o-...)',
+    });
+  }
+});
 
 /** Validated settings with every default filled in. */
 export type Settings = z.output<typeof SettingsSchema>;
@@ -163,7 +164,7 @@ export type SettingsInput = z.input<typeof SettingsSchema>;
  * expected, e.g. `ctAudit.maxConcurrency: must be a whole number from 1 to 1000 (got 5000)`.
  */
 export function parseSettings(raw: unknown, source = 'ctAudit'): Settings {
-  const result = SettingsSchema.safeParse(raw ?? {}, { reportInput: true });
+  const result = CheckedSettingsSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!result.success) {
     throw new InvalidSettingsError(`invalid settings: ${formatIssues(result.error.issues, source)}`);
   }
