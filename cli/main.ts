@@ -6,6 +6,7 @@ import { errorMessage, errorName } from '../functions/lib/errors';
 import { LocalReportStore, type ReportStore, S3ReportStore, TeeReportStore } from '../functions/lib/report-store';
 import type { Settings } from '../functions/lib/settings';
 import { parseExecutionInput } from '../functions/resolve-targets/input';
+import { assertSafeEndpoint } from './endpoint';
 import { type LocalCredentials, type LocalRunResult, runLocal } from './engine';
 import { Progress, renderSummary, type Writer } from './output';
 import { startGateway } from './sandbox/gateway';
@@ -185,6 +186,7 @@ async function runCommand(io: Io, flags: RunFlags): Promise<number> {
     } catch {
       throw new UsageError(`--endpoint must be a URL like http://127.0.0.1:5000 (got "${flags.endpoint}")`);
     }
+    assertSafeEndpoint(flags.endpoint);
     process.env.AWS_ENDPOINT_URL = flags.endpoint;
   }
   const settings = resolveSettings(readSettingsFile(flags.settings), flagSettings(flags));
