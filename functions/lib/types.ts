@@ -202,4 +202,6 @@ export interface RunSummary {
   readonly totals: Totals;
   readonly accounts: readonly SummaryAccount[];
   readonly skipped: readonly SkippedAccount[];
+  /** The Audit Accounts map's error, when the fan-out itself failed (targets without a record are ERROR). */
+  readonly mapError?: ErrorInfo;
 }

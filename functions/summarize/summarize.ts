@@ -1,6 +1,8 @@
 import { mapLimit } from '../lib/concurrency';
+import { errorKind } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
+import { cleanText } from '../lib/text';
 import {
   type AccountRecord,
   type ErrorInfo,
@@ -13,9 +15,11 @@ import {
   type Totals,
 } from '../lib/types';
 
-/** What Summarize gets: the run. Everything else is in the report store. */
+/** What Summarize gets: the run, and the Map's outcome. Everything else is in the report store. */
 export interface SummarizeEvent {
   readonly run: RunInfo;
+  /** `{}` when the Audit Accounts Map succeeded; its `{ Error, Cause }` when it failed (the Map's Catch). */
+  readonly mapError?: { readonly Error?: unknown; readonly Cause?: unknown };
 }
 
 /** One account with issues, as the compact state output lists it. */
@@ -64,10 +68,16 @@ export async function summarize(
   // List first, read only what is there: a missing record is known without asking for it (S3 answers a GetObject
   // of a missing key with AccessDenied to callers whose ListBucket is narrowed by a condition).
   const recorded = new Set(await store.list(run, 'accounts/'));
+  const mapError = mapErrorOf(event);
+  if (mapError) logger.warn('the Audit Accounts map failed', { runId: run.id, mapError: mapError.message });
   const accounts = await mapLimit(unique, READ_CONCURRENCY, async (target): Promise<SummaryAccount> => {
     const name = `accounts/${target.accountId}.json`;
-    const record = recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined;
-    return toSummaryAccount(target.accountId, target.name, record);
+    const found = recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined;
+    // A record of another run or another account (a copy, a stale or tampered object) is no record at all.
+    const record = found && found.runId === run.id && found.accountId === target.accountId ? found : undefined;
+    if (found && !record)
+      logger.warn('record ignored: it names another run or account', { accountId: target.accountId });
+    return toSummaryAccount(target.accountId, target.name, record, mapError);
   });
 
   const totals: Totals = {
@@ -90,6 +100,7 @@ export async function summarize(
     totals,
     accounts,
     skipped: targets.skipped,
+    ...(mapError ? { mapError } : {}),
   };
   await store.putJson(run, 'summary.json', summary);
 
@@ -97,7 +108,8 @@ export async function summarize(
     .filter((account) => account.status === 'FAIL' || account.status === 'ERROR')
     .slice(0, MAX_ISSUE_LINES)
     .map((account) => ({ accountId: account.accountId, status: account.status, reason: reasonOf(account) }));
-  const hasIssues = totals.fail + totals.error > 0;
+  // A failed fan-out is an issue even when every target happens to have a record.
+  const hasIssues = totals.fail + totals.error > 0 || mapError !== undefined;
   logger.info('run summarized', { runId: run.id, ...totals });
   return {
     runId: run.id,
@@ -106,17 +118,33 @@ export async function summarize(
     hasIssues,
     failOnIssues: run.failOnIssues,
     issues,
-    cause: causeText(totals, issues, run.reportLocation),
+    cause: causeText(totals, issues, run.reportLocation, mapError),
   };
+}
+
+/** The Map's error as the summary keeps it, or undefined when the Map succeeded. */
+function mapErrorOf(event: SummarizeEvent): ErrorInfo | undefined {
+  const failure = event.mapError;
+  if (failure === undefined || failure === null || typeof failure !== 'object') return undefined;
+  if (failure.Error === undefined && failure.Cause === undefined) return undefined;
+  const name = cleanText(failure.Error ?? 'States.Runtime', 128);
+  const cause = cleanText(failure.Cause, 300);
+  return { kind: errorKind(name), message: cause ? `${name}: ${cause}` : name };
 }
 
 function toSummaryAccount(
   accountId: string,
   name: string | undefined,
   record: AccountRecord | undefined,
+  mapError?: ErrorInfo,
 ): SummaryAccount {
   const base = { accountId, ...(name ? { name } : {}) };
-  if (!record) return { ...base, status: 'ERROR', checks: {}, error: NO_RESULT };
+  if (!record) {
+    const error = mapError
+      ? { ...NO_RESULT, message: `${NO_RESULT.message} (the map failed: ${mapError.message})` }
+      : NO_RESULT;
+    return { ...base, status: 'ERROR', checks: {}, error };
+  }
   const checks = Object.fromEntries(
     Object.entries(record.checks).map(([id, result]) => [
       id,
@@ -142,11 +170,12 @@ export function reasonOf(account: SummaryAccount): string {
   return account.status;
 }
 
-function causeText(totals: Totals, issues: readonly IssueLine[], location: string): string {
+function causeText(totals: Totals, issues: readonly IssueLine[], location: string, mapError?: ErrorInfo): string {
   const withIssues = totals.fail + totals.error;
   const head =
     `${withIssues} of ${totals.accounts} accounts have issues (${totals.fail} FAIL, ${totals.error} ERROR)` +
-    `, ${totals.pass} passed, ${totals.skipped} skipped.`;
+    `, ${totals.pass} passed, ${totals.skipped} skipped.` +
+    (mapError ? `\nThe Audit Accounts map failed: ${truncate(mapError.message, 300)}` : '');
   const lines = issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
   const more = withIssues > issues.length ? [`... and ${withIssues - issues.length} more.`] : [];
   return [head, ...lines, ...more, `Report: ${location}`].join('\n');
