@@ -5,6 +5,13 @@ import { errorKind, errorMessage, errorName } from './errors';
 /** 15 minutes: the shortest session STS grants, and longer than any single account's audit. */
 export const SESSION_SECONDS = 900;
 
+/**
+ * Sessions a cache keeps. A warm Lambda audits account after account, and the CLI audits the whole organization in
+ * one process: an unbounded cache would hold one session per account ever audited. The Log Archive session, used by
+ * every account, stays as the most recently used.
+ */
+export const MAX_CACHED_SESSIONS = 256;
+
 /** A session is renewed this long before it expires, so that no call is ever made with expiring credentials. */
 const RENEW_BEFORE_MS = 2 * 60 * 1000;
 
@@ -100,6 +107,7 @@ export class SessionCache {
     private readonly now: () => number = Date.now,
     /** The session policy passed on every AssumeRole. */
     readonly policy: string = AUDIT_SESSION_POLICY,
+    private readonly maxSessions: number = MAX_CACHED_SESSIONS,
   ) {}
 
   /** Credentials for the role; assumed on first use and again only when the cached ones are close to expiry. */
@@ -107,6 +115,9 @@ export class SessionCache {
     const key = `${arn}|${session}`;
     const cached = this.sessions.get(key);
     if (cached) {
+      // Most recently used last: the oldest entry is the first one a full cache drops.
+      this.sessions.delete(key);
+      this.sessions.set(key, cached);
       return cached.then((credentials) => {
         if (this.fresh(credentials)) return credentials;
         // Callers that find the same stale session share one renewal.
@@ -128,7 +139,12 @@ export class SessionCache {
 
   private renew(key: string, arn: string, session: string): Promise<AwsCredentialIdentity> {
     const pending = this.assume(arn, session);
+    this.sessions.delete(key);
     this.sessions.set(key, pending);
+    for (const oldest of this.sessions.keys()) {
+      if (this.sessions.size <= this.maxSessions) break;
+      this.sessions.delete(oldest);
+    }
     // A failed attempt is not cached: the next caller tries again.
     pending.catch(() => {
       if (this.sessions.get(key) === pending) this.sessions.delete(key);

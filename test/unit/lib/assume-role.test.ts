@@ -202,6 +202,37 @@ describe('AUDIT_SESSION_POLICY', () => {
   });
 });
 
+describe('SessionCache bound', () => {
+  const arnOf = (n: number) => roleArn(String(n).padStart(12, '0'), 'aws-controltower-ReadOnlyExecutionRole');
+
+  test('keeps at most the given number of sessions, dropping the least recently used', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('K1'));
+    const cache = new SessionCache(new STSClient({}), Date.now, AUDIT_SESSION_POLICY, 3);
+
+    await cache.credentials(arnOf(1), SESSION);
+    await cache.credentials(arnOf(2), SESSION);
+    await cache.credentials(arnOf(3), SESSION);
+    await cache.credentials(arnOf(1), SESSION); // used again: now the most recent
+    await cache.credentials(arnOf(4), SESSION); // drops 2, the least recently used
+
+    expect(cache.size).toBe(3);
+    await cache.credentials(arnOf(1), SESSION);
+    await cache.credentials(arnOf(3), SESSION);
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 4);
+    await cache.credentials(arnOf(2), SESSION);
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 5);
+  });
+
+  test('a whole organization audited through one cache holds a bounded number of sessions', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('K1'));
+    const cache = new SessionCache(new STSClient({}));
+
+    for (let n = 1; n <= 1000; n++) await cache.credentials(arnOf(n), SESSION);
+
+    expect(cache.size).toBe(256);
+  });
+});
+
 describe('SessionCache caching', () => {
   test('returns the credentials STS gave', async () => {
     sts.on(AssumeRoleCommand).resolves(credentials('K1'));
