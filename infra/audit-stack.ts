@@ -27,7 +27,10 @@ export class ControlTowerAuditStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
 
-    this.reportBucket = new ReportBucket(this, 'ReportBucket', { retentionDays: settings.reportRetentionDays });
+    this.reportBucket = new ReportBucket(this, 'ReportBucket', {
+      retentionDays: settings.reportRetentionDays,
+      readerRoleArns: settings.reportReaders,
+    });
     this.functions = new AuditFunctions(this, 'Functions', { settings, reportBucket: this.reportBucket });
     this.workflow = new AuditWorkflow(this, 'Workflow', {
       functions: this.functions,

@@ -6,7 +6,24 @@ import { InvalidSettingsError } from '../../functions/lib/errors';
 import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { AuditFunction } from './audit-function';
-import type { ReportBucket } from './report-bucket';
+import { ReportBucket } from './report-bucket';
+
+/** targets.json of any run: what Resolve Targets writes. */
+const TARGETS_KEYS = `${ReportBucket.RUNS_PREFIX}*/targets.json`;
+/** accounts/<id>.json of any run: what Audit Account and Record Account Error write. */
+const ACCOUNT_RECORD_KEYS = `${ReportBucket.RUNS_PREFIX}*/accounts/*`;
+/** Audit Account writes account records and its state documents (CloudTrail cursors), and reads the latter. */
+const AUDIT_ACCOUNT_WRITES = [ACCOUNT_RECORD_KEYS, `${ReportBucket.STATE_PREFIX}*`];
+const AUDIT_ACCOUNT_READS = [`${ReportBucket.STATE_PREFIX}*`];
+
+/**
+ * Reserved concurrency of an Audit Account function: a run's Map cannot take more of the account's Lambda pool,
+ * which Control Tower and other security automation share (settings `concurrencyLimit`, also the cap on
+ * `maxConcurrency`).
+ */
+function limitConcurrency(fn: AuditFunction, limit: number): void {
+  (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = limit;
+}
 
 /** The environment variable that names the report bucket. */
 export const REPORT_BUCKET_ENV = 'REPORT_BUCKET';
@@ -71,7 +88,7 @@ export class AuditFunctions extends Construct {
       'DescribeOrganization, ListAccounts and ListRoots take no resource ARN; the *ForParent calls walk every root ' +
         'and OU, whose ARNs carry the management account ID, unknown at deploy time. Only these five read calls.',
     );
-    reportBucket.grantWriteRuns(this.resolveTargets);
+    reportBucket.grantWriteRuns(this.resolveTargets, [TARGETS_KEYS]);
 
     this.auditAccount = this.auditAccountFunction('AuditAccount', {
       settings,
@@ -101,7 +118,7 @@ export class AuditFunctions extends Construct {
       timeout: Duration.seconds(50),
       memorySize: 256,
     });
-    reportBucket.grantWriteRuns(this.recordAccountError);
+    reportBucket.grantWriteRuns(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
 
     this.summarize = new AuditFunction(this, 'Summarize', {
       ...common,
@@ -136,7 +153,9 @@ export class AuditFunctions extends Construct {
         `The function assumes ${executionRoleName} in every enrolled account, so the account ID is the wildcard; ` +
           'the role name is fixed and, when organizationId is set, aws:ResourceOrgID keeps it inside the organization.',
       );
-      reportBucket.grantWriteRuns(fn);
+      reportBucket.grantWriteRuns(fn, AUDIT_ACCOUNT_WRITES);
+      reportBucket.grantRead(fn, AUDIT_ACCOUNT_READS);
+      limitConcurrency(fn, settings.concurrencyLimit);
       return fn;
     }
 
@@ -155,7 +174,11 @@ export class AuditFunctions extends Construct {
       // it. The state machine's trace still shows each invocation of this task and how long it took.
       tracing: lambda.Tracing.PASS_THROUGH,
     });
-    reportBucket.grantWriteRuns(fn);
+    // Control Tower's role is shared with other functions of the Audit account: the bucket policy allows it only
+    // these keys and denies it every other write (see README, "Security").
+    reportBucket.grantSharedRoleWrites(role, AUDIT_ACCOUNT_WRITES);
+    reportBucket.grantRead(role, AUDIT_ACCOUNT_READS);
+    limitConcurrency(fn, settings.concurrencyLimit);
     return fn;
   }
 }

@@ -7,7 +7,7 @@ import {
   bucketArn,
   logicalIdsOf,
   objectsArn,
-  onlyLogicalIdOf,
+  reportBucketIdOf,
   synthesize,
 } from './support';
 
@@ -69,7 +69,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
 
   beforeAll(() => {
     ({ template } = synthesize({ maxConcurrency: 25 }, { bundle: true }));
-    bucketId = onlyLogicalIdOf(template, 'AWS::S3::Bucket');
+    bucketId = reportBucketIdOf(template);
   });
 
   test('Compliance: every function is Node.js 24 on arm64, with source maps and the service name', () => {
