@@ -129,6 +129,21 @@ export class AuditFunctions extends Construct {
       memorySize: 1024,
     });
     reportBucket.grantReadWriteRuns(this.summarize);
+
+    for (const fn of [this.resolveTargets, this.summarize]) {
+      acknowledge(
+        fn,
+        'NIST.800.53.R5-LambdaConcurrency',
+        'Invoked once per execution (Resolve Targets, Summarize); a reservation would take concurrency from the ' +
+          "Audit account's shared pool for a function that runs twice a run. Audit Account has a reservation.",
+      );
+    }
+    acknowledge(
+      this.recordAccountError,
+      'NIST.800.53.R5-LambdaConcurrency',
+      'Invoked only for an account whose audit failed, so at most as often at once as Audit Account, whose reserved ' +
+        'concurrency (concurrencyLimit) bounds the run; a reservation of its own would idle in the shared pool.',
+    );
   }
 
   /** Every function the workflow invokes. */

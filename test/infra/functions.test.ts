@@ -129,7 +129,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  test('Compliance: Resolve Targets may list the organization and write run files, nothing more', () => {
+  test('Compliance: Resolve Targets may list the organization and write targets.json, nothing more', () => {
     const statements = statementsOfRole(template, roleIdOf(functionByState(template, 'Resolve Targets').properties));
 
     const resourcesByAction = Object.fromEntries(
@@ -142,7 +142,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
       'organizations:ListRoots': '*',
       'organizations:ListOrganizationalUnitsForParent': '*',
       'organizations:ListAccountsForParent': '*',
-      's3:PutObject': objectsArn(bucketId, 'runs/*'),
+      's3:PutObject': objectsArn(bucketId, 'runs/*/targets.json'),
     });
     expect(statements.flatMap((statement) => asList(statement.Action)).sort()).toEqual(
       [
@@ -179,7 +179,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     ).toHaveLength(2);
   });
 
-  test('Compliance: Record Account Error may only write run files', () => {
+  test('Compliance: Record Account Error may only write account records', () => {
     const statements = statementsOfRole(
       template,
       roleIdOf(functionByState(template, 'Record Account Error').properties),
@@ -189,7 +189,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     );
 
     expect(s3Statements).toEqual([
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn(bucketId, 'runs/*') },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn(bucketId, 'runs/*/accounts/*') },
     ]);
   });
 });
