@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseSettings, SETTINGS_ENV } from '../../functions/lib/settings';
 import {
@@ -8,6 +10,7 @@ import {
   logicalIdsOf,
   objectsArn,
   reportBucketIdOf,
+  type Synthesized,
   synthesize,
 } from './support';
 
@@ -63,13 +66,39 @@ function statementsOfRole(template: Template, roleId: string) {
     .map(({ statement }) => statement);
 }
 
+/** index.js of a function's code asset (a folder in the cloud assembly, zipped on upload). */
+function bundleText({ app, stack }: Synthesized, objectKey: string): string {
+  const assembly = app.synth();
+  const manifest = JSON.parse(readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }>;
+  };
+  const asset = Object.values(manifest.files).find((file) =>
+    Object.values(file.destinations).some((destination) => destination.objectKey === objectKey),
+  );
+  if (asset === undefined) throw new Error(`no asset has the object key ${objectKey}`);
+  return readFileSync(join(assembly.directory, asset.source.path, 'index.js'), 'utf8');
+}
+
 describe('Functions (bundled with esbuild, as cdk synth does)', () => {
+  let synthesized: Synthesized;
   let template: Template;
   let bucketId: string;
 
   beforeAll(() => {
-    ({ template } = synthesize({ maxConcurrency: 25 }, { bundle: true }));
+    synthesized = synthesize({ maxConcurrency: 25 }, { bundle: true });
+    ({ template } = synthesized);
     bucketId = reportBucketIdOf(template);
+  });
+
+  test("Compliance: each bundle carries the AWS SDK of the lock file, not the runtime's", () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    for (const { Properties: properties } of functions) {
+      const code = bundleText(synthesized, (properties as { Code: { S3Key: string } }).Code.S3Key);
+      // The clients are inside the bundle; the runtime's @aws-sdk/client-* are never loaded.
+      expect(code).not.toMatch(/require\(["']@aws-sdk\/client-/);
+      expect(code).toContain('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED');
+    }
   });
 
   test('Compliance: every function is Node.js 24 on arm64, with source maps and the service name', () => {
