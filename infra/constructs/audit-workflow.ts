@@ -143,7 +143,7 @@ export class AuditWorkflow extends Construct {
     for (const policy of [logDelivery, xray]) {
       policy.attachToRole(this.stateMachine.role);
       // Step Functions checks the role's log-delivery rights when the state machine is created.
-      cfn.addDependency(policy.node.defaultChild as iam.CfnPolicy);
+      cfn.addResourceDependency(policy.node.defaultChild as iam.CfnPolicy);
     }
     cfn.loggingConfiguration = {
       destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logGroup.logGroupArn } }],
