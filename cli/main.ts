@@ -12,6 +12,7 @@ import { registerRemediate } from './commands/remediate';
 import { registerReportCommand } from './commands/report';
 import { sandboxRemediate } from './commands/sandbox-remediate';
 import { registerUndo } from './commands/undo';
+import { assertSafeEndpoint } from './endpoint';
 import { type LocalCredentials, type LocalRunResult, runLocal } from './engine';
 import { Progress, renderSummary, type Writer } from './output';
 import { startGateway } from './sandbox/gateway';
@@ -196,6 +197,7 @@ async function runCommand(io: Io, flags: RunFlags): Promise<number> {
     } catch {
       throw new UsageError(`--endpoint must be a URL like http://127.0.0.1:5000 (got "${flags.endpoint}")`);
     }
+    assertSafeEndpoint(flags.endpoint);
     process.env.AWS_ENDPOINT_URL = flags.endpoint;
   }
   const settings = resolveSettings(readSettingsFile(flags.settings), flagSettings(flags));

@@ -8,14 +8,24 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Merges settings objects: nested objects merge, everything else (lists too) is replaced by the later one. */
+/**
+ * Keys a settings file must never set: assigning `__proto__` replaces an object's prototype, and `constructor` /
+ * `prototype` are the usual next steps of prototype pollution. No setting has these names.
+ */
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Merges settings objects: nested objects merge, everything else (lists too) is replaced by the later one. The keys
+ * `__proto__`, `constructor` and `prototype` are ignored at every depth.
+ */
 export function mergeSettings(...layers: readonly (Json | undefined)[]): Json {
   const result: Json = {};
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer ?? {})) {
-      if (value === undefined) continue;
+      if (value === undefined || UNSAFE_KEYS.has(key)) continue;
       const current = result[key];
-      result[key] = isObject(current) && isObject(value) ? mergeSettings(current, value) : value;
+      // An object is always copied through the merge, so that the keys it ignores are ignored at every depth.
+      result[key] = isObject(value) ? mergeSettings(isObject(current) ? current : undefined, value) : value;
     }
   }
   return result;

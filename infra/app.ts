@@ -1,5 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { ControlTowerAuditStack } from './audit-stack';
 import { loadSettings } from './config';
 
@@ -8,4 +8,4 @@ new ControlTowerAuditStack(app, 'ControlTowerAudit', {
   settings: loadSettings(app),
   description: 'control-tower-audit: daily and on-demand audit of a Control Tower landing zone, from the Audit account',
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));

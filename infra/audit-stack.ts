@@ -7,6 +7,7 @@ import { AuditSchedule } from './constructs/audit-schedule';
 import { AuditWorkflow } from './constructs/audit-workflow';
 import { RemediationWorkflow } from './constructs/remediation-workflow';
 import { ReportBucket } from './constructs/report-bucket';
+import { acknowledge } from './nag';
 
 /** Properties of {@link ControlTowerAuditStack}. */
 export interface ControlTowerAuditStackProps extends StackProps {
@@ -28,8 +29,17 @@ export class ControlTowerAuditStack extends Stack {
   constructor(scope: Construct, id: string, props: ControlTowerAuditStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    acknowledge(
+      this,
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+      'Each policy belongs to exactly one role and is made next to the grant it carries (CDK grants), so that no ' +
+        'permission is shared by accident; customer managed policies would be reusable by other roles.',
+    );
 
-    this.reportBucket = new ReportBucket(this, 'ReportBucket', { retentionDays: settings.reportRetentionDays });
+    this.reportBucket = new ReportBucket(this, 'ReportBucket', {
+      retentionDays: settings.reportRetentionDays,
+      readerRoleArns: settings.reportReaders,
+    });
     this.functions = new AuditFunctions(this, 'Functions', { settings, reportBucket: this.reportBucket });
     this.workflow = new AuditWorkflow(this, 'Workflow', {
       functions: this.functions,

@@ -416,8 +416,10 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     );
   }
   if (hours > 0) {
-    const files = logged.flatMap((account) => [
-      ...generateAccountLogFiles({
+    // One account's files at a time per worker, straight from the generator: building every account's files first
+    // held all of them (bodies, keys and records) in memory at once, a peak that grew with the organization.
+    await mapLimit(logged, limit, async (account) => {
+      const files = generateAccountLogFiles({
         organizationId,
         accountId: account.accountId,
         regions: SANDBOX_REGIONS,
@@ -427,11 +429,11 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
         recordsPerFile: 12,
         seed: Number.parseInt(account.accountId.slice(-6), 10),
         ...plants.get(account.accountId),
-      }),
-    ]);
-    await mapLimit(files, limit, (file) =>
-      logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body })),
-    );
+      });
+      for (const file of files) {
+        await logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body }));
+      }
+    });
   }
 
   for (const member of members.filter((account) => account.planted === 'suspended')) {

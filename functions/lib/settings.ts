@@ -14,6 +14,9 @@ import {
   uniqueList,
 } from './validation';
 
+/** The default of `concurrencyLimit`: Audit Account's reserved concurrency and the cap on `maxConcurrency`. */
+export const DEFAULT_CONCURRENCY_LIMIT = 50;
+
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -112,6 +115,50 @@ export const SettingsSchema = z.strictObject({
   mutes: mutesSchema,
   notify: notifySettingsSchema,
   securityHub: securityHubSettingsSchema,
+  /**
+   * The most Audit Account invocations one run may have at once: the reserved concurrency of Audit Account (and of
+   * Audit Account As Admin), and the cap on `maxConcurrency` in the settings and in an execution input. The Audit
+   * account's Lambda pool (1,000 by default, of which Lambda keeps 100 unreserved) is shared with Control Tower and
+   * other security automation; one start must not take all of it.
+   */
+  concurrencyLimit: z
+    .int({ error: 'must be a whole number from 1 to 900' })
+    .min(1, { error: 'must be a whole number from 1 to 900' })
+    .max(900, { error: 'must be a whole number from 1 to 900' })
+    .default(DEFAULT_CONCURRENCY_LIMIT),
+  /**
+   * Role ARNs (besides the stack's own function roles) that may decrypt the reports: the people and tools that read
+   * the evidence. The report bucket's KMS key allows nobody else to decrypt.
+   */
+  reportReaders: uniqueList(
+    z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+      error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
+    }),
+  ).default([]),
+});
+
+/** Rules across settings, checked once each setting is valid on its own. */
+const CheckedSettingsSchema = SettingsSchema.superRefine((settings, ctx) => {
+  if (settings.maxConcurrency > settings.concurrencyLimit) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxConcurrency'],
+      input: settings.maxConcurrency,
+      message:
+        `must be at most concurrencyLimit (${settings.concurrencyLimit}); lower it, or raise concurrencyLimit ` +
+        '(the reserved concurrency of Audit Account)',
+    });
+  }
+  if (settings.roles.createDedicatedRoles && settings.organizationId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['roles', 'createDedicatedRoles'],
+      input: true,
+      message:
+        'needs organizationId: without it the dedicated role could assume the execution role in any AWS account; ' +
+        'set organizationId to your organization ID (o-...)',
+    });
+  }
 });
 
 /** Validated settings with every default filled in. */
@@ -125,7 +172,7 @@ export type SettingsInput = z.input<typeof SettingsSchema>;
  * expected, e.g. `ctAudit.maxConcurrency: must be a whole number from 1 to 1000 (got 5000)`.
  */
 export function parseSettings(raw: unknown, source = 'ctAudit'): Settings {
-  const result = SettingsSchema.safeParse(raw ?? {}, { reportInput: true });
+  const result = CheckedSettingsSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!result.success) {
     throw new InvalidSettingsError(`invalid settings: ${formatIssues(result.error.issues, source)}`);
   }

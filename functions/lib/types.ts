@@ -222,4 +222,6 @@ export interface RunSummary {
   readonly skipped: readonly SkippedAccount[];
   /** What changed since the previous comparable run (Summarize compares by fingerprint). */
   readonly changes?: ChangeSummary;
+  /** The Audit Accounts map's error, when the fan-out itself failed (targets without a record are ERROR). */
+  readonly mapError?: ErrorInfo;
 }

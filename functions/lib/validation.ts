@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { cleanText } from './text';
 
 /** A 12-digit AWS account ID, as a string (leading zeros matter). */
 export const accountIdSchema = z
@@ -35,28 +36,39 @@ export function uniqueList<T extends z.ZodType<string>>(item: T, notAList = 'mus
 
 function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
-  const text = JSON.stringify(input);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  // Input text is bounded and stripped of control characters before it reaches a message.
+  return cleanText(JSON.stringify(input) ?? String(input), 60);
 }
+
+/** How many problems a validation message lists before it gives only the count of the rest. */
+export const MAX_LISTED_ISSUES = 5;
+
+/** How many unknown field names one problem lists. */
+const MAX_LISTED_KEYS = 5;
 
 /**
  * Turns validation issues into one line a person can act on, e.g.
- * `accounts[1]: must be a 12-digit AWS account ID (got "12345")`.
+ * `accounts[1]: must be a 12-digit AWS account ID (got "12345")`. Only the first {@link MAX_LISTED_ISSUES}
+ * problems are listed, then `... and N more problems (M in all)`: 100,000 bad account IDs must not make a message
+ * of megabytes (Step Functions cuts an error's cause at 32 KB, and a terminal is no place for it either).
  */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], root?: string): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.reduce<string>(
-        (text, part) =>
-          typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
-        root ?? '',
-      );
-      const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${describeInput(issue.input)})`;
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-          : issue.message;
-      return `${path || '(input)'}: ${message}${got}`;
-    })
-    .join('; ');
+export function formatIssues(issues: readonly z.core.$ZodIssue[], root?: string, max = MAX_LISTED_ISSUES): string {
+  const listed = issues.slice(0, max).map((issue) => {
+    const path = issue.path.reduce<string>(
+      (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+      root ?? '',
+    );
+    const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${describeInput(issue.input)})`;
+    const message = issue.code === 'unrecognized_keys' ? unknownFields(issue.keys) : issue.message;
+    return `${path || '(input)'}: ${message}${got}`;
+  });
+  const rest = issues.length - listed.length;
+  if (rest > 0) listed.push(`... and ${rest} more problem${rest === 1 ? '' : 's'} (${issues.length} in all)`);
+  return listed.join('; ');
+}
+
+function unknownFields(keys: readonly string[]): string {
+  const names = keys.slice(0, MAX_LISTED_KEYS).map((key) => `'${cleanText(key, 60)}'`);
+  const rest = keys.length - names.length;
+  return `unknown field ${names.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { CHECK_IDS, type CheckId } from '../checks/ids';
 import { InvalidInputError } from '../lib/errors';
 import type { Settings } from '../lib/settings';
+import { cleanText } from '../lib/text';
 import type { Mode, RoleKind } from '../lib/types';
 import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
 
@@ -48,7 +49,7 @@ export function parseExecutionInput(raw: unknown, settings: Settings): RunReques
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidInputError(
-      `the execution input must be a JSON object like ${EXAMPLE} (got ${JSON.stringify(raw)})`,
+      `the execution input must be a JSON object like ${EXAMPLE} (got ${cleanText(JSON.stringify(raw), 60)})`,
     );
   }
   const result = inputSchema.safeParse(raw, { reportInput: true });
@@ -64,6 +65,12 @@ export function parseExecutionInput(raw: unknown, settings: Settings): RunReques
     throw new InvalidInputError(
       'invalid execution input: role "admin" needs the admin path, which is disabled; ' +
         'set ctAudit.adminEnabled to true (and deploy again), or use role "readOnly"',
+    );
+  }
+  if (input.maxConcurrency !== undefined && input.maxConcurrency > settings.concurrencyLimit) {
+    throw new InvalidInputError(
+      `invalid execution input: maxConcurrency: must be at most ${settings.concurrencyLimit}, the concurrency limit ` +
+        `of this deployment (got ${input.maxConcurrency}); ask for less, or raise ctAudit.concurrencyLimit and deploy again`,
     );
   }
   const accounts = input.accounts ?? (input.TargetAccountId ? [input.TargetAccountId] : undefined);

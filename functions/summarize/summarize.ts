@@ -1,10 +1,12 @@
 import type { AccountFindings, ChangeCounts, ChangeLine, ChangeSummary, TrackedFinding } from '../lib/changes';
 import { mapLimit } from '../lib/concurrency';
+import { errorKind } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { Mute } from '../lib/outputs-settings';
 import type { ReportStore } from '../lib/report-store';
 import { readableAccountRecord } from '../lib/schema-version';
 import { worstStatus } from '../lib/status';
+import { cleanText } from '../lib/text';
 import {
   type AccountRecord,
   type ErrorInfo,
@@ -19,9 +21,11 @@ import {
 import { compareAccount } from './compare';
 import { advancePointer, pointerName, previousOf, readPointer, scopeKeyOf } from './previous-run';
 
-/** What Summarize gets: the run. Everything else is in the report store. */
+/** What Summarize gets: the run, and the Map's outcome. Everything else is in the report store. */
 export interface SummarizeEvent {
   readonly run: RunInfo;
+  /** `{}` when the Audit Accounts Map succeeded; its `{ Error, Cause }` when it failed (the Map's Catch). */
+  readonly mapError?: { readonly Error?: unknown; readonly Cause?: unknown };
 }
 
 /** One account with issues, as the compact state output lists it. */
@@ -86,12 +90,19 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
   // List first, read only what is there: a missing record is known without asking for it (S3 answers a GetObject
   // of a missing key with AccessDenied to callers whose ListBucket is narrowed by a condition).
   const recorded = new Set(await store.list(run, 'accounts/'));
+  const mapError = mapErrorOf(event);
+  if (mapError) logger.warn('the Audit Accounts map failed', { runId: run.id, mapError: mapError.message });
   const compared = await mapLimit(unique, READ_CONCURRENCY, async (target) => {
     const name = `accounts/${target.accountId}.json`;
-    const record = readableAccountRecord(
+    const found = readableAccountRecord(
       recorded.has(name) ? await store.getJson<AccountRecord>(run, name) : undefined,
       name,
     );
+    // A record of another run or another account (a copy, a stale or tampered object) is no record at all.
+    const record = found && found.runId === run.id && found.accountId === target.accountId ? found : undefined;
+    if (found && !record) {
+      logger.warn('record ignored: it names another run or account', { accountId: target.accountId });
+    }
     const previousRun = previousOf(pointer, target.accountId);
     const previous = previousRun
       ? await store.getJson<AccountFindings>(previousRun.run, `findings/${target.accountId}.json`)
@@ -106,7 +117,7 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
       runStartedAt: run.startedAt,
       now: now(),
     });
-    const account = toSummaryAccount(target.accountId, target.name, record, tracked.findings);
+    const account = toSummaryAccount(target.accountId, target.name, record, tracked.findings, mapError);
     const stored: AccountFindings = { ...tracked, status: account.status };
     // Nothing to remember is no file: the pointer to this run then means "no open findings".
     if (stored.findings.length > 0 || stored.resolved.length > 0) {
@@ -137,6 +148,7 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     accounts,
     skipped: targets.skipped,
     changes: changeSummary(compared),
+    ...(mapError ? { mapError } : {}),
   };
   await store.putJson(run, 'summary.json', summary);
   // Last: a run that failed before this point leaves the pointer on the previous run.
@@ -149,7 +161,8 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     .filter((account) => account.status === 'FAIL' || account.status === 'ERROR')
     .slice(0, MAX_ISSUE_LINES)
     .map((account) => ({ accountId: account.accountId, status: account.status, reason: reasonOf(account) }));
-  const hasIssues = totals.fail + totals.error > 0;
+  // A failed fan-out is an issue even when every target happens to have a record.
+  const hasIssues = totals.fail + totals.error > 0 || mapError !== undefined;
   const counts = summary.changes?.counts ?? emptyCounts();
   logger.info('run summarized', { runId: run.id, ...totals, changes: counts });
   return {
@@ -161,8 +174,18 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     hasIssues,
     failOnIssues: run.failOnIssues,
     issues,
-    cause: causeText(totals, issues, run.reportLocation, summary.changes),
+    cause: causeText(totals, issues, run.reportLocation, summary.changes, mapError),
   };
+}
+
+/** The Map's error as the summary keeps it, or undefined when the Map succeeded. */
+function mapErrorOf(event: SummarizeEvent): ErrorInfo | undefined {
+  const failure = event.mapError;
+  if (failure === undefined || failure === null || typeof failure !== 'object') return undefined;
+  if (failure.Error === undefined && failure.Cause === undefined) return undefined;
+  const name = cleanText(failure.Error ?? 'States.Runtime', 128);
+  const cause = cleanText(failure.Cause, 300);
+  return { kind: errorKind(name), message: cause ? `${name}: ${cause}` : name };
 }
 
 function toSummaryAccount(
@@ -170,9 +193,15 @@ function toSummaryAccount(
   name: string | undefined,
   record: AccountRecord | undefined,
   tracked: readonly TrackedFinding[],
+  mapError?: ErrorInfo,
 ): SummaryAccount {
   const base = { accountId, ...(name ? { name } : {}) };
-  if (!record) return { ...base, status: 'ERROR', checks: {}, error: NO_RESULT };
+  if (!record) {
+    const error = mapError
+      ? { ...NO_RESULT, message: `${NO_RESULT.message} (the map failed: ${mapError.message})` }
+      : NO_RESULT;
+    return { ...base, status: 'ERROR', checks: {}, error };
+  }
   const checks = Object.fromEntries(
     Object.entries(record.checks).map(([id, result]) => {
       const current = tracked.filter((finding) => finding.check === id && CURRENT_STATES.has(finding.state));
@@ -291,11 +320,13 @@ function causeText(
   issues: readonly IssueLine[],
   location: string,
   changes: ChangeSummary | undefined,
+  mapError?: ErrorInfo,
 ): string {
   const withIssues = totals.fail + totals.error;
   const head =
     `${withIssues} of ${totals.accounts} accounts have issues (${totals.fail} FAIL, ${totals.error} ERROR)` +
-    `, ${totals.pass} passed, ${totals.skipped} skipped.`;
+    `, ${totals.pass} passed, ${totals.skipped} skipped.` +
+    (mapError ? `\nThe Audit Accounts map failed: ${truncate(mapError.message, 300)}` : '');
   const lines = issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
   const more = withIssues > issues.length ? [`... and ${withIssues - issues.length} more.`] : [];
   const counts = changes?.counts;

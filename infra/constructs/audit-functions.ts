@@ -9,7 +9,25 @@ import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { AuditFunction } from './audit-function';
-import type { ReportBucket } from './report-bucket';
+import { ReportBucket } from './report-bucket';
+
+/** targets.json of any run: what Resolve Targets writes. */
+const TARGETS_KEYS = `${ReportBucket.RUNS_PREFIX}*/targets.json`;
+/** accounts/<id>.json of any run: what Audit Account and Record Account Error write. */
+const ACCOUNT_RECORD_KEYS = `${ReportBucket.RUNS_PREFIX}*/accounts/*`;
+/** The folder under `state/` of the CloudTrail cursors, which Audit Account reads and writes. */
+const CURSORS_FOLDER = 'cloudtrail-cursors';
+/** Audit Account writes account records and the CloudTrail cursors. */
+const AUDIT_ACCOUNT_WRITES = [ACCOUNT_RECORD_KEYS, `${ReportBucket.STATE_PREFIX}${CURSORS_FOLDER}/*`];
+
+/**
+ * Reserved concurrency of an Audit Account function: a run's Map cannot take more of the account's Lambda pool,
+ * which Control Tower and other security automation share (settings `concurrencyLimit`, also the cap on
+ * `maxConcurrency`).
+ */
+function limitConcurrency(fn: AuditFunction, limit: number): void {
+  (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = limit;
+}
 
 /** The environment variable that names the report bucket. */
 export const REPORT_BUCKET_ENV = 'REPORT_BUCKET';
@@ -100,7 +118,7 @@ export class AuditFunctions extends Construct {
         'and OU, whose ARNs carry the management account ID, unknown at deploy time. Only these five read calls.',
     );
     this.grantReadSettings(this.resolveTargets);
-    reportBucket.grantWriteRuns(this.resolveTargets);
+    reportBucket.grantWriteRuns(this.resolveTargets, [TARGETS_KEYS]);
 
     this.auditAccount = this.auditAccountFunction('AuditAccount', {
       settings,
@@ -131,7 +149,7 @@ export class AuditFunctions extends Construct {
       timeout: RECORD_ACCOUNT_ERROR_TIMEOUT,
       memorySize: 256,
     });
-    reportBucket.grantWriteRuns(this.recordAccountError);
+    reportBucket.grantWriteRuns(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
 
     this.summarize = new AuditFunction(this, 'Summarize', {
       ...common,
@@ -142,6 +160,21 @@ export class AuditFunctions extends Construct {
       memorySize: 1024,
     });
     reportBucket.grantReadWriteRuns(this.summarize);
+
+    for (const fn of [this.resolveTargets, this.summarize]) {
+      acknowledge(
+        fn,
+        'NIST.800.53.R5-LambdaConcurrency',
+        'Invoked once per execution (Resolve Targets, Summarize); a reservation would take concurrency from the ' +
+          "Audit account's shared pool for a function that runs twice a run. Audit Account has a reservation.",
+      );
+    }
+    acknowledge(
+      this.recordAccountError,
+      'NIST.800.53.R5-LambdaConcurrency',
+      'Invoked only for an account whose audit failed, so at most as often at once as Audit Account, whose reserved ' +
+        'concurrency (concurrencyLimit) bounds the run; a reservation of its own would idle in the shared pool.',
+    );
   }
 
   /** Every function the workflow invokes. */
@@ -203,7 +236,9 @@ export class AuditFunctions extends Construct {
         `The function assumes ${executionRoleName} in every enrolled account, so the account ID is the wildcard; ` +
           'the role name is fixed and, when organizationId is set, aws:ResourceOrgID keeps it inside the organization.',
       );
-      reportBucket.grantWriteRuns(fn);
+      reportBucket.grantWriteRuns(fn, AUDIT_ACCOUNT_WRITES);
+      reportBucket.grantState(fn, CURSORS_FOLDER, { write: false });
+      limitConcurrency(fn, settings.concurrencyLimit);
       return fn;
     }
 
@@ -228,7 +263,11 @@ export class AuditFunctions extends Construct {
       // it. The state machine's trace still shows each invocation of this task and how long it took.
       tracing: lambda.Tracing.PASS_THROUGH,
     });
-    reportBucket.grantWriteRuns(fn);
+    // Control Tower's role is shared with other functions of the Audit account: the bucket policy allows it only
+    // these keys and denies it every other write (see README, "Security").
+    reportBucket.grantSharedRoleWrites(role, AUDIT_ACCOUNT_WRITES);
+    reportBucket.grantState(role, CURSORS_FOLDER, { write: false });
+    limitConcurrency(fn, settings.concurrencyLimit);
     return fn;
   }
 }

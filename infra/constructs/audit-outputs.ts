@@ -77,7 +77,7 @@ export class AuditOutputs extends Construct {
       );
     }
 
-    grantLastRunPointer(reportBucket, props.functions.summarize);
+    reportBucket.grantState(props.functions.summarize, LAST_RUN_FOLDER, { write: true });
 
     this.runTopic = new sns.Topic(this, 'RunTopic', {
       displayName: 'Control Tower audit',
@@ -211,33 +211,5 @@ export class AuditOutputs extends Construct {
   }
 }
 
-/** The prefix of the previous-run pointers in the report bucket (ReportStore state documents). */
-export const LAST_RUN_PREFIX = 'state/last-run/';
-
-/**
- * Summarize reads and writes the pointers, and may list their prefix so that a missing one is NoSuchKey (S3 answers
- * AccessDenied to a caller that may not list).
- */
-function grantLastRunPointer(reportBucket: ReportBucket, grantee: iam.IGrantable): void {
-  const objects = reportBucket.bucket.arnForObjects(`${LAST_RUN_PREFIX}*`);
-  iam.Grant.addToPrincipalOrResource({
-    grantee,
-    actions: ['s3:GetObject', 's3:PutObject'],
-    resourceArns: [objects],
-    resource: reportBucket.bucket,
-  });
-  iam.Grant.addToPrincipalOrResource({
-    grantee,
-    actions: ['s3:ListBucket'],
-    resourceArns: [reportBucket.bucket.bucketArn],
-    resource: reportBucket.bucket,
-    conditions: { StringLike: { 's3:prefix': [`${LAST_RUN_PREFIX}*`] } },
-  });
-  if (grantee.grantPrincipal instanceof iam.Role) {
-    acknowledge(
-      grantee.grantPrincipal,
-      wildcardResourceFinding(reportBucket, objects),
-      'One pointer per mode and set of checks, named at run time: state/last-run/<mode>-<hash>.json in this bucket.',
-    );
-  }
-}
+/** The folder under `state/` of the previous-run pointers (ReportStore state documents), which Summarize moves. */
+export const LAST_RUN_FOLDER = 'last-run';

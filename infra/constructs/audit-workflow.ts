@@ -45,24 +45,22 @@ export class AuditWorkflow extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    acknowledge(
+      logGroup,
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'The state machine logs without execution data (no inputs, outputs or account lists); CloudWatch Logs ' +
+        'encrypts the log group at rest with its own keys. The findings are in the KMS-encrypted report bucket.',
+    );
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromFile(STATE_MACHINE_DEFINITION),
       definitionSubstitutions: this.definitionSubstitutions,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'control-tower-audit: checks that every account of the organization can be audited',
-      // Execution data would put account lists and findings into the logs; the reports in S3 hold those.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
     });
     for (const fn of functions.all) {
       fn.grantInvokeLatestVersion(this.stateMachine);
     }
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'CloudWatch Logs delivery (logs:*LogDelivery, DescribeLogGroups, ...) and X-Ray (PutTraceSegments, ' +
-        'GetSampling*) have no resource-level permissions; Step Functions needs them for logging and tracing.',
-    );
+    this.enableLogsAndTracing(logGroup);
 
     // The Distributed Map starts child executions of this very state machine. In a policy of its own, attached to
     // the role, because the role's default policy referring to the state machine would be a dependency cycle.
@@ -91,5 +89,68 @@ export class AuditWorkflow extends Construct {
       'Child executions of the Distributed Map get their names at run time; the ARN is limited to executions of ' +
         'this state machine.',
     );
+  }
+
+  /**
+   * Logging (no execution data: it would put account lists and findings into the logs; the reports in S3 hold
+   * those) and X-Ray tracing, set on the resource rather than through the construct's props so that their
+   * wildcard statements go into policies of their own, each acknowledged there. The role's default policy carries
+   * no acknowledgement: a wildcard added to it later is reported.
+   */
+  private enableLogsAndTracing(logGroup: logs.ILogGroup): void {
+    const logDelivery = new iam.Policy(this, 'LogDeliveryPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'logs:CreateLogDelivery',
+            'logs:GetLogDelivery',
+            'logs:UpdateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    acknowledge(
+      logDelivery,
+      'AwsSolutions-IAM5[Resource::*]',
+      'CloudWatch Logs delivery for Step Functions (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, ' +
+        'DescribeLogGroups) has no resource-level permissions; this policy holds only those calls.',
+    );
+    const xray = new iam.Policy(this, 'XRayPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'xray:PutTraceSegments',
+            'xray:PutTelemetryRecords',
+            'xray:GetSamplingRules',
+            'xray:GetSamplingTargets',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    acknowledge(
+      xray,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments, PutTelemetryRecords and GetSampling* have no resource-level permissions; this policy ' +
+        "holds only those calls, for the state machine's tracing.",
+    );
+    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    for (const policy of [logDelivery, xray]) {
+      policy.attachToRole(this.stateMachine.role);
+      // Step Functions checks the role's log-delivery rights when the state machine is created.
+      cfn.addResourceDependency(policy.node.defaultChild as iam.CfnPolicy);
+    }
+    cfn.loggingConfiguration = {
+      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logGroup.logGroupArn } }],
+      level: sfn.LogLevel.ALL,
+      includeExecutionData: false,
+    };
+    cfn.tracingConfiguration = { enabled: true };
   }
 }

@@ -41,23 +41,8 @@ export class RemediationWorkflow extends Construct {
       environment: { [SETTINGS_ENV]: JSON.stringify(settings), [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName },
       logRetentionDays: settings.logRetentionDays,
     };
-    const stateObjects = reportBucket.bucket.arnForObjects('state/remediation/*');
-    const grantState = (fn: AuditFunction, actions: string[]) => {
-      iam.Grant.addToPrincipalOrResource({
-        grantee: fn,
-        actions,
-        resourceArns: [stateObjects],
-        resource: reportBucket.bucket,
-      });
-      if (fn.role instanceof iam.Role) {
-        acknowledge(
-          fn.role,
-          wildcardResourceFinding(this, stateObjects),
-          'Remediation state documents are named by run and account at run time; access is limited to ' +
-            'state/remediation/ of this one bucket.',
-        );
-      }
-    };
+    const grantState = (fn: AuditFunction, actions: string[]) =>
+      reportBucket.grantState(fn, 'remediation', { write: actions.includes('s3:PutObject') });
 
     const start = new AuditFunction(this, 'StartRemediation', {
       ...common,

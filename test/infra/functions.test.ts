@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseSettings, SETTINGS_ENV } from '../../functions/lib/settings';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
@@ -10,7 +12,9 @@ import {
   objectsArn,
   onlyLogicalIdOf,
   refersTo,
+  reportBucketIdOf,
   type Statement,
+  type Synthesized,
   synthesize,
 } from './support';
 
@@ -67,13 +71,39 @@ function statementsOfRole(template: Template, roleId: string) {
     .map(({ statement }) => statement);
 }
 
+/** index.js of a function's code asset (a folder in the cloud assembly, zipped on upload). */
+function bundleText({ app, stack }: Synthesized, objectKey: string): string {
+  const assembly = app.synth();
+  const manifest = JSON.parse(readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }>;
+  };
+  const asset = Object.values(manifest.files).find((file) =>
+    Object.values(file.destinations).some((destination) => destination.objectKey === objectKey),
+  );
+  if (asset === undefined) throw new Error(`no asset has the object key ${objectKey}`);
+  return readFileSync(join(assembly.directory, asset.source.path, 'index.js'), 'utf8');
+}
+
 describe('Functions (bundled with esbuild, as cdk synth does)', () => {
+  let synthesized: Synthesized;
   let template: Template;
   let bucketId: string;
 
   beforeAll(() => {
-    ({ template } = synthesize({ maxConcurrency: 25 }, { bundle: true }));
-    bucketId = onlyLogicalIdOf(template, 'AWS::S3::Bucket');
+    synthesized = synthesize({ maxConcurrency: 25 }, { bundle: true });
+    ({ template } = synthesized);
+    bucketId = reportBucketIdOf(template);
+  });
+
+  test("Compliance: each bundle carries the AWS SDK of the lock file, not the runtime's", () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    for (const { Properties: properties } of functions) {
+      const code = bundleText(synthesized, (properties as { Code: { S3Key: string } }).Code.S3Key);
+      // The clients are inside the bundle; the runtime's @aws-sdk/client-* are never loaded.
+      expect(code).not.toMatch(/require\(["']@aws-sdk\/client-/);
+      expect(code).toContain('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED');
+    }
   });
 
   test('Compliance: every function is Node.js 24 on arm64, with source maps and the service name', () => {
@@ -177,7 +207,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  test('Compliance: Resolve Targets may list the organization, read the settings and write run files, nothing more', () => {
+  test('Compliance: Resolve Targets may list the organization, read the settings and write targets.json, nothing more', () => {
     const statements = statementsOfRole(template, roleIdOf(functionByState(template, 'Resolve Targets').properties));
 
     const resourcesByAction = Object.fromEntries(
@@ -190,7 +220,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
       'organizations:ListRoots': '*',
       'organizations:ListOrganizationalUnitsForParent': '*',
       'organizations:ListAccountsForParent': '*',
-      's3:PutObject': objectsArn(bucketId, 'runs/*'),
+      's3:PutObject': objectsArn(bucketId, 'runs/*/targets.json'),
     });
     expect(statements.flatMap((statement) => asList(statement.Action)).sort()).toEqual(
       [
@@ -238,7 +268,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     ).toHaveLength(3);
   });
 
-  test('Compliance: Record Account Error may only write run files', () => {
+  test('Compliance: Record Account Error may only write account records', () => {
     const statements = statementsOfRole(
       template,
       roleIdOf(functionByState(template, 'Record Account Error').properties),
@@ -248,7 +278,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     );
 
     expect(s3Statements).toEqual([
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn(bucketId, 'runs/*') },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn(bucketId, 'runs/*/accounts/*') },
     ]);
   });
 });

@@ -1,6 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { allPolicyStatements, asList, bucketArn, objectsArn, onlyLogicalIdOf, refersTo, synthesize } from './support';
+import {
+  allPolicyStatements,
+  asList,
+  bucketArn,
+  logicalIdsOf,
+  objectsArn,
+  onlyLogicalIdOf,
+  refersTo,
+  reportBucketIdOf,
+  type Statement,
+  synthesize,
+} from './support';
 
 describe('Report bucket', () => {
   let template: Template;
@@ -8,23 +19,76 @@ describe('Report bucket', () => {
 
   beforeAll(() => {
     ({ template } = synthesize({ reportRetentionDays: 180 }));
-    bucketId = onlyLogicalIdOf(template, 'AWS::S3::Bucket');
+    bucketId = reportBucketIdOf(template);
   });
 
-  test('Compliance: encrypted at rest', () => {
+  test('Compliance: encrypted at rest with its own KMS key, one data key per object', () => {
+    const keyId = onlyLogicalIdOf(template, 'AWS::KMS::Key');
+
     template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          Match.objectLike({
-            ServerSideEncryptionByDefault: { SSEAlgorithm: Match.stringLikeRegexp('^(AES256|aws:kms)$') },
-          }),
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+            BucketKeyEnabled: false,
+          },
         ],
       },
     });
   });
 
+  test('Compliance: the key rotates and is kept when the stack is deleted', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('Compliance: Object Lock in governance mode for reportRetentionDays', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 180 } },
+      },
+    });
+  });
+
+  test('Compliance: server access logs go to a log bucket of their own, encrypted, TLS only, kept', () => {
+    const logBucketId = logicalIdsOf(template, 'AWS::S3::Bucket').find((id) => id !== bucketId) as string;
+
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      LoggingConfiguration: { DestinationBucketName: { Ref: logBucketId }, LogFilePrefix: 'report-bucket/' },
+    });
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
   test('Compliance: versioned', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
   });
 
   test('Compliance: every kind of public access blocked and ACLs disabled', () => {
@@ -71,18 +135,25 @@ describe('Report bucket', () => {
   });
 
   test('Compliance: kept when the stack is deleted', () => {
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ ObjectLockEnabled: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
-  test('Noncompliance 1: no policy allows anything on the bucket outside runs/', () => {
+  test('Noncompliance 1: no policy allows anything on the bucket outside runs/ and state/', () => {
     const runsOnlyListing = { StringLike: { 's3:prefix': ['runs/*'] } };
+    const allowedObjects = ['runs/*', 'runs/*/targets.json', 'runs/*/accounts/*', 'state/*'].map((pattern) =>
+      objectsArn(bucketId, pattern),
+    );
     const outside = allPolicyStatements(template).filter(
       ({ statement }) =>
         statement.Effect === 'Allow' &&
         asList(statement.Resource).some(
           (resource) =>
             refersTo(resource, bucketId) &&
-            !isDeepStrictEqual(resource, objectsArn(bucketId, 'runs/*')) &&
+            !allowedObjects.some((allowed) => isDeepStrictEqual(resource, allowed)) &&
             !(
               isDeepStrictEqual(resource, bucketArn(bucketId)) &&
               isDeepStrictEqual(statement.Condition, runsOnlyListing)
@@ -90,5 +161,75 @@ describe('Report bucket', () => {
         ),
     );
     expect(outside).toEqual([]);
+  });
+});
+
+/** The statements of the report key's policy (a KeyPolicy, which allPolicyStatements does not read). */
+function keyPolicyStatements(template: Template): Statement[] {
+  const key = template.findResources('AWS::KMS::Key')[onlyLogicalIdOf(template, 'AWS::KMS::Key')];
+  return (key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? [];
+}
+
+describe('Report key policy', () => {
+  const READER = 'arn:aws:iam::111111111111:role/SecurityReader';
+  let template: Template;
+  let keyStatements: Statement[];
+
+  beforeAll(() => {
+    ({ template } = synthesize({ reportReaders: [READER] }));
+    keyStatements = keyPolicyStatements(template);
+  });
+
+  const uses = (statement: Statement) =>
+    asList(statement.Action).some((action) =>
+      /^kms:(Decrypt|Encrypt|ReEncrypt|GenerateDataKey|CreateGrant|\*)/.test(action),
+    );
+
+  test('Compliance: the account administers the key but cannot use it or grant its use', () => {
+    const accountStatements = keyStatements.filter((statement) =>
+      JSON.stringify(statement.Principal).includes(':root'),
+    );
+
+    expect(accountStatements).toHaveLength(1);
+    expect(uses(accountStatements[0] as Statement)).toBe(false);
+    expect(asList(accountStatements[0]?.Action)).toEqual(expect.arrayContaining(['kms:Put*', 'kms:Describe*']));
+  });
+
+  test('Compliance: every statement that uses the key names roles and goes through S3 in this account or for the readers', () => {
+    const using = keyStatements.filter(uses);
+
+    expect(using.length).toBeGreaterThan(0);
+    for (const statement of using) {
+      expect(JSON.stringify(statement.Principal)).not.toContain(':root');
+      expect(JSON.stringify(statement.Principal)).not.toContain('"*"');
+      expect(statement.Condition?.StringEquals?.['kms:ViaService']).toBeDefined();
+      expect(statement.Condition?.StringLike?.['kms:EncryptionContext:aws:s3:arn']).toBeDefined();
+    }
+  });
+
+  test('Compliance: a named reader may decrypt run files through S3, read and list them, nothing else', () => {
+    const bucketId = reportBucketIdOf(template);
+    const forReader = [...allPolicyStatements(template).map(({ statement }) => statement), ...keyStatements].filter(
+      (statement) => asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS).includes(READER),
+    );
+
+    expect(forReader.flatMap((statement) => asList(statement.Action)).sort()).toEqual([
+      'kms:Decrypt',
+      's3:GetObject',
+      's3:ListBucket',
+    ]);
+    expect(forReader.find((statement) => asList(statement.Action).includes('s3:GetObject'))?.Resource).toEqual(
+      objectsArn(bucketId, 'runs/*'),
+    );
+  });
+
+  test('Noncompliance 1: without readers, only the stack roles may decrypt', () => {
+    const { template: noReaders } = synthesize();
+    const decrypting = keyPolicyStatements(noReaders).filter((statement) =>
+      asList(statement.Action).includes('kms:Decrypt'),
+    );
+
+    expect(JSON.stringify(decrypting)).not.toContain('SecurityReader');
+    expect(decrypting.length).toBeGreaterThan(0);
   });
 });

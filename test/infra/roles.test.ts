@@ -7,7 +7,10 @@ import {
   logicalIdsOf,
   objectsArn,
   onlyLogicalIdOf,
+  onlyPropertiesOf,
   refersTo,
+  reportBucketIdOf,
+  type Statement,
   synthesize,
 } from './support';
 
@@ -43,7 +46,6 @@ describe('Control Tower roles', () => {
   let readOnly: Template;
   let withAdmin: Template;
   let dedicated: Template;
-  let dedicatedWithoutOrganization: Template;
 
   beforeAll(() => {
     ({ template: readOnly } = synthesize());
@@ -53,7 +55,6 @@ describe('Control Tower roles', () => {
       organizationId: ORGANIZATION_ID,
       roles: { createDedicatedRoles: true },
     }));
-    ({ template: dedicatedWithoutOrganization } = synthesize({ roles: { createDedicatedRoles: true } }));
   });
 
   test('Compliance: Audit Account runs as the imported Control Tower Audit read-only role', () => {
@@ -90,22 +91,33 @@ describe('Control Tower roles', () => {
     }
   });
 
-  test('Compliance: the bucket policy lets the Control Tower Audit roles write run records, under runs/ only', () => {
-    const bucketId = onlyLogicalIdOf(withAdmin, 'AWS::S3::Bucket');
-    const principalsAllowedToWriteRuns = allPolicyStatements(withAdmin)
+  test('Compliance: the bucket policy lets the Control Tower Audit roles write account records and state, nothing else', () => {
+    const bucketId = reportBucketIdOf(withAdmin);
+    const bucketStatements = allPolicyStatements(withAdmin)
       .filter(({ type }) => type === 'AWS::S3::BucketPolicy')
-      .map(({ statement }) => statement)
-      .filter(
-        (statement) =>
-          statement.Effect === 'Allow' &&
-          isDeepStrictEqual(asList(statement.Action), ['s3:PutObject']) &&
-          isDeepStrictEqual(statement.Resource, objectsArn(bucketId, 'runs/*')),
-      )
-      .flatMap((statement) => asList((statement.Principal as { AWS: unknown }).AWS));
+      .map(({ statement }) => statement);
+    const writes = [objectsArn(bucketId, 'runs/*/accounts/*'), objectsArn(bucketId, 'state/*')];
 
-    expect(principalsAllowedToWriteRuns).toEqual(
-      expect.arrayContaining([importedRoleArn(READ_ONLY_AUDIT_ROLE), importedRoleArn(ADMIN_AUDIT_ROLE)]),
-    );
+    for (const roleName of [READ_ONLY_AUDIT_ROLE, ADMIN_AUDIT_ROLE]) {
+      const names = (statement: Statement) =>
+        asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS).some((arn) =>
+          isDeepStrictEqual(arn, importedRoleArn(roleName)),
+        );
+      const allowedWrites = bucketStatements.filter(
+        (statement) =>
+          statement.Effect === 'Allow' && names(statement) && asList(statement.Action).includes('s3:PutObject'),
+      );
+      expect(allowedWrites.flatMap((statement) => asList(statement.Resource))).toEqual(expect.arrayContaining(writes));
+      expect(allowedWrites.flatMap((statement) => asList(statement.Resource))).toHaveLength(2);
+      // AWSLambdaExecute lets the shared role put objects in every bucket: the bucket policy denies all other keys.
+      const denies = bucketStatements.filter((statement) => statement.Effect === 'Deny' && names(statement));
+      expect(denies).toEqual([
+        expect.objectContaining({
+          Action: expect.arrayContaining(['s3:PutObject', 's3:DeleteObject', 's3:BypassGovernanceRetention']),
+          NotResource: writes,
+        }),
+      ]);
+    }
   });
 
   test('Noncompliance 1: the stack never changes a Control Tower role (no role, policy or attachment of its own)', () => {
@@ -123,7 +135,7 @@ describe('Control Tower roles', () => {
   });
 
   test('Noncompliance 2: no policy allows sts:AssumeRole on every role', () => {
-    for (const template of [readOnly, withAdmin, dedicated, dedicatedWithoutOrganization]) {
+    for (const template of [readOnly, withAdmin, dedicated]) {
       const assumeAnything = allPolicyStatements(template).filter(
         ({ statement }) =>
           statement.Effect === 'Allow' &&
@@ -166,18 +178,10 @@ describe('Control Tower roles', () => {
     expect(distinct).toHaveLength(2);
   });
 
-  test('Compliance: without organizationId, a dedicated role still names the execution role exactly', () => {
-    dedicatedWithoutOrganization.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Effect: 'Allow',
-            Action: 'sts:AssumeRole',
-            Resource: anyAccountRoleArn('aws-controltower-ReadOnlyExecutionRole'),
-          },
-        ]),
-      },
-    });
+  test('Noncompliance 3: dedicated roles without organizationId are refused at synth, saying what to set', () => {
+    expect(() => synthesize({ roles: { createDedicatedRoles: true } })).toThrow(
+      /ctAudit\.roles\.createDedicatedRoles: needs organizationId: without it the dedicated role could assume the execution role in any AWS account/,
+    );
   });
 
   test('Compliance: with dedicated roles no function runs as a Control Tower role, and each role trusts only Lambda', () => {

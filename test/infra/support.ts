@@ -160,6 +160,13 @@ export function fileAssetText({ app, stack }: Synthesized, objectKey: string): s
   return readFileSync(path.join(assembly.directory, asset.source.path), 'utf8');
 }
 
+/** The logical ID of the report bucket: the one bucket under Object Lock (the other holds its access logs). */
+export function reportBucketIdOf(template: Template): string {
+  const ids = logicalIdsOf(template, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+  if (ids.length !== 1) throw new Error(`expected one report bucket, found ${ids.length}`);
+  return ids[0] as string;
+}
+
 /** The properties of the one resource of a type the stack has exactly one of. */
 export function onlyPropertiesOf<T = Record<string, unknown>>(template: Template, type: string): T {
   const resources = template.findResources(type);

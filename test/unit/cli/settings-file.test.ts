@@ -125,6 +125,24 @@ describe('mergeSettings', () => {
     expect(mergeSettings(undefined, { adminEnabled: true }, undefined)).toEqual({ adminEnabled: true });
   });
 
+  test('a __proto__ key from a JSON file neither sets the prototype nor reaches the settings', () => {
+    const layer = JSON.parse('{"__proto__": {"adminEnabled": true}, "schedule": {"__proto__": {"enabled": false}}}');
+
+    const merged = mergeSettings(layer);
+
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(merged.schedule)).toBe(Object.prototype);
+    expect((merged as { adminEnabled?: unknown }).adminEnabled).toBeUndefined();
+    expect(({} as { adminEnabled?: unknown }).adminEnabled).toBeUndefined();
+    expect(resolveSettings(layer).adminEnabled).toBe(false);
+  });
+
+  test.each(['constructor', 'prototype'])('a %s key is ignored at any depth', (key) => {
+    const layer = JSON.parse(`{"${key}": {"x": 1}, "schedule": {"${key}": {"y": 2}, "timeZone": "UTC"}}`);
+
+    expect(mergeSettings(layer)).toEqual({ schedule: { timeZone: 'UTC' } });
+  });
+
   test('the layers themselves are not changed', () => {
     const base = { schedule: { timeZone: 'UTC' } };
 

@@ -1,7 +1,14 @@
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AssumeRoleError, roleArn, SessionCache, sessionName } from '../../../functions/lib/assume-role';
+import {
+  AssumeRoleError,
+  AUDIT_SESSION_ACTIONS,
+  AUDIT_SESSION_POLICY,
+  roleArn,
+  SessionCache,
+  sessionName,
+} from '../../../functions/lib/assume-role';
 import { deferred } from '../../support/unit-deferred';
 
 const sts = mockClient(STSClient);
@@ -118,6 +125,115 @@ describe('SessionCache', () => {
     });
   });
 
+  test('passes the audit session policy on every AssumeRole, target and Log Archive alike', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('K1'));
+    const cache = new SessionCache(new STSClient({}));
+
+    await cache.credentials(ARN, SESSION);
+    await cache.credentials(OTHER_ARN, SESSION);
+
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
+    expect(sts).toHaveReceivedNthCommandWith(1, AssumeRoleCommand, { RoleArn: ARN, Policy: AUDIT_SESSION_POLICY });
+    expect(sts).toHaveReceivedNthCommandWith(2, AssumeRoleCommand, {
+      RoleArn: OTHER_ARN,
+      Policy: AUDIT_SESSION_POLICY,
+    });
+  });
+
+  test('passes the policy it was given instead (the remediation path brings its own)', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('K1'));
+    const own = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['ec2:RevokeSecurityGroupIngress'], Resource: '*' }],
+    });
+    const cache = new SessionCache(new STSClient({}), Date.now, own);
+
+    await cache.credentials(ARN, SESSION);
+
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { Policy: own });
+  });
+});
+
+describe('AUDIT_SESSION_POLICY', () => {
+  const policy = JSON.parse(AUDIT_SESSION_POLICY);
+  const actions: string[] = policy.Statement.flatMap((statement: { Action: string[] }) => statement.Action);
+
+  test('allows exactly the listed actions, each named in full (no wildcard, no Deny to reason about)', () => {
+    expect(policy.Statement).toHaveLength(1);
+    expect(policy.Statement[0].Effect).toBe('Allow');
+    expect(actions).toEqual([...AUDIT_SESSION_ACTIONS]);
+    for (const action of actions) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+  });
+
+  test('allows what identity and the CloudTrail checks call', () => {
+    expect(actions).toEqual(
+      expect.arrayContaining(['sts:GetCallerIdentity', 's3:ListBucket', 's3:GetObject', 'kms:Decrypt']),
+    );
+  });
+
+  test('allows the read calls of the current-state checks, and no write', () => {
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSecurityGroupRules',
+        'ec2:DescribeRegions',
+        's3:ListAllMyBuckets',
+        's3:GetBucketLocation',
+        's3:GetBucketAcl',
+        's3:GetBucketPolicy',
+        's3:GetBucketPublicAccessBlock',
+        's3:GetBucketWebsite',
+        's3:GetAccountPublicAccessBlock',
+        'kms:ListKeys',
+        'kms:DescribeKey',
+        'kms:ListResourceTags',
+        'guardduty:ListDetectors',
+        'guardduty:GetDetector',
+        'config:DescribeConfigurationRecorders',
+        'config:DescribeConfigurationRecorderStatus',
+        'securityhub:DescribeHub',
+      ]),
+    );
+    for (const action of actions) expect(action).toMatch(/:(Get|List|Describe|Decrypt)/);
+  });
+
+  test('fits the 2,048 characters STS allows a session policy', () => {
+    expect(AUDIT_SESSION_POLICY.length).toBeLessThanOrEqual(2048);
+  });
+});
+
+describe('SessionCache bound', () => {
+  const arnOf = (n: number) => roleArn(String(n).padStart(12, '0'), 'aws-controltower-ReadOnlyExecutionRole');
+
+  test('keeps at most the given number of sessions, dropping the least recently used', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('K1'));
+    const cache = new SessionCache(new STSClient({}), Date.now, AUDIT_SESSION_POLICY, 3);
+
+    await cache.credentials(arnOf(1), SESSION);
+    await cache.credentials(arnOf(2), SESSION);
+    await cache.credentials(arnOf(3), SESSION);
+    await cache.credentials(arnOf(1), SESSION); // used again: now the most recent
+    await cache.credentials(arnOf(4), SESSION); // drops 2, the least recently used
+
+    expect(cache.size).toBe(3);
+    await cache.credentials(arnOf(1), SESSION);
+    await cache.credentials(arnOf(3), SESSION);
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 4);
+    await cache.credentials(arnOf(2), SESSION);
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 5);
+  });
+
+  test('a whole organization audited through one cache holds a bounded number of sessions', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('K1'));
+    const cache = new SessionCache(new STSClient({}));
+
+    for (let n = 1; n <= 1000; n++) await cache.credentials(arnOf(n), SESSION);
+
+    expect(cache.size).toBe(256);
+  });
+});
+
+describe('SessionCache caching', () => {
   test('returns the credentials STS gave', async () => {
     sts.on(AssumeRoleCommand).resolves(credentials('K1'));
     const cache = new SessionCache(new STSClient({}));

@@ -49,13 +49,14 @@ describe('parseSettings defaults', () => {
 
   test('valid values are kept', () => {
     const settings = parseSettings({
-      maxConcurrency: 1000,
+      maxConcurrency: 900,
+      concurrencyLimit: 900,
       include: { accounts: ['111111111111'], organizationalUnits: ['ou-ab12-cd34ef56'] },
       schedule: { expression: 'rate(12 hours)' },
     });
 
     expect(settings).toMatchObject({
-      maxConcurrency: 1000,
+      maxConcurrency: 900,
       include: { accounts: ['111111111111'], organizationalUnits: ['ou-ab12-cd34ef56'] },
       schedule: { expression: 'rate(12 hours)' },
     });
@@ -144,6 +145,80 @@ describe('parseSettings rejects a wrong setting with InvalidSettings naming the 
 
     expect(message).toContain('ctAudit.maxConcurrency');
     expect(message).toContain('ctAudit.schedule.timeZone');
+  });
+});
+
+describe('parseSettings refinements across settings', () => {
+  test('maxConcurrency above concurrencyLimit is refused with the limit and what to change', () => {
+    const error = settingsError({ maxConcurrency: 60 });
+
+    expect(error.name).toBe('InvalidSettings');
+    expect(error.message).toContain('ctAudit.maxConcurrency: must be at most concurrencyLimit (50)');
+    expect(error.message).toContain('raise concurrencyLimit');
+  });
+
+  test('concurrencyLimit defaults to 50 and bounds maxConcurrency when raised', () => {
+    expect(parseSettings({}).concurrencyLimit).toBe(50);
+    expect(parseSettings({ maxConcurrency: 200, concurrencyLimit: 200 }).maxConcurrency).toBe(200);
+  });
+
+  test('concurrencyLimit above what Lambda lets one function reserve is refused', () => {
+    expect(settingsError({ concurrencyLimit: 1000 }).message).toContain(
+      'ctAudit.concurrencyLimit: must be a whole number from 1 to 900 (got 1000)',
+    );
+  });
+
+  test('createDedicatedRoles without organizationId is refused, saying why and what to set', () => {
+    const error = settingsError({ roles: { createDedicatedRoles: true } });
+
+    expect(error).toBeInstanceOf(InvalidSettingsError);
+    expect(error.message).toContain('ctAudit.roles.createDedicatedRoles: needs organizationId');
+    expect(error.message).toContain('in any AWS account');
+  });
+
+  test('createDedicatedRoles with organizationId is accepted', () => {
+    const settings = parseSettings({ roles: { createDedicatedRoles: true }, organizationId: 'o-a1b2c3d4e5' });
+
+    expect(settings.roles.createDedicatedRoles).toBe(true);
+  });
+
+  test('reportReaders takes role ARNs and refuses anything else', () => {
+    const reader = 'arn:aws:iam::111111111111:role/SecurityReader';
+
+    expect(parseSettings({ reportReaders: [reader] }).reportReaders).toEqual([reader]);
+    expect(settingsError({ reportReaders: ['arn:aws:iam::111111111111:user/alice'] }).message).toContain(
+      'ctAudit.reportReaders[0]: must be an IAM role ARN',
+    );
+  });
+});
+
+describe('formatIssues bounds its message', () => {
+  test('100,000 bad account IDs give the first five problems and a count, not megabytes', () => {
+    const accounts = Array.from({ length: 100_000 }, (_, i) => String(i));
+
+    const message = settingsError({ include: { accounts } }).message;
+
+    expect(message.length).toBeLessThan(1000);
+    expect(message).toContain('ctAudit.include.accounts[0]: must be a 12-digit AWS account ID (got "0")');
+    expect(message).toContain('ctAudit.include.accounts[4]');
+    expect(message).not.toContain('ctAudit.include.accounts[5]');
+    expect(message).toContain('... and 99995 more problems (100000 in all)');
+  });
+
+  test('many unknown fields are named up to five, then counted', () => {
+    const raw = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`field${i}`, 1]));
+
+    const message = settingsError(raw).message;
+
+    expect(message).toContain("unknown field 'field0', 'field1', 'field2', 'field3', 'field4' and 15 more");
+  });
+
+  test('control characters in an unknown field name do not reach the message', () => {
+    const message = settingsError({ 'evil\u001b[31m\nname': 1 }).message;
+
+    expect(message).not.toContain('\u001b');
+    expect(message).not.toContain('\n');
+    expect(message).toContain("unknown field 'evil [31m name'");
   });
 });
 

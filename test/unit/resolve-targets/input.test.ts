@@ -143,6 +143,37 @@ describe('parseExecutionInput rejects with InvalidInput naming the field and the
     expect(error.message).toContain(got);
   });
 
+  test('maxConcurrency above the concurrency limit is InvalidInput naming the limit', () => {
+    const error = inputError({ maxConcurrency: 51 });
+
+    expect(error.name).toBe('InvalidInput');
+    expect(error.message).toContain('maxConcurrency: must be at most 50, the concurrency limit of this deployment');
+    expect(error.message).toContain('(got 51)');
+  });
+
+  test('maxConcurrency up to a raised concurrency limit is accepted', () => {
+    const settings = parseSettings({ concurrencyLimit: 200 });
+
+    expect(parseExecutionInput({ maxConcurrency: 200 }, settings).maxConcurrency).toBe(200);
+  });
+
+  test('100,000 bad account IDs give a bounded message: the first problems and a count', () => {
+    const accounts = Array.from({ length: 100_000 }, (_, i) => `bad-${i}`);
+
+    const error = inputError({ accounts });
+
+    expect(error.name).toBe('InvalidInput');
+    expect(Buffer.byteLength(error.message)).toBeLessThan(1024);
+    expect(error.message).toContain('accounts[0]: must be a 12-digit AWS account ID (got "bad-0")');
+    expect(error.message).toContain('... and 99995 more problems (100000 in all)');
+  });
+
+  test('a huge non-object input is cut in the message', () => {
+    const error = inputError('x'.repeat(100_000));
+
+    expect(error.message.length).toBeLessThan(300);
+  });
+
   test('every wrong field is named, not just the first', () => {
     const message = inputError({ accounts: ['12345'], mode: 'remediate' }).message;
 

@@ -372,3 +372,66 @@ describe('reasonOf', () => {
     );
   });
 });
+
+describe('summarize: the Map error and records that do not match', () => {
+  test('an empty $.mapError ({} from the Map ResultSelector) is a successful fan-out', async () => {
+    const store = storeWith([{ accountId: id(1) }], [accountRecord(id(1), 'PASS')]);
+
+    const result = await summarize({ run: RUN, mapError: {} }, { store, now: () => NOW });
+
+    expect(result.hasIssues).toBe(false);
+    expect(store.read<RunSummary>(RUN, 'summary.json')?.mapError).toBeUndefined();
+  });
+
+  test("the Map's error is kept in the summary, named in the cause and on every target without a record", async () => {
+    const store = storeWith([{ accountId: id(1) }, { accountId: id(2) }], [accountRecord(id(1), 'PASS')]);
+    const mapError = { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many\nchildren failed' };
+
+    const result = await summarize({ run: RUN, mapError }, { store, now: () => NOW });
+
+    const summary = store.read<RunSummary>(RUN, 'summary.json');
+    expect(summary?.mapError).toEqual({
+      kind: 'UNKNOWN',
+      message: 'States.ExceedToleratedFailureThreshold: too many children failed',
+    });
+    expect(summary?.accounts[1]?.error?.message).toBe(
+      'no result recorded (the map failed: States.ExceedToleratedFailureThreshold: too many children failed)',
+    );
+    expect(result.cause).toContain('The Audit Accounts map failed: States.ExceedToleratedFailureThreshold');
+    expect(result.hasIssues).toBe(true);
+  });
+
+  test('a failed Map is an issue even when every target has a record', async () => {
+    const store = storeWith([{ accountId: id(1) }], [accountRecord(id(1), 'PASS')]);
+
+    const result = await summarize({ run: RUN, mapError: { Error: 'States.Timeout' } }, { store, now: () => NOW });
+
+    expect(result.totals.pass).toBe(1);
+    expect(result.hasIssues).toBe(true);
+    expect(store.read<RunSummary>(RUN, 'summary.json')?.mapError?.kind).toBe('TIMEOUT');
+  });
+
+  test('a record of another run is treated as no record', async () => {
+    const stale = { ...accountRecord(id(1), 'PASS'), runId: 'ct-audit-run-2' };
+    const store = storeWith([{ accountId: id(1) }], [stale]);
+
+    const result = await run(store);
+
+    expect(store.read<RunSummary>(RUN, 'summary.json')?.accounts[0]).toMatchObject({
+      accountId: id(1),
+      status: 'ERROR',
+      error: { kind: 'NO_RESULT', message: 'no result recorded' },
+    });
+    expect(result.totals).toMatchObject({ pass: 0, error: 1 });
+  });
+
+  test('a record that names another account is treated as no record', async () => {
+    const store = storeWith([{ accountId: id(1) }]);
+    store.seed(RUN, `accounts/${id(1)}.json`, accountRecord(id(2), 'PASS'));
+
+    const result = await run(store);
+
+    expect(store.read<RunSummary>(RUN, 'summary.json')?.accounts[0]?.status).toBe('ERROR');
+    expect(result.totals.pass).toBe(0);
+  });
+});

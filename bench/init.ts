@@ -1,0 +1,125 @@
+/**
+ * npm run bench:init [-- --runs 7]
+ *
+ * Cold start of each function as the stack builds it: esbuild with the options of the function preset
+ * (infra/constructs/audit-function.ts: bundle, minify, source maps, target node24, CommonJS), once with the AWS SDK
+ * bundled and once with `@aws-sdk/*` left out (resolved at run time from node_modules, as the Lambda runtime's
+ * SDK would be). Each measurement is a fresh `node` process that loads the bundle, which makes the handler's
+ * module-scope clients (the first clients) and reads its settings. Prints the median of several runs, side by
+ * side. The handlers get settings through the environment, pointing at nothing real (no call is made at load).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+
+const ROOT = join(__dirname, '..');
+const FUNCTIONS = join(ROOT, 'functions');
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** The folders under functions/ with a handler.ts: one function each. */
+function handlerFolders(): string[] {
+  return readdirSync(FUNCTIONS)
+    .filter((name) => {
+      try {
+        return statSync(join(FUNCTIONS, name, 'handler.ts')).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+}
+
+/** The preset's bundling (NodejsFunction defaults plus audit-function.ts's minify, sourceMap, target). */
+function build(handler: string, outdir: string, sdk: 'bundled' | 'external'): string {
+  const outfile = join(outdir, sdk, handler, 'index.js');
+  buildSync({
+    entryPoints: [join(FUNCTIONS, handler, 'handler.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minify: true,
+    sourcemap: true,
+    external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+// What the child runs: load the bundle (its module scope makes the clients and reads the settings), print the time.
+const CHILD = `
+const start = process.hrtime.bigint();
+require(process.argv[1]);
+const ms = Number(process.hrtime.bigint() - start) / 1e6;
+process.stdout.write(String(ms));
+`;
+
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  // The runtime's SDK, for the bundles that leave it out.
+  NODE_PATH: join(ROOT, 'node_modules'),
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_SERVICE_NAME: 'ct-audit',
+  CT_AUDIT_SETTINGS: '{}',
+  REPORT_BUCKET: 'bench-report-bucket',
+};
+
+function loadMs(bundle: string): number {
+  const out = spawnSync(process.execPath, ['-e', CHILD, bundle], { env: ENV, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`loading ${bundle} failed: ${out.stderr}`);
+  return Number(out.stdout);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function pad(value: string | number, width: number): string {
+  return String(value).padStart(width);
+}
+
+function main(): void {
+  const runs = option('runs', 7);
+  const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-bench-init-'));
+  try {
+    console.log(`node ${process.version}; median of ${runs} fresh processes per bundle; load = require + module scope`);
+    console.log(
+      `\n${'function'.padEnd(22)} ${pad('bundled KB', 10)} ${pad('load ms', 8)}   ${pad('external KB', 11)} ` +
+        `${pad('load ms', 8)}`,
+    );
+    for (const handler of handlerFolders()) {
+      const figures = (['bundled', 'external'] as const).map((sdk) => {
+        const bundle = build(handler, outdir, sdk);
+        loadMs(bundle); // warms the file system cache, as a provisioned image would be
+        const times = Array.from({ length: runs }, () => loadMs(bundle));
+        return { kb: statSync(bundle).size / 1024, ms: median(times) };
+      });
+      const [bundled, external] = figures as [{ kb: number; ms: number }, { kb: number; ms: number }];
+      console.log(
+        `${handler.padEnd(22)} ${pad(bundled.kb.toFixed(0), 10)} ${pad(bundled.ms.toFixed(1), 8)}   ` +
+          `${pad(external.kb.toFixed(0), 11)} ${pad(external.ms.toFixed(1), 8)}`,
+      );
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+main();
