@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import type { Settings } from '../../functions/lib/settings';
 import { METRICS_NAMESPACE } from '../../functions/report/sinks';
 import { TASKS } from '../../statemachine/tasks';
-import { acknowledge, wildcardResourceFinding } from '../nag';
+import { acknowledge } from '../nag';
 import { AuditFunction, SERVICE_NAME } from './audit-function';
 import { type AuditFunctions, REPORT_BUCKET_ENV } from './audit-functions';
 import type { ReportBucket } from './report-bucket';

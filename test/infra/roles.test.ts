@@ -7,7 +7,6 @@ import {
   logicalIdsOf,
   objectsArn,
   onlyLogicalIdOf,
-  onlyPropertiesOf,
   refersTo,
   reportBucketIdOf,
   type Statement,
