@@ -107,6 +107,12 @@ export class AuditOutputs extends Construct {
       memorySize: 1024,
     });
     props.functions.useSettings(this.publishReport);
+    acknowledge(
+      this.publishReport,
+      'NIST.800.53.R5-LambdaConcurrency',
+      'Invoked once per execution, after Summarize; a reservation would take concurrency from the Audit ' +
+        "account's shared pool for a function that runs once a run.",
+    );
     reportBucket.grantReadWriteRuns(this.publishReport);
     this.runTopic.grantPublish(this.publishReport);
     this.publishReport.addToRolePolicy(

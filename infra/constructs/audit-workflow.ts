@@ -1,12 +1,11 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TASK_IDS, TASKS, type TaskId } from '../../statemachine/tasks';
-import { acknowledge, wildcardResourceFinding } from '../nag';
 import { STATE_MACHINE_DEFINITION } from '../paths';
 import type { AuditFunctions } from './audit-functions';
+import { distributedMapPolicy, logsAndTracing } from './state-machine-policies';
 
 /** Properties of {@link AuditWorkflow}. */
 export interface AuditWorkflowProps {
@@ -45,12 +44,6 @@ export class AuditWorkflow extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    acknowledge(
-      logGroup,
-      'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-      'The state machine logs without execution data (no inputs, outputs or account lists); CloudWatch Logs ' +
-        'encrypts the log group at rest with its own keys. The findings are in the KMS-encrypted report bucket.',
-    );
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromFile(STATE_MACHINE_DEFINITION),
       definitionSubstitutions: this.definitionSubstitutions,
@@ -60,97 +53,7 @@ export class AuditWorkflow extends Construct {
     for (const fn of functions.all) {
       fn.grantInvokeLatestVersion(this.stateMachine);
     }
-    this.enableLogsAndTracing(logGroup);
-
-    // The Distributed Map starts child executions of this very state machine. In a policy of its own, attached to
-    // the role, because the role's default policy referring to the state machine would be a dependency cycle.
-    const childExecutions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${this.stateMachine.stateMachineName}/*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const distributedMap = new iam.Policy(this, 'DistributedMapPolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['states:StartExecution'],
-          resources: [this.stateMachine.stateMachineArn],
-        }),
-        new iam.PolicyStatement({
-          actions: ['states:DescribeExecution', 'states:StopExecution'],
-          resources: [childExecutions],
-        }),
-      ],
-    });
-    distributedMap.attachToRole(this.stateMachine.role);
-    acknowledge(
-      distributedMap,
-      wildcardResourceFinding(this, childExecutions),
-      'Child executions of the Distributed Map get their names at run time; the ARN is limited to executions of ' +
-        'this state machine.',
-    );
-  }
-
-  /**
-   * Logging (no execution data: it would put account lists and findings into the logs; the reports in S3 hold
-   * those) and X-Ray tracing, set on the resource rather than through the construct's props so that their
-   * wildcard statements go into policies of their own, each acknowledged there. The role's default policy carries
-   * no acknowledgement: a wildcard added to it later is reported.
-   */
-  private enableLogsAndTracing(logGroup: logs.ILogGroup): void {
-    const logDelivery = new iam.Policy(this, 'LogDeliveryPolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          actions: [
-            'logs:CreateLogDelivery',
-            'logs:GetLogDelivery',
-            'logs:UpdateLogDelivery',
-            'logs:DeleteLogDelivery',
-            'logs:ListLogDeliveries',
-            'logs:PutResourcePolicy',
-            'logs:DescribeResourcePolicies',
-            'logs:DescribeLogGroups',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
-    acknowledge(
-      logDelivery,
-      'AwsSolutions-IAM5[Resource::*]',
-      'CloudWatch Logs delivery for Step Functions (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, ' +
-        'DescribeLogGroups) has no resource-level permissions; this policy holds only those calls.',
-    );
-    const xray = new iam.Policy(this, 'XRayPolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          actions: [
-            'xray:PutTraceSegments',
-            'xray:PutTelemetryRecords',
-            'xray:GetSamplingRules',
-            'xray:GetSamplingTargets',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
-    acknowledge(
-      xray,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray PutTraceSegments, PutTelemetryRecords and GetSampling* have no resource-level permissions; this policy ' +
-        "holds only those calls, for the state machine's tracing.",
-    );
-    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
-    for (const policy of [logDelivery, xray]) {
-      policy.attachToRole(this.stateMachine.role);
-      // Step Functions checks the role's log-delivery rights when the state machine is created.
-      cfn.addResourceDependency(policy.node.defaultChild as iam.CfnPolicy);
-    }
-    cfn.loggingConfiguration = {
-      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logGroup.logGroupArn } }],
-      level: sfn.LogLevel.ALL,
-      includeExecutionData: false,
-    };
-    cfn.tracingConfiguration = { enabled: true };
+    logsAndTracing(this, this.stateMachine, logGroup);
+    distributedMapPolicy(this, this.stateMachine);
   }
 }

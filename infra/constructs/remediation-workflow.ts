@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,7 +10,8 @@ import { acknowledge, wildcardResourceFinding } from '../nag';
 import { REPO_ROOT } from '../paths';
 import { AuditFunction } from './audit-function';
 import { assumeExecutionRoleStatement, executionRoleArnPattern, REPORT_BUCKET_ENV } from './audit-functions';
-import type { ReportBucket } from './report-bucket';
+import { ReportBucket } from './report-bucket';
+import { distributedMapPolicy, logsAndTracing } from './state-machine-policies';
 
 /** The remediation workflow's definition: the file the local engine runs too. */
 export const REMEDIATION_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'remediate.asl.json');
@@ -63,7 +64,7 @@ export class RemediationWorkflow extends Construct {
       // The task gives it 90 seconds (three attempts fit the Express child's 5 minutes).
       timeout: Duration.seconds(80),
     });
-    reportBucket.grantReadWriteRuns(plan);
+    this.grantMemberFiles(reportBucket, plan, settings, { writesState: false });
     grantState(plan, ['s3:GetObject']);
 
     const review = new AuditFunction(this, 'ReviewPlan', {
@@ -99,7 +100,7 @@ export class RemediationWorkflow extends Construct {
       // The task gives it 140 seconds (two attempts fit the Express child's 5 minutes).
       timeout: Duration.seconds(130),
     });
-    reportBucket.grantReadWriteRuns(apply);
+    this.grantMemberFiles(reportBucket, apply, settings, { writesState: true });
     grantState(apply, ['s3:GetObject', 's3:PutObject']);
 
     const summarize = new AuditFunction(this, 'SummarizeRemediation', {
@@ -129,39 +130,19 @@ export class RemediationWorkflow extends Construct {
       definitionSubstitutions: this.definitionSubstitutions,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'control-tower-audit remediation: plan, approve, apply, verify',
-      // Execution data would carry the task token and the plan; the records in S3 hold what a person needs.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
     });
-    for (const fn of [start, plan, review, approval, apply, summarize]) fn.grantInvokeLatestVersion(this.stateMachine);
-    acknowledge(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'CloudWatch Logs delivery and X-Ray have no resource-level permissions; Step Functions needs them for ' +
-        'logging and tracing.',
-    );
-    const childExecutions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${this.stateMachine.stateMachineName}/*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const distributedMap = new iam.Policy(this, 'DistributedMapPolicy', {
-      statements: [
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
-        new iam.PolicyStatement({
-          actions: ['states:DescribeExecution', 'states:StopExecution'],
-          resources: [childExecutions],
-        }),
-      ],
-    });
-    distributedMap.attachToRole(this.stateMachine.role);
-    acknowledge(
-      distributedMap,
-      wildcardResourceFinding(this, childExecutions),
-      'Child executions of the Distributed Maps get their names at run time; the ARN is limited to executions of ' +
-        'this state machine.',
-    );
+    for (const fn of [start, plan, review, approval, apply, summarize]) {
+      fn.grantInvokeLatestVersion(this.stateMachine);
+      acknowledge(
+        fn,
+        'NIST.800.53.R5-LambdaConcurrency',
+        'Remediation runs are started by a person (or after a scheduled audit), one at a time; the Distributed Maps ' +
+          'of Plan and Apply run at most 10 children at once (MaxConcurrency in the ASL), so no reservation is needed.',
+      );
+    }
+    // Without execution data: it would carry the task token and the plan; the records in S3 hold what a person needs.
+    logsAndTracing(this, this.stateMachine, logGroup);
+    distributedMapPolicy(this, this.stateMachine);
 
     new CfnOutput(this, 'RemediationStateMachineArn', {
       description:
@@ -172,6 +153,26 @@ export class RemediationWorkflow extends Construct {
   }
 
   /** A function that acts in member accounts: as the Control Tower Audit role, or a dedicated role. */
+  /**
+   * Plan Account and Apply Account read the audit's records and write remediation files. When they run as a shared
+   * Control Tower role, the bucket denies that role every write but the ones granted to it (see ReportBucket), so
+   * their own keys are added to its exceptions: the remediation folder of each run and, for Apply Account, the
+   * remediation state documents.
+   */
+  private grantMemberFiles(
+    reportBucket: ReportBucket,
+    fn: AuditFunction,
+    settings: Settings,
+    options: { readonly writesState: boolean },
+  ): void {
+    reportBucket.grantReadWriteRuns(fn);
+    if (settings.roles.createDedicatedRoles || !fn.role) return;
+    reportBucket.grantSharedRoleWrites(fn.role, [
+      `${ReportBucket.RUNS_PREFIX}*/remediation/*`,
+      ...(options.writesState ? [`${ReportBucket.STATE_PREFIX}remediation/*`] : []),
+    ]);
+  }
+
   private memberFunction(
     id: string,
     options: {

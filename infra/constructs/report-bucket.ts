@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -214,16 +214,28 @@ export class ReportBucket extends Construct {
    */
   grantSharedRoleWrites(role: iam.IRole, keyPatterns: readonly string[]): void {
     this.grantWriteRuns(role, keyPatterns);
+    // One Deny per role, over the union of every pattern granted to it (the audit and the remediation functions may
+    // run as the same Control Tower role): two Denies with different exceptions would deny everything.
+    const existing = this.sharedRoleWrites.get(role.roleName);
+    if (existing) {
+      existing.push(...keyPatterns);
+      return;
+    }
+    const patterns = [...keyPatterns];
+    this.sharedRoleWrites.set(role.roleName, patterns);
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: `DenyOtherWritesBy${role.node.id}`,
         effect: iam.Effect.DENY,
         principals: [new iam.ArnPrincipal(role.roleArn)],
         actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention'],
-        notResources: keyPatterns.map((pattern) => this.bucket.arnForObjects(pattern)),
+        notResources: Lazy.list({ produce: () => patterns.map((pattern) => this.bucket.arnForObjects(pattern)) }),
       }),
     );
   }
+
+  /** The write patterns granted to each shared (imported) role, by role name: one Deny covers them all. */
+  private readonly sharedRoleWrites = new Map<string, string[]>();
 
   /** Lets a function read objects under the given key patterns (GetObject and decryption through S3, nothing else). */
   grantRead(grantee: iam.IGrantable, keyPatterns: readonly string[]): iam.Grant {

@@ -130,6 +130,7 @@ describe('Outputs: Publish Report permissions', () => {
         's3:ListBucket',
         's3:PutObject',
         'sns:Publish',
+        'ssm:GetParameter',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),

@@ -6,9 +6,9 @@ import {
   bucketArn,
   logicalIdsOf,
   objectsArn,
-  onlyLogicalIdOf,
   refersTo,
   reportBucketIdOf,
+  reportKeyIdOf,
   type Statement,
   synthesize,
 } from './support';
@@ -23,7 +23,7 @@ describe('Report bucket', () => {
   });
 
   test('Compliance: encrypted at rest with its own KMS key, one data key per object', () => {
-    const keyId = onlyLogicalIdOf(template, 'AWS::KMS::Key');
+    const keyId = reportKeyIdOf(template);
 
     template.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
@@ -143,8 +143,9 @@ describe('Report bucket', () => {
   });
 
   test('Noncompliance 1: no policy allows anything on the bucket outside runs/ and state/', () => {
-    const runsOnlyListing = { StringLike: { 's3:prefix': ['runs/*'] } };
-    const allowedObjects = ['runs/*', 'runs/*/targets.json', 'runs/*/accounts/*', 'state/*'].map((pattern) =>
+    const folders = ['runs/*', 'state/cloudtrail-cursors/*', 'state/last-run/*'];
+    const listings = folders.map((folder) => ({ StringLike: { 's3:prefix': [folder] } }));
+    const allowedObjects = [...folders, 'runs/*/targets.json', 'runs/*/accounts/*'].map((pattern) =>
       objectsArn(bucketId, pattern),
     );
     const outside = allPolicyStatements(template).filter(
@@ -156,7 +157,7 @@ describe('Report bucket', () => {
             !allowedObjects.some((allowed) => isDeepStrictEqual(resource, allowed)) &&
             !(
               isDeepStrictEqual(resource, bucketArn(bucketId)) &&
-              isDeepStrictEqual(statement.Condition, runsOnlyListing)
+              listings.some((listing) => isDeepStrictEqual(statement.Condition, listing))
             ),
         ),
     );
@@ -166,7 +167,7 @@ describe('Report bucket', () => {
 
 /** The statements of the report key's policy (a KeyPolicy, which allPolicyStatements does not read). */
 function keyPolicyStatements(template: Template): Statement[] {
-  const key = template.findResources('AWS::KMS::Key')[onlyLogicalIdOf(template, 'AWS::KMS::Key')];
+  const key = template.findResources('AWS::KMS::Key')[reportKeyIdOf(template)];
   return (key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? [];
 }
 

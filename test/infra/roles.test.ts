@@ -67,7 +67,8 @@ describe('Control Tower roles', () => {
     const [auditAccount] = functionIdsWithRole(readOnly, READ_ONLY_AUDIT_ROLE);
 
     expect(functionIdsWithRole(readOnly, ADMIN_AUDIT_ROLE)).toEqual([]);
-    expect(logicalIdsOf(readOnly, 'AWS::Lambda::Function')).toHaveLength(4);
+    // Resolve Targets, Audit Account, Record Account Error, Summarize, Publish Report.
+    expect(logicalIdsOf(readOnly, 'AWS::Lambda::Function')).toHaveLength(5);
     expect(substitution(readOnly, 'AuditAccountAdminFunctionArn')).toEqual({ 'Fn::GetAtt': [auditAccount, 'Arn'] });
   });
 
@@ -95,20 +96,22 @@ describe('Control Tower roles', () => {
     const bucketStatements = allPolicyStatements(withAdmin)
       .filter(({ type }) => type === 'AWS::S3::BucketPolicy')
       .map(({ statement }) => statement);
-    const writes = [objectsArn(bucketId, 'runs/*/accounts/*'), objectsArn(bucketId, 'state/*')];
+    // Audit Account (both roles) writes account records and CloudTrail cursors; with the admin path, Plan Account
+    // (read-only role) and Apply Account (admin role) write the remediation files, Apply Account its state too.
+    const common = ['runs/*/accounts/*', 'state/cloudtrail-cursors/*', 'runs/*/remediation/*'];
+    const writesOf = {
+      [READ_ONLY_AUDIT_ROLE]: common,
+      [ADMIN_AUDIT_ROLE]: [...common, 'state/remediation/*'],
+    };
 
-    for (const roleName of [READ_ONLY_AUDIT_ROLE, ADMIN_AUDIT_ROLE]) {
+    for (const [roleName, patterns] of Object.entries(writesOf)) {
+      const writes = patterns.map((pattern) => objectsArn(bucketId, pattern));
       const names = (statement: Statement) =>
         asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS).some((arn) =>
           isDeepStrictEqual(arn, importedRoleArn(roleName)),
         );
-      const allowedWrites = bucketStatements.filter(
-        (statement) =>
-          statement.Effect === 'Allow' && names(statement) && asList(statement.Action).includes('s3:PutObject'),
-      );
-      expect(allowedWrites.flatMap((statement) => asList(statement.Resource))).toEqual(expect.arrayContaining(writes));
-      expect(allowedWrites.flatMap((statement) => asList(statement.Resource))).toHaveLength(2);
-      // AWSLambdaExecute lets the shared role put objects in every bucket: the bucket policy denies all other keys.
+      // AWSLambdaExecute lets the shared role put objects in every bucket: one Deny of every other key, whatever the
+      // Allows say (they may be broader: reading and writing run files is granted as one).
       const denies = bucketStatements.filter((statement) => statement.Effect === 'Deny' && names(statement));
       expect(denies).toEqual([
         expect.objectContaining({
@@ -116,6 +119,11 @@ describe('Control Tower roles', () => {
           NotResource: writes,
         }),
       ]);
+      const allowedWrites = bucketStatements
+        .filter((statement) => statement.Effect === 'Allow' && names(statement))
+        .filter((statement) => asList(statement.Action).includes('s3:PutObject'))
+        .flatMap((statement) => asList(statement.Resource));
+      expect(allowedWrites).toEqual(expect.arrayContaining(writes));
     }
   });
 
@@ -195,8 +203,8 @@ describe('Control Tower roles', () => {
       ),
     );
 
-    // The audit's five functions and, with the admin path, the remediation workflow's six.
-    expect(lambdaRoles).toHaveLength(5 + 6);
+    // The audit's five functions, Publish Report and, with the admin path, the remediation workflow's six.
+    expect(lambdaRoles).toHaveLength(5 + 1 + 6);
     for (const statements of lambdaRoles) {
       expect(statements).toEqual([
         { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } },
@@ -218,8 +226,9 @@ describe('Control Tower roles', () => {
       expect(properties.Environment.Variables.CT_AUDIT_SETTINGS_PARAMETER).toEqual({ Ref: parameterId });
       expect(properties.Environment.Variables.CT_AUDIT_SETTINGS).toBeUndefined();
     }
-    // Resolve Targets and the two Audit Account functions, each with one statement naming the parameter only.
-    expect(ssmStatements).toHaveLength(3);
+    // Resolve Targets, the two Audit Account functions and Publish Report, each with one statement naming the
+    // parameter only.
+    expect(ssmStatements).toHaveLength(4);
     for (const statement of ssmStatements) {
       expect(statement.Action).toBe('ssm:GetParameter');
       expect(refersTo(statement.Resource, parameterId)).toBe(true);

@@ -63,6 +63,7 @@ describe('Settings from the cdk.json context ctAudit', () => {
   test('Compliance: with dedicated roles, settings over 4 KB go to an Advanced SSM parameter that every reader reads', () => {
     const { template } = synthesize({
       roles: { createDedicatedRoles: true },
+      organizationId: 'o-a1b2c3d4e5',
       exclude: { accounts: accountIds(250), organizationalUnits: [] },
     });
     const parameterId = onlyLogicalIdOf(template, 'AWS::SSM::Parameter');
@@ -73,8 +74,8 @@ describe('Settings from the cdk.json context ctAudit', () => {
 
     expect(parameter.Tier).toBe('Advanced');
     expect(parseSettings(JSON.parse(parameter.Value)).exclude.accounts).toHaveLength(250);
-    // Resolve Targets and Audit Account; no function carries the settings themselves.
-    expect(readers).toHaveLength(2);
+    // Resolve Targets, Audit Account and Publish Report; no function carries the settings themselves.
+    expect(readers).toHaveLength(3);
     for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(properties.Environment.Variables.CT_AUDIT_SETTINGS).toBeUndefined();
     }
@@ -84,6 +85,7 @@ describe('Settings from the cdk.json context ctAudit', () => {
     expect(() =>
       synthesize({
         roles: { createDedicatedRoles: true },
+        organizationId: 'o-a1b2c3d4e5',
         exclude: { accounts: accountIds(600), organizationalUnits: [] },
       }),
     ).toThrow(/ctAudit: the settings take \d+ bytes as JSON, and an SSM parameter holds at most 8192 bytes; shorten/);

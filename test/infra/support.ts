@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { SettingsInput } from '../../functions/lib/settings';
 import { ControlTowerAuditStack } from '../../infra/audit-stack';
 import { loadSettings, SETTINGS_CONTEXT_KEY } from '../../infra/config';
@@ -164,6 +164,15 @@ export function fileAssetText({ app, stack }: Synthesized, objectKey: string): s
 export function reportBucketIdOf(template: Template): string {
   const ids = logicalIdsOf(template, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
   if (ids.length !== 1) throw new Error(`expected one report bucket, found ${ids.length}`);
+  return ids[0] as string;
+}
+
+/** The logical ID of the report bucket's KMS key (the stack has others: the topics'). */
+export function reportKeyIdOf(template: Template): string {
+  const ids = logicalIdsOf(template, 'AWS::KMS::Key', {
+    Description: Match.stringLikeRegexp('encrypts the audit reports'),
+  });
+  if (ids.length !== 1) throw new Error(`expected one report key, found ${ids.length}`);
   return ids[0] as string;
 }
 
