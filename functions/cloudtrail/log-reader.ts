@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
+import { type RecordFilter, recordsToParse } from './prefilter';
 import type { CloudTrailRecord } from './record';
 
 /** A log file that cannot be read to its end: not gzip, truncated, or not CloudTrail JSON. */
@@ -12,6 +13,14 @@ export class LogFileError extends Error {
     super(message);
     this.name = 'LogFileUnreadable';
   }
+}
+
+/** Options of {@link readLogRecords}. */
+export interface ReadOptions {
+  /** The pre-filter: records it proves no enabled rule can match are not parsed, only counted. */
+  readonly filter?: RecordFilter;
+  /** Told how many records the pre-filter skipped (they count in `records` too). */
+  readonly onSkipped?: (count: number) => void;
 }
 
 /** What reading one file took in. */
@@ -75,7 +84,16 @@ export class RecordSplitter {
   private recordCount = 0;
   private byteCount = 0;
 
-  constructor(private readonly onRecord: (record: CloudTrailRecord) => void) {}
+  private readonly filter: RecordFilter | undefined;
+  private readonly onSkipped: ((count: number) => void) | undefined;
+
+  constructor(
+    private readonly onRecord: (record: CloudTrailRecord) => void,
+    options: ReadOptions = {},
+  ) {
+    this.filter = options.filter;
+    this.onSkipped = options.onSkipped;
+  }
 
   /** Records handed out so far. */
   get records(): number {
@@ -134,10 +152,11 @@ export class RecordSplitter {
         if (depth === 1) {
           if (this.carry.length > 0) {
             this.keep(chunk.subarray(0, i + 1), -1);
-            const text = Buffer.concat(this.carry).toString('utf8');
+            const whole = Buffer.concat(this.carry);
             this.carry = [];
             this.carryBytes = 0;
-            this.emit(text);
+            if (this.filter && recordsToParse(whole, [0, whole.length], this.filter)[0] === 0) this.skip(1);
+            else this.emit(whole.toString('utf8'));
           } else {
             bounds.push(recordStart, i + 1);
           }
@@ -179,6 +198,10 @@ export class RecordSplitter {
    * are parsed one by one, so that the good ones are handed out before the file is reported.
    */
   private emitBatch(chunk: Buffer): void {
+    if (this.filter) {
+      this.emitFiltered(chunk, this.filter);
+      return;
+    }
     const bounds = this.bounds;
     let first = 0;
     let last = bounds.length - 2;
@@ -212,6 +235,31 @@ export class RecordSplitter {
       for (const record of parsed) this.handOut(record);
     }
     if (atEnd) this.emit(chunk.toString('utf8', bounds[bounds.length - 2], chunk.length));
+  }
+
+  /**
+   * With the pre-filter: parses only the records some enabled rule may match, one by one, and counts the others
+   * as skipped. A skipped record is checked only for balanced strings and braces, not parsed.
+   */
+  private emitFiltered(chunk: Buffer, filter: RecordFilter): void {
+    const bounds = this.bounds;
+    const keep = recordsToParse(chunk, bounds, filter);
+    let skipped = 0;
+    for (let r = 0; r < keep.length; r++) {
+      if (keep[r] === 0) {
+        skipped++;
+        continue;
+      }
+      if (skipped > 0) this.skip(skipped);
+      skipped = 0;
+      this.emit(chunk.toString('utf8', bounds[2 * r], bounds[2 * r + 1]));
+    }
+    if (skipped > 0) this.skip(skipped);
+  }
+
+  private skip(count: number): void {
+    this.recordCount += count;
+    this.onSkipped?.(count);
   }
 
   private emit(text: string): void {
@@ -306,8 +354,9 @@ async function gunzipInto(
 export async function readLogRecords(
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   onRecord: (record: CloudTrailRecord) => void,
+  options: ReadOptions = {},
 ): Promise<ReadStats> {
-  const splitter = new RecordSplitter(onRecord);
+  const splitter = new RecordSplitter(onRecord, options);
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in body ? body[Symbol.asyncIterator]() : body[Symbol.iterator]();
   let head: Buffer = Buffer.alloc(0);
