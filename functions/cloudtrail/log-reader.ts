@@ -40,6 +40,45 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+// What the JSON grammar allows next. The splitter checks the syntax of every byte outside strings, so that a
+// record the pre-filter skips unparsed is still known to be JSON (string contents are not checked).
+/** Before the top object: whitespace or `{`. */
+const DOCUMENT = 0;
+/** After `:`, or `,` in an array: a value. */
+const VALUE = 1;
+/** After `[`: a value or `]`. */
+const VALUE_OR_END = 2;
+/** After `{`: a key or `}`. */
+const AFTER_KEY_OR_END = 3;
+/** After `,` in an object: a key. */
+const KEY = 4;
+/** After a key: `:`. */
+const COLON_NEXT = 5;
+/** After a value: `,` or the end of the object or array. */
+const NEXT = 6;
+/** After the top object: whitespace only. */
+const DONE = 7;
+const OBJECT = 1;
+const ARRAY = 2;
+/** A whole number or literal, as JSON writes them. */
+const SCALAR = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
+
+/** Bytes of a number or literal (a superset: the token is checked against {@link SCALAR} once whole). */
+function isTokenByte(byte: number): boolean {
+  return (
+    (byte >= 0x61 && byte <= 0x7a) ||
+    (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d ||
+    byte === 0x2b ||
+    byte === 0x2e ||
+    byte === 0x45
+  );
+}
 
 function isJsonWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -73,6 +112,11 @@ function endsEscaped(chunk: Buffer, from: number): boolean {
  */
 export class RecordSplitter {
   private depth = 0;
+  /** What the JSON grammar allows next (see the constants above), and the open objects and arrays. */
+  private expect = DOCUMENT;
+  private readonly stack: number[] = [];
+  /** A number or literal cut by the end of the previous chunk. */
+  private token = '';
   private inString = false;
   private escaped = false;
   private opened = false;
@@ -115,6 +159,8 @@ export class RecordSplitter {
     const bounds = this.bounds;
     bounds.length = 0;
     let depth = this.depth;
+    let expect = this.expect;
+    const stack = this.stack;
     let recordStart = -1;
     let i = 0;
     if (this.inString) {
@@ -128,11 +174,26 @@ export class RecordSplitter {
       this.inString = false;
       this.escaped = false;
       i = end + 1;
+    } else if (this.token !== '') {
+      let t = 0;
+      while (t < length && isTokenByte(chunk[t] as number)) t++;
+      this.token += chunk.toString('latin1', 0, t);
+      if (t === length) {
+        if (depth >= 2) this.keep(chunk, -1);
+        return;
+      }
+      if (!SCALAR.test(this.token)) this.invalidAfter(chunk, `bad value ${JSON.stringify(this.token.slice(0, 16))}`);
+      this.token = '';
+      i = t;
     }
     for (; i < length; i++) {
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
-        if (depth === 0) this.failAfter(chunk, 'the file is not a JSON object');
+        if (expect === AFTER_KEY_OR_END || expect === KEY) expect = COLON_NEXT;
+        else if (expect === VALUE || expect === VALUE_OR_END) expect = NEXT;
+        else if (expect === DOCUMENT) this.failAfter(chunk, 'the file is not a JSON object');
+        else if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');
+        else this.invalidAfter(chunk, 'unexpected string');
         const end = closingQuote(chunk, i + 1);
         if (end < 0) {
           this.inString = true;
@@ -141,13 +202,24 @@ export class RecordSplitter {
         }
         i = end;
       } else if (byte === OPEN) {
-        if (depth === 1) recordStart = i;
-        else if (depth === 0) {
-          if (this.opened) this.failAfter(chunk, 'content after the end of the log');
+        if (expect === VALUE || expect === VALUE_OR_END) {
+          if (depth === 1) recordStart = i;
+        } else if (expect === DOCUMENT) {
           this.opened = true;
+        } else if (expect === DONE) {
+          this.failAfter(chunk, 'content after the end of the log');
+        } else {
+          this.invalidAfter(chunk, "unexpected '{'");
         }
+        stack.push(OBJECT);
+        expect = AFTER_KEY_OR_END;
         depth++;
       } else if (byte === CLOSE) {
+        if (expect === DONE) this.failAfter(chunk, 'unbalanced braces');
+        if ((expect !== NEXT && expect !== AFTER_KEY_OR_END) || stack.pop() !== OBJECT) {
+          this.invalidAfter(chunk, "unexpected '}'");
+        }
+        expect = stack.length === 0 ? DONE : NEXT;
         depth--;
         if (depth === 1) {
           if (this.carry.length > 0) {
@@ -163,14 +235,51 @@ export class RecordSplitter {
           recordStart = -1;
         } else if (depth === 0) {
           this.closed = true;
-        } else if (depth < 0) {
-          this.failAfter(chunk, 'unbalanced braces');
         }
-      } else if (depth === 0 && !isJsonWhitespace(byte)) {
-        this.failAfter(chunk, this.opened ? 'content after the end of the log' : 'the file is not a JSON object');
+      } else if (byte === COMMA) {
+        if (expect !== NEXT) this.invalidAfter(chunk, "unexpected ','");
+        expect = stack[stack.length - 1] === OBJECT ? KEY : VALUE;
+      } else if (byte === COLON) {
+        if (expect !== COLON_NEXT) this.invalidAfter(chunk, "unexpected ':'");
+        expect = VALUE;
+      } else if (byte === OPEN_ARRAY) {
+        if (expect !== VALUE && expect !== VALUE_OR_END) {
+          if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');
+          if (expect === DOCUMENT) this.failAfter(chunk, 'the file is not a JSON object');
+          this.invalidAfter(chunk, "unexpected '['");
+        }
+        stack.push(ARRAY);
+        expect = VALUE_OR_END;
+      } else if (byte === CLOSE_ARRAY) {
+        if (expect === DONE) this.failAfter(chunk, 'unbalanced braces');
+        if ((expect !== NEXT && expect !== VALUE_OR_END) || stack.pop() !== ARRAY) {
+          this.invalidAfter(chunk, "unexpected ']'");
+        }
+        expect = NEXT;
+      } else if (isJsonWhitespace(byte)) {
+        // between tokens: allowed anywhere
+      } else if (expect === VALUE || expect === VALUE_OR_END) {
+        // A number, true, false or null: checked whole, also when it goes on in the next chunk.
+        const from = i;
+        while (i < length && isTokenByte(chunk[i] as number)) i++;
+        expect = NEXT;
+        if (i === length) {
+          this.token = chunk.toString('latin1', from, i);
+          break;
+        }
+        const token = chunk.toString('latin1', from, i);
+        if (!SCALAR.test(token)) this.invalidAfter(chunk, `bad value ${JSON.stringify(token.slice(0, 16))}`);
+        i--;
+      } else if (expect === DOCUMENT) {
+        this.failAfter(chunk, 'the file is not a JSON object');
+      } else if (expect === DONE) {
+        this.failAfter(chunk, 'content after the end of the log');
+      } else {
+        this.invalidAfter(chunk, `unexpected byte 0x${byte.toString(16)}`);
       }
     }
     this.depth = depth;
+    this.expect = expect;
     if (bounds.length > 0) this.emitBatch(chunk);
     if (depth >= 2) this.keep(chunk, recordStart);
   }
@@ -178,7 +287,7 @@ export class RecordSplitter {
   /** Says the text is complete; throws {@link LogFileError} when it stopped short. */
   end(): void {
     if (!this.opened) this.fail('the file is empty');
-    if (!this.closed || this.depth !== 0 || this.inString) {
+    if (!this.closed || this.depth !== 0 || this.inString || this.expect !== DONE) {
       this.fail(`truncated after ${this.recordCount} records`);
     }
   }
@@ -287,6 +396,12 @@ export class RecordSplitter {
   private failAfter(chunk: Buffer, message: string): never {
     if (this.bounds.length > 0) this.emitBatch(chunk);
     this.fail(message);
+  }
+
+  /** Fails on bad JSON syntax inside a chunk, after handing out the records the chunk completed before it. */
+  private invalidAfter(chunk: Buffer, problem: string): never {
+    if (this.bounds.length > 0) this.emitBatch(chunk);
+    this.fail(`invalid JSON after ${this.recordCount} records (${problem})`);
   }
 
   private fail(message: string): never {

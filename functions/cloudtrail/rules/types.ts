@@ -1,8 +1,8 @@
 import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding, ResourceRef, Severity } from '../../lib/types';
+import type { RecordNeeds } from '../prefilter';
 import { type CloudTrailRecord, isFailedCall, isServiceActor, principalArn, principalResource } from '../record';
 import type { CloudTrailSettings } from '../settings';
-import type { RecordNeeds } from '../prefilter';
 import type { RuleId } from './ids';
 
 /** What every rule declares: ID, severity, a title and a one-line explanation for the person reading the finding. */
