@@ -20,6 +20,8 @@ export interface RecordNeeds {
 /** The enabled rules' conditions, merged: a record is kept when it meets any of them. */
 export interface RecordFilter {
   readonly eventNames: ReadonlySet<string>;
+  /** The event names as bytes, by length: compared in place, without making a string per record. */
+  readonly namesByLength: ReadonlyMap<number, readonly Buffer[]>;
   readonly errorCodes: readonly ((value: string) => boolean)[];
   readonly contains: readonly Buffer[];
 }
@@ -44,7 +46,12 @@ export function recordFilter(needs: readonly (RecordNeeds | undefined)[]): Recor
     if (need.errorCode) errorCodes.push(need.errorCode);
     for (const text of need.contains ?? []) contains.add(text);
   }
-  return { eventNames, errorCodes, contains: [...contains].map((text) => Buffer.from(text)) };
+  const namesByLength = new Map<number, Buffer[]>();
+  for (const name of eventNames) {
+    const bytes = Buffer.from(name);
+    namesByLength.set(bytes.length, [...(namesByLength.get(bytes.length) ?? []), bytes]);
+  }
+  return { eventNames, namesByLength, errorCodes, contains: [...contains].map((text) => Buffer.from(text)) };
 }
 
 function isJsonWhitespace(byte: number | undefined): boolean {
@@ -52,20 +59,37 @@ function isJsonWhitespace(byte: number | undefined): boolean {
 }
 
 /**
- * The string value of the key whose closing quote is at `after - 1`, when what follows is `: "value"` (with any
- * JSON whitespace) inside `end`; undefined when the key is not followed by a string (then it is not a key, or its
- * value is no string). Latin-1 is exact for the ASCII names compared against it; other bytes never equal them.
+ * Where the string value of the key whose closing quote is at `after - 1` lies, as `[start, end)` inside `limit`,
+ * when what follows is `: "value"` (with any JSON whitespace); undefined when the key is not followed by a string
+ * (then it is not a key, or its value is no string).
  */
-function stringValueAt(buffer: Buffer, after: number, end: number): string | undefined {
+function stringValueAt(buffer: Buffer, after: number, limit: number): [number, number] | undefined {
   let i = after;
-  while (i < end && isJsonWhitespace(buffer[i])) i++;
+  while (i < limit && isJsonWhitespace(buffer[i])) i++;
   if (buffer[i] !== COLON) return undefined;
   i++;
-  while (i < end && isJsonWhitespace(buffer[i])) i++;
-  if (i >= end || buffer[i] !== QUOTE) return undefined;
+  while (i < limit && isJsonWhitespace(buffer[i])) i++;
+  if (i >= limit || buffer[i] !== QUOTE) return undefined;
   const close = buffer.indexOf(QUOTE, i + 1);
-  if (close < 0 || close >= end) return undefined;
-  return buffer.toString('latin1', i + 1, close);
+  if (close < 0 || close >= limit) return undefined;
+  return [i + 1, close];
+}
+
+/** Whether the bytes `[start, end)` are one of the names, compared in place (the names are ASCII). */
+function isOneOf(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  byLength: ReadonlyMap<number, readonly Buffer[]>,
+): boolean {
+  const candidates = byLength.get(end - start);
+  if (!candidates) return false;
+  for (const name of candidates) {
+    let k = 0;
+    while (k < name.length && buffer[start + k] === name[k]) k++;
+    if (k === name.length) return true;
+  }
+  return false;
 }
 
 /**
@@ -112,13 +136,16 @@ export function recordsToParse(buffer: Buffer, bounds: readonly number[], filter
   if (filter.eventNames.size > 0) {
     markPass(buffer, bounds, keep, EVENT_NAME_KEY, (position, end) => {
       const value = stringValueAt(buffer, position + EVENT_NAME_KEY.length, end);
-      return value !== undefined && filter.eventNames.has(value);
+      return value !== undefined && isOneOf(buffer, value[0], value[1], filter.namesByLength);
     });
   }
   if (filter.errorCodes.length > 0) {
     markPass(buffer, bounds, keep, ERROR_CODE_KEY, (position, end) => {
       const value = stringValueAt(buffer, position + ERROR_CODE_KEY.length, end);
-      return value !== undefined && filter.errorCodes.some((test) => test(value));
+      if (value === undefined) return false;
+      // Latin-1 keeps ASCII exact; other bytes never make an ASCII error code.
+      const code = buffer.toString('latin1', value[0], value[1]);
+      return filter.errorCodes.some((test) => test(code));
     });
   }
   for (const needle of filter.contains) markPass(buffer, bounds, keep, needle);

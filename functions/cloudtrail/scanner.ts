@@ -38,10 +38,8 @@ export interface ScanOptions {
   /** Told of every file done (read to its end, or reported unreadable): what a cursor may advance over. */
   readonly onFileDone?: (key: string) => void;
   /**
-   * Whether records the engine's pre-filter rules out are skipped unparsed. Off by default for now: a skipped
-   * record is checked only for balanced strings and braces, so a file whose only bad JSON sits in a skipped
-   * record would no longer be reported unreadable (test/unit/cloudtrail/fixtures.test.ts "bad-json"); turn it on
-   * once skipped records get a full syntax check. @default false
+   * Whether records the engine's pre-filter rules out are skipped unparsed (their JSON syntax is still checked,
+   * string contents aside). Off only to compare, in tests. @default true
    */
   readonly prefilter?: boolean;
 }
@@ -119,7 +117,7 @@ export async function scanLogFiles(options: ScanOptions): Promise<ScanStats> {
   let records = 0;
   let bytes = 0;
   let cut = false;
-  const filter = options.prefilter !== true ? undefined : engine.recordFilter();
+  const filter = options.prefilter === false ? undefined : engine.recordFilter();
   const done = (key: string) => {
     files++;
     options.onFileDone?.(key);
