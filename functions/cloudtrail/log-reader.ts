@@ -1,6 +1,14 @@
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
-import { type RecordFilter, recordsToParse } from './prefilter';
+import {
+  ERROR_CODE_KEY,
+  EVENT_NAME_KEY,
+  errorCodeMatches,
+  isOneOf,
+  keyKind,
+  OTHER_KEY,
+  type RecordFilter,
+} from './prefilter';
 import type { CloudTrailRecord } from './record';
 
 /** A log file that cannot be read to its end: not gzip, truncated, or not CloudTrail JSON. */
@@ -94,12 +102,17 @@ const OPEN_STRING_ESCAPED = -2;
  * {@link OPEN_STRING_ESCAPED}. A plain byte loop: CloudTrail's strings are short, and a call to `indexOf` per
  * string cost more than the bytes it skipped.
  */
+/** Whether the last string {@link closingQuote} closed had a backslash escape. */
+let lastStringEscaped = false;
+
 function closingQuote(chunk: Buffer, from: number): number {
   const length = chunk.length;
+  lastStringEscaped = false;
   for (let i = from; i < length; i++) {
     const byte = chunk[i] as number;
     if (byte === QUOTE) return i;
     if (byte === BACKSLASH) {
+      lastStringEscaped = true;
       i++;
       if (i === length) return OPEN_STRING_ESCAPED;
     }
@@ -120,6 +133,13 @@ export class RecordSplitter {
   private readonly stack: number[] = [];
   /** A number or literal cut by the end of the previous chunk. */
   private token = '';
+  /** Pre-filter: whether the record being cut must be parsed, and which key the next value belongs to. */
+  private recordKeep = true;
+  private pendingKey = OTHER_KEY;
+  /** Pre-filter: 1 for each record in {@link bounds} to parse, 0 for one to skip. */
+  private readonly keepFlags: number[] = [];
+  /** Pre-filter: a string of the record being cut went on in the next chunk. */
+  private cutInRecord = false;
   private inString = false;
   private escaped = false;
   private opened = false;
@@ -161,6 +181,11 @@ export class RecordSplitter {
     const length = chunk.length;
     const bounds = this.bounds;
     bounds.length = 0;
+    const keepFlags = this.keepFlags;
+    keepFlags.length = 0;
+    const filter = this.filter;
+    let recordKeep = this.recordKeep;
+    let pendingKey = this.pendingKey;
     let depth = this.depth;
     let expect = this.expect;
     const stack = this.stack;
@@ -192,7 +217,8 @@ export class RecordSplitter {
     for (; i < length; i++) {
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
-        if (expect === AFTER_KEY_OR_END || expect === KEY) expect = COLON_NEXT;
+        const isKey = expect === AFTER_KEY_OR_END || expect === KEY;
+        if (isKey) expect = COLON_NEXT;
         else if (expect === VALUE || expect === VALUE_OR_END) expect = NEXT;
         else if (expect === DOCUMENT) this.failAfter(chunk, 'the file is not a JSON object');
         else if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');
@@ -201,12 +227,29 @@ export class RecordSplitter {
         if (end < 0) {
           this.inString = true;
           this.escaped = end === OPEN_STRING_ESCAPED;
+          // A string cut by the chunk's end is not looked into here: the whole record is judged again at its end.
+          this.cutInRecord = true;
           break;
+        }
+        if (filter !== undefined && !recordKeep && depth >= 2) {
+          const from = i + 1;
+          if (lastStringEscaped || isOneOf(chunk, from, end, filter.valuesByLength)) recordKeep = true;
+          else if (isKey) pendingKey = keyKind(chunk, from, end);
+          else if (pendingKey !== OTHER_KEY) {
+            if (pendingKey === EVENT_NAME_KEY) recordKeep = isOneOf(chunk, from, end, filter.namesByLength);
+            else if (pendingKey === ERROR_CODE_KEY) recordKeep = errorCodeMatches(chunk, from, end, filter);
+            pendingKey = OTHER_KEY;
+          }
         }
         i = end;
       } else if (byte === OPEN) {
         if (expect === VALUE || expect === VALUE_OR_END) {
-          if (depth === 1) recordStart = i;
+          if (depth === 1) {
+            recordStart = i;
+            recordKeep = filter === undefined;
+            pendingKey = OTHER_KEY;
+            this.cutInRecord = false;
+          }
         } else if (expect === DOCUMENT) {
           this.opened = true;
         } else if (expect === DONE) {
@@ -230,10 +273,14 @@ export class RecordSplitter {
             const whole = Buffer.concat(this.carry);
             this.carry = [];
             this.carryBytes = 0;
-            if (this.filter && recordsToParse(whole, [0, whole.length], this.filter)[0] === 0) this.skip(1);
-            else this.emit(whole.toString('utf8'));
+            if (recordKeep || (filter !== undefined && this.cutInRecord && keptWhole(whole, filter))) {
+              this.emit(whole.toString('utf8'));
+            } else {
+              this.skip(1);
+            }
           } else {
             bounds.push(recordStart, i + 1);
+            keepFlags.push(recordKeep ? 1 : 0);
           }
           recordStart = -1;
         } else if (depth === 0) {
@@ -283,6 +330,8 @@ export class RecordSplitter {
     }
     this.depth = depth;
     this.expect = expect;
+    this.recordKeep = recordKeep;
+    this.pendingKey = pendingKey;
     if (bounds.length > 0) this.emitBatch(chunk);
     if (depth >= 2) this.keep(chunk, recordStart);
   }
@@ -311,7 +360,7 @@ export class RecordSplitter {
    */
   private emitBatch(chunk: Buffer): void {
     if (this.filter) {
-      this.emitFiltered(chunk, this.filter);
+      this.emitFiltered(chunk);
       return;
     }
     const bounds = this.bounds;
@@ -353,9 +402,9 @@ export class RecordSplitter {
    * With the pre-filter: parses only the records some enabled rule may match, one by one, and counts the others
    * as skipped. A skipped record is checked only for balanced strings and braces, not parsed.
    */
-  private emitFiltered(chunk: Buffer, filter: RecordFilter): void {
+  private emitFiltered(chunk: Buffer): void {
     const bounds = this.bounds;
-    const keep = recordsToParse(chunk, bounds, filter);
+    const keep = this.keepFlags;
     let skipped = 0;
     for (let r = 0; r < keep.length; r++) {
       if (keep[r] === 0) {
@@ -410,6 +459,25 @@ export class RecordSplitter {
   private fail(message: string): never {
     throw new LogFileError(message, this.recordCount);
   }
+}
+
+const WHOLE_OPEN = Buffer.from('{"Records":[');
+const WHOLE_CLOSE = Buffer.from(']}');
+
+/**
+ * Whether the pre-filter keeps a record that was cut across chunks with a string split in two: judged again, whole,
+ * in one piece (rare: about one record per chunk).
+ */
+function keptWhole(record: Buffer, filter: RecordFilter): boolean {
+  let kept = false;
+  const splitter = new RecordSplitter(
+    () => {
+      kept = true;
+    },
+    { filter },
+  );
+  splitter.push(Buffer.concat([WHOLE_OPEN, record, WHOLE_CLOSE]));
+  return kept;
 }
 
 /** zlib's errors carry a `Z_...` code. (Not `instanceof Error`: in a test sandbox they come from another realm.) */
