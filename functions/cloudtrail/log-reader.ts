@@ -122,9 +122,10 @@ function closingQuote(chunk: Buffer, from: number): number {
 
 /**
  * Cuts the decompressed text of `{"Records":[{...},{...}]}` into records as it arrives, holding at most one
- * unfinished record between chunks. It follows only strings and braces to find where each record ends; the
- * records themselves are checked by `JSON.parse` — V8's native parser, one call for all the records a chunk
- * completes — so the work per byte stays close to a plain `JSON.parse` of the whole file.
+ * unfinished record between chunks. One pass over the bytes checks the JSON syntax outside strings (string contents
+ * are left to `JSON.parse`) and finds where each record ends. Without a pre-filter every record is parsed by
+ * `JSON.parse`, one call for all the records a chunk completes; with one ({@link ReadOptions.filter}) the same pass
+ * judges each string as it goes by, and only the records some enabled rule may match are parsed.
  */
 export class RecordSplitter {
   private depth = 0;
