@@ -2,6 +2,7 @@ import { errorMessage, errorName } from '../lib/errors';
 import { cleanText } from '../lib/text';
 import type { Finding, Severity } from '../lib/types';
 import { parseLogKey } from './key-layout';
+import { type RecordFilter, recordFilter } from './prefilter';
 import { principalFilter } from './principal-filter';
 import type { CloudTrailRecord } from './record';
 import { LOG_FILE_UNREADABLE } from './rules/ids';
@@ -69,12 +70,15 @@ export class RuleEngine {
   private readonly counts: Record<string, number> = {};
   private readonly seen = new Set<string>();
   private recordCount = 0;
+  private readonly filter: RecordFilter | undefined;
 
   constructor(options: RuleEngineOptions) {
     this.cap = options.maxFindingsPerRule ?? MAX_FINDINGS_PER_RULE;
     this.reported = options.reported ?? new Set();
     this.ignored = principalFilter(options.settings.ignorePrincipals);
-    for (const rule of enabledRules(options.settings)) {
+    const rules = enabledRules(options.settings);
+    this.filter = recordFilter(rules.map((rule) => rule.needs));
+    for (const rule of rules) {
       if (rule.kind === 'aggregate') {
         this.aggregators.push({ id: rule.id, ...rule.create(options.settings) });
       } else if (rule.eventNames) {
@@ -98,6 +102,19 @@ export class RuleEngine {
         this.failed(aggregator.id, error, s3Key);
       }
     }
+  }
+
+  /**
+   * The pre-filter for the enabled rules: records it rules out can match no rule, so the scan need not parse
+   * them (it counts them with {@link skipped}). Undefined when an enabled rule may match any record.
+   */
+  recordFilter(): RecordFilter | undefined {
+    return this.filter;
+  }
+
+  /** Counts records the pre-filter ruled out: seen, and matched by no rule. */
+  skipped(count: number): void {
+    this.recordCount += count;
   }
 
   /** Entries held by the aggregating rules, by rule ID: bounded whatever the input. */

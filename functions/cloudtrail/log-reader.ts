@@ -1,5 +1,14 @@
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
+import {
+  ERROR_CODE_KEY,
+  EVENT_NAME_KEY,
+  errorCodeMatches,
+  isOneOf,
+  keyKind,
+  OTHER_KEY,
+  type RecordFilter,
+} from './prefilter';
 import type { CloudTrailRecord } from './record';
 
 /** A log file that cannot be read to its end: not gzip, truncated, or not CloudTrail JSON. */
@@ -12,6 +21,14 @@ export class LogFileError extends Error {
     super(message);
     this.name = 'LogFileUnreadable';
   }
+}
+
+/** Options of {@link readLogRecords}. */
+export interface ReadOptions {
+  /** The pre-filter: records it proves no enabled rule can match are not parsed, only counted. */
+  readonly filter?: RecordFilter;
+  /** Told how many records the pre-filter skipped (they count in `records` too). */
+  readonly onSkipped?: (count: number) => void;
 }
 
 /** What reading one file took in. */
@@ -31,39 +48,99 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+// What the JSON grammar allows next. The splitter checks the syntax of every byte outside strings, so that a
+// record the pre-filter skips unparsed is still known to be JSON (string contents are not checked).
+/** Before the top object: whitespace or `{`. */
+const DOCUMENT = 0;
+/** After `:`, or `,` in an array: a value. */
+const VALUE = 1;
+/** After `[`: a value or `]`. */
+const VALUE_OR_END = 2;
+/** After `{`: a key or `}`. */
+const AFTER_KEY_OR_END = 3;
+/** After `,` in an object: a key. */
+const KEY = 4;
+/** After a key: `:`. */
+const COLON_NEXT = 5;
+/** After a value: `,` or the end of the object or array. */
+const NEXT = 6;
+/** After the top object: whitespace only. */
+const DONE = 7;
+const OBJECT = 1;
+const ARRAY = 2;
+/** A whole number or literal, as JSON writes them. */
+const SCALAR = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
+
+/** Bytes of a number or literal (a superset: the token is checked against {@link SCALAR} once whole). */
+function isTokenByte(byte: number): boolean {
+  return (
+    (byte >= 0x61 && byte <= 0x7a) ||
+    (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d ||
+    byte === 0x2b ||
+    byte === 0x2e ||
+    byte === 0x45
+  );
+}
 
 function isJsonWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-/** The index of the quote that closes a string whose text starts at `from`, or -1 when it goes on past the chunk. */
-function closingQuote(chunk: Buffer, from: number): number {
-  let quote = from - 1;
-  for (;;) {
-    quote = chunk.indexOf(QUOTE, quote + 1);
-    if (quote < 0) return -1;
-    let before = quote - 1;
-    while (before >= from && chunk[before] === BACKSLASH) before--;
-    // An even run of backslashes escapes itself, not the quote.
-    if (((quote - 1 - before) & 1) === 0) return quote;
-  }
-}
+/** {@link closingQuote} ran off the end of the chunk. */
+const OPEN_STRING = -1;
+/** {@link closingQuote} ran off the end of the chunk right after a backslash: the next chunk's first byte is escaped. */
+const OPEN_STRING_ESCAPED = -2;
 
-/** Whether a chunk ends in an odd run of backslashes (counted from `from`): the next chunk's first byte is escaped. */
-function endsEscaped(chunk: Buffer, from: number): boolean {
-  let before = chunk.length - 1;
-  while (before >= from && chunk[before] === BACKSLASH) before--;
-  return ((chunk.length - 1 - before) & 1) === 1;
+/**
+ * The index of the quote that closes a string whose text starts at `from`, else {@link OPEN_STRING} or
+ * {@link OPEN_STRING_ESCAPED}. A plain byte loop: CloudTrail's strings are short, and a call to `indexOf` per
+ * string cost more than the bytes it skipped.
+ */
+/** Whether the last string {@link closingQuote} closed had a backslash escape. */
+let lastStringEscaped = false;
+
+function closingQuote(chunk: Buffer, from: number): number {
+  const length = chunk.length;
+  lastStringEscaped = false;
+  for (let i = from; i < length; i++) {
+    const byte = chunk[i] as number;
+    if (byte === QUOTE) return i;
+    if (byte === BACKSLASH) {
+      lastStringEscaped = true;
+      i++;
+      if (i === length) return OPEN_STRING_ESCAPED;
+    }
+  }
+  return OPEN_STRING;
 }
 
 /**
  * Cuts the decompressed text of `{"Records":[{...},{...}]}` into records as it arrives, holding at most one
- * unfinished record between chunks. It follows only strings and braces to find where each record ends; the
- * records themselves are checked by `JSON.parse` — V8's native parser, one call for all the records a chunk
- * completes — so the work per byte stays close to a plain `JSON.parse` of the whole file.
+ * unfinished record between chunks. One pass over the bytes checks the JSON syntax outside strings (string contents
+ * are left to `JSON.parse`) and finds where each record ends. Without a pre-filter every record is parsed by
+ * `JSON.parse`, one call for all the records a chunk completes; with one ({@link ReadOptions.filter}) the same pass
+ * judges each string as it goes by, and only the records some enabled rule may match are parsed.
  */
 export class RecordSplitter {
   private depth = 0;
+  /** What the JSON grammar allows next (see the constants above), and the open objects and arrays. */
+  private expect = DOCUMENT;
+  private readonly stack: number[] = [];
+  /** A number or literal cut by the end of the previous chunk. */
+  private token = '';
+  /** Pre-filter: whether the record being cut must be parsed, and which key the next value belongs to. */
+  private recordKeep = true;
+  private pendingKey = OTHER_KEY;
+  /** Pre-filter: 1 for each record in {@link bounds} to parse, 0 for one to skip. */
+  private readonly keepFlags: number[] = [];
+  /** Pre-filter: a string of the record being cut went on in the next chunk. */
+  private cutInRecord = false;
   private inString = false;
   private escaped = false;
   private opened = false;
@@ -75,7 +152,16 @@ export class RecordSplitter {
   private recordCount = 0;
   private byteCount = 0;
 
-  constructor(private readonly onRecord: (record: CloudTrailRecord) => void) {}
+  private readonly filter: RecordFilter | undefined;
+  private readonly onSkipped: ((count: number) => void) | undefined;
+
+  constructor(
+    private readonly onRecord: (record: CloudTrailRecord) => void,
+    options: ReadOptions = {},
+  ) {
+    this.filter = options.filter;
+    this.onSkipped = options.onSkipped;
+  }
 
   /** Records handed out so far. */
   get records(): number {
@@ -96,62 +182,157 @@ export class RecordSplitter {
     const length = chunk.length;
     const bounds = this.bounds;
     bounds.length = 0;
+    const keepFlags = this.keepFlags;
+    keepFlags.length = 0;
+    const filter = this.filter;
+    let recordKeep = this.recordKeep;
+    let pendingKey = this.pendingKey;
     let depth = this.depth;
+    let expect = this.expect;
+    const stack = this.stack;
     let recordStart = -1;
     let i = 0;
     if (this.inString) {
       const from = this.escaped ? 1 : 0;
       const end = closingQuote(chunk, from);
       if (end < 0) {
-        this.escaped = endsEscaped(chunk, from);
+        this.escaped = end === OPEN_STRING_ESCAPED;
         if (depth >= 2) this.keep(chunk, -1);
         return;
       }
       this.inString = false;
       this.escaped = false;
       i = end + 1;
+    } else if (this.token !== '') {
+      let t = 0;
+      while (t < length && isTokenByte(chunk[t] as number)) t++;
+      this.token += chunk.toString('latin1', 0, t);
+      if (t === length) {
+        if (depth >= 2) this.keep(chunk, -1);
+        return;
+      }
+      if (!SCALAR.test(this.token)) this.invalidAfter(chunk, `bad value ${JSON.stringify(this.token.slice(0, 16))}`);
+      this.token = '';
+      i = t;
     }
     for (; i < length; i++) {
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
-        if (depth === 0) this.failAfter(chunk, 'the file is not a JSON object');
+        const isKey = expect === AFTER_KEY_OR_END || expect === KEY;
+        if (isKey) expect = COLON_NEXT;
+        else if (expect === VALUE || expect === VALUE_OR_END) expect = NEXT;
+        else if (expect === DOCUMENT) this.failAfter(chunk, 'the file is not a JSON object');
+        else if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');
+        else this.invalidAfter(chunk, 'unexpected string');
         const end = closingQuote(chunk, i + 1);
         if (end < 0) {
           this.inString = true;
-          this.escaped = endsEscaped(chunk, i + 1);
+          this.escaped = end === OPEN_STRING_ESCAPED;
+          // A string cut by the chunk's end is not looked into here: the whole record is judged again at its end.
+          this.cutInRecord = true;
           break;
+        }
+        if (filter !== undefined && !recordKeep && depth >= 2) {
+          const from = i + 1;
+          if (lastStringEscaped || isOneOf(chunk, from, end, filter.valuesByLength)) recordKeep = true;
+          else if (isKey) pendingKey = keyKind(chunk, from, end);
+          else if (pendingKey !== OTHER_KEY) {
+            if (pendingKey === EVENT_NAME_KEY) recordKeep = isOneOf(chunk, from, end, filter.namesByLength);
+            else if (pendingKey === ERROR_CODE_KEY) recordKeep = errorCodeMatches(chunk, from, end, filter);
+            pendingKey = OTHER_KEY;
+          }
         }
         i = end;
       } else if (byte === OPEN) {
-        if (depth === 1) recordStart = i;
-        else if (depth === 0) {
-          if (this.opened) this.failAfter(chunk, 'content after the end of the log');
+        if (expect === VALUE || expect === VALUE_OR_END) {
+          if (depth === 1) {
+            recordStart = i;
+            recordKeep = filter === undefined;
+            pendingKey = OTHER_KEY;
+            this.cutInRecord = false;
+          }
+        } else if (expect === DOCUMENT) {
           this.opened = true;
+        } else if (expect === DONE) {
+          this.failAfter(chunk, 'content after the end of the log');
+        } else {
+          this.invalidAfter(chunk, "unexpected '{'");
         }
+        stack.push(OBJECT);
+        expect = AFTER_KEY_OR_END;
         depth++;
       } else if (byte === CLOSE) {
+        if (expect === DONE) this.failAfter(chunk, 'unbalanced braces');
+        if ((expect !== NEXT && expect !== AFTER_KEY_OR_END) || stack.pop() !== OBJECT) {
+          this.invalidAfter(chunk, "unexpected '}'");
+        }
+        expect = stack.length === 0 ? DONE : NEXT;
         depth--;
         if (depth === 1) {
           if (this.carry.length > 0) {
             this.keep(chunk.subarray(0, i + 1), -1);
-            const text = Buffer.concat(this.carry).toString('utf8');
+            const whole = Buffer.concat(this.carry);
             this.carry = [];
             this.carryBytes = 0;
-            this.emit(text);
+            if (recordKeep || (filter !== undefined && this.cutInRecord && keptWhole(whole, filter))) {
+              this.emit(whole.toString('utf8'));
+            } else {
+              this.skip(1);
+            }
           } else {
             bounds.push(recordStart, i + 1);
+            keepFlags.push(recordKeep ? 1 : 0);
           }
           recordStart = -1;
         } else if (depth === 0) {
           this.closed = true;
-        } else if (depth < 0) {
-          this.failAfter(chunk, 'unbalanced braces');
         }
-      } else if (depth === 0 && !isJsonWhitespace(byte)) {
-        this.failAfter(chunk, this.opened ? 'content after the end of the log' : 'the file is not a JSON object');
+      } else if (byte === COMMA) {
+        if (expect !== NEXT) this.invalidAfter(chunk, "unexpected ','");
+        expect = stack[stack.length - 1] === OBJECT ? KEY : VALUE;
+      } else if (byte === COLON) {
+        if (expect !== COLON_NEXT) this.invalidAfter(chunk, "unexpected ':'");
+        expect = VALUE;
+      } else if (byte === OPEN_ARRAY) {
+        if (expect !== VALUE && expect !== VALUE_OR_END) {
+          if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');
+          if (expect === DOCUMENT) this.failAfter(chunk, 'the file is not a JSON object');
+          this.invalidAfter(chunk, "unexpected '['");
+        }
+        stack.push(ARRAY);
+        expect = VALUE_OR_END;
+      } else if (byte === CLOSE_ARRAY) {
+        if (expect === DONE) this.failAfter(chunk, 'unbalanced braces');
+        if ((expect !== NEXT && expect !== VALUE_OR_END) || stack.pop() !== ARRAY) {
+          this.invalidAfter(chunk, "unexpected ']'");
+        }
+        expect = NEXT;
+      } else if (isJsonWhitespace(byte)) {
+        // between tokens: allowed anywhere
+      } else if (expect === VALUE || expect === VALUE_OR_END) {
+        // A number, true, false or null: checked whole, also when it goes on in the next chunk.
+        const from = i;
+        while (i < length && isTokenByte(chunk[i] as number)) i++;
+        expect = NEXT;
+        if (i === length) {
+          this.token = chunk.toString('latin1', from, i);
+          break;
+        }
+        const token = chunk.toString('latin1', from, i);
+        if (!SCALAR.test(token)) this.invalidAfter(chunk, `bad value ${JSON.stringify(token.slice(0, 16))}`);
+        i--;
+      } else if (expect === DOCUMENT) {
+        this.failAfter(chunk, 'the file is not a JSON object');
+      } else if (expect === DONE) {
+        this.failAfter(chunk, 'content after the end of the log');
+      } else {
+        this.invalidAfter(chunk, `unexpected byte 0x${byte.toString(16)}`);
       }
     }
     this.depth = depth;
+    this.expect = expect;
+    this.recordKeep = recordKeep;
+    this.pendingKey = pendingKey;
     if (bounds.length > 0) this.emitBatch(chunk);
     if (depth >= 2) this.keep(chunk, recordStart);
   }
@@ -159,7 +340,7 @@ export class RecordSplitter {
   /** Says the text is complete; throws {@link LogFileError} when it stopped short. */
   end(): void {
     if (!this.opened) this.fail('the file is empty');
-    if (!this.closed || this.depth !== 0 || this.inString) {
+    if (!this.closed || this.depth !== 0 || this.inString || this.expect !== DONE) {
       this.fail(`truncated after ${this.recordCount} records`);
     }
   }
@@ -179,6 +360,10 @@ export class RecordSplitter {
    * are parsed one by one, so that the good ones are handed out before the file is reported.
    */
   private emitBatch(chunk: Buffer): void {
+    if (this.filter) {
+      this.emitFiltered(chunk);
+      return;
+    }
     const bounds = this.bounds;
     let first = 0;
     let last = bounds.length - 2;
@@ -214,6 +399,31 @@ export class RecordSplitter {
     if (atEnd) this.emit(chunk.toString('utf8', bounds[bounds.length - 2], chunk.length));
   }
 
+  /**
+   * With the pre-filter: parses only the records some enabled rule may match, one by one, and counts the others
+   * as skipped. A skipped record is checked only for balanced strings and braces, not parsed.
+   */
+  private emitFiltered(chunk: Buffer): void {
+    const bounds = this.bounds;
+    const keep = this.keepFlags;
+    let skipped = 0;
+    for (let r = 0; r < keep.length; r++) {
+      if (keep[r] === 0) {
+        skipped++;
+        continue;
+      }
+      if (skipped > 0) this.skip(skipped);
+      skipped = 0;
+      this.emit(chunk.toString('utf8', bounds[2 * r], bounds[2 * r + 1]));
+    }
+    if (skipped > 0) this.skip(skipped);
+  }
+
+  private skip(count: number): void {
+    this.recordCount += count;
+    this.onSkipped?.(count);
+  }
+
   private emit(text: string): void {
     let parsed: unknown;
     try {
@@ -241,9 +451,34 @@ export class RecordSplitter {
     this.fail(message);
   }
 
+  /** Fails on bad JSON syntax inside a chunk, after handing out the records the chunk completed before it. */
+  private invalidAfter(chunk: Buffer, problem: string): never {
+    if (this.bounds.length > 0) this.emitBatch(chunk);
+    this.fail(`invalid JSON after ${this.recordCount} records (${problem})`);
+  }
+
   private fail(message: string): never {
     throw new LogFileError(message, this.recordCount);
   }
+}
+
+const WHOLE_OPEN = Buffer.from('{"Records":[');
+const WHOLE_CLOSE = Buffer.from(']}');
+
+/**
+ * Whether the pre-filter keeps a record that was cut across chunks with a string split in two: judged again, whole,
+ * in one piece (rare: about one record per chunk).
+ */
+function keptWhole(record: Buffer, filter: RecordFilter): boolean {
+  let kept = false;
+  const splitter = new RecordSplitter(
+    () => {
+      kept = true;
+    },
+    { filter },
+  );
+  splitter.push(Buffer.concat([WHOLE_OPEN, record, WHOLE_CLOSE]));
+  return kept;
 }
 
 /** zlib's errors carry a `Z_...` code. (Not `instanceof Error`: in a test sandbox they come from another realm.) */
@@ -306,8 +541,9 @@ async function gunzipInto(
 export async function readLogRecords(
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   onRecord: (record: CloudTrailRecord) => void,
+  options: ReadOptions = {},
 ): Promise<ReadStats> {
-  const splitter = new RecordSplitter(onRecord);
+  const splitter = new RecordSplitter(onRecord, options);
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in body ? body[Symbol.asyncIterator]() : body[Symbol.iterator]();
   let head: Buffer = Buffer.alloc(0);

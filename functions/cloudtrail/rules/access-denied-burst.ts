@@ -90,6 +90,8 @@ function densest(minutes: Map<number, number>, window: number): { count: number;
 export const accessDeniedBurst: AggregateRule = {
   ...info,
   kind: 'aggregate',
+  // Pre-filter: it accepts only records whose errorCode is a string that isAccessDenied accepts.
+  needs: { errorCode: (value) => DENIED.test(value) },
   create(settings) {
     const threshold = settings.accessDeniedBurstThreshold;
     const window = settings.accessDeniedBurstWindowMinutes;

@@ -68,6 +68,8 @@ function who(record: CloudTrailRecord): string {
 export const consoleLoginFailures: AggregateRule = {
   ...info,
   kind: 'aggregate',
+  // Pre-filter: it accepts failed console sign-ins only, whose eventName is ConsoleLogin.
+  needs: { eventNames: ['ConsoleLogin'] },
   create(settings) {
     const threshold = settings.failedSignInThreshold;
     const byUser = new Map<string, Failures>();

@@ -1,5 +1,6 @@
 import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding, ResourceRef, Severity } from '../../lib/types';
+import type { RecordNeeds } from '../prefilter';
 import { type CloudTrailRecord, isFailedCall, isServiceActor, principalArn, principalResource } from '../record';
 import type { CloudTrailSettings } from '../settings';
 import type { RuleId } from './ids';
@@ -10,6 +11,11 @@ export interface RuleInfo {
   readonly severity: Severity;
   readonly title: string;
   readonly description: string;
+  /**
+   * A necessary condition on the raw record for the rule to match it, for the scan's byte-level pre-filter (see
+   * `../prefilter.ts`); undefined: the rule may match any record, and the pre-filter is off while it is enabled.
+   */
+  readonly needs?: RecordNeeds;
 }
 
 /** A rule that judges one record on its own: pure `(record) → Finding | undefined`. */
@@ -131,9 +137,12 @@ export function eventRule(definition: EventRuleDefinition): EventRule {
   for (const [source, names] of Object.entries(events ?? {})) {
     for (const name of names) sourcesByName.set(name, (sourcesByName.get(name) ?? new Set()).add(source));
   }
+  // A rule that lists its calls can match only records whose eventName is one of them.
+  const needs = info.needs ?? (events ? { eventNames: [...sourcesByName.keys()] } : undefined);
   return {
     ...info,
     kind: 'event',
+    ...(needs ? { needs } : {}),
     ...(events ? { eventNames: [...sourcesByName.keys()] } : {}),
     evaluate(record) {
       if (events) {
