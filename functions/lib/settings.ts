@@ -98,6 +98,21 @@ export const SettingsSchema = z.strictObject({
   adminEnabled: z.boolean().default(false),
   failOnIssues: z.boolean().default(true),
   reportRetentionDays: z.int().min(1).max(3650).default(400),
+  /** Timeouts of every AWS call (functions and ct-audit): a silent endpoint fails the call, never hangs the run. */
+  sdk: z
+    .strictObject({
+      connectionTimeoutMs: z
+        .int({ error: 'must be a whole number of milliseconds from 100 to 60000' })
+        .min(100, { error: 'must be a whole number of milliseconds from 100 to 60000' })
+        .max(60_000, { error: 'must be a whole number of milliseconds from 100 to 60000' })
+        .default(3_000),
+      requestTimeoutMs: z
+        .int({ error: 'must be a whole number of milliseconds from 100 to 300000' })
+        .min(100, { error: 'must be a whole number of milliseconds from 100 to 300000' })
+        .max(300_000, { error: 'must be a whole number of milliseconds from 100 to 300000' })
+        .default(20_000),
+    })
+    .prefault({}),
   logRetentionDays: z
     .int()
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
