@@ -132,11 +132,24 @@ export type SettingsInput = z.input<typeof SettingsSchema>;
  * expected, e.g. `ctAudit.maxConcurrency: must be a whole number from 1 to 1000 (got 5000)`.
  */
 export function parseSettings(raw: unknown, source = 'ctAudit'): Settings {
-  const result = SettingsSchema.safeParse(raw ?? {}, { reportInput: true });
+  const result = SettingsSchema.safeParse(withoutNulls(raw ?? {}), { reportInput: true });
   if (!result.success) {
     throw new InvalidSettingsError(`invalid settings: ${formatIssues(result.error.issues, source)}`);
   }
   return result.data;
+}
+
+/**
+ * `null` means "not set": cdk.json shows every key a deployer sets, with `null` where a value is to be filled in.
+ * Lists are left as they are.
+ */
+function withoutNulls(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(
+    Object.entries(raw)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => [key, withoutNulls(value)]),
+  );
 }
 
 /** The environment variable that carries the validated settings to the functions. */

@@ -12,6 +12,7 @@ import {
   type TargetsDocument,
   type Totals,
 } from '../lib/types';
+import { runHasIssues, unauditedIssues } from '../lib/verdict';
 
 /** What Summarize gets: the run. Everything else is in the report store. */
 export interface SummarizeEvent {
@@ -97,7 +98,8 @@ export async function summarize(
     .filter((account) => account.status === 'FAIL' || account.status === 'ERROR')
     .slice(0, MAX_ISSUE_LINES)
     .map((account) => ({ accountId: account.accountId, status: account.status, reason: reasonOf(account) }));
-  const hasIssues = totals.fail + totals.error > 0;
+  // A run that audited nothing, or skipped an account it was asked for, is never a pass.
+  const hasIssues = runHasIssues(totals, targets.skipped);
   logger.info('run summarized', { runId: run.id, ...totals });
   return {
     runId: run.id,
@@ -106,7 +108,11 @@ export async function summarize(
     hasIssues,
     failOnIssues: run.failOnIssues,
     issues,
-    cause: causeText(totals, issues, run.reportLocation),
+    cause: causeText(
+      totals,
+      [...unauditedIssues(totals, targets.skipped).slice(0, MAX_ISSUE_LINES), ...issueLines(issues)],
+      run.reportLocation,
+    ),
   };
 }
 
@@ -142,13 +148,17 @@ export function reasonOf(account: SummaryAccount): string {
   return account.status;
 }
 
-function causeText(totals: Totals, issues: readonly IssueLine[], location: string): string {
+function issueLines(issues: readonly IssueLine[]): string[] {
+  return issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
+}
+
+function causeText(totals: Totals, lines: readonly string[], location: string): string {
   const withIssues = totals.fail + totals.error;
   const head =
     `${withIssues} of ${totals.accounts} accounts have issues (${totals.fail} FAIL, ${totals.error} ERROR)` +
     `, ${totals.pass} passed, ${totals.skipped} skipped.`;
-  const lines = issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
-  const more = withIssues > issues.length ? [`... and ${withIssues - issues.length} more.`] : [];
+  const shown = Math.min(withIssues, MAX_ISSUE_LINES);
+  const more = withIssues > shown ? [`... and ${withIssues - shown} more.`] : [];
   return [head, ...lines, ...more, `Report: ${location}`].join('\n');
 }
 
