@@ -97,6 +97,8 @@ export interface SeedOptions {
   readonly cloudTrailIntervalMinutes?: number;
   /** The clock the CloudTrail files are dated by. @default now */
   readonly now?: Date;
+  /** Told each seeding step as it starts, and the CloudTrail upload's progress, for a person to read. */
+  readonly onStep?: (step: string) => void;
 }
 
 const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -209,6 +211,8 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     );
   }
   const limit = options.concurrency ?? 16;
+  const step = options.onStep ?? (() => undefined);
+  step('organization and OUs');
   await controlApi(endpoint, 'reset');
   await controlApi(endpoint, 'reset-auth', 'inf');
 
@@ -247,6 +251,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     return accountId;
   };
 
+  step(`${memberCount + 2} accounts`);
   const auditAccountId = await createAccount('Audit', 'Security');
   const logArchiveAccountId = await createAccount('Log Archive', 'Security');
   const plan = planMembers(memberCount, options.plant ?? true);
@@ -277,6 +282,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   ];
   // Control Tower deploys the execution roles with a StackSet into every enrolled account; so does the sandbox,
   // in one call instead of five per account.
+  step('execution roles (StackSet), Audit roles');
   const cloudformation = inAccount(new CloudFormationClient(config), MOTO_DEFAULT_ACCOUNT);
   await cloudformation.send(
     new CreateStackSetCommand({
@@ -359,6 +365,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
       { accountId: logArchiveAccountId, name: 'Log Archive', ou: 'Security' },
       ...members.filter((member) => member.planted !== 'suspended'),
     ];
+    step(`CloudTrail files: generating ${hours}h for ${logged.length} accounts`);
     const files = logged.flatMap((account) => [
       ...generateAccountLogFiles({
         organizationId,
@@ -372,9 +379,14 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
         ...cloudTrailPlants(account, now),
       }),
     ]);
-    await mapLimit(files, limit, (file) =>
-      logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body })),
-    );
+    let uploaded = 0;
+    const tenth = Math.max(1, Math.ceil(files.length / 10));
+    step(`CloudTrail files: 0 of ${files.length}`);
+    await mapLimit(files, limit, async (file) => {
+      await logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body }));
+      uploaded++;
+      if (uploaded % tenth === 0 || uploaded === files.length) step(`CloudTrail files: ${uploaded} of ${files.length}`);
+    });
   }
 
   for (const member of members.filter((account) => account.planted === 'suspended')) {
@@ -397,6 +409,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     organizations: await session(`arn:aws:iam::${managementAccountId}:role/${SANDBOX_ROLES.organizationsReader}`),
   };
 
+  step('IAM checking on');
   // From here on the emulator checks every call against IAM policies, as AWS does.
   await controlApi(endpoint, 'reset-auth', '0');
 
