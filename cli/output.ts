@@ -71,7 +71,7 @@ export class Progress {
     if (status === 'ERROR') this.errors++;
     this.bar?.update(this.done, this.payload());
     // update() skips drawing within two frames of the last one; a finished account is always shown.
-    this.bar?.render(true);
+    (this.bar as { render(force?: boolean): void } | undefined)?.render(true);
   }
 
   /** Sets the counts outright (a deployed run's Map Run reports them). */
