@@ -106,13 +106,11 @@ beforeEach(() => {
     ],
   });
   sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: STARTED });
-  sfn
-    .on(ListMapRunsCommand)
-    .resolves({
-      mapRuns: [
-        { mapRunArn: `${EXECUTION}/map`, executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, startDate: STARTED },
-      ],
-    });
+  sfn.on(ListMapRunsCommand).resolves({
+    mapRuns: [
+      { mapRunArn: `${EXECUTION}/map`, executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, startDate: STARTED },
+    ],
+  });
   sfn.on(DescribeMapRunCommand).resolves({
     itemCounts: {
       pending: 0,
