@@ -5,16 +5,20 @@ import { ControlTowerAuditStack } from './audit-stack';
 import { loadSettings } from './config';
 
 const app = new App();
-new ControlTowerAuditStack(app, 'ControlTowerAudit', {
-  settings: settingsOrExit(app),
-  description: 'control-tower-audit: daily and on-demand audit of a Control Tower landing zone, from the Audit account',
-});
+exitOnSettingsError(
+  () =>
+    new ControlTowerAuditStack(app, 'ControlTowerAudit', {
+      settings: loadSettings(app),
+      description:
+        'control-tower-audit: daily and on-demand audit of a Control Tower landing zone, from the Audit account',
+    }),
+);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
-/** The settings; wrong settings end the synth with one line that names them, not a stack trace. */
-function settingsOrExit(scope: App) {
+/** Wrong settings (read, or found too big while building) end the synth with one line, not a stack trace. */
+function exitOnSettingsError<T>(build: () => T): T {
   try {
-    return loadSettings(scope);
+    return build();
   } catch (error) {
     if (!(error instanceof InvalidSettingsError)) throw error;
     process.stderr.write(`ct-audit settings: ${error.message}\n`);
