@@ -1,40 +1,95 @@
+import { relative, sep } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import type { RunSummary, Status, SummaryAccount } from '../functions/lib/types';
-import { reasonOf } from '../functions/summarize/summarize';
+import { cleanText } from '../functions/lib/text';
+import type { ErrorInfo, RunSummary, Status, SummaryAccount } from '../functions/lib/types';
+import { unauditedIssues } from '../functions/lib/verdict';
 
 /** A place to write text: stdout, stderr, or a buffer in tests. */
 export interface Writer {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  readonly columns?: number;
 }
 
-/** Progress of a run on stderr: accounts done of the total, and errors so far. Silent when not a terminal. */
+/**
+ * Progress of a run on stderr: accounts done of the total, with FAIL and ERROR counted apart. Silent when not a
+ * terminal. The bar is redrawn on every account, so that it moves as accounts finish at any concurrency.
+ */
 export class Progress {
   private bar: SingleBar | undefined;
+  private fail = 0;
   private errors = 0;
   private done = 0;
+  private running = 0;
 
   constructor(
     private readonly stream: Writer & NodeJS.WritableStream,
     private readonly enabled: boolean,
   ) {}
 
-  start(total: number): void {
-    if (!this.enabled || !this.stream.isTTY || total === 0) return;
+  /** Whether a bar is drawn at all. */
+  get active(): boolean {
+    return this.enabled && Boolean(this.stream.isTTY);
+  }
+
+  start(total: number, label = 'Auditing accounts'): void {
+    if (!this.active || total === 0) return;
+    this.bar?.stop();
     this.bar = new SingleBar({
       stream: this.stream,
-      format: 'Auditing accounts [{bar}] {value}/{total} | {errors} with errors | {duration}s',
+      format: `${label} [{bar}] {value}/{total} | {running} running | {fail} FAIL | {errors} ERROR | {duration}s`,
       barsize: 30,
       hideCursor: true,
       clearOnComplete: true,
+      // Redraw on each update rather than on a timer that a busy event loop delays.
+      fps: 20,
+      synchronousUpdate: true,
+      noTTYOutput: false,
     });
-    this.bar.start(total, 0, { errors: 0 });
+    this.bar.start(total, this.done, this.payload());
+  }
+
+  private payload() {
+    return { fail: this.fail, errors: this.errors, running: Math.max(0, this.running) };
+  }
+
+  /** An account's audit started: at high concurrency accounts start long before the first one finishes. */
+  started(): void {
+    this.running++;
+    this.bar?.update(this.done, this.payload());
+  }
+
+  /** An account's audit attempt ended (a retry starts it again). */
+  finished(): void {
+    this.running--;
+    this.bar?.update(this.done, this.payload());
   }
 
   account(status: Status): void {
     this.done++;
+    if (status === 'FAIL') this.fail++;
     if (status === 'ERROR') this.errors++;
-    this.bar?.update(this.done, { errors: this.errors });
+    this.bar?.update(this.done, this.payload());
+    // update() skips drawing within two frames of the last one; a finished account is always shown.
+    (this.bar as { render(force?: boolean): void } | undefined)?.render(true);
+  }
+
+  /** Sets the counts outright (a deployed run's Map Run reports them). */
+  set(done: number, total: number, counts: { running?: number; fail?: number; errors?: number } = {}): void {
+    this.done = done;
+    this.running = counts.running ?? this.running;
+    this.fail = counts.fail ?? this.fail;
+    this.errors = counts.errors ?? this.errors;
+    if (!this.bar) this.start(total);
+    this.bar?.setTotal(total);
+    this.bar?.update(done, this.payload());
+  }
+
+  /** One line of what is happening, for steps that have no count (seeding); a line each when not a terminal. */
+  note(text: string): void {
+    if (!this.enabled) return;
+    if (this.stream.isTTY) this.stream.write(`\r\x1b[2K${text}`);
+    else this.stream.write(`${text}\n`);
   }
 
   stop(): void {
@@ -47,34 +102,90 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
-function clip(text: string, width: number): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+function clip(text: string, width: number | undefined): string {
+  const line = cleanText(text, Number.MAX_SAFE_INTEGER);
+  return width !== undefined && line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+function failing(account: SummaryAccount): [string, SummaryAccount['checks'][string]][] {
+  return Object.entries(account.checks).filter(([, check]) => check.status === 'FAIL' || check.status === 'ERROR');
 }
 
 function failedChecks(account: SummaryAccount): string {
-  const failed = Object.entries(account.checks)
-    .filter(([, check]) => check.status === 'FAIL' || check.status === 'ERROR')
-    .map(([id]) => id);
+  const failed = failing(account).map(([id]) => id);
   return failed.length > 0 ? failed.join(',') : '-';
+}
+
+/** The words that start what a person can do or check: `set …`, `is the account enrolled …?`. */
+const ACTIONABLE = /^(set|check|grant|give|enable|add|use|run|create|allow|deploy|install|start|is|are|does|do)\b/i;
+
+/**
+ * A message with its actionable part first: `cannot assume R in A: is the account enrolled …? (AccessDenied: …)`
+ * reads `is the account enrolled …? — cannot assume R in A (AccessDenied: …)`, so that a cut line keeps the advice.
+ */
+export function actionableFirst(message: string): string {
+  const detailAt = message.search(/ \((?=[A-Z][A-Za-z]+(Exception|Error|Denied)?:)/);
+  const body = detailAt > 0 ? message.slice(0, detailAt) : message;
+  const detail = detailAt > 0 ? message.slice(detailAt) : '';
+  const parts = body.split(': ');
+  const at = parts.findIndex((part, index) => index > 0 && ACTIONABLE.test(part));
+  if (at < 0) return message;
+  return `${parts.slice(at).join(': ')} — ${parts.slice(0, at).join(': ')}${detail}`;
+}
+
+function errorText(error: ErrorInfo): string {
+  return `${actionableFirst(error.message)} [${error.kind}]`;
+}
+
+/**
+ * The one reason a person reads first for an account with issues: the advice first, the error kind after, the
+ * check named only when more than one failed (the FAILED CHECKS column names it).
+ */
+export function reasonText(account: SummaryAccount): string {
+  if (account.error) return errorText(account.error);
+  const failed = failing(account);
+  const [first] = failed;
+  if (!first) return account.status;
+  const [id, check] = first;
+  const text = check.error ? errorText(check.error) : actionableFirst(check.message ?? check.status);
+  return failed.length > 1 ? `${id}: ${text} (+${failed.length - 1} more)` : text;
 }
 
 const STATUS_ORDER: Readonly<Record<Status, number>> = { ERROR: 0, FAIL: 1, SKIPPED: 2, PASS: 3 };
 
+/** Options of {@link renderSummary}. */
+export interface RenderOptions {
+  /** Columns of the terminal; undefined (not a terminal) cuts nothing. */
+  readonly width?: number;
+  /** Leave out the accounts that passed. */
+  readonly onlyIssues?: boolean;
+  /** A local report folder under this directory is shown relative to it (`./audit-reports/...`). */
+  readonly cwd?: string;
+}
+
+/** Where the report is, as a person types it: relative to the working directory when it is under it. */
+export function displayLocation(location: string, cwd?: string): string {
+  if (!cwd || !location.startsWith('/')) return location;
+  const path = relative(cwd, location);
+  if (path.startsWith('..') || path.startsWith(sep)) return location;
+  return `./${path}${location.endsWith('/') && path !== '' ? '/' : ''}`;
+}
+
 /**
  * The run as a table a person reads: accounts with issues first, then the ones that passed, the skipped
- * accounts with their reasons, the totals and where the report is.
+ * accounts with their reasons, what was asked for and not audited, the totals and where the records are.
  */
-export function renderSummary(summary: RunSummary, options: { width?: number } = {}): string {
-  const reasonWidth = Math.max(30, (options.width ?? 140) - 14 - 24 - 9 - 22 - 8);
-  const rows = [...summary.accounts]
+export function renderSummary(summary: RunSummary, options: RenderOptions = {}): string {
+  const reasonWidth = options.width === undefined ? undefined : Math.max(30, options.width - 14 - 24 - 9 - 22 - 8);
+  const shown = options.onlyIssues ? summary.accounts.filter((account) => account.status !== 'PASS') : summary.accounts;
+  const rows = [...shown]
     .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.accountId.localeCompare(b.accountId))
     .map((account) => [
       account.accountId,
       clip(account.name ?? '', 24),
       account.status,
       clip(failedChecks(account), 22),
-      account.status === 'PASS' ? '' : clip(reasonOf(account), reasonWidth),
+      account.status === 'PASS' ? '' : clip(reasonText(account), reasonWidth),
     ]);
   const header = ['ACCOUNT', 'NAME', 'STATUS', 'FAILED CHECKS', 'REASON'];
   const widths = header.map((title, column) =>
@@ -86,18 +197,51 @@ export function renderSummary(summary: RunSummary, options: { width?: number } =
       .join('  ')
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
+  const hidden = summary.accounts.length - shown.length;
+  if (hidden > 0) out.push(`(${hidden} accounts that passed are not shown: --only-issues)`);
   if (summary.skipped.length > 0) {
     out.push('', `Skipped (${summary.skipped.length}):`);
     for (const skipped of summary.skipped) {
-      out.push(`  ${skipped.accountId}  ${pad(clip(skipped.name ?? '', 24), 24)}  ${skipped.reason}`);
+      out.push(`  ${skipped.accountId}  ${pad(clip(skipped.name ?? '', 24), 24)}  ${clip(skipped.reason, undefined)}`);
     }
   }
+  const notAudited = unauditedIssues(summary.totals, summary.skipped);
+  if (notAudited.length > 0) {
+    out.push('', 'Not a pass:', ...notAudited.map((issue) => `  ${clip(issue, undefined)}`));
+  }
   const { totals } = summary;
+  const location = displayLocation(summary.reportLocation, options.cwd);
+  const example = [...summary.accounts].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status])[0];
   out.push(
     '',
     `Accounts: ${totals.accounts}  PASS: ${totals.pass}  FAIL: ${totals.fail}  ERROR: ${totals.error}  SKIPPED: ${totals.skipped}`,
     `Checks: ${summary.checks.join(', ')}  Role: ${summary.role}  Run: ${summary.runId}`,
-    `Report: ${summary.reportLocation}`,
+    `Report: ${location}`,
   );
+  if (example) {
+    out.push(
+      `Records: ${location}accounts/<account>.json (every check, message and finding); read one with ` +
+        `ct-audit show --run ${summary.runId} --account ${example.accountId}`,
+    );
+  }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * When every audited account is ERROR ACCESS_DENIED, the credentials are the likely cause: said once, with what
+ * works instead.
+ */
+export function accessDeniedHint(summary: RunSummary): string | undefined {
+  const audited = summary.accounts.filter((account) => account.status !== 'SKIPPED');
+  const denied = (account: SummaryAccount) =>
+    account.error?.kind === 'ACCESS_DENIED' ||
+    Object.values(account.checks).some((check) => check.error?.kind === 'ACCESS_DENIED');
+  if (audited.length === 0 || !audited.every(denied)) return undefined;
+  return (
+    "Every account was ACCESS_DENIED. The Control Tower execution roles trust only the Audit account's Lambda " +
+    'roles (aws-controltower-AuditReadOnlyRole), so your own credentials cannot assume them. From a terminal, ' +
+    'start the deployed workflow with `ct-audit start`, or run locally with execution roles that trust you: ' +
+    'deploy with roles.createDedicatedRoles, or name an execution role your landing zone lets you assume ' +
+    '(roles.readOnlyExecutionRoleName).'
+  );
 }

@@ -1,5 +1,7 @@
 import type { IConstruct } from 'constructs';
+import { missingSettingsFor } from '../functions/checks/required';
 import { InvalidSettingsError } from '../functions/lib/errors';
+import { missingSettingsMessage } from '../functions/lib/required-settings';
 import { parseSettings, type Settings } from '../functions/lib/settings';
 
 /** The cdk.json context key that holds the settings. */
@@ -10,7 +12,19 @@ export const SETTINGS_CONTEXT_KEY = 'ctAudit';
  * message that names the setting and the form expected.
  */
 export function loadSettings(scope: IConstruct): Settings {
-  return parseSettings(parseContextValue(scope.node.tryGetContext(SETTINGS_CONTEXT_KEY)), SETTINGS_CONTEXT_KEY);
+  const settings = parseSettings(
+    parseContextValue(scope.node.tryGetContext(SETTINGS_CONTEXT_KEY)),
+    SETTINGS_CONTEXT_KEY,
+  );
+  // The scheduled run uses defaultChecks: refuse to deploy a schedule whose every run would fail for a setting.
+  // The deployed Resolve Targets reads the organization, so its ID is discovered when not set.
+  const missing = missingSettingsFor(settings.defaultChecks, settings, { organizationDiscoverable: true });
+  if (missing.length > 0) {
+    throw new InvalidSettingsError(
+      `invalid settings: ${SETTINGS_CONTEXT_KEY}.defaultChecks: ${missingSettingsMessage(missing, { flags: false })}`,
+    );
+  }
+  return settings;
 }
 
 // `cdk synth -c ctAudit='{...}'` passes the value as a string; cdk.json passes an object.

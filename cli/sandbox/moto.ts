@@ -78,9 +78,12 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<E
   if (!moto) throw new EmulatorError(MOTO_INSTALL_HINT);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // stdin is a pipe the launcher watches: when this process ends in any way, even killed, the kernel closes it and
+  // the emulator exits. Its own process group keeps a terminal's Ctrl-C for the CLI, which stops it in order.
   const child = spawn(moto.command, [...moto.args, '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true', CT_AUDIT_WATCH_STDIN: '1' },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

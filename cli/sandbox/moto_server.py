@@ -5,9 +5,15 @@ percent-decoded: a client that signed ``prefix=a%2Fb`` (as SigV4 requires) is ch
 every S3 list with a ``/`` in its prefix fails with SignatureDoesNotMatch once IAM checking is on. AWS verifies
 against the query string as sent; so does this launcher, by handing moto's check the raw query (``RAW_URI``).
 Nothing else changes. Usage is that of ``moto_server``.
+
+With ``CT_AUDIT_WATCH_STDIN=1`` the launcher also exits when its stdin reaches end of file: ct-audit keeps a pipe
+open to it and the kernel closes that pipe however ct-audit ends (exit, Ctrl-C, a crash, out of memory, SIGKILL),
+so the emulator never outlives the CLI that started it.
 """
 
+import os
 import sys
+import threading
 from urllib.parse import urlparse, urlunparse
 
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -41,5 +47,18 @@ def authenticate_and_authorize_action(self, iam_request_cls, *args, **kwargs):
 BaseResponse.setup_class = setup_class
 ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize_action
 
+
+
+def _exit_when_parent_goes():
+    try:
+        while sys.stdin.buffer.read(65536):
+            pass
+    except (OSError, ValueError):
+        pass
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    if os.environ.get("CT_AUDIT_WATCH_STDIN") == "1":
+        threading.Thread(target=_exit_when_parent_goes, name="parent-watch", daemon=True).start()
     sys.exit(main())

@@ -109,6 +109,8 @@ export interface SeedOptions {
    * resources; see resources.ts): a dozen calls per account. Off for runs that only measure scale. @default true
    */
   readonly currentState?: boolean;
+  /** Told each seeding step as it starts, and the CloudTrail upload's progress, for a person to read. */
+  readonly onStep?: (step: string) => void;
 }
 
 const EMULATOR_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -246,6 +248,8 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     );
   }
   const limit = options.concurrency ?? 16;
+  const step = options.onStep ?? (() => undefined);
+  step('organization and OUs');
   await controlApi(endpoint, 'reset');
   await controlApi(endpoint, 'reset-auth', 'inf');
 
@@ -284,6 +288,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     return accountId;
   };
 
+  step(`${memberCount + 2} accounts`);
   const auditAccountId = await createAccount('Audit', 'Security');
   const logArchiveAccountId = await createAccount('Log Archive', 'Security');
   const plan = planMembers(memberCount, options.plant ?? true);
@@ -314,6 +319,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   ];
   // Control Tower deploys the execution roles with a StackSet into every enrolled account; so does the sandbox,
   // in one call instead of five per account.
+  step('execution roles (StackSet), Audit roles');
   const cloudformation = inAccount(new CloudFormationClient(config), MOTO_DEFAULT_ACCOUNT);
   await cloudformation.send(
     new CreateStackSetCommand({
@@ -399,6 +405,9 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     logged.map((account) => [account.accountId, cloudTrailPlants(account, now)]),
   );
   if (options.currentState ?? true) {
+    step(
+      `current state: security services, Block Public Access and the planted resources of ${logged.length} accounts`,
+    );
     // The current state that matches the planted events (see resources.ts); the events then name the real resources.
     const seeding = {
       endpoint,
@@ -418,6 +427,9 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
   if (hours > 0) {
     // One account's files at a time per worker, straight from the generator: building every account's files first
     // held all of them (bodies, keys and records) in memory at once, a peak that grew with the organization.
+    step(`CloudTrail files: ${hours}h for ${logged.length} accounts`);
+    let uploaded = 0;
+    const tenth = Math.max(1, Math.ceil(logged.length / 10));
     await mapLimit(logged, limit, async (account) => {
       const files = generateAccountLogFiles({
         organizationId,
@@ -432,6 +444,10 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
       });
       for (const file of files) {
         await logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body }));
+      }
+      uploaded++;
+      if (uploaded % tenth === 0 || uploaded === logged.length) {
+        step(`CloudTrail files: ${uploaded} of ${logged.length} accounts`);
       }
     });
   }
@@ -456,6 +472,7 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     organizations: await session(`arn:aws:iam::${managementAccountId}:role/${SANDBOX_ROLES.organizationsReader}`),
   };
 
+  step('IAM checking on');
   // From here on the emulator checks every call against IAM policies, as AWS does.
   await controlApi(endpoint, 'reset-auth', '0');
 

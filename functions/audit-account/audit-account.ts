@@ -80,7 +80,12 @@ export async function auditAccount(
   const parsed = eventSchema.safeParse(event, { reportInput: true });
   if (!parsed.success) throw new InvalidInputError(`invalid Audit Account input: ${formatIssues(parsed.error.issues)}`);
   const { accountId, run } = event;
-  const { settings, sessions, store, partition } = deps;
+  const { sessions, store, partition } = deps;
+  // The organization ID Resolve Targets discovered stands in for an unset ctAudit.organizationId.
+  const settings =
+    !deps.settings.organizationId && event.run.organizationId
+      ? { ...deps.settings, organizationId: event.run.organizationId }
+      : deps.settings;
   const registry: Readonly<Record<string, Check | undefined>> = deps.checks ?? CHECKS;
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();

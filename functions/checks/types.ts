@@ -1,14 +1,11 @@
 import type { AccountSession } from '../lib/account-session';
+import type { RequiredSetting } from '../lib/required-settings';
 import type { Settings } from '../lib/settings';
 import type { CheckResult, RoleKind, RunInfo } from '../lib/types';
 
 export type { AccountSession } from '../lib/account-session';
-
-/**
- * A setting a check cannot run without. The CLI and Resolve Targets refuse a run whose checks lack one, naming its
- * flag; `organizationId` is discovered from Organizations when it is not set.
- */
-export type RequiredSetting = 'homeRegion' | 'logArchive.accountId' | 'organizationId';
+/** The settings table lives in functions/lib (required-settings.ts); checks name its keys. */
+export type { RequiredSetting } from '../lib/required-settings';
 
 /**
  * Small documents a check keeps from one run to the next (the CloudTrail cursors), in the report store. A document

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { errorMessage, errorName, isThrottle } from '../lib/errors';
 import type { RuleEngine } from './engine';
 import { LogFileError, readLogRecords } from './log-reader';
@@ -69,6 +70,9 @@ export async function forEachConcurrent<T>(
   const iterator =
     Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
   const controller = new AbortController();
+  // Every call in flight listens on the shared signal (the SDK's retry and its HTTP handler each add one): more than
+  // Node's default of 10 is expected, not a leak; without this, an interrupted run printed one warning per account.
+  setMaxListeners(Math.max(10, concurrency * 4), controller.signal);
   let failure: { error: unknown } | undefined;
   let stopped = false;
   const worker = async () => {

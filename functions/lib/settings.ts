@@ -106,6 +106,21 @@ export const SettingsSchema = z.strictObject({
   remediation: remediationSettingsSchema,
   failOnIssues: z.boolean().default(true),
   reportRetentionDays: z.int().min(1).max(3650).default(400),
+  /** Timeouts of every AWS call (functions and ct-audit): a silent endpoint fails the call, never hangs the run. */
+  sdk: z
+    .strictObject({
+      connectionTimeoutMs: z
+        .int({ error: 'must be a whole number of milliseconds from 100 to 60000' })
+        .min(100, { error: 'must be a whole number of milliseconds from 100 to 60000' })
+        .max(60_000, { error: 'must be a whole number of milliseconds from 100 to 60000' })
+        .default(3_000),
+      requestTimeoutMs: z
+        .int({ error: 'must be a whole number of milliseconds from 100 to 300000' })
+        .min(100, { error: 'must be a whole number of milliseconds from 100 to 300000' })
+        .max(300_000, { error: 'must be a whole number of milliseconds from 100 to 300000' })
+        .default(20_000),
+    })
+    .prefault({}),
   logRetentionDays: z
     .int()
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
@@ -172,11 +187,24 @@ export type SettingsInput = z.input<typeof SettingsSchema>;
  * expected, e.g. `ctAudit.maxConcurrency: must be a whole number from 1 to 1000 (got 5000)`.
  */
 export function parseSettings(raw: unknown, source = 'ctAudit'): Settings {
-  const result = CheckedSettingsSchema.safeParse(raw ?? {}, { reportInput: true });
+  const result = CheckedSettingsSchema.safeParse(withoutNulls(raw ?? {}), { reportInput: true });
   if (!result.success) {
     throw new InvalidSettingsError(`invalid settings: ${formatIssues(result.error.issues, source)}`);
   }
   return result.data;
+}
+
+/**
+ * `null` means "not set": cdk.json shows every key a deployer sets, with `null` where a value is to be filled in.
+ * Lists are left as they are.
+ */
+function withoutNulls(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(
+    Object.entries(raw)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => [key, withoutNulls(value)]),
+  );
 }
 
 /** The environment variable that carries the validated settings to the functions. */

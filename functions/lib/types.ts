@@ -165,6 +165,8 @@ export interface SkippedAccount {
   readonly accountId: string;
   readonly name?: string;
   readonly reason: string;
+  /** The account was named in the input: skipping it makes the run an issue (a typo must not pass). */
+  readonly requested?: boolean;
 }
 
 /** targets.json: what Resolve Targets decided. */

@@ -1,8 +1,10 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CHECKS } from '../checks/registry';
+import { missingSettingsFor } from '../checks/required';
 import { InvalidInputError, InvalidSettingsError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
+import { missingSettingsMessage } from '../lib/required-settings';
 import type { Settings } from '../lib/settings';
 import type { RunInfo, SkippedAccount, Target, TargetsDocument } from '../lib/types';
 import { parseExecutionInput, type RunRequest } from './input';
@@ -47,6 +49,9 @@ export async function resolveTargets(
       throw new InvalidInputError(`invalid execution input: check '${id}' needs role "admin"`);
     }
   }
+  // Every missing setting in one message, before any account is touched; the organization ID is read below.
+  const missing = missingSettingsFor(request.checks, settings, { organizationDiscoverable: true });
+  if (missing.length > 0) throw new InvalidInputError(missingSettingsMessage(missing));
 
   const organization = await listOrganization(organizations);
   const organizationId = runOrganizationId(settings, organization);
@@ -117,7 +122,8 @@ export function selectTargets(
   for (const accountId of candidates) {
     const account = byId.get(accountId);
     const name = account?.name;
-    const skip = (reason: string) => skipped.push({ accountId, ...(name ? { name } : {}), reason });
+    const skip = (reason: string) =>
+      skipped.push({ accountId, ...(name ? { name } : {}), reason, ...(explicit ? { requested: true } : {}) });
     if (!account) {
       skip(`not a member of organization ${organization.organizationId}`);
       continue;

@@ -18,6 +18,7 @@ import {
   type TargetsDocument,
   type Totals,
 } from '../lib/types';
+import { runHasIssues, unauditedIssues } from '../lib/verdict';
 import { compareAccount } from './compare';
 import { advancePointer, pointerName, previousOf, readPointer, scopeKeyOf } from './previous-run';
 
@@ -161,8 +162,8 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     .filter((account) => account.status === 'FAIL' || account.status === 'ERROR')
     .slice(0, MAX_ISSUE_LINES)
     .map((account) => ({ accountId: account.accountId, status: account.status, reason: reasonOf(account) }));
-  // A failed fan-out is an issue even when every target happens to have a record.
-  const hasIssues = totals.fail + totals.error > 0 || mapError !== undefined;
+  // A run that audited nothing, skipped an account it was asked for, or whose fan-out failed is never a pass.
+  const hasIssues = runHasIssues(totals, targets.skipped) || mapError !== undefined;
   const counts = summary.changes?.counts ?? emptyCounts();
   logger.info('run summarized', { runId: run.id, ...totals, changes: counts });
   return {
@@ -174,7 +175,13 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     hasIssues,
     failOnIssues: run.failOnIssues,
     issues,
-    cause: causeText(totals, issues, run.reportLocation, summary.changes, mapError),
+    cause: causeText(
+      totals,
+      [...unauditedIssues(totals, targets.skipped).slice(0, MAX_ISSUE_LINES), ...issueLines(issues)],
+      run.reportLocation,
+      summary.changes,
+      mapError,
+    ),
   };
 }
 
@@ -315,9 +322,13 @@ export function reasonOf(account: SummaryAccount): string {
   return account.status;
 }
 
+function issueLines(issues: readonly IssueLine[]): string[] {
+  return issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
+}
+
 function causeText(
   totals: Totals,
-  issues: readonly IssueLine[],
+  lines: readonly string[],
   location: string,
   changes: ChangeSummary | undefined,
   mapError?: ErrorInfo,
@@ -327,8 +338,8 @@ function causeText(
     `${withIssues} of ${totals.accounts} accounts have issues (${totals.fail} FAIL, ${totals.error} ERROR)` +
     `, ${totals.pass} passed, ${totals.skipped} skipped.` +
     (mapError ? `\nThe Audit Accounts map failed: ${truncate(mapError.message, 300)}` : '');
-  const lines = issues.map((issue) => `${issue.accountId} ${issue.status} ${truncate(issue.reason, 200)}`);
-  const more = withIssues > issues.length ? [`... and ${withIssues - issues.length} more.`] : [];
+  const shown = Math.min(withIssues, MAX_ISSUE_LINES);
+  const more = withIssues > shown ? [`... and ${withIssues - shown} more.`] : [];
   const counts = changes?.counts;
   const since =
     changes?.compared && counts

@@ -91,3 +91,25 @@ describe('Settings from the cdk.json context ctAudit', () => {
     ).toThrow(/ctAudit: the settings take \d+ bytes as JSON, and an SSM parameter holds at most 8192 bytes; shorten/);
   });
 });
+
+describe('Settings complete for the default checks', () => {
+  test('Noncompliance: CloudTrail checks by default without their settings name every missing setting at once', () => {
+    expect(() => settingsFromContext({ defaultChecks: ['identity', 'cloudtrail-delivery'] })).toThrow(
+      /ctAudit\.defaultChecks: settings missing .*ctAudit\.homeRegion, needed by cloudtrail-delivery; ctAudit\.logArchive\.accountId, needed by cloudtrail-delivery$/,
+    );
+  });
+
+  test('Compliance: the organization ID is not asked for, Resolve Targets reads it', () => {
+    const settings = settingsFromContext({
+      defaultChecks: ['cloudtrail-delivery', 'cloudtrail-events'],
+      homeRegion: 'eu-west-1',
+      logArchive: { accountId: '222222222222' },
+    });
+
+    expect(settings.defaultChecks).toEqual(['cloudtrail-delivery', 'cloudtrail-events']);
+  });
+
+  test('Compliance: null in cdk.json means not set', () => {
+    expect(settingsFromContext({ homeRegion: null, logArchive: { accountId: null } })).toEqual(parseSettings({}));
+  });
+});

@@ -27,9 +27,37 @@ describe('runs for a list of accounts on the sandbox', () => {
     const result = await sandbox.run({ accounts: [member, '999999999999'] });
 
     expect(result.summary?.skipped).toEqual([
-      { accountId: '999999999999', reason: `not a member of organization ${sandbox.organization.organizationId}` },
+      {
+        accountId: '999999999999',
+        reason: `not a member of organization ${sandbox.organization.organizationId}`,
+        requested: true,
+      },
     ]);
     expect(result.summary?.accounts.map((account) => account.accountId)).toEqual([member]);
+    // The account asked for was not audited: the run is not a pass, even though the audited one passed.
+    expect(result.endState).toBe('Audit Found Issues');
+    expect(result.error?.cause).toContain('999999999999 was asked for and not audited');
+  });
+
+  it('a run whose only account is not in the organization audits nothing and never ends in Audit Passed', async () => {
+    const result = await sandbox.run({ accounts: ['999999999999'] });
+
+    expect(result.summary?.totals).toMatchObject({ accounts: 0, pass: 0, skipped: 1 });
+    expect(result.endState).toBe('Audit Found Issues');
+    expect(result.error?.cause).toContain('no account was audited');
+  });
+
+  it('refuses checks whose settings are missing before auditing, naming every setting and its flag', async () => {
+    const result = await sandbox.run(
+      { checks: ['cloudtrail-delivery'] },
+      { settings: { homeRegion: null, regions: [], logArchive: { accountId: null, bucket: null } } as never },
+    );
+
+    expect(result.endState).toBe('Resolve Targets');
+    expect(result.error?.error).toBe('InvalidInput');
+    expect(result.error?.cause).toMatch(
+      /--home-region \(ctAudit\.homeRegion\), needed by cloudtrail-delivery; --log-archive-account/,
+    );
   });
 
   it('accepts the single-account form { "TargetAccountId": ... }', async () => {

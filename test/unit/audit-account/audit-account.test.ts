@@ -528,3 +528,36 @@ describe('auditAccount: invalid events', () => {
     expect(store.writes).toEqual([]);
   });
 });
+
+describe('auditAccount: the organization ID Resolve Targets discovered', () => {
+  function organizationCheck(seen: (string | undefined)[]): Check {
+    return {
+      id: 'org',
+      title: 'org',
+      role: 'readOnly',
+      requires: ['organizationId'],
+      run: async (context) => {
+        seen.push(context.settings.organizationId);
+        return { status: 'PASS' };
+      },
+    };
+  }
+
+  test('stands in for an unset ctAudit.organizationId', async () => {
+    const seen: (string | undefined)[] = [];
+    const { run } = setup({ checks: { org: organizationCheck(seen) } });
+
+    await run({ run: { checks: ['org'], organizationId: 'o-discovered01' } });
+
+    expect(seen).toEqual(['o-discovered01']);
+  });
+
+  test('never overrides the setting', async () => {
+    const seen: (string | undefined)[] = [];
+    const { run } = setup({ settings: { organizationId: 'o-configured01' }, checks: { org: organizationCheck(seen) } });
+
+    await run({ run: { checks: ['org'], organizationId: 'o-discovered01' } });
+
+    expect(seen).toEqual(['o-configured01']);
+  });
+});

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Progress, renderSummary } from '../../../cli/output';
+import { accessDeniedHint, actionableFirst, Progress, reasonText, renderSummary } from '../../../cli/output';
 import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../../functions/lib/types';
 
 const PASS: SummaryAccount = {
@@ -75,7 +75,9 @@ describe('renderSummary', () => {
   test('an account with issues shows its failed checks and its reason', () => {
     const row = rowOf(renderSummary(summary()), '333333333333');
 
-    expect(row).toMatch(/^333333333333\s+Sandbox\s+ERROR\s+identity\s+identity: ACCESS_DENIED: cannot assume/);
+    expect(row).toMatch(
+      /^333333333333\s+Sandbox\s+ERROR\s+identity\s+cannot assume aws-controltower-ReadOnlyExecutionRole in 333333333333 \[ACCESS_DENIED\]$/,
+    );
   });
 
   test('an account that passed shows no failed check and no reason', () => {
@@ -108,12 +110,111 @@ describe('renderSummary', () => {
   test('ends with the totals, the run and where the report is', () => {
     const text = renderSummary(summary());
 
-    expect(lines(text).slice(-4)).toEqual([
+    expect(lines(text).slice(-5)).toEqual([
       'Accounts: 3  PASS: 1  FAIL: 1  ERROR: 1  SKIPPED: 1',
       'Checks: identity  Role: readOnly  Run: ct-audit-run-5',
       'Report: /tmp/audit-reports/ct-audit-run-5/',
+      'Records: /tmp/audit-reports/ct-audit-run-5/accounts/<account>.json (every check, message and finding); ' +
+        'read one with ct-audit show --run ct-audit-run-5 --account 333333333333',
       '',
     ]);
+  });
+});
+
+describe('renderSummary: why, not only what', () => {
+  const denied: SummaryAccount = {
+    ...ERROR,
+    checks: {
+      identity: {
+        status: 'ERROR',
+        error: {
+          kind: 'ACCESS_DENIED',
+          message:
+            'cannot assume aws-controltower-ReadOnlyExecutionRole in 333333333333: is the account enrolled in ' +
+            'Control Tower, and does the role trust the Audit account? (AccessDenied: User: arn:aws:sts::1:x is ' +
+            'not authorized to perform: sts:AssumeRole)',
+        },
+      },
+    },
+  };
+
+  test('the reason puts the advice first, then what happened, the SDK detail and the kind last', () => {
+    expect(reasonText(denied)).toBe(
+      'is the account enrolled in Control Tower, and does the role trust the Audit account? — cannot assume ' +
+        'aws-controltower-ReadOnlyExecutionRole in 333333333333 (AccessDenied: User: arn:aws:sts::1:x is not ' +
+        'authorized to perform: sts:AssumeRole) [ACCESS_DENIED]',
+    );
+  });
+
+  test('a message with no advice in it is kept as it is', () => {
+    expect(actionableFirst('us-east-1: newest file 2h 3m old')).toBe('us-east-1: newest file 2h 3m old');
+  });
+
+  test('output that is not a terminal (no width) is not cut', () => {
+    const text = renderSummary(summary({ accounts: [denied] }));
+
+    expect(rowOf(text, '333333333333')).toContain('sts:AssumeRole) [ACCESS_DENIED]');
+    expect(text).not.toContain('…');
+  });
+
+  test('on a narrow terminal the advice survives the cut', () => {
+    const row = rowOf(renderSummary(summary({ accounts: [denied] }), { width: 120 }), '333333333333');
+
+    expect(row).toMatch(/is the account enrolled/);
+    expect(row.endsWith('…')).toBe(true);
+  });
+
+  test('--only-issues leaves out the accounts that passed and says so', () => {
+    const text = renderSummary(summary(), { onlyIssues: true });
+
+    expect(rowOf(text, '111111111111')).toBe('');
+    expect(rowOf(text, '222222222222')).not.toBe('');
+    expect(text).toContain('(1 accounts that passed are not shown: --only-issues)');
+  });
+
+  test('a report folder under the working directory is shown relative to it, not as a machine path', () => {
+    const text = renderSummary(summary({ reportLocation: '/home/me/project/audit-reports/run-5/' }), {
+      cwd: '/home/me/project',
+    });
+
+    expect(text).toContain('Report: ./audit-reports/run-5/');
+    expect(text).not.toContain('/home/me');
+  });
+
+  test('control characters in names and reasons from records never reach the terminal', () => {
+    const hostile: SummaryAccount = {
+      ...FAIL,
+      name: 'evil\u001b[2Jname',
+      checks: { x: { status: 'FAIL', message: 'a\u202eb' } },
+    };
+
+    const text = renderSummary(summary({ accounts: [hostile] }));
+
+    expect(text).not.toContain('\u001b');
+    expect(text).not.toContain('\u202e');
+  });
+
+  test('a skipped-only run of an account that was asked for says it is not a pass', () => {
+    const text = renderSummary(
+      summary({
+        accounts: [],
+        totals: { accounts: 0, pass: 0, fail: 0, error: 0, skipped: 1 },
+        skipped: [{ accountId: '999999999999', reason: 'not a member of organization o-a1b2c3d4e5', requested: true }],
+      }),
+    );
+
+    expect(text).toContain('Not a pass:');
+    expect(text).toContain('999999999999 was asked for and not audited: not a member of organization o-a1b2c3d4e5');
+    expect(text).toContain('no account was audited');
+  });
+
+  test('when every account is ACCESS_DENIED the hint says which credentials work', () => {
+    const hint = accessDeniedHint(summary({ accounts: [denied] }));
+
+    expect(hint).toMatch(/trust only the Audit account's Lambda roles/);
+    expect(hint).toMatch(/ct-audit start/);
+    expect(hint).toMatch(/roles\.createDedicatedRoles/);
+    expect(accessDeniedHint(summary())).toBeUndefined();
   });
 });
 
@@ -136,5 +237,39 @@ describe('Progress', () => {
     progress.stop();
 
     expect(written).toEqual([]);
+  });
+});
+
+describe('Progress on a terminal', () => {
+  function terminal() {
+    const written: string[] = [];
+    const stream = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          written.push(String(chunk));
+          done();
+        },
+      }),
+      { isTTY: true, columns: 120 },
+    );
+    return { written, stream };
+  }
+
+  test('advances as each account finishes and counts FAIL and ERROR apart', () => {
+    const { written, stream } = terminal();
+    const progress = new Progress(stream as never, true);
+
+    progress.start(40);
+    for (let i = 0; i < 40; i++) progress.started();
+    progress.finished();
+    progress.account('FAIL');
+    const afterOne = written.join('');
+    progress.finished();
+    progress.account('ERROR');
+    const afterTwo = written.join('');
+    progress.stop();
+
+    expect(afterOne).toMatch(/1\/40 \| 39 running \| 1 FAIL \| 0 ERROR/);
+    expect(afterTwo).toMatch(/2\/40 \| 38 running \| 1 FAIL \| 1 ERROR/);
   });
 });

@@ -1,3 +1,4 @@
+import { getMaxListeners } from 'node:events';
 import { RuleEngine } from '../../../functions/cloudtrail/engine';
 import { forEachConcurrent, scanLogFiles } from '../../../functions/cloudtrail/scanner';
 import { cloudTrailSettingsSchema } from '../../../functions/cloudtrail/settings';
@@ -170,5 +171,20 @@ describe('forEachConcurrent', () => {
     }).catch(() => undefined);
 
     expect(signals.every((signal) => signal.aborted)).toBe(true);
+  });
+});
+
+describe('forEachConcurrent: the shared abort signal', () => {
+  test('takes a listener from every call in flight without a MaxListenersExceededWarning (Ctrl-C printed one per account)', async () => {
+    const signals = new Set<AbortSignal>();
+
+    await forEachConcurrent([1, 2, 3, 4, 5, 6, 7, 8], 8, async (_item, signal) => {
+      signals.add(signal);
+    });
+
+    // Each call in flight adds listeners (the SDK's retry and its HTTP handler): 8 calls need more than Node's 10.
+    const [signal] = [...signals];
+    expect(signals.size).toBe(1);
+    expect(getMaxListeners(signal as AbortSignal)).toBeGreaterThanOrEqual(8 * 3);
   });
 });

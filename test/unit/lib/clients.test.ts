@@ -1,7 +1,17 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
 import { SessionCache } from '../../../functions/lib/assume-role';
-import { MAX_ATTEMPTS, organizationsClient, stsClient } from '../../../functions/lib/clients';
+import {
+  clientTimeouts,
+  configureClientTimeouts,
+  DEFAULT_TIMEOUTS,
+  MAX_ATTEMPTS,
+  organizationsClient,
+  stsClient,
+} from '../../../functions/lib/clients';
+import { SETTINGS_ENV } from '../../../functions/lib/settings';
 import { listOrganization } from '../../../functions/resolve-targets/organization';
 
 /** An HTTP answer as the SDK's handlers return it. */
@@ -133,5 +143,65 @@ describe('organizationsClient region', () => {
     const client = organizationsClient();
 
     await expect(client.config.region()).resolves.toBe(expected);
+  });
+});
+
+describe('timeouts: a silent endpoint fails the call instead of hanging', () => {
+  let server: Server;
+  const sockets: Socket[] = [];
+  let endpoint: string;
+  const savedEndpoint = process.env.AWS_ENDPOINT_URL;
+
+  beforeAll(async () => {
+    // Accepts every connection and never answers, like a firewall that lets the handshake through.
+    server = createServer((socket) => {
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  afterEach(() => {
+    configureClientTimeouts(undefined);
+    if (savedEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = savedEndpoint;
+  });
+
+  test('a call to a socket that never answers rejects with TimeoutError naming the endpoint', async () => {
+    configureClientTimeouts({ connectionTimeoutMs: 200, requestTimeoutMs: 200 });
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    const client = stsClient({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, { maxAttempts: 2 });
+
+    const call = client.send(new GetCallerIdentityCommand({}));
+
+    await expect(call).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(call).rejects.toThrow(`(endpoint ${endpoint})`);
+  });
+
+  test('every client gets a connection and a request timeout by default', async () => {
+    const handler = await (stsClient().config.requestHandler as unknown as { configProvider: Promise<unknown> })
+      .configProvider;
+
+    expect(handler).toMatchObject({
+      connectionTimeout: DEFAULT_TIMEOUTS.connectionTimeoutMs,
+      requestTimeout: DEFAULT_TIMEOUTS.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    });
+  });
+
+  test("a function's timeouts come from the sdk block of its settings", () => {
+    const env = { [SETTINGS_ENV]: JSON.stringify({ sdk: { connectionTimeoutMs: 1500, requestTimeoutMs: 9000 } }) };
+
+    expect(clientTimeouts(env)).toEqual({ connectionTimeoutMs: 1500, requestTimeoutMs: 9000 });
+  });
+
+  test('without settings the defaults apply', () => {
+    expect(clientTimeouts({})).toEqual(DEFAULT_TIMEOUTS);
   });
 });

@@ -137,7 +137,9 @@ describe('resolveTargets: a given list of accounts', () => {
     const { result, document } = await resolveAndRead({ accounts: [ACCOUNT.prod, NOT_IN_ORG] });
 
     expect(result.targets).toEqual([ACCOUNT.prod]);
-    expect(document.skipped).toEqual([{ accountId: NOT_IN_ORG, reason: `not a member of organization ${ORG_ID}` }]);
+    expect(document.skipped).toEqual([
+      { accountId: NOT_IN_ORG, reason: `not a member of organization ${ORG_ID}`, requested: true },
+    ]);
   });
 
   test('the single-account form audits that account', async () => {
@@ -281,7 +283,7 @@ describe('resolveTargets: targets.json and the state output', () => {
       runId: RUN_ID,
       organizationId: ORG_ID,
       targets: [{ accountId: ACCOUNT.prod, name: 'Prod' }],
-      skipped: [{ accountId: NOT_IN_ORG, reason: `not a member of organization ${ORG_ID}` }],
+      skipped: [{ accountId: NOT_IN_ORG, reason: `not a member of organization ${ORG_ID}`, requested: true }],
     });
   });
 
@@ -334,6 +336,18 @@ describe('resolveTargets: failures', () => {
     givenOrganization(organizations);
 
     await expect(resolve({ accounts: ['12345'] })).rejects.toMatchObject({ name: 'InvalidInput' });
+    expect(organizations).not.toHaveReceivedCommand(ListAccountsCommand);
+  });
+
+  test('checks whose settings are missing are refused in one InvalidInput naming every setting and flag', async () => {
+    givenOrganization(organizations);
+
+    const act = resolve({ checks: ['identity', 'cloudtrail-delivery'] });
+
+    await expect(act).rejects.toMatchObject({ name: 'InvalidInput' });
+    await expect(act).rejects.toThrow(
+      /--home-region \(ctAudit\.homeRegion\), needed by cloudtrail-delivery; --log-archive-account/,
+    );
     expect(organizations).not.toHaveReceivedCommand(ListAccountsCommand);
   });
 

@@ -435,3 +435,45 @@ describe('summarize: the Map error and records that do not match', () => {
     expect(result.totals.pass).toBe(0);
   });
 });
+
+describe('summarize: nothing audited is not a pass', () => {
+  test('an account asked for and skipped makes the run an issue, with the reason in the cause', async () => {
+    const store = storeWith(
+      [{ accountId: id(1) }],
+      [accountRecord(id(1), 'PASS')],
+      [{ accountId: '999999999999', reason: 'not a member of organization o-a1b2c3d4e5', requested: true }],
+    );
+
+    const result = await run(store);
+
+    expect(result.hasIssues).toBe(true);
+    expect(result.cause).toContain(
+      '999999999999 was asked for and not audited: not a member of organization o-a1b2c3d4e5',
+    );
+  });
+
+  test('a run with only skipped accounts, none audited, is an issue', async () => {
+    const store = storeWith([], [], [{ accountId: '999999999999', reason: 'not a member', requested: true }]);
+
+    const result = await run(store);
+
+    expect(result).toMatchObject({ hasIssues: true, totals: { accounts: 0, pass: 0, skipped: 1 } });
+    expect(result.cause).toContain('no account was audited');
+  });
+
+  test('a whole-organization run with zero targets is an issue', async () => {
+    const result = await run(storeWith([]));
+
+    expect(result.hasIssues).toBe(true);
+  });
+
+  test('accounts skipped in a whole-organization run (management, suspended) do not make an issue', async () => {
+    const store = storeWith(
+      [{ accountId: id(1) }],
+      [accountRecord(id(1), 'PASS')],
+      [{ accountId: id(9), reason: 'account is SUSPENDED: only ACTIVE accounts are audited' }],
+    );
+
+    expect((await run(store)).hasIssues).toBe(false);
+  });
+});

@@ -1,0 +1,138 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { mapLimit } from '../../functions/lib/concurrency';
+import { errorMessage } from '../../functions/lib/errors';
+import type { ReportStore, RunRef } from '../../functions/lib/report-store';
+import { cleanText } from '../../functions/lib/text';
+import type { AccountRecord, Finding, RunSummary } from '../../functions/lib/types';
+import { runHasIssues } from '../../functions/lib/verdict';
+import { EXIT, INVALID_NAMES, type Io } from '../context';
+import { accessDeniedHint, renderSummary } from '../output';
+
+/** How a run ended, whichever way it ran (local engine or the deployed state machine). */
+export interface RunOutcome {
+  readonly summary?: RunSummary;
+  /** The last top-level state: where a run that failed stopped. */
+  readonly endState?: string;
+  readonly error?: { readonly error: string; readonly cause: string };
+  /** Where the account records are, for `--json`'s findings. */
+  readonly store: ReportStore;
+}
+
+/** The flags that shape the printed outcome. */
+export interface OutcomeFlags {
+  readonly json?: boolean;
+  readonly onlyIssues?: boolean;
+  readonly summaryFile?: string;
+  readonly endpoint?: string;
+  readonly reportBucket?: string;
+}
+
+/** Findings `--json` carries per check; the count says how many the record holds. */
+export const JSON_FINDINGS_PER_CHECK = 20;
+
+/** A finding as `--json` shows it: the record's fields, text cleaned. */
+function shownFinding(finding: Finding): Finding {
+  return {
+    ...finding,
+    title: cleanText(finding.title),
+    ...(finding.detail ? { detail: cleanText(finding.detail) } : {}),
+  };
+}
+
+/**
+ * summary.json with each check's findings from the account records (at most {@link JSON_FINDINGS_PER_CHECK} per
+ * check, `findingsShown` of `findings`): what `--json` prints and `--summary-file` writes.
+ */
+export async function summaryWithFindings(summary: RunSummary, store: ReportStore): Promise<RunSummary> {
+  const run: RunRef = { id: summary.runId, startedAt: summary.startedAt };
+  const accounts = await mapLimit(summary.accounts, 16, async (account) => {
+    const withFindings = Object.values(account.checks).some((check) => (check.findings ?? 0) > 0);
+    if (!withFindings) return account;
+    const record = await store.getJson<AccountRecord>(run, `accounts/${account.accountId}.json`).catch(() => undefined);
+    if (!record) return account;
+    const checks = Object.fromEntries(
+      Object.entries(account.checks).map(([id, check]) => {
+        const findings = record.checks[id]?.findings ?? [];
+        if (findings.length === 0) return [id, check];
+        const shown = findings.slice(0, JSON_FINDINGS_PER_CHECK).map(shownFinding);
+        return [id, { ...check, findings: findings.length, findingsShown: shown.length, findingList: shown }];
+      }),
+    );
+    return { ...account, checks };
+  });
+  return { ...summary, accounts };
+}
+
+/** What an error from the run means for a person: the known ones get their remedy. */
+export function explainFailure(error: { error: string; cause: string }, flags: OutcomeFlags): string {
+  const cause = cleanText(error.cause, 2_000);
+  if (error.error === 'NoSuchBucket') {
+    const bucket = flags.reportBucket ? `the report bucket "${flags.reportBucket}"` : 'the bucket';
+    return `NoSuchBucket: ${bucket} does not exist (${cause})`;
+  }
+  if (error.error === 'CredentialsProviderError') {
+    return `no AWS credentials: ${credentialsAdvice(flags.endpoint)} (${cause})`;
+  }
+  return INVALID_NAMES.has(error.error) ? cause : `${error.error}: ${cause}`;
+}
+
+/** What to do when no credentials are found. */
+export function credentialsAdvice(endpoint?: string): string {
+  return endpoint
+    ? `an emulator takes any keys: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing (with --endpoint ${endpoint})`
+    : 'sign in (aws sso login, or AWS_PROFILE / AWS_ACCESS_KEY_ID) with credentials of the Audit account';
+}
+
+/** A note for runs against an emulator: plain moto checks no IAM policy, so a pass proves less. */
+export function endpointNote(endpoint: string): string {
+  return (
+    `Note: every call went to ${endpoint}. An emulator such as plain moto does not check IAM unless told to ` +
+    '(POST /moto-api/reset-auth): the identity check passes even for a role that does not exist. ' +
+    '`ct-audit sandbox` switches checking on.\n'
+  );
+}
+
+/**
+ * Prints the outcome of a run the same way for `run`, `sandbox` and `start`: the table (or JSON), then the
+ * summary file, and returns the exit code. A summary file that cannot be written never loses the table.
+ */
+export async function printOutcome(io: Io, flags: OutcomeFlags, outcome: RunOutcome): Promise<number> {
+  const { summary } = outcome;
+  if (!summary) {
+    const error = outcome.error ?? { error: 'States.Runtime', cause: 'the run ended without a summary' };
+    const where = outcome.endState ? `${outcome.endState} failed: ` : '';
+    const what = INVALID_NAMES.has(error.error) ? 'invalid input' : 'the run could not complete';
+    io.stderr.write(`ct-audit: ${what}: ${where}${explainFailure(error, flags)}\n`);
+    if (flags.endpoint) io.stderr.write(endpointNote(flags.endpoint));
+    return EXIT.invalid;
+  }
+  const full = flags.json || flags.summaryFile ? await summaryWithFindings(summary, outcome.store) : summary;
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(full, null, 2)}\n`);
+  } else {
+    io.stdout.write(
+      renderSummary(summary, {
+        ...(io.stdout.isTTY ? { width: io.stdout.columns ?? 140 } : {}),
+        onlyIssues: flags.onlyIssues ?? false,
+        cwd: process.cwd(),
+      }),
+    );
+    if (outcome.endState) io.stdout.write(`Outcome: ${outcome.endState}\n`);
+  }
+  const hint = accessDeniedHint(summary);
+  if (hint) io.stderr.write(`${hint}\n`);
+  if (flags.endpoint) io.stderr.write(endpointNote(flags.endpoint));
+  const code = runHasIssues(summary.totals, summary.skipped) ? EXIT.issues : EXIT.passed;
+  if (flags.summaryFile) {
+    const path = resolve(flags.summaryFile);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, `${JSON.stringify(full, null, 2)}\n`);
+    } catch (error) {
+      io.stderr.write(`ct-audit: cannot write --summary-file ${path}: ${errorMessage(error)}\n`);
+      return EXIT.invalid;
+    }
+  }
+  return code;
+}
