@@ -182,9 +182,9 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
     .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.accountId.localeCompare(b.accountId))
     .map((account) => [
       account.accountId,
-      clip(account.name ?? '', 24),
+      clip(account.name ?? '', options.width === undefined ? undefined : 24),
       account.status,
-      clip(failedChecks(account), 22),
+      clip(failedChecks(account), options.width === undefined ? undefined : 22),
       account.status === 'PASS' ? '' : clip(reasonText(account), reasonWidth),
     ]);
   const header = ['ACCOUNT', 'NAME', 'STATUS', 'FAILED CHECKS', 'REASON'];
@@ -216,7 +216,8 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
     '',
     `Accounts: ${totals.accounts}  PASS: ${totals.pass}  FAIL: ${totals.fail}  ERROR: ${totals.error}  SKIPPED: ${totals.skipped}`,
     `Checks: ${summary.checks.join(', ')}  Role: ${summary.role}  Run: ${summary.runId}`,
-    `Report: ${location}`,
+    // Every run, local or deployed, writes report.html beside summary.json.
+    `Report: ${location}report.html`,
   );
   if (example) {
     out.push(

@@ -71,8 +71,9 @@ export async function executeLocal(
     });
     progress.stop();
     const code = await printOutcome(io, flags, { ...result, store });
+    // The table names the report; JSON output keeps stdout to the JSON, so the path goes to stderr.
     const html = join(resolve(flags.reportDir), result.executionName, 'report.html');
-    if (existsSync(html)) (flags.json ? io.stderr : io.stdout).write(`Report: ${relative(process.cwd(), html)}\n`);
+    if (flags.json && existsSync(html)) io.stderr.write(`Report: ${relative(process.cwd(), html)}\n`);
     return code;
   } finally {
     progress.stop();

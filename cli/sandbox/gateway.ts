@@ -45,8 +45,22 @@ export function serviceOf(headers: IncomingMessage['headers']): string {
   return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization)?.[1] ?? 'unknown';
 }
 
+/** Services whose clients speak restJson: an XML error body is not one they can read. */
+const REST_JSON: ReadonlySet<string> = new Set(['guardduty', 'securityhub']);
+
 /** The error each protocol's clients recognise as throttling, so that the SDK's retry treats it as such. */
-function throttleResponse(service: string): { status: number; headers: Record<string, string>; body: string } {
+function throttleResponse(
+  service: string,
+  contentType: string | undefined,
+): { status: number; headers: Record<string, string>; body: string } {
+  // JSON protocols: awsJson (KMS, Config: `application/x-amz-json-1.1`) and restJson (GuardDuty, Security Hub).
+  if (service !== 'organizations' && (contentType?.startsWith('application/x-amz-json') || REST_JSON.has(service))) {
+    return {
+      status: 400,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ThrottlingException' },
+      body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
+    };
+  }
   switch (service) {
     case 's3':
       return {
@@ -91,7 +105,7 @@ export async function startGateway(target: string, faults: FaultOptions = {}): P
     const serverErrorRate = current.serverErrorRate ?? 0;
     if (fault < throttleRate) {
       stats.throttled++;
-      const answer = throttleResponse(service);
+      const answer = throttleResponse(service, req.headers['content-type']);
       req.resume();
       res.writeHead(answer.status, answer.headers).end(answer.body);
       return;

@@ -23,6 +23,15 @@ export interface CompareInput {
 }
 
 /**
+ * A finding made from CloudTrail events (it has an event time) is reported by the run that scans its file, and the
+ * cursor never scans that file again: its absence from the next run resolves nothing, and it is not carried forward
+ * (an event cannot be "still open"). The current state of what the event did is the current-state checks' to tell.
+ */
+function isEvent(finding: TrackedFinding): boolean {
+  return finding.eventId !== undefined || finding.eventTime !== undefined;
+}
+
+/**
  * Gives each finding of one account its state against the previous comparable run, matching by fingerprint:
  * NEW, STILL_OPEN (first seen carried), REOPENED (resolved before, found again), RESOLVED (open before, not found by
  * a check that ran). A check that could not run (ERROR, SKIPPED, or no record at all) resolves nothing: its previous
@@ -55,7 +64,7 @@ export function compareAccount(input: CompareInput): AccountFindings {
 
   const resolvedNow: ResolvedMemory[] = [];
   for (const [fingerprint, before] of previousOpen) {
-    if (seen.has(fingerprint)) continue;
+    if (seen.has(fingerprint) || isEvent(before)) continue;
     if (assessed.has(before.check)) {
       const { mute: _mute, expiredMute: _expired, previousState: _state, ...rest } = before;
       findings.push({ ...rest, state: 'RESOLVED', resolvedAt: runStartedAt });

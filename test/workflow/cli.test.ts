@@ -170,7 +170,10 @@ describe('ct-audit sandbox', () => {
     );
 
     // Not a terminal: nothing is cut, and the advice comes first.
-    expect(stdout).toMatch(/ERROR\s+identity\s+is the account enrolled in Control Tower.* \[ACCESS_DENIED\]$/m);
+    // The unenrolled account: every check fails, identity first and named, its advice first.
+    expect(stdout).toMatch(
+      /ERROR\s+identity,network-exposure,\S+\s+identity: is the account enrolled in Control Tower.* \[ACCESS_DENIED\] \(\+\d+ more\)$/m,
+    );
     expect(stdout).not.toContain('…');
     expect(stdout).not.toMatch(/^\d{12}\s.*\sPASS\s/m);
     expect(stdout).toMatch(/accounts that passed are not shown: --only-issues/);

@@ -11,6 +11,7 @@ import { type Emulator, findMoto, MOTO_INSTALL_HINT, startMoto } from '../../cli
 import { LocalReportStore } from '../../functions/lib/report-store';
 import { parseSettings } from '../../functions/lib/settings';
 import type { RunInfo, RunSummary } from '../../functions/lib/types';
+import { problemLines } from '../support/cli-output';
 
 // An organization built with the plain AWS SDK against moto: no sandbox seeder, no settings file. moto checks no
 // IAM policies here (the seeder is what switches that on), so any role assumed exists; what is under test is where
@@ -164,7 +165,7 @@ describe('the organization ID, discovered: an organization built with the AWS SD
   test('ct-audit run --organization-id reads the organization trail in the Log Archive: delivery passes, the root call is found', () => {
     const { code, stdout, stderr } = ctAuditRun(['--organization-id', built.organizationId]);
 
-    expect(stderr).toBe('');
+    expect(problemLines(stderr)).toEqual([]);
     const summary = JSON.parse(stdout) as RunSummary;
     expect(summary.accounts).toHaveLength(1);
     expect(summary.accounts[0]?.checks).toMatchObject({
@@ -192,7 +193,7 @@ describe('the CloudTrail checks need no settings file and no organization ID', (
   test('ct-audit run --endpoint --accounts --checks --log-archive-account --log-archive-bucket --regions: the discovered ID finds the trail', () => {
     const { code, stdout, stderr } = ctAuditRun();
 
-    expect(stderr).toBe('');
+    expect(problemLines(stderr)).toEqual([]);
     const summary = JSON.parse(stdout) as RunSummary;
     expect(summary.accounts).toHaveLength(1);
     expect(summary.accounts[0]?.checks).toMatchObject({

@@ -19,14 +19,16 @@ function named(name: string, message: string): Error {
 describe('a 500-account run through 20% throttling and 2% HTTP 500s', () => {
   let sandbox: TestSandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ members: 500, cloudTrailHours: 1 });
+    // The workflow's fault tolerance at scale; the current-state checks' reading of throttles is a unit test of the
+    // gateway's protocols (seeding their resources in 500 accounts would double this file's time).
+    sandbox = await startSandbox({ members: 500, cloudTrailHours: 1, currentState: false });
   }, 180_000);
   afterAll(() => sandbox?.stop());
 
   it('accounts for every account, and marks none ERROR for a throttle that a retry recovered', async () => {
     sandbox.gateway.setFaults({ throttleRate: 0.2, serverErrorRate: 0.02, seed: 20261124 });
 
-    const result = await sandbox.run({});
+    const result = await sandbox.run({ checks: ['identity', 'cloudtrail-delivery', 'cloudtrail-events'] });
 
     sandbox.gateway.setFaults({});
     expect(sandbox.gateway.stats.throttled).toBeGreaterThan(500);
@@ -140,7 +142,9 @@ describe('iterations that crash, time out or stay throttled', () => {
     expect(accounts.map((account) => account.accountId)).toEqual(activeTargets(sandbox.organization));
     expect(accounts.find((account) => account.accountId === lost)).toMatchObject({
       status: 'ERROR',
-      error: { kind: 'NO_RESULT', message: 'no result recorded' },
+      // The local engine runs the Map inline and lets a failed iteration fail it (it ignores
+      // ToleratedFailurePercentage), so the message also names the Map's error.
+      error: { kind: 'NO_RESULT', message: expect.stringMatching(/^no result recorded/) },
     });
     expect(accounts.filter((account) => account.status === 'PASS')).toHaveLength(accounts.length - 1);
   });

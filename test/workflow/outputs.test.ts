@@ -1,16 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { BuildMiddleware } from '@smithy/types';
 import type { LocalRunResult } from '../../cli/engine';
+import { SANDBOX_REGIONS } from '../../cli/sandbox/seed';
 import type { ChangeSummary } from '../../functions/lib/changes';
 import type { AccountRecord } from '../../functions/lib/types';
 import { asffId } from '../../functions/report/asff';
@@ -18,10 +19,14 @@ import { SecurityHubSink, SnsSink } from '../../functions/report/sinks';
 import { startSandbox, type TestSandbox } from '../support/sandbox';
 
 const REGION = 'us-east-1';
-const CHECKS = ['identity', 'cloudtrail-events'];
+/**
+ * What changes between the two runs is the current state (a rule opened, rules revoked): CloudTrail event findings
+ * are reported once, by the run that scans their file, and are never RESOLVED by the next run.
+ */
+const CHECKS = ['identity', 'cloudtrail-events', 'network-exposure'];
 
-/** Makes every call of an S3 client act in one account of the emulator (moto's own header). */
-function inAccount(client: S3Client, accountId: string): S3Client {
+/** Makes every call of a client act in one account of the emulator (moto's own header). */
+function inAccount<C extends EC2Client>(client: C, accountId: string): C {
   const header: BuildMiddleware<object, object> = (next) => (args) => {
     const request = args.request as { headers?: Record<string, string> };
     if (request.headers) request.headers['x-moto-account-id'] = accountId;
@@ -33,7 +38,6 @@ function inAccount(client: S3Client, accountId: string): S3Client {
 
 describe('outputs of two runs on the sandbox: changes, SNS, Security Hub', () => {
   let sandbox: TestSandbox;
-  let s3: S3Client;
   let topicArn: string;
   let first: LocalRunResult;
   let second: LocalRunResult;
@@ -42,20 +46,21 @@ describe('outputs of two runs on the sandbox: changes, SNS, Security Hub', () =>
   const securityHub = () =>
     new SecurityHubClient({ region: REGION, credentials: sandbox.organization.credentials.audit });
 
-  const keysOf = async (accountId: string): Promise<string[]> => {
-    const listed = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: sandbox.organization.logArchiveBucket,
-        Prefix: `${sandbox.organization.organizationId}/AWSLogs/${sandbox.organization.organizationId}/${accountId}/`,
+  const ec2 = (accountId: string, region: string) =>
+    inAccount(
+      new EC2Client({
+        region,
+        endpoint: sandbox.emulator.url,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       }),
+      accountId,
     );
-    return (listed.Contents ?? []).map((object) => object.Key as string);
-  };
   const fingerprints = (run: LocalRunResult, accountId: string): string[] => {
     const path = join(sandbox.reportDir, run.executionName, 'accounts', `${accountId}.json`);
     if (!existsSync(path)) return [];
     const record = JSON.parse(readFileSync(path, 'utf8')) as AccountRecord;
-    return Object.values(record.checks).flatMap((check) => (check.findings ?? []).map((f) => f.fingerprint as string));
+    const findings = record.checks['network-exposure']?.findings ?? [];
+    return findings.map((finding) => finding.fingerprint as string);
   };
   const run = () =>
     sandbox.run(
@@ -78,57 +83,50 @@ describe('outputs of two runs on the sandbox: changes, SNS, Security Hub', () =>
 
   beforeAll(async () => {
     sandbox = await startSandbox({ members: 8 });
-    // IAM checking off for this file: the sinks and the test's own S3 edits use the emulator without IAM policies
-    // for SNS, Security Hub and Log Archive writes. The sandbox's IAM behaviour is tested in sandbox-run.test.ts.
+    // IAM checking off for this file: the sinks and the test's own EC2 edits use the emulator without IAM policies
+    // for SNS, Security Hub and the security groups. The sandbox's IAM behaviour is tested in sandbox-run.test.ts.
     await fetch(`${sandbox.emulator.url}/moto-api/reset-auth`, {
       method: 'POST',
       body: 'inf',
       headers: { 'content-type': 'application/json' },
     });
-    s3 = inAccount(
-      new S3Client({
-        region: REGION,
-        endpoint: sandbox.emulator.url,
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      }),
-      sandbox.organization.logArchiveAccountId,
-    );
     const sns = new SNSClient({ region: REGION, credentials: sandbox.organization.credentials.audit });
     topicArn = (await sns.send(new CreateTopicCommand({ Name: 'ct-audit-runs' }))).TopicArn as string;
     await securityHub()
       .send(new EnableSecurityHubCommand({}))
       .catch(() => undefined);
 
-    const alarming = sandbox.organization.members.filter((member) => member.planted === 'alarming-events');
-    appearing = (alarming[0] as { accountId: string }).accountId;
-    disappearing = (alarming[1] as { accountId: string }).accountId;
+    // An account with a group open to the world closes it; a clean account opens one.
+    disappearing = (
+      sandbox.organization.members.find((member) => member.planted === 'alarming-events') as { accountId: string }
+    ).accountId;
+    appearing = (sandbox.organization.members.find((member) => member.planted === undefined) as { accountId: string })
+      .accountId;
 
-    // Run 1 without the CloudTrail files of one account; run 2 with them back and another account's files gone.
-    const held = new Map<string, string>();
-    for (const key of await keysOf(appearing)) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: sandbox.organization.logArchiveBucket, Key: key }));
-      held.set(
-        key,
-        Buffer.from(
-          await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        ).toString('base64'),
-      );
-      await s3.send(new DeleteObjectCommand({ Bucket: sandbox.organization.logArchiveBucket, Key: key }));
-    }
     first = await run();
-    for (const [key, body] of held) {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: sandbox.organization.logArchiveBucket,
-          Key: key,
-          Body: Buffer.from(body, 'base64'),
-        }),
-      );
+    for (const region of SANDBOX_REGIONS) {
+      const client = ec2(disappearing, region);
+      const { SecurityGroupRules: rules = [] } = await client.send(new DescribeSecurityGroupRulesCommand({}));
+      for (const rule of rules) {
+        if (rule.IsEgress || (rule.CidrIpv4 !== '0.0.0.0/0' && rule.CidrIpv6 !== '::/0')) continue;
+        await client.send(
+          new RevokeSecurityGroupIngressCommand({
+            GroupId: rule.GroupId as string,
+            SecurityGroupRuleIds: [rule.SecurityGroupRuleId as string],
+          }),
+        );
+      }
     }
-    for (const key of await keysOf(disappearing)) {
-      await s3.send(new DeleteObjectCommand({ Bucket: sandbox.organization.logArchiveBucket, Key: key }));
-    }
+    const client = ec2(appearing, REGION);
+    const { SecurityGroups: groups = [] } = await client.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }),
+    );
+    await client.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groups[0]?.GroupId as string,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
     second = await run();
   }, 180_000);
   afterAll(() => sandbox?.stop());

@@ -261,6 +261,29 @@ describe('startGateway', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ __type: 'TooManyRequestsException' });
   });
 
+  test('a throttle of an awsJson service (KMS, Config) is a JSON ThrottlingException its client can read', async () => {
+    gateway = await startGateway(upstream.url, { throttleRate: 1 });
+
+    const answer = await send(gateway.url, {
+      method: 'POST',
+      headers: { ...signedFor('kms'), 'content-type': 'application/x-amz-json-1.1' },
+      body: '{}',
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.headers['x-amzn-errortype']).toBe('ThrottlingException');
+    expect(JSON.parse(answer.body)).toMatchObject({ __type: 'ThrottlingException' });
+  });
+
+  test('a throttle of a restJson service (GuardDuty, Security Hub) is JSON too, never XML', async () => {
+    gateway = await startGateway(upstream.url, { throttleRate: 1 });
+
+    const answer = await send(gateway.url, { headers: signedFor('guardduty') });
+
+    expect(answer.headers['x-amzn-errortype']).toBe('ThrottlingException');
+    expect(JSON.parse(answer.body)).toMatchObject({ __type: 'ThrottlingException' });
+  });
+
   test('an S3 throttle is a 503 SlowDown', async () => {
     gateway = await startGateway(upstream.url, { throttleRate: 1 });
 

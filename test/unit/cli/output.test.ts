@@ -113,7 +113,7 @@ describe('renderSummary', () => {
     expect(lines(text).slice(-5)).toEqual([
       'Accounts: 3  PASS: 1  FAIL: 1  ERROR: 1  SKIPPED: 1',
       'Checks: identity  Role: readOnly  Run: ct-audit-run-5',
-      'Report: /tmp/audit-reports/ct-audit-run-5/',
+      'Report: /tmp/audit-reports/ct-audit-run-5/report.html',
       'Records: /tmp/audit-reports/ct-audit-run-5/accounts/<account>.json (every check, message and finding); ' +
         'read one with ct-audit show --run ct-audit-run-5 --account 333333333333',
       '',
@@ -177,7 +177,7 @@ describe('renderSummary: why, not only what', () => {
       cwd: '/home/me/project',
     });
 
-    expect(text).toContain('Report: ./audit-reports/run-5/');
+    expect(text).toContain('Report: ./audit-reports/run-5/report.html');
     expect(text).not.toContain('/home/me');
   });
 

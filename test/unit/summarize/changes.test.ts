@@ -123,6 +123,21 @@ describe('changes since the last run', () => {
     expect(result.cause).toMatch(/Since the last run: 1 new, 0 reopened, 1 resolved/);
   });
 
+  test('a finding made from a CloudTrail event is not resolved or carried when the next run does not see it again', async () => {
+    const store = new MemoryReportStore();
+    const [r1, r2] = [runInfo(1), runInfo(2)];
+    const event = finding('sg-9', { eventId: 'e-1', eventTime: '2030-01-01T05:57:00Z' });
+    await summarizeRun(store, r1, [record(r1, ACCOUNT, fail(event, finding('sg-1')))]);
+
+    // The cursor never scans run 1's files again: the event is absent, the current-state-like finding too.
+    const { summary } = await summarizeRun(store, r2, [record(r2, ACCOUNT, PASS)]);
+
+    const now = states(store, r2);
+    expect(now['sg-9']).toBeUndefined();
+    expect(now['sg-1']).toMatchObject({ state: 'RESOLVED' });
+    expect(summary.changes?.counts).toMatchObject({ resolved: 1, notAssessed: 0 });
+  });
+
   test('a finding that comes back after it was resolved is REOPENED with its first first-seen', async () => {
     const store = new MemoryReportStore();
     const [r1, r2, r3] = [runInfo(1), runInfo(2), runInfo(3)];
