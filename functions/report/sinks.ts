@@ -5,20 +5,35 @@ import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { ReportStore } from '../lib/report-store';
 import { ASFF_BATCH, type AsffTarget, asffProblems, toAsff } from './asff';
-import { renderReportHtml } from './html';
+import { REPORT_FILE, renderReportHtml } from './html';
 import { bodyOf, shouldNotify, subjectOf } from './message';
+import { remediationLines } from './remediation-results';
 import type { PublishContext, ReportSink } from './sink';
 
-/** The report's file name, beside summary.json. */
-export const REPORT_FILE = 'report.html';
+export { REPORT_FILE };
 
-/** report.html in the run's folder of the report store: the bucket when deployed, a local folder for ct-audit. */
+/**
+ * report.html in the run's folder of the report store: the bucket when deployed, a local folder for ct-audit. With
+ * `withRemediations` (`ct-audit report --run`), the results of the remediation runs of this audit run are shown per
+ * finding; Publish Report leaves it off: a run being published has not been remediated yet.
+ */
 export class ReportFileSink implements ReportSink {
   readonly name = 'report.html';
-  constructor(private readonly store: ReportStore) {}
+  constructor(
+    private readonly store: ReportStore,
+    private readonly options: { readonly withRemediations?: boolean } = {},
+  ) {}
 
   async publish(context: PublishContext): Promise<string> {
-    const html = renderReportHtml({ summary: context.summary, findings: context.findings, now: context.now });
+    const remediations = this.options.withRemediations
+      ? await remediationLines(this.store, context.summary.runId)
+      : undefined;
+    const html = renderReportHtml({
+      summary: context.summary,
+      findings: context.findings,
+      now: context.now,
+      ...(remediations ? { remediations } : {}),
+    });
     await this.store.putText(context.run, REPORT_FILE, html, 'text/html; charset=utf-8');
     return `written to ${context.reportLocation}`;
   }
