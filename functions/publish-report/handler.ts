@@ -10,7 +10,7 @@ import { currentPartition } from '../lib/partition';
 import { S3ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { deployedSettings } from '../lib/settings-parameter';
-import { actionForRule } from '../remediations/registry';
+import { isFixableRule } from '../remediations/fixable-rules';
 import type { ReportSink } from '../report/sink';
 import {
   EventBridgeSink,
@@ -46,13 +46,7 @@ function makeSinks(settings: Settings): ReportSink[] {
     new MetricsSink(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'ct-audit' })),
     // The stack sets the ARN only with adminEnabled and afterScheduledAudit "plan" (the workflow exists only then).
     ...(settings.remediation.afterScheduledAudit === 'plan'
-      ? [
-          new RemediationPlanSink(
-            awsClient(SFNClient),
-            requireEnv(REMEDIATION_STATE_MACHINE_ENV),
-            (rule) => actionForRule(rule) !== undefined,
-          ),
-        ]
+      ? [new RemediationPlanSink(awsClient(SFNClient), requireEnv(REMEDIATION_STATE_MACHINE_ENV), isFixableRule)]
       : []),
   ];
 }

@@ -4,7 +4,8 @@ import 'aws-sdk-client-mock-jest';
 import type { TrackedFinding } from '../../../functions/lib/changes';
 import type { RunInfo } from '../../../functions/lib/types';
 import { publishReport } from '../../../functions/publish-report/publish-report';
-import { actionForRule } from '../../../functions/remediations/registry';
+import { FIXABLE_RULES, isFixableRule } from '../../../functions/remediations/fixable-rules';
+import { REMEDIATIONS } from '../../../functions/remediations/registry';
 import type { PublishContext } from '../../../functions/report/sink';
 import { planExecutionName, RemediationPlanSink } from '../../../functions/report/sinks';
 import { accountFindings, runSummary, trackedFinding } from '../../support/report-factories';
@@ -37,7 +38,7 @@ function context(run: RunInfo, findings: TrackedFinding[]): PublishContext {
   };
 }
 
-const sink = () => new RemediationPlanSink(new SFNClient({}), ARN, (rule) => actionForRule(rule) !== undefined);
+const sink = () => new RemediationPlanSink(new SFNClient({}), ARN, isFixableRule);
 
 beforeEach(() => {
   sfn.reset();
@@ -89,6 +90,12 @@ describe('RemediationPlanSink (remediation.afterScheduledAudit: "plan")', () => 
       { sink: 'metrics', ok: true, detail: 'done' },
     ]);
     expect(result.failed).toBe(1);
+  });
+
+  test('the fixable rules Publish Report knows (without the actions’ code) are exactly the registry’s', () => {
+    expect(Object.fromEntries(Object.entries(REMEDIATIONS).map(([id, action]) => [id, action.fixes.rules]))).toEqual(
+      FIXABLE_RULES,
+    );
   });
 
   test('the plan name stays within Step Functions’ 80 characters', () => {
