@@ -175,6 +175,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     publishReport: (input) =>
       publishReport(input as PublishReportEvent, {
         store,
+        // No RemediationPlanSink here: locally there is no deployed remediation state machine to start, so
+        // `remediation.afterScheduledAudit` starts no plan; `ct-audit remediate --run <id> --plan` does it by hand.
         sinks: [new ReportFileSink(store), ...(options.sinks ?? [])],
         now,
       }),

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { InvalidSettingsError } from '../functions/lib/errors';
 import type { Settings } from '../functions/lib/settings';
 import { AuditFunctions } from './constructs/audit-functions';
 import { AuditOutputs } from './constructs/audit-outputs';
@@ -29,6 +30,12 @@ export class ControlTowerAuditStack extends Stack {
   constructor(scope: Construct, id: string, props: ControlTowerAuditStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    if (settings.remediation.afterScheduledAudit === 'plan' && !settings.adminEnabled) {
+      throw new InvalidSettingsError(
+        'invalid settings: ctAudit.remediation.afterScheduledAudit is "plan", but the remediation workflow exists ' +
+          'only with the admin path; set ctAudit.adminEnabled to true, or set afterScheduledAudit to "none"',
+      );
+    }
     acknowledge(
       this,
       'NIST.800.53.R5-IAMNoInlinePolicy',
@@ -51,7 +58,7 @@ export class ControlTowerAuditStack extends Stack {
       timeZone: settings.schedule.timeZone,
       enabled: settings.schedule.enabled,
     });
-    new AuditOutputs(this, 'Outputs', {
+    const outputs = new AuditOutputs(this, 'Outputs', {
       settings,
       reportBucket: this.reportBucket,
       stateMachine: this.workflow.stateMachine,
@@ -59,8 +66,10 @@ export class ControlTowerAuditStack extends Stack {
       deadLetterQueue: this.schedule.deadLetterQueue,
     });
 
-    if (settings.adminEnabled)
-      new RemediationWorkflow(this, 'Remediation', { settings, reportBucket: this.reportBucket });
+    if (settings.adminEnabled) {
+      const remediation = new RemediationWorkflow(this, 'Remediation', { settings, reportBucket: this.reportBucket });
+      if (settings.remediation.afterScheduledAudit === 'plan') outputs.startPlansOn(remediation.stateMachine);
+    }
 
     new CfnOutput(this, 'StateMachineArn', {
       description: "Start a run: aws stepfunctions start-execution --state-machine-arn <this> --input '{}'",

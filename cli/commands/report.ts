@@ -84,7 +84,10 @@ export async function reportCommand(io: ReportIo, flags: ReportFlags): Promise<n
     failOnIssues: false,
     reportLocation: summary.reportLocation,
   };
-  const result = await publishReport({ run }, { store, sinks: [new ReportFileSink(store)] });
+  const result = await publishReport(
+    { run },
+    { store, sinks: [new ReportFileSink(store, { withRemediations: true })] },
+  );
   const failure = result.sinks.find((outcome) => !outcome.ok);
   if (failure) throw new Error(`report.html could not be written: ${failure.detail}`);
   io.stdout.write(`Report: ${result.report}\n`);

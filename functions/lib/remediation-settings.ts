@@ -23,6 +23,9 @@ export const EXEMPT_TAG = 'ct-audit:exempt';
 
 const off = z.boolean().default(false);
 
+/** What a scheduled audit does at its end about remediation: nothing, or start a plan (never an apply). */
+export const AFTER_SCHEDULED_AUDIT = ['none', 'plan'] as const;
+
 /**
  * An exemption a person wrote down: this resource (its ID, ARN or part, e.g. `sgr-…`) in this account is never
  * remediated until `expires`. Every field is required, so that no exemption is anonymous or eternal.
@@ -64,6 +67,11 @@ export const remediationSettingsSchema = z
       .string()
       .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, { error: 'must be an SNS topic ARN' })
       .optional(),
+    /**
+     * `"plan"`: a scheduled audit with the read-only role that found issues an action fixes starts a remediation
+     * plan at its end (Publish Report); a plan changes nothing. Needs `adminEnabled` (refused at synth otherwise).
+     */
+    afterScheduledAudit: z.enum(AFTER_SCHEDULED_AUDIT, { error: 'must be "none" or "plan"' }).default('none'),
   })
   .prefault({});
 

@@ -151,7 +151,12 @@ export interface RunInfo {
   readonly reportLocation: string;
   /** The organization's ID: from the settings, or discovered by Resolve Targets (DescribeOrganization). */
   readonly organizationId?: string;
+  /** `"schedule"` when the audit schedule started the run (its input says so); absent for a run started by hand. */
+  readonly trigger?: RunTrigger;
 }
+
+/** Who started a run, when it is not a person: the audit schedule. */
+export type RunTrigger = 'schedule';
 
 /** An account the run audits, as written to targets.json. */
 export interface Target {

@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClient, s3Client } from '../lib/clients';
 import { requireEnv } from '../lib/errors';
@@ -9,11 +10,14 @@ import { currentPartition } from '../lib/partition';
 import { S3ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { deployedSettings } from '../lib/settings-parameter';
+import { isFixableRule } from '../remediations/fixable-rules';
 import type { ReportSink } from '../report/sink';
 import {
   EventBridgeSink,
   METRICS_NAMESPACE,
   MetricsSink,
+  REMEDIATION_STATE_MACHINE_ENV,
+  RemediationPlanSink,
   ReportFileSink,
   SecurityHubSink,
   SnsSink,
@@ -40,10 +44,17 @@ function makeSinks(settings: Settings): ReportSink[] {
         ]
       : []),
     new MetricsSink(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'ct-audit' })),
+    // The stack sets the ARN only with adminEnabled and afterScheduledAudit "plan" (the workflow exists only then).
+    ...(settings.remediation.afterScheduledAudit === 'plan'
+      ? [new RemediationPlanSink(awsClient(SFNClient), requireEnv(REMEDIATION_STATE_MACHINE_ENV), isFixableRule)]
+      : []),
   ];
 }
 
-/** Publish Report: report.html, the SNS message, the run event, Security Hub findings and the run metrics. */
+/**
+ * Publish Report: report.html, the SNS message, the run event, Security Hub findings, the run metrics and, with
+ * `remediation.afterScheduledAudit: "plan"`, the remediation plan of a scheduled run.
+ */
 export const handler = async (event: PublishReportEvent) => {
   logger.appendKeys({ runId: event?.run?.id });
   sinks ??= makeSinks(await settings());

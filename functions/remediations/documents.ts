@@ -146,6 +146,8 @@ export const PATHS = {
   approvalToken: (runId: string) => `remediation/approvals/${runId}.json`,
   /** State: what was remediated in an account, by action key. */
   remediated: (accountId: string) => `remediation/remediated/${accountId}.json`,
+  /** State: the remediation runs of an audit run, so that its report shows their results. */
+  byAuditRun: (auditRunId: string) => `remediation/by-audit-run/${auditRunId}.json`,
 } as const;
 
 /** The key of an item in {@link RemediatedState}. */

@@ -1,6 +1,9 @@
 import { mapLimit } from '../lib/concurrency';
+import { errorMessage, errorName } from '../lib/errors';
+import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
 import { cleanText } from '../lib/text';
+import { rememberRemediationRun, rerenderReport } from '../report/remediation-results';
 import {
   type AccountRemediationRecord,
   type ApplyOutcome,
@@ -54,6 +57,30 @@ function rejectionMessage(rejection: NonNullable<SummarizeRemediationEvent['reje
   return rejection.Error === 'RemediationRejected'
     ? `rejected${reason ? `: ${reason}` : ''}`
     : `rejected: the approval could not be asked (${cleanText(rejection.Error ?? 'error', 80)}${reason ? `: ${reason}` : ''})`;
+}
+
+/**
+ * The audit run's report.html, rendered again with this run's results per finding (and those of the audit run's
+ * earlier remediation runs, listed in the state document `remediation/by-audit-run/<auditRunId>.json`). The same
+ * render as `ct-audit report --run <auditRunId>`. A report that cannot be rendered is logged and never changes the
+ * remediation's outcome: the records stay the truth.
+ */
+async function showInAuditReport(store: ReportStore, run: RemediationRun, now: Date): Promise<void> {
+  try {
+    await rememberRemediationRun(store, run.auditRun.id, run);
+    const report = await rerenderReport(store, run.auditRun, now);
+    logger.info('audit report rendered with the remediation results', {
+      runId: run.id,
+      auditRunId: run.auditRun.id,
+      report: report ?? 'no summary.json: not rendered',
+    });
+  } catch (error) {
+    logger.warn('the audit report could not be rendered with the remediation results', {
+      runId: run.id,
+      auditRunId: run.auditRun.id,
+      error: cleanText(`${errorName(error) ?? 'Error'}: ${errorMessage(error)}`, 300),
+    });
+  }
 }
 
 /** Joins plan and records into remediation/summary.json; every account to apply appears once. */
@@ -131,5 +158,6 @@ export async function summarizeRemediation(
     accounts,
   };
   await store.putJson(run, PATHS.summary, summary);
+  await showInAuditReport(store, run, now());
   return { outcome, cause: `${message}. Report: ${run.reportLocation}`, reportLocation: run.reportLocation };
 }

@@ -3,15 +3,38 @@ import type { RunSummary, Status, SummaryAccount } from '../lib/types';
 import { escapeHtml, text } from './escape';
 import { REPORT_CSS, styleHash } from './style';
 
-/** A remediation's outcome for a finding, shown in the drill-down when remediation has run. */
+/** The report's file name, beside summary.json. */
+export const REPORT_FILE = 'report.html';
+
+/**
+ * A remediation's outcome for a finding, shown in the drill-down when remediation has run. It belongs to the
+ * finding with its fingerprint or, for a result without one, to the finding with its rule and resource.
+ */
 export interface RemediationLine {
   readonly accountId: string;
   readonly fingerprint?: string;
   readonly check?: string;
+  readonly rule?: string;
+  readonly resource?: { readonly id: string; readonly part?: string };
   readonly action: string;
   readonly status: string;
   readonly message?: string;
   readonly at?: string;
+  readonly approvedBy?: string;
+  readonly approvedAt?: string;
+  /** The remediation run that did it. */
+  readonly runId?: string;
+}
+
+/** Whether a remediation result is about this finding. */
+export function remediationMatches(line: RemediationLine, finding: TrackedFinding): boolean {
+  if (line.fingerprint && finding.fingerprint) return line.fingerprint === finding.fingerprint;
+  return (
+    line.rule === finding.rule &&
+    line.resource !== undefined &&
+    line.resource.id === finding.resource?.id &&
+    (line.resource.part ?? '') === (finding.resource?.part ?? '')
+  );
 }
 
 /** What the report is made of: the summary, each account's findings with their states, remediation results. */
@@ -339,8 +362,14 @@ function findingRow(finding: TrackedFinding, now: Date, remediations: readonly R
     .map(([key, value]) => `${text(key, 40)}=${text(value === null ? 'null' : String(value), 80)}`)
     .join('<br>');
   const fixed = remediations
-    .filter((line) => line.fingerprint === finding.fingerprint)
-    .map((line) => `<div class="ev">remediation ${text(line.action, 80)}: ${text(line.status, 40)}</div>`)
+    .filter((line) => remediationMatches(line, finding))
+    .map(
+      (line) =>
+        `<div class="ev remediation">remediation ${text(line.action, 80)}: <strong>${text(line.status, 40)}</strong>` +
+        `${line.at ? ` at ${text(line.at, 40)}` : ''}` +
+        `${line.approvedBy ? `, approved by ${text(line.approvedBy, 200)}${line.approvedAt ? ` at ${text(line.approvedAt, 40)}` : ''}` : ''}` +
+        `${line.runId ? ` (run ${text(line.runId, 80)})` : ''}${line.message ? `: ${text(line.message, 256)}` : ''}</div>`,
+    )
     .join('');
   return (
     `<tr><td>${state}<div class="ev">${since}</div>${mute}</td><td>${text(finding.severity, 16)}</td>` +

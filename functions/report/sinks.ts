@@ -1,23 +1,39 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchImportFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { ReportStore } from '../lib/report-store';
 import { ASFF_BATCH, type AsffTarget, asffProblems, toAsff } from './asff';
-import { renderReportHtml } from './html';
+import { REPORT_FILE, renderReportHtml } from './html';
 import { bodyOf, shouldNotify, subjectOf } from './message';
+import { remediationLines } from './remediation-results';
 import type { PublishContext, ReportSink } from './sink';
 
-/** The report's file name, beside summary.json. */
-export const REPORT_FILE = 'report.html';
+export { REPORT_FILE };
 
-/** report.html in the run's folder of the report store: the bucket when deployed, a local folder for ct-audit. */
+/**
+ * report.html in the run's folder of the report store: the bucket when deployed, a local folder for ct-audit. With
+ * `withRemediations` (`ct-audit report --run`), the results of the remediation runs of this audit run are shown per
+ * finding; Publish Report leaves it off: a run being published has not been remediated yet.
+ */
 export class ReportFileSink implements ReportSink {
   readonly name = 'report.html';
-  constructor(private readonly store: ReportStore) {}
+  constructor(
+    private readonly store: ReportStore,
+    private readonly options: { readonly withRemediations?: boolean } = {},
+  ) {}
 
   async publish(context: PublishContext): Promise<string> {
-    const html = renderReportHtml({ summary: context.summary, findings: context.findings, now: context.now });
+    const remediations = this.options.withRemediations
+      ? await remediationLines(this.store, context.summary.runId)
+      : undefined;
+    const html = renderReportHtml({
+      summary: context.summary,
+      findings: context.findings,
+      now: context.now,
+      ...(remediations ? { remediations } : {}),
+    });
     await this.store.putText(context.run, REPORT_FILE, html, 'text/html; charset=utf-8');
     return `written to ${context.reportLocation}`;
   }
@@ -158,5 +174,53 @@ export class MetricsSink implements ReportSink {
       single.addMetric('AccountErrors', MetricUnit.Count, count);
     }
     return `${6 + byKind.size} metrics`;
+  }
+}
+
+/** The environment variable that holds the remediation state machine's ARN in Publish Report. */
+export const REMEDIATION_STATE_MACHINE_ENV = 'REMEDIATION_STATE_MACHINE_ARN';
+
+/** The name of the plan a scheduled audit run starts: `plan-<auditRunId>`, within Step Functions' 80 characters. */
+export function planExecutionName(auditRunId: string): string {
+  return `plan-${auditRunId}`.slice(0, 80);
+}
+
+/** The states of a finding that is open in this run (not resolved, muted or carried forward unassessed). */
+const OPEN_STATES: ReadonlySet<string> = new Set(['NEW', 'STILL_OPEN', 'REOPENED']);
+
+/**
+ * `remediation.afterScheduledAudit: "plan"`: at the end of a scheduled audit with the read-only role that found open
+ * issues some remediation action fixes, starts the remediation workflow with `{ auditRunId, mode: "plan" }`. A plan
+ * changes nothing; applying it still takes `ct-audit remediate --apply` and a person's approval. Deployed only: the
+ * local engine has no remediation state machine to start, so `ct-audit run` never starts a plan (`ct-audit
+ * remediate --run <id> --plan` does it by hand).
+ */
+export class RemediationPlanSink implements ReportSink {
+  readonly name = 'remediation-plan';
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+    /** Whether a remediation action fixes findings of this rule (the remediation registry, given by the handler). */
+    private readonly fixable: (rule: string) => boolean,
+  ) {}
+
+  async publish(context: PublishContext): Promise<string> {
+    const { run } = context;
+    if (run.trigger !== 'schedule') return 'not a scheduled run: no plan';
+    if (run.role !== 'readOnly') return 'not a read-only audit: no plan';
+    const issues = [...context.findings.values()]
+      .flatMap((account) => account.findings)
+      .filter((finding) => OPEN_STATES.has(finding.state) && finding.severity !== 'INFO' && this.fixable(finding.rule));
+    if (issues.length === 0) return 'no open issue a remediation fixes: no plan';
+    const result = await this.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: this.stateMachineArn,
+        // Named after the audit run (names are unique per state machine), so that a retried Publish Report starts no
+        // second plan; not the same name, so that the two runs never share a run folder.
+        name: planExecutionName(run.id),
+        input: JSON.stringify({ auditRunId: run.id, auditRunStartedAt: run.startedAt, mode: 'plan' }),
+      }),
+    );
+    return `remediation plan started for ${issues.length} open issue(s): ${result.executionArn ?? 'no execution ARN'}`;
   }
 }

@@ -3,11 +3,12 @@ import { CHECK_IDS, type CheckId } from '../checks/ids';
 import { InvalidInputError } from '../lib/errors';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
-import type { Mode, RoleKind } from '../lib/types';
+import type { Mode, RoleKind, RunTrigger } from '../lib/types';
 import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
 
 const MODES = ['audit'] as const;
 const ROLES = ['readOnly', 'admin'] as const;
+const TRIGGERS = ['schedule'] as const satisfies readonly RunTrigger[];
 
 const inputSchema = z.strictObject({
   accounts: uniqueList(accountIdSchema, 'must be a list of 12-digit account IDs, like ["111111111111"]')
@@ -24,6 +25,8 @@ const inputSchema = z.strictObject({
     .min(1, { error: 'must be a whole number from 1 to 1000' })
     .max(1000, { error: 'must be a whole number from 1 to 1000' })
     .optional(),
+  /** Set by the audit schedule only: `remediation.afterScheduledAudit` applies to scheduled runs. */
+  trigger: z.enum(TRIGGERS, { error: `must be one of: ${TRIGGERS.join(', ')} (or be left out)` }).optional(),
 });
 
 /** The execution input as the user wrote it, validated; `{}` means the whole organization. */
@@ -37,6 +40,8 @@ export interface RunRequest {
   readonly mode: Mode;
   readonly role: RoleKind;
   readonly maxConcurrency: number;
+  /** `"schedule"` when the audit schedule started the run. */
+  readonly trigger?: RunTrigger;
 }
 
 const EXAMPLE = '{ "accounts": ["111111111111"], "checks": ["identity"], "mode": "audit", "role": "readOnly" }';
@@ -80,5 +85,6 @@ export function parseExecutionInput(raw: unknown, settings: Settings): RunReques
     mode: input.mode ?? 'audit',
     role,
     maxConcurrency: input.maxConcurrency ?? settings.maxConcurrency,
+    ...(input.trigger ? { trigger: input.trigger } : {}),
   };
 }

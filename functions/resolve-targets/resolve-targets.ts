@@ -71,6 +71,7 @@ export async function resolveTargets(
     failOnIssues: settings.failOnIssues,
     reportLocation: store.location(runRef),
     ...(organizationId ? { organizationId } : {}),
+    ...(request.trigger ? { trigger: request.trigger } : {}),
   };
   const document: TargetsDocument = {
     runId: run.id,

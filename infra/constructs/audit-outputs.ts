@@ -11,7 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Settings } from '../../functions/lib/settings';
-import { METRICS_NAMESPACE } from '../../functions/report/sinks';
+import { METRICS_NAMESPACE, REMEDIATION_STATE_MACHINE_ENV } from '../../functions/report/sinks';
 import { TASKS } from '../../statemachine/tasks';
 import { acknowledge } from '../nag';
 import { AuditFunction, SERVICE_NAME } from './audit-function';
@@ -55,6 +55,17 @@ export class AuditOutputs extends Construct {
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /** An execution that failed, timed out or was aborted for any reason other than AuditFoundIssues. */
   readonly executionFailedRule: events.Rule;
+
+  /**
+   * `remediation.afterScheduledAudit: "plan"`: Publish Report may start exactly this state machine (the remediation
+   * workflow, made after this construct) and finds its ARN in its environment.
+   */
+  startPlansOn(remediation: sfn.IStateMachine): void {
+    this.publishReport.addEnvironment(REMEDIATION_STATE_MACHINE_ENV, remediation.stateMachineArn);
+    this.publishReport.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [remediation.stateMachineArn] }),
+    );
+  }
 
   constructor(scope: Construct, id: string, props: AuditOutputsProps) {
     super(scope, id);

@@ -31,7 +31,13 @@ export interface AuditScheduleProps {
   readonly maxEventAge?: Duration;
 }
 
-/** The daily run: an EventBridge Scheduler schedule that starts the workflow with `{}` (the whole organization). */
+/**
+ * The input the schedule starts the workflow with: the whole organization, default checks, and a marker that says
+ * the run is a scheduled one (`remediation.afterScheduledAudit` applies to those only).
+ */
+export const SCHEDULED_INPUT = { trigger: 'schedule' } as const;
+
+/** The daily run: an EventBridge Scheduler schedule that starts the workflow with {@link SCHEDULED_INPUT}. */
 export class AuditSchedule extends Construct {
   /** The schedule. */
   readonly schedule: scheduler.Schedule;
@@ -57,7 +63,7 @@ export class AuditSchedule extends Construct {
       schedule: scheduler.ScheduleExpression.expression(props.expression, TimeZone.of(props.timeZone)),
       enabled: props.enabled ?? true,
       target: new targets.StepFunctionsStartExecution(props.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
+        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULED_INPUT),
         retryAttempts: props.retryAttempts ?? 3,
         maxEventAge: props.maxEventAge ?? Duration.hours(1),
         deadLetterQueue: this.deadLetterQueue,

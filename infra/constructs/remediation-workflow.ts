@@ -109,7 +109,10 @@ export class RemediationWorkflow extends Construct {
       description: 'control-tower-audit Summarize Remediation: remediation/summary.json and the outcome',
       timeout: Duration.seconds(280),
     });
+    // Run files: its own, and the audit run's report.html rendered again with the results; the state document
+    // remediation/by-audit-run/<auditRunId>.json lists an audit run's remediation runs for that report.
     reportBucket.grantReadWriteRuns(summarize);
+    grantState(summarize, ['s3:GetObject', 's3:PutObject']);
 
     this.definitionSubstitutions = {
       StartRemediationFunctionArn: start.functionArn,

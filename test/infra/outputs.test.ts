@@ -1,5 +1,7 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { asList, logicalIdsOf, synthesize } from './support';
+import type { RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
+import { asList, logicalIdsOf, type Synthesized, synthesize } from './support';
 
 interface Statement {
   readonly Effect: string;
@@ -155,5 +157,44 @@ describe('Outputs: Publish Report permissions', () => {
     expect(
       actionsOf(statementsOf(template, publishReportRoleId(template))).some((a) => a.startsWith('securityhub:')),
     ).toBe(false);
+  });
+});
+
+describe('Outputs: remediation.afterScheduledAudit "plan"', () => {
+  /** The logical ID of the remediation workflow's state machine. */
+  function remediationStateMachineId({ stack }: Synthesized): string {
+    const remediation = stack.node.findChild('Remediation') as RemediationWorkflow;
+    return stack.getLogicalId(remediation.stateMachine.node.defaultChild as CfnElement);
+  }
+
+  test('Compliance: Publish Report may start exactly the remediation state machine, and has its ARN', () => {
+    const synthesized = synthesize({ adminEnabled: true, remediation: { afterScheduledAudit: 'plan' } });
+    const { template } = synthesized;
+    const remediationId = remediationStateMachineId(synthesized);
+    const starting = statementsOf(template, publishReportRoleId(template)).filter((s) =>
+      asList(s.Action).some((action) => action.startsWith('states:')),
+    );
+
+    expect(starting).toHaveLength(1);
+    expect(asList(starting[0]?.Action)).toEqual(['states:StartExecution']);
+    expect(starting[0]?.Resource).toEqual({ Ref: remediationId });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^control-tower-audit Publish Report:'),
+      Environment: { Variables: Match.objectLike({ REMEDIATION_STATE_MACHINE_ARN: { Ref: remediationId } }) },
+    });
+  });
+
+  test('Noncompliance 1: with the default "none", Publish Report can start no state machine', () => {
+    const { template } = synthesize({ adminEnabled: true });
+
+    expect(actionsOf(statementsOf(template, publishReportRoleId(template))).some((a) => a.startsWith('states:'))).toBe(
+      false,
+    );
+  });
+
+  test('Noncompliance 2: without adminEnabled, "plan" is refused at synth and says what to set', () => {
+    expect(() => synthesize({ adminEnabled: false, remediation: { afterScheduledAudit: 'plan' } })).toThrow(
+      /afterScheduledAudit is "plan", but the remediation workflow exists only with the admin path; set ctAudit.adminEnabled to true/,
+    );
   });
 });

@@ -73,3 +73,26 @@ describe('remediation workflow', () => {
     });
   });
 });
+
+describe('remediation workflow: the audit report', () => {
+  test('Compliance: Summarize Remediation may read and write the remediation state (the audit run’s remediation runs)', () => {
+    const { template } = synthesize({ adminEnabled: true });
+    const [summarize] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^control-tower-audit Summarize Remediation') },
+      }),
+    );
+    if (!summarize) throw new Error('no Summarize Remediation function');
+    const roleId = (summarize.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }),
+    ).flatMap(
+      (policy) =>
+        (policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+    );
+
+    const state = statements.filter((statement) => JSON.stringify(statement.Resource).includes('/state/remediation/*'));
+    expect(state).toHaveLength(1);
+    expect(state[0]?.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+  });
+});

@@ -32,9 +32,9 @@ describe('Schedule', () => {
     });
   });
 
-  test('Compliance: starts the audit state machine with {} (the whole organization, default checks)', () => {
+  test('Compliance: starts the audit state machine for the whole organization, default checks, marked as scheduled', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      Target: Match.objectLike({ Arn: { Ref: stateMachineId }, Input: '{}' }),
+      Target: Match.objectLike({ Arn: { Ref: stateMachineId }, Input: '{"trigger":"schedule"}' }),
     });
   });
 

@@ -239,6 +239,9 @@ describe('remediation on the emulator', () => {
     expect(record?.items.every((item) => item.approvedBy === 'test:approver' && item.verification?.compliant)).toBe(
       true,
     );
+    // Summarize Remediation listed the run for the audit run's report (rendered again from the stored records).
+    const listed = await store.getState<{ runs: { id: string }[] }>(PATHS.byAuditRun('audit-run-1'));
+    expect(listed?.runs.map((run) => run.id)).toContain(result.executionName);
   });
 
   it('finds everything compliant on the next plan', async () => {

@@ -33,3 +33,18 @@ describe('remediation settings', () => {
     ).toThrow(/exemptions\[0\].expires: must be a date like 2027-06-30/);
   });
 });
+
+describe('remediation.afterScheduledAudit', () => {
+  it('starts no plan by default', () => {
+    expect(parseSettings({}).remediation.afterScheduledAudit).toBe('none');
+  });
+
+  it('accepts "plan", and refuses "apply" (a scheduled run never applies) with the values it takes', () => {
+    expect(parseSettings({ remediation: { afterScheduledAudit: 'plan' } }).remediation.afterScheduledAudit).toBe(
+      'plan',
+    );
+    expect(() => parseSettings({ remediation: { afterScheduledAudit: 'apply' } })).toThrow(
+      /ctAudit.remediation.afterScheduledAudit: must be "none" or "plan"/,
+    );
+  });
+});

@@ -25,6 +25,14 @@ describe('parseExecutionInput accepts', () => {
     });
   });
 
+  test('the schedule’s marker {"trigger":"schedule"}, carried in the request', () => {
+    expect(parseExecutionInput({ trigger: 'schedule' }, SETTINGS)).toEqual({
+      ...parseExecutionInput({}, SETTINGS),
+      trigger: 'schedule',
+    });
+    expect(inputError({ trigger: 'person' }).message).toMatch(/trigger: must be one of: schedule/);
+  });
+
   test('null the same as {}', () => {
     expect(parseExecutionInput(null, SETTINGS)).toEqual(parseExecutionInput({}, SETTINGS));
   });
