@@ -1,27 +1,11 @@
+import { PUBLIC_CANNED_ACLS, publicStatements } from '../../lib/s3-policy';
 import type { ResourceRef } from '../../lib/types';
 import { accountOf, asArray, asObject, asString, type CloudTrailRecord, partitionOf } from '../record';
 import { eventRule } from './types';
 
+/** Inside a grant header (`uri="http://acs.amazonaws.com/groups/global/AllUsers"`) as well as an ACL body. */
 const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
-const PUBLIC_CANNED_ACLS = new Set(['public-read', 'public-read-write', 'authenticated-read']);
 const BLOCK_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
-
-/** Condition keys that tie a `Principal: "*"` statement to an organization, account, network or caller. */
-const RESTRICTING_KEYS = new Set([
-  'aws:principalorgid',
-  'aws:principalorgpaths',
-  'aws:principalaccount',
-  'aws:principalarn',
-  'aws:userid',
-  'aws:sourceaccount',
-  'aws:sourcearn',
-  'aws:sourceorgid',
-  'aws:sourceorgpaths',
-  'aws:sourcevpc',
-  'aws:sourcevpce',
-  'aws:sourceip',
-  'aws:vpcsourceip',
-]);
 
 function someString(value: unknown, test: (text: string) => boolean, depth = 0): boolean {
   if (typeof value === 'string') return test(value);
@@ -40,40 +24,10 @@ function publicAcl(record: CloudTrailRecord): string | undefined {
   return undefined;
 }
 
-function parsePolicy(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  if (typeof value !== 'string') return asObject(value);
-  try {
-    return asObject(JSON.parse(value));
-  } catch {
-    return undefined;
-  }
-}
-
-function isEveryone(principal: unknown): boolean {
-  if (principal === '*') return true;
-  const byType = asObject(principal);
-  return byType !== undefined && Object.values(byType).some((ids) => asArray(ids).includes('*'));
-}
-
-function isRestricted(condition: unknown): boolean {
-  const operators = asObject(condition);
-  if (!operators) return false;
-  return Object.values(operators).some((keys) =>
-    Object.keys(asObject(keys) ?? {}).some((key) => RESTRICTING_KEYS.has(key.toLowerCase())),
-  );
-}
-
 function publicPolicy(record: CloudTrailRecord): string | undefined {
-  const policy = parsePolicy(asObject(record.requestParameters)?.bucketPolicy);
-  const open = asArray(policy?.Statement).some((item) => {
-    const statement = asObject(item);
-    return (
-      statement?.Effect === 'Allow' &&
-      (isEveryone(statement.Principal) || statement.NotPrincipal !== undefined) &&
-      !isRestricted(statement.Condition)
-    );
-  });
-  return open ? 'bucket policy allows Principal "*"' : undefined;
+  // The same judgement as the s3-public-access check makes of a bucket as it is now (functions/lib/s3-policy.ts).
+  const open = publicStatements(asObject(record.requestParameters)?.bucketPolicy);
+  return open.length > 0 ? 'bucket policy allows Principal "*"' : undefined;
 }
 
 function blocksLifted(record: CloudTrailRecord): string | undefined {
