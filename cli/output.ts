@@ -1,7 +1,7 @@
 import { relative, sep } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { cleanText } from '../functions/lib/text';
-import type { ErrorInfo, RunSummary, Status, SummaryAccount } from '../functions/lib/types';
+import type { ErrorInfo, Finding, RunSummary, Status, SummaryAccount } from '../functions/lib/types';
 import { unauditedIssues } from '../functions/lib/verdict';
 
 /** A place to write text: stdout, stderr, or a buffer in tests. */
@@ -245,4 +245,34 @@ export function accessDeniedHint(summary: RunSummary): string | undefined {
     'deploy with roles.createDedicatedRoles, or name an execution role your landing zone lets you assume ' +
     '(roles.readOnlyExecutionRoleName).'
   );
+}
+
+/**
+ * The current-state findings whose cause the same run's CloudTrail scan found: what is exposed, which call made it
+ * so, who made it and from where (at most `max` lines). Reads the findings `summaryWithFindings` adds to a summary;
+ * '' when none has a cause.
+ */
+export function renderCauses(summary: RunSummary, max = 10): string {
+  const lines: string[] = [];
+  for (const account of summary.accounts) {
+    for (const check of Object.values(account.checks)) {
+      for (const finding of (check as { findingList?: readonly Finding[] }).findingList ?? []) {
+        const cause = finding.cause;
+        if (!cause) continue;
+        const who = cause.principalArn ? ` by ${clip(cause.principalArn, undefined)}` : '';
+        const where = cause.sourceIp ? ` from ${clip(cause.sourceIp, undefined)}` : '';
+        const when = cause.eventTime ? ` at ${clip(cause.eventTime, undefined)}` : '';
+        lines.push(
+          `  ${account.accountId}  ${finding.severity}  ${clip(finding.title, undefined)} <- ` +
+            `${clip(cause.eventName, undefined)}${who}${where}${when}`,
+        );
+      }
+    }
+  }
+  if (lines.length === 0) return '';
+  const more =
+    lines.length > max
+      ? [`  ... and ${lines.length - max} more: ct-audit show --run ${summary.runId} --account <account>`]
+      : [];
+  return `\nCaused by (the run's CloudTrail events behind what is exposed now):\n${[...lines.slice(0, max), ...more].join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import { cleanText } from '../../functions/lib/text';
 import type { AccountRecord, Finding, RunSummary } from '../../functions/lib/types';
 import { runHasIssues } from '../../functions/lib/verdict';
 import { EXIT, INVALID_NAMES, type Io } from '../context';
-import { accessDeniedHint, renderSummary } from '../output';
+import { accessDeniedHint, renderCauses, renderSummary } from '../output';
 
 /** How a run ended, whichever way it ran (local engine or the deployed state machine). */
 export interface RunOutcome {
@@ -107,7 +107,8 @@ export async function printOutcome(io: Io, flags: OutcomeFlags, outcome: RunOutc
     if (flags.endpoint) io.stderr.write(endpointNote(flags.endpoint));
     return EXIT.invalid;
   }
-  const full = flags.json || flags.summaryFile ? await summaryWithFindings(summary, outcome.store) : summary;
+  // The findings are read for the table too: it names who made the current state so.
+  const full = await summaryWithFindings(summary, outcome.store);
   if (flags.json) {
     io.stdout.write(`${JSON.stringify(full, null, 2)}\n`);
   } else {
@@ -118,6 +119,7 @@ export async function printOutcome(io: Io, flags: OutcomeFlags, outcome: RunOutc
         cwd: process.cwd(),
       }),
     );
+    io.stdout.write(renderCauses(full));
     if (outcome.endState) io.stdout.write(`Outcome: ${outcome.endState}\n`);
   }
   const hint = accessDeniedHint(summary);

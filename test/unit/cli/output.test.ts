@@ -1,5 +1,12 @@
 import { Writable } from 'node:stream';
-import { accessDeniedHint, actionableFirst, Progress, reasonText, renderSummary } from '../../../cli/output';
+import {
+  accessDeniedHint,
+  actionableFirst,
+  Progress,
+  reasonText,
+  renderCauses,
+  renderSummary,
+} from '../../../cli/output';
 import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../../functions/lib/types';
 
 const PASS: SummaryAccount = {
@@ -215,6 +222,58 @@ describe('renderSummary: why, not only what', () => {
     expect(hint).toMatch(/ct-audit start/);
     expect(hint).toMatch(/roles\.createDedicatedRoles/);
     expect(accessDeniedHint(summary())).toBeUndefined();
+  });
+});
+
+describe('renderCauses', () => {
+  const exposed = (cause?: object) => ({
+    rule: 'network-exposure/world-ingress',
+    severity: 'HIGH',
+    title: 'sg-0abc admits tcp/22 from 0.0.0.0/0 (us-east-1)',
+    resource: { type: 'AwsEc2SecurityGroup', id: 'sg-0abc', region: 'us-east-1' },
+    ...(cause ? { cause } : {}),
+  });
+  const withFindings = (...findingList: object[]): RunSummary =>
+    summary({
+      accounts: [
+        {
+          accountId: '222222222222',
+          status: 'FAIL',
+          checks: { 'network-exposure': { status: 'FAIL', findings: findingList.length, findingList } as never },
+        },
+      ],
+    });
+
+  test('names the call, the principal, the source IP and the time behind a current-state finding', () => {
+    const text = renderCauses(
+      withFindings(
+        exposed({
+          eventName: 'AuthorizeSecurityGroupIngress',
+          eventTime: '2030-01-02T05:12:00Z',
+          principalArn: 'arn:aws:sts::222222222222:assumed-role/dev/\u001b[31mmallory',
+          sourceIp: '198.51.100.7',
+        }),
+      ),
+    );
+
+    expect(text).toContain(
+      '222222222222  HIGH  sg-0abc admits tcp/22 from 0.0.0.0/0 (us-east-1) <- AuthorizeSecurityGroupIngress by ' +
+        'arn:aws:sts::222222222222:assumed-role/dev/ [31mmallory from 198.51.100.7 at 2030-01-02T05:12:00Z',
+    );
+    expect(text).not.toContain('\u001b');
+  });
+
+  test('says nothing when no finding has a cause', () => {
+    expect(renderCauses(withFindings(exposed()))).toBe('');
+  });
+
+  test('shows at most ten lines and says how to see the rest', () => {
+    const many = Array.from({ length: 12 }, () => exposed({ eventName: 'AuthorizeSecurityGroupIngress' }));
+
+    const text = renderCauses(withFindings(...many));
+
+    expect(text.split('\n').filter((line) => line.includes('<- '))).toHaveLength(10);
+    expect(text).toContain('... and 2 more: ct-audit show --run ct-audit-run-5');
   });
 });
 
