@@ -41,8 +41,8 @@ export type PlanDecision =
   | 'REOPENED'
   | 'ERROR';
 
-/** One finding in a plan: what would be done, to what, and why (or why not). */
-export interface PlanItem {
+/** What a plan item and a record item both name: the action, and the finding and resource it acts on. */
+export interface ActionSubject {
   readonly action: RemediationId;
   readonly rule: string;
   readonly fingerprint?: string;
@@ -50,6 +50,10 @@ export interface PlanItem {
   readonly evidence: Readonly<Record<string, string | number | boolean | null>>;
   readonly severity: string;
   readonly key: string;
+}
+
+/** One finding in a plan: what would be done, to what, and why (or why not). */
+export interface PlanItem extends ActionSubject {
   readonly decision: PlanDecision;
   readonly reason: string;
   /** What apply would do, in words. */
@@ -93,14 +97,7 @@ export interface UndoEntry {
 }
 
 /** One action in an account's record: state before, the calls, state after, the verification and the approval. */
-export interface RecordItem {
-  readonly action: RemediationId;
-  readonly rule: string;
-  readonly fingerprint?: string;
-  readonly resource: ResourceRef;
-  readonly evidence: Readonly<Record<string, string | number | boolean | null>>;
-  readonly severity: string;
-  readonly key: string;
+export interface RecordItem extends ActionSubject {
   readonly outcome: ApplyOutcome;
   readonly reason: string;
   readonly stateBefore?: JsonObject;
