@@ -12,7 +12,7 @@ import { REJECTED_ERROR } from '../functions/remediations/approval';
 import { type Approval, PATHS, type RemediationRun } from '../functions/remediations/documents';
 import { type PlanAccountEvent, planAccount } from '../functions/remediations/plan';
 import { type ReviewPlanEvent, type ReviewPlanResult, reviewPlan } from '../functions/remediations/review';
-import { withSessionPolicy } from '../functions/remediations/session-policy';
+import { REMEDIATION_SESSION_POLICY } from '../functions/remediations/session-policy';
 import { type StartRemediationEvent, startRemediation } from '../functions/remediations/start';
 import {
   type RemediationSummary,
@@ -105,7 +105,11 @@ export async function runRemediationLocal(options: LocalRemediationOptions): Pro
   const credentials = options.credentials ?? {};
   const partition = currentPartition();
   const readOnly = new SessionCache(stsClient(credentials.audit));
-  const admin = new SessionCache(withSessionPolicy(stsClient(credentials.auditAdmin ?? credentials.audit)));
+  const admin = new SessionCache(
+    stsClient(credentials.auditAdmin ?? credentials.audit),
+    undefined,
+    REMEDIATION_SESSION_POLICY,
+  );
 
   const handlers: Record<string, TaskHandler> = {
     [REMEDIATION_TASK_STATES.start]: (input) => startRemediation(input as StartRemediationEvent, { settings, store }),

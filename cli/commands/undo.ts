@@ -11,7 +11,7 @@ import { LocalReportStore, type ReportStore, type RunRef } from '../../functions
 import type { Settings } from '../../functions/lib/settings';
 import { cleanText } from '../../functions/lib/text';
 import { PATHS } from '../../functions/remediations/documents';
-import { withSessionPolicy } from '../../functions/remediations/session-policy';
+import { REMEDIATION_SESSION_POLICY } from '../../functions/remediations/session-policy';
 import { type UndoResult, undoRun } from '../../functions/remediations/undo';
 import type { Io } from '../main';
 import { readSettingsFile, resolveSettings } from '../settings-file';
@@ -55,7 +55,7 @@ export async function executeUndo(
     },
     {
       settings: options.settings,
-      sessions: new SessionCache(withSessionPolicy(stsClient(options.adminCredentials))),
+      sessions: new SessionCache(stsClient(options.adminCredentials), undefined, REMEDIATION_SESSION_POLICY),
       store: options.store,
       partition: currentPartition(),
     },

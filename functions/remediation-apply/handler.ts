@@ -6,12 +6,12 @@ import { currentPartition } from '../lib/partition';
 import { S3ReportStore } from '../lib/report-store';
 import { settingsFromEnv } from '../lib/settings';
 import { type ApplyAccountEvent, applyAccount } from '../remediations/apply';
-import { withSessionPolicy } from '../remediations/session-policy';
+import { REMEDIATION_SESSION_POLICY } from '../remediations/session-policy';
 
 const deps = {
   settings: settingsFromEnv(),
   // Every session is narrowed to the remediation calls by a session policy.
-  sessions: new SessionCache(withSessionPolicy(stsClient())),
+  sessions: new SessionCache(stsClient(), undefined, REMEDIATION_SESSION_POLICY),
   store: new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client()),
   partition: currentPartition(),
 };

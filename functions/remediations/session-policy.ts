@@ -1,9 +1,7 @@
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-
 /**
  * The only calls a remediation session may make, whatever the administrator execution role allows: the reads that
  * inspect and verify, the changes the actions make, and the calls their undo makes. Passed as the session policy
- * of the AssumeRole (defence in depth: the effective rights are the intersection).
+ * of the AssumeRole by the remediation path's SessionCache (defence in depth: the effective rights are the intersection).
  */
 export const REMEDIATION_SESSION_POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -42,17 +40,3 @@ export const REMEDIATION_SESSION_POLICY = JSON.stringify({
     },
   ],
 });
-
-/**
- * The STS client with the session policy added to every AssumeRole it sends. Kept here rather than in
- * functions/lib/assume-role.ts, whose session-policy support is being built separately; switch to it once it lands.
- */
-export function withSessionPolicy(sts: STSClient, policy: string = REMEDIATION_SESSION_POLICY): STSClient {
-  const send = sts.send.bind(sts) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
-  const withPolicy = (command: unknown, ...rest: unknown[]) => {
-    if (command instanceof AssumeRoleCommand) (command.input as { Policy?: string }).Policy = policy;
-    return send(command, ...rest);
-  };
-  sts.send = withPolicy as STSClient['send'];
-  return sts;
-}

@@ -19,7 +19,7 @@ import {
 } from '../../../functions/remediations/documents';
 import { planAccount } from '../../../functions/remediations/plan';
 import { reviewPlan } from '../../../functions/remediations/review';
-import { REMEDIATION_SESSION_POLICY, withSessionPolicy } from '../../../functions/remediations/session-policy';
+import { REMEDIATION_SESSION_POLICY } from '../../../functions/remediations/session-policy';
 import { undoRun } from '../../../functions/remediations/undo';
 import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
@@ -62,7 +62,7 @@ function deps(settings: Settings, store: MemoryReportStore, policy = false) {
   const client = new STSClient({ region: 'us-east-1' });
   return {
     settings,
-    sessions: new SessionCache(policy ? withSessionPolicy(client) : client),
+    sessions: new SessionCache(client, undefined, policy ? REMEDIATION_SESSION_POLICY : undefined),
     store,
     partition: 'aws',
     now: () => NOW,
