@@ -6,16 +6,11 @@ import {
   GetPublicAccessBlockCommand,
   ListBucketsCommand,
   type PublicAccessBlockConfiguration,
-  S3Client,
-  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import {
-  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
-  S3ControlClient,
-  type S3ControlClientConfig,
-} from '@aws-sdk/client-s3-control';
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { mapLimit } from '../lib/concurrency';
 import { errorName, isThrottle } from '../lib/errors';
+import { AccountS3ControlClient, BucketS3Client } from '../lib/s3-clients';
 import {
   type BlockPublicAccess,
   effectiveBlock,
@@ -36,30 +31,6 @@ import {
   unreachable,
 } from './current-state';
 import type { Check, CheckContext } from './types';
-
-/** The endpoint an emulator is reached at, when one is set (the sandbox, `ct-audit run --endpoint`). */
-function emulatorEndpoint(service: 'S3' | 'S3_CONTROL'): string | undefined {
-  return process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL;
-}
-
-/**
- * S3 Control in the session's region. Its endpoint rules put the account ID in front of the host
- * (`<account>.s3-control.<region>.amazonaws.com`); an emulator's endpoint (`http://127.0.0.1:5000`) cannot take
- * that prefix, so with one set the endpoint is used as it is. Against AWS nothing changes.
- */
-export class AccountS3ControlClient extends S3ControlClient {
-  constructor(config: S3ControlClientConfig) {
-    const endpoint = emulatorEndpoint('S3_CONTROL');
-    super(endpoint ? { ...config, endpointProvider: () => ({ url: new URL(endpoint) }) } : config);
-  }
-}
-
-/** S3 in one bucket's region; path-style against an emulator, which answers every bucket on one host. */
-export class BucketS3Client extends S3Client {
-  constructor(config: S3ClientConfig) {
-    super({ ...config, forcePathStyle: Boolean(emulatorEndpoint('S3')) });
-  }
-}
 
 /** The error codes that mean "none set": no configuration is the same as all settings off. */
 const NONE = new Set(['NoSuchPublicAccessBlockConfiguration', 'NoSuchBucketPolicy', 'NoSuchWebsiteConfiguration']);

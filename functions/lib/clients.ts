@@ -187,5 +187,10 @@ export function organizationsClient(credentials?: Credentials, extras?: ClientEx
 
 /** Emulators answer S3 on one host; path-style addressing avoids bucket subdomains on localhost. */
 function pathStyle(): boolean {
-  return Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  return Boolean(emulatorEndpoint('S3'));
+}
+
+/** The endpoint an emulator is reached at for a service, when one is set (the sandbox, `ct-audit run --endpoint`). */
+export function emulatorEndpoint(service: 'S3' | 'S3_CONTROL'): string | undefined {
+  return process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL;
 }
