@@ -1,14 +1,6 @@
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
-import {
-  ERROR_CODE_KEY,
-  EVENT_NAME_KEY,
-  errorCodeMatches,
-  isOneOf,
-  keyKind,
-  OTHER_KEY,
-  type RecordFilter,
-} from './prefilter';
+import { type RecordFilter, valueKeeps, type WatchedKey, watchedKey } from './prefilter';
 import type { CloudTrailRecord } from './record';
 
 /** A log file that cannot be read to its end: not gzip, truncated, or not CloudTrail JSON. */
@@ -99,20 +91,15 @@ const OPEN_STRING_ESCAPED = -2;
 
 /**
  * The index of the quote that closes a string whose text starts at `from`, else {@link OPEN_STRING} or
- * {@link OPEN_STRING_ESCAPED}. A plain byte loop: CloudTrail's strings are short, and a call to `indexOf` per
- * string cost more than the bytes it skipped.
+ * {@link OPEN_STRING_ESCAPED}. Only for a string that went on from the previous chunk: the main loop of
+ * {@link RecordSplitter.push} has the same loop inline.
  */
-/** Whether the last string {@link closingQuote} closed had a backslash escape. */
-let lastStringEscaped = false;
-
 function closingQuote(chunk: Buffer, from: number): number {
   const length = chunk.length;
-  lastStringEscaped = false;
   for (let i = from; i < length; i++) {
     const byte = chunk[i] as number;
     if (byte === QUOTE) return i;
     if (byte === BACKSLASH) {
-      lastStringEscaped = true;
       i++;
       if (i === length) return OPEN_STRING_ESCAPED;
     }
@@ -136,7 +123,7 @@ export class RecordSplitter {
   private token = '';
   /** Pre-filter: whether the record being cut must be parsed, and which key the next value belongs to. */
   private recordKeep = true;
-  private pendingKey = OTHER_KEY;
+  private pendingKey: WatchedKey | undefined;
   /** Pre-filter: 1 for each record in {@link bounds} to parse, 0 for one to skip. */
   private readonly keepFlags: number[] = [];
   /** Pre-filter: a string of the record being cut went on in the next chunk. */
@@ -224,31 +211,49 @@ export class RecordSplitter {
         else if (expect === DOCUMENT) this.failAfter(chunk, 'the file is not a JSON object');
         else if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');
         else this.invalidAfter(chunk, 'unexpected string');
-        const end = closingQuote(chunk, i + 1);
-        if (end < 0) {
+        // The string's text, to its closing quote: inline, because this loop is where the scan spends its time
+        // (CloudTrail's strings are short; a call per string, or `indexOf`, cost more than the bytes it skipped).
+        const from = i + 1;
+        let end = from;
+        let escapedString = false;
+        for (; end < length; end++) {
+          const inner = chunk[end] as number;
+          if (inner === QUOTE) break;
+          if (inner === BACKSLASH) {
+            escapedString = true;
+            end++;
+          }
+        }
+        if (end >= length) {
           this.inString = true;
-          this.escaped = end === OPEN_STRING_ESCAPED;
+          // Past the end: the chunk's last byte was a backslash, so the next chunk's first byte is escaped.
+          this.escaped = end > length;
           // A string cut by the chunk's end is not looked into here: the whole record is judged again at its end.
           this.cutInRecord = true;
           break;
         }
         if (filter !== undefined && !recordKeep && depth >= 2) {
-          const from = i + 1;
-          if (lastStringEscaped || isOneOf(chunk, from, end, filter.valuesByLength)) recordKeep = true;
-          else if (isKey) pendingKey = keyKind(chunk, from, end);
-          else if (pendingKey !== OTHER_KEY) {
-            if (pendingKey === EVENT_NAME_KEY) recordKeep = isOneOf(chunk, from, end, filter.namesByLength);
-            else if (pendingKey === ERROR_CODE_KEY) recordKeep = errorCodeMatches(chunk, from, end, filter);
-            pendingKey = OTHER_KEY;
+          if (escapedString) recordKeep = true;
+          else if (isKey) pendingKey = watchedKey(chunk, from, end, filter);
+          else if (pendingKey !== undefined) {
+            recordKeep = valueKeeps(chunk, from, end, pendingKey);
+            pendingKey = undefined;
           }
         }
         i = end;
+      } else if (byte === COLON) {
+        // The bytes after a string, most common first: ':' after a key, ',' after a value.
+        if (expect !== COLON_NEXT) this.invalidAfter(chunk, "unexpected ':'");
+        expect = VALUE;
+      } else if (byte === COMMA) {
+        if (expect !== NEXT) this.invalidAfter(chunk, "unexpected ','");
+        expect = stack[stack.length - 1] === OBJECT ? KEY : VALUE;
       } else if (byte === OPEN) {
         if (expect === VALUE || expect === VALUE_OR_END) {
           if (depth === 1) {
             recordStart = i;
             recordKeep = filter === undefined;
-            pendingKey = OTHER_KEY;
+            pendingKey = undefined;
             this.cutInRecord = false;
           }
         } else if (expect === DOCUMENT) {
@@ -287,12 +292,6 @@ export class RecordSplitter {
         } else if (depth === 0) {
           this.closed = true;
         }
-      } else if (byte === COMMA) {
-        if (expect !== NEXT) this.invalidAfter(chunk, "unexpected ','");
-        expect = stack[stack.length - 1] === OBJECT ? KEY : VALUE;
-      } else if (byte === COLON) {
-        if (expect !== COLON_NEXT) this.invalidAfter(chunk, "unexpected ':'");
-        expect = VALUE;
       } else if (byte === OPEN_ARRAY) {
         if (expect !== VALUE && expect !== VALUE_OR_END) {
           if (expect === DONE) this.failAfter(chunk, 'content after the end of the log');

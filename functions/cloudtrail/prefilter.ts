@@ -5,6 +5,9 @@
  * which are their bytes unless escaped, so a record with a backslash in any string, or a string cut by a chunk
  * boundary, is always kept (parsed and judged as before): an escape (`\u0022`, `\/`, `\"`) can never make a
  * matching record look unmatched. Whitespace, key order and keys in nested objects only make it keep more.
+ *
+ * Every condition is "the string value after key K": the splitter then looks at a string only by its length until a
+ * key of a wanted length goes by, which is what makes the filter cheaper than the parse it saves.
  */
 
 /** What a record must contain for a rule to be able to match it (any one of the listed conditions). */
@@ -13,83 +16,110 @@ export interface RecordNeeds {
   readonly eventNames?: readonly string[];
   /** The record's `errorCode` is a string for which this is true. */
   readonly errorCode?: (value: string) => boolean;
-  /** One of the record's strings (a value, or a key) is one of these. */
-  readonly values?: readonly string[];
+  /**
+   * A string value after one of these keys is one of the listed strings, at any depth of the record (so
+   * `{ type: ['Root'] }` is met by `userIdentity.type`, and by any other `type` that says `Root`).
+   */
+  readonly keyValues?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Strings to look for, as bytes indexed by their length: the common answer (no string of this length) is one array
+ * read, with no string made and no hashing.
+ */
+export type StringsByLength = readonly (readonly Buffer[] | undefined)[];
+
+/** One key the filter watches, and what its string value must be for the record to be kept. */
+export interface WatchedKey {
+  readonly key: Buffer;
+  /** The values that keep the record, by length. */
+  readonly values: StringsByLength;
+  /** Tests that keep the record when one is true of the value (Latin-1: ASCII exact). */
+  readonly tests: readonly ((value: string) => boolean)[];
 }
 
 /** The enabled rules' conditions, merged: a record is kept when it meets any of them. */
 export interface RecordFilter {
-  /** The event names as bytes, by length: compared in place, without making a string per record. */
-  readonly namesByLength: ReadonlyMap<number, readonly Buffer[]>;
-  readonly errorCodes: readonly ((value: string) => boolean)[];
-  readonly valuesByLength: ReadonlyMap<number, readonly Buffer[]>;
+  /** The watched keys by their length in bytes. */
+  readonly keysByLength: readonly (readonly WatchedKey[] | undefined)[];
 }
 
 /**
  * The enabled rules' conditions as the record splitter tests them: it sees every string of a record as it cuts it,
- * so a record is kept when a string has an escape, when the value after an `eventName` key is one of the names,
- * when the value after an `errorCode` key passes a test, or when any string is one of the values.
+ * so a record is kept when a string has an escape, or when the string value after a watched key passes.
+ * `undefined` when a rule has no condition: then every record must be parsed.
  */
 export function recordFilter(needs: readonly (RecordNeeds | undefined)[]): RecordFilter | undefined {
-  const eventNames = new Set<string>();
-  const errorCodes: ((value: string) => boolean)[] = [];
-  const values = new Set<string>();
+  const values = new Map<string, Set<string>>();
+  const tests = new Map<string, ((value: string) => boolean)[]>();
+  const watch = (key: string) => {
+    if (!values.has(key)) values.set(key, new Set());
+    if (!tests.has(key)) tests.set(key, []);
+    return { values: values.get(key) as Set<string>, tests: tests.get(key) as ((value: string) => boolean)[] };
+  };
   for (const need of needs) {
-    if (!need || (!need.eventNames?.length && !need.errorCode && !need.values?.length)) return undefined;
-    for (const name of need.eventNames ?? []) eventNames.add(name);
-    if (need.errorCode) errorCodes.push(need.errorCode);
-    for (const value of need.values ?? []) values.add(value);
+    const keyed = Object.entries(need?.keyValues ?? {}).filter(([, list]) => list.length > 0);
+    if (!need || (!need.eventNames?.length && !need.errorCode && keyed.length === 0)) return undefined;
+    for (const name of need.eventNames ?? []) watch('eventName').values.add(name);
+    if (need.errorCode) watch('errorCode').tests.push(need.errorCode);
+    for (const [key, list] of keyed) for (const value of list) watch(key).values.add(value);
   }
-  return { namesByLength: byLength(eventNames), errorCodes, valuesByLength: byLength(values) };
+  const keysByLength: WatchedKey[][] = [];
+  for (const [key, wanted] of values) {
+    const bytes = Buffer.from(key);
+    const entry: WatchedKey = { key: bytes, values: byLength(wanted), tests: tests.get(key) ?? [] };
+    keysByLength[bytes.length] = [...(keysByLength[bytes.length] ?? []), entry];
+  }
+  return { keysByLength: dense(keysByLength) };
 }
 
-function byLength(strings: ReadonlySet<string>): ReadonlyMap<number, readonly Buffer[]> {
-  const map = new Map<number, Buffer[]>();
+/** A dense array (no holes), so that a read at any length is a plain `undefined`, never a prototype lookup. */
+function dense<T>(table: T[]): (T | undefined)[] {
+  return Array.from({ length: table.length }, (_, index) => table[index]);
+}
+
+function byLength(strings: ReadonlySet<string>): StringsByLength {
+  const table: Buffer[][] = [];
   for (const text of strings) {
     const bytes = Buffer.from(text);
-    map.set(bytes.length, [...(map.get(bytes.length) ?? []), bytes]);
+    table[bytes.length] = [...(table[bytes.length] ?? []), bytes];
   }
-  return map;
+  return dense(table);
+}
+
+/** Whether the bytes `[start, end)` equal `text`. */
+function bytesEqual(buffer: Buffer, start: number, end: number, text: Buffer): boolean {
+  if (end - start !== text.length) return false;
+  let k = 0;
+  while (k < text.length && buffer[start + k] === text[k]) k++;
+  return k === text.length;
 }
 
 /** Whether the bytes `[start, end)` are one of the strings, compared in place. */
-export function isOneOf(
-  buffer: Buffer,
-  start: number,
-  end: number,
-  strings: ReadonlyMap<number, readonly Buffer[]>,
-): boolean {
-  const candidates = strings.get(end - start);
-  if (!candidates) return false;
-  for (const text of candidates) {
-    let k = 0;
-    while (k < text.length && buffer[start + k] === text[k]) k++;
-    if (k === text.length) return true;
-  }
+export function isOneOf(buffer: Buffer, start: number, end: number, strings: StringsByLength): boolean {
+  // Bounds first: a read past the end of an array is a slow path in V8, and most strings are longer than any wanted.
+  const size = end - start;
+  if (size >= strings.length) return false;
+  const candidates = strings[size];
+  if (candidates === undefined) return false;
+  for (const text of candidates) if (bytesEqual(buffer, start, end, text)) return true;
   return false;
 }
 
-const EVENT_NAME = Buffer.from('eventName');
-const ERROR_CODE = Buffer.from('errorCode');
-/** What a key string is, for {@link keyKind}. */
-export const OTHER_KEY = 0;
-export const EVENT_NAME_KEY = 1;
-export const ERROR_CODE_KEY = 2;
-
-/** Whether the key `[start, end)` is `eventName`, `errorCode` or another. */
-export function keyKind(buffer: Buffer, start: number, end: number): number {
-  if (end - start !== 9) return OTHER_KEY;
-  let k = 0;
-  while (k < 9 && buffer[start + k] === EVENT_NAME[k]) k++;
-  if (k === 9) return EVENT_NAME_KEY;
-  k = 0;
-  while (k < 9 && buffer[start + k] === ERROR_CODE[k]) k++;
-  return k === 9 ? ERROR_CODE_KEY : OTHER_KEY;
+/** The watched key the key string `[start, end)` is, if any. */
+export function watchedKey(buffer: Buffer, start: number, end: number, filter: RecordFilter): WatchedKey | undefined {
+  const size = end - start;
+  if (size >= filter.keysByLength.length) return undefined;
+  const candidates = filter.keysByLength[size];
+  if (candidates === undefined) return undefined;
+  for (const watched of candidates) if (bytesEqual(buffer, start, end, watched.key)) return watched;
+  return undefined;
 }
 
-/** Whether the error code `[start, end)` passes one of the filter's tests (Latin-1 keeps ASCII exact). */
-export function errorCodeMatches(buffer: Buffer, start: number, end: number, filter: RecordFilter): boolean {
-  if (filter.errorCodes.length === 0) return false;
-  const code = buffer.toString('latin1', start, end);
-  return filter.errorCodes.some((test) => test(code));
+/** Whether the string value `[start, end)` after a watched key keeps the record. */
+export function valueKeeps(buffer: Buffer, start: number, end: number, watched: WatchedKey): boolean {
+  if (isOneOf(buffer, start, end, watched.values)) return true;
+  if (watched.tests.length === 0) return false;
+  const value = buffer.toString('latin1', start, end);
+  return watched.tests.some((test) => test(value));
 }

@@ -7,8 +7,8 @@ export const rootActivity = eventRule({
   severity: 'CRITICAL',
   title: 'Root user activity',
   description: 'The root user signed in or made a call; outside break-glass use the root user should never be used.',
-  // Pre-filter: it matches only `userIdentity.type === "Root"`, so one of the record's strings is "Root".
-  needs: { values: ['Root'] },
+  // Pre-filter: it matches only `userIdentity.type === "Root"`.
+  needs: { keyValues: { type: ['Root'] } },
   match(record) {
     const identity = asObject(record.userIdentity);
     // invokedBy: an AWS service acted on the root user's behalf (CIS 3.3 / 4.3 leave these out).

@@ -153,6 +153,12 @@ describe('the byte-level pre-filter', () => {
       ),
     ],
     [
+      'Root as the identity type, spaced, after the other identity keys',
+      JSON.stringify(
+        ctRecord({ eventID: 'e9', userIdentity: { ...rootIdentity, type: undefined }, eventName: 'ListBuckets' }),
+      ).replace('"accessKeyId":""', '"accessKeyId":"" , "type" :\t"Root"'),
+    ],
+    [
       'the event name as the first key and the source last',
       `{"eventName":"StopConfigurationRecorder",${JSON.stringify({ ...ctRecord({ eventID: 'e7' }), eventName: undefined, eventSource: undefined }).slice(1, -1)},"eventSource":"config.amazonaws.com"}`,
     ],
@@ -186,6 +192,22 @@ describe('the byte-level pre-filter', () => {
       expect(filtered.result).toEqual(parsed.result);
       expect(filtered.result.findings).toHaveLength(1);
     }
+  });
+
+  test('a value is judged only after its key: "Root" or an event name elsewhere in a record is skipped', () => {
+    // Arrange: "Root" and "StopLogging" as values of other keys, and "type" with another value.
+    const records = [
+      ctRecord({ eventID: 'o1', requestParameters: { roleName: 'Root', note: 'StopLogging' } }),
+      ctRecord({ eventID: 'o2', userIdentity: iamUserIdentity('Root'), eventName: 'GetObject' }),
+      ctRecord({ eventID: 'o3', requestParameters: { type: 'AccessDenied', errorCode: 'Root' } }),
+    ].map((record) => JSON.stringify(record));
+    const text = Buffer.from(`{"Records":[${records.join(',')}]}`);
+
+    // Act
+    const counts = parsedAndSkipped(text, 4096);
+
+    // Assert: none of them can match a rule, so none is parsed.
+    expect(counts).toEqual({ parsed: 0, skipped: 3 });
   });
 
   test('denied calls with the error code in odd places make the same burst', async () => {
