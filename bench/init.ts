@@ -9,49 +9,17 @@
  * side. The handlers get settings through the environment, pointing at nothing real (no call is made at load).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { buildFunctionBundle, FUNCTION_NODE_OPTIONS, handlerNames } from '../infra/bundling';
 
 const ROOT = join(__dirname, '..');
-const FUNCTIONS = join(ROOT, 'functions');
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
   return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-/** The folders under functions/ with a handler.ts: one function each. */
-function handlerFolders(): string[] {
-  return readdirSync(FUNCTIONS)
-    .filter((name) => {
-      try {
-        return statSync(join(FUNCTIONS, name, 'handler.ts')).isFile();
-      } catch {
-        return false;
-      }
-    })
-    .sort();
-}
-
-/** The preset's bundling (NodejsFunction defaults plus audit-function.ts's minify, sourceMap, target). */
-function build(handler: string, outdir: string, sdk: 'bundled' | 'external'): string {
-  const outfile = join(outdir, sdk, handler, 'index.js');
-  buildSync({
-    entryPoints: [join(FUNCTIONS, handler, 'handler.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
-    external: sdk === 'external' ? ['@aws-sdk/*'] : [],
-    logLevel: 'silent',
-  });
-  return outfile;
 }
 
 // What the child runs: load the bundle (its module scope makes the clients and reads the settings), print the time.
@@ -64,6 +32,8 @@ process.stdout.write(String(ms));
 
 const ENV = {
   PATH: process.env.PATH ?? '',
+  // As the functions run: source maps on (Node then reads each bundle's map as it loads it).
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   // The runtime's SDK, for the bundles that leave it out.
   NODE_PATH: join(ROOT, 'node_modules'),
   AWS_REGION: 'us-east-1',
@@ -104,9 +74,9 @@ function main(): void {
       `\n${'function'.padEnd(22)} ${pad('bundled KB', 10)} ${pad('load ms', 8)}   ${pad('external KB', 11)} ` +
         `${pad('load ms', 8)}`,
     );
-    for (const handler of handlerFolders()) {
+    for (const handler of handlerNames()) {
       const figures = (['bundled', 'external'] as const).map((sdk) => {
-        const bundle = build(handler, outdir, sdk);
+        const bundle = buildFunctionBundle(handler, outdir, sdk);
         loadMs(bundle); // warms the file system cache, as a provisioned image would be
         const times = Array.from({ length: runs }, () => loadMs(bundle));
         return { kb: statSync(bundle).size / 1024, ms: median(times) };

@@ -10,6 +10,7 @@ import {
 } from '../cloudtrail/log-archive';
 import { mapLimit } from '../lib/concurrency';
 import { isThrottle } from '../lib/errors';
+import { CHECK_INFO } from './catalog';
 import type { Check } from './types';
 
 /** Regions listed at once: a few list calls each, light on S3 whatever the number of regions. */
@@ -28,10 +29,7 @@ function day(time: Date): string {
  * today's is empty), never the whole bucket.
  */
 export const cloudTrailDeliveryCheck: Check = {
-  id: 'cloudtrail-delivery',
-  title: 'CloudTrail logs still arrive in the Log Archive bucket',
-  role: 'readOnly',
-  requires: ['homeRegion', 'logArchive.accountId', 'organizationId'],
+  ...CHECK_INFO['cloudtrail-delivery'],
   async run(context) {
     const opened = await openLogArchive(context);
     if (isCheckResult(opened)) return opened;

@@ -26,6 +26,7 @@ import { errorMessage, isThrottle } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { cleanText } from '../lib/text';
 import type { Finding } from '../lib/types';
+import { CHECK_INFO } from './catalog';
 import type { Check, CheckContext } from './types';
 
 /** The finding of a scan the deadline stopped: visible in the message, never a silent gap. */
@@ -69,10 +70,7 @@ interface RegionPlan extends RegionScan {
  * `MAX_FINDINGS_PER_RULE` per rule, the message counts them.
  */
 export const cloudTrailEventsCheck: Check = {
-  id: 'cloudtrail-events',
-  title: 'Nothing alarming in the CloudTrail logs delivered since the last run',
-  role: 'readOnly',
-  requires: ['homeRegion', 'logArchive.accountId', 'organizationId'],
+  ...CHECK_INFO['cloudtrail-events'],
   async run(context) {
     const opened = await openLogArchive(context);
     if (isCheckResult(opened)) return opened;

@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, isThrottle, toErrorInfo } from '../lib/errors';
+import { CHECK_INFO } from './catalog';
 import type { Check } from './types';
 
 /**
@@ -8,10 +9,7 @@ import type { Check } from './types';
  * caller is; PASS only when it is that account and that role.
  */
 export const identityCheck: Check = {
-  id: 'identity',
-  title: 'The execution role can be assumed and the caller is the account',
-  role: 'readOnly',
-  requires: [],
+  ...CHECK_INFO.identity,
   async run(context) {
     const { target, accountId } = context;
     const roleName = target.roleArn.slice(target.roleArn.lastIndexOf('/') + 1);

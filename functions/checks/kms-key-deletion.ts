@@ -1,6 +1,7 @@
 import { DescribeKeyCommand, type KeyMetadata, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mapLimit } from '../lib/concurrency';
 import type { Finding } from '../lib/types';
+import { CHECK_INFO } from './catalog';
 import { callOptions, currentStateResult, RESOURCE_CONCURRENCY, readRegions, unreachable } from './current-state';
 import type { Check } from './types';
 
@@ -33,10 +34,7 @@ async function customerKeys(client: KMSClient, deadline: number): Promise<KeyMet
  * date) or disabled (MEDIUM). AWS-managed keys are not reported: AWS looks after them.
  */
 export const kmsKeyDeletionCheck: Check = {
-  id: 'kms-key-deletion',
-  title: 'No customer-managed KMS key is pending deletion or disabled',
-  role: 'readOnly',
-  requires: [],
+  ...CHECK_INFO['kms-key-deletion'],
   async run(context) {
     const cannot = await unreachable(context);
     if (cannot) return cannot;

@@ -1,6 +1,7 @@
 import { DescribeSecurityGroupRulesCommand, EC2Client, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { ExposureSettings } from '../lib/exposure-settings';
 import type { Finding, Severity } from '../lib/types';
+import { CHECK_INFO } from './catalog';
 import { callOptions, currentStateResult, partitionOf, readRegions, unreachable } from './current-state';
 import type { Check } from './types';
 
@@ -62,10 +63,7 @@ async function worldIngress(client: EC2Client, deadline: number): Promise<Securi
  * MEDIUM, ports all in `exposure.allowedPublicPorts` (80 and 443) INFO. A rule from a private range is no finding.
  */
 export const networkExposureCheck: Check = {
-  id: 'network-exposure',
-  title: 'No security group admits the internet on a sensitive port',
-  role: 'readOnly',
-  requires: [],
+  ...CHECK_INFO['network-exposure'],
   async run(context) {
     const cannot = await unreachable(context);
     if (cannot) return cannot;

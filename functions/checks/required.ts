@@ -1,7 +1,6 @@
 import { type MissingSetting, missingSettings, type PresenceContext } from '../lib/required-settings';
 import type { Settings } from '../lib/settings';
-import { CHECKS } from './registry';
-import type { Check } from './types';
+import { CHECK_INFO, type CheckInfo } from './catalog';
 
 /** The settings the given checks need and the settings lack (unknown check IDs are left to input validation). */
 export function missingSettingsFor(
@@ -9,7 +8,7 @@ export function missingSettingsFor(
   settings: Settings,
   context: PresenceContext = { organizationDiscoverable: true },
 ): MissingSetting[] {
-  const registry: Readonly<Record<string, Check | undefined>> = CHECKS;
-  const checks = checkIds.map((id) => registry[id]).filter((check): check is Check => check !== undefined);
+  const catalog: Readonly<Record<string, CheckInfo | undefined>> = CHECK_INFO;
+  const checks = checkIds.map((id) => catalog[id]).filter((check): check is CheckInfo => check !== undefined);
   return missingSettings(checks, settings, context);
 }

@@ -20,6 +20,7 @@ import {
   publicStatements,
 } from '../lib/s3-policy';
 import type { Finding } from '../lib/types';
+import { CHECK_INFO } from './catalog';
 import {
   callOptions,
   currentStateResult,
@@ -127,10 +128,7 @@ async function bucketFindings(
  * account's). When the account voids both, buckets are not read one by one: none can be public.
  */
 export const s3PublicAccessCheck: Check = {
-  id: 's3-public-access',
-  title: 'S3 Block Public Access is on for the account and no bucket is public',
-  role: 'readOnly',
-  requires: [],
+  ...CHECK_INFO['s3-public-access'],
   async run(context) {
     const cannot = await unreachable(context);
     if (cannot) return cannot;

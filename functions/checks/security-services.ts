@@ -7,6 +7,7 @@ import { GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { errorName } from '../lib/errors';
 import type { Finding } from '../lib/types';
+import { CHECK_INFO } from './catalog';
 import { callOptions, currentStateResult, readRegions, unreachable } from './current-state';
 import type { Check, CheckContext } from './types';
 
@@ -79,10 +80,7 @@ async function securityHub(context: CheckContext, region: string): Promise<Findi
  * recorder recording, and Security Hub enabled. Each one missing is a finding.
  */
 export const securityServicesCheck: Check = {
-  id: 'security-services',
-  title: 'GuardDuty, AWS Config and Security Hub are on in every governed region',
-  role: 'readOnly',
-  requires: [],
+  ...CHECK_INFO['security-services'],
   async run(context) {
     const cannot = await unreachable(context);
     if (cannot) return cannot;

@@ -1,7 +1,7 @@
 import type { AccountSession } from '../lib/account-session';
-import type { RequiredSetting } from '../lib/required-settings';
 import type { Settings } from '../lib/settings';
-import type { CheckResult, RoleKind, RunInfo } from '../lib/types';
+import type { CheckResult, RunInfo } from '../lib/types';
+import type { CheckInfo } from './catalog';
 
 export type { AccountSession } from '../lib/account-session';
 /** The settings table lives in functions/lib (required-settings.ts); checks name its keys. */
@@ -45,14 +45,8 @@ export interface CheckContext {
   readonly state?: CheckState;
 }
 
-/** One check: a small object registered in `registry.ts`. */
-export interface Check {
-  readonly id: string;
-  readonly title: string;
-  /** The least role the check needs. `admin` checks run only in admin runs. */
-  readonly role: RoleKind;
-  /** The settings the check cannot run without; a run that lacks one is refused before it starts. */
-  readonly requires: readonly RequiredSetting[];
+/** One check: its entry of `catalog.ts` and its code, a small object registered in `registry.ts`. */
+export interface Check extends CheckInfo {
   /**
    * Runs the check. A problem found is `FAIL`; a check that could not run is `ERROR` with a classified error.
    * Throttling that outlasted the SDK's retries is thrown, so that the workflow retries the account.

@@ -1,5 +1,5 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { CHECKS } from '../checks/registry';
+import { CHECK_INFO } from '../checks/catalog';
 import { missingSettingsFor } from '../checks/required';
 import { InvalidInputError, InvalidSettingsError } from '../lib/errors';
 import { logger } from '../lib/logger';
@@ -45,7 +45,7 @@ export async function resolveTargets(
   }
   const request = parseExecutionInput(event.input, settings);
   for (const id of request.checks) {
-    if (CHECKS[id].role === 'admin' && request.role !== 'admin') {
+    if (CHECK_INFO[id].role === 'admin' && request.role !== 'admin') {
       throw new InvalidInputError(`invalid execution input: check '${id}' needs role "admin"`);
     }
   }

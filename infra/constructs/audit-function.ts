@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling';
 import { acknowledge } from '../nag';
 import { DEPS_LOCK_FILE, handlerEntry, REPO_ROOT } from '../paths';
 
@@ -79,16 +80,9 @@ export class AuditFunction extends NodejsFunction {
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // The AWS SDK is bundled: the functions run the SDK versions of package-lock.json, the ones every test ran
-        // with, not whatever the Lambda runtime ships. Figures and the decision: README, "Cold start".
-        externalModules: [],
-      },
+      bundling: { ...FUNCTION_BUNDLING, mainFields: [...FUNCTION_BUNDLING.mainFields] },
     });
 
     if (ownRole !== undefined) logGroup.grantWrite(ownRole);

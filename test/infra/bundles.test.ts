@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFunctionBundle, FUNCTION_NODE_OPTIONS, handlerNames } from '../../infra/bundling';
+
+// Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
+// source maps on), loaded in a plain `node` as Lambda loads it: its module scope runs (clients made, settings read)
+// and it exports a handler. The unit tests run the TypeScript sources, so this is what checks the bundling itself.
+const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-bundles-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const LOAD = `
+const loaded = require(process.argv[1]);
+process.stdout.write(typeof loaded.handler);
+`;
+
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  CT_AUDIT_SETTINGS: '{}',
+  REPORT_BUCKET: 'test-report-bucket',
+};
+
+const bundles = new Map(handlerNames().map((name) => [name, buildFunctionBundle(name, outdir)]));
+
+describe('function bundles', () => {
+  test('there is one per handler folder', () => {
+    expect([...bundles.keys()]).toEqual(expect.arrayContaining(['audit-account', 'resolve-targets', 'summarize']));
+  });
+
+  test.each([...bundles.keys()])('%s loads in plain node and exports a handler', (name) => {
+    // Act
+    const out = spawnSync(process.execPath, ['-e', LOAD, bundles.get(name) as string], {
+      env: ENV,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+    // Assert
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('function');
+  });
+
+  test.each(['resolve-targets', 'record-account-error', 'summarize'])(
+    "%s carries none of the checks' clients (Resolve Targets validates runs against the catalog)",
+    (name) => {
+      const code = readFileSync(bundles.get(name) as string, 'utf8');
+      for (const service of ['com.amazonaws.ec2', 'com.amazonaws.guardduty', 'com.amazonaws.securityhub']) {
+        expect(code).not.toContain(service);
+      }
+    },
+  );
+
+  test('audit-account carries the clients of its checks', () => {
+    const code = readFileSync(bundles.get('audit-account') as string, 'utf8');
+    expect(code).toContain('com.amazonaws.ec2');
+  });
+});
