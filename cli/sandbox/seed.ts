@@ -401,36 +401,31 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
     { accountId: logArchiveAccountId, name: 'Log Archive', ou: 'Security' },
     ...members.filter((member) => member.planted !== 'suspended'),
   ];
-  const plants = new Map<string, Pick<GenerateOptions, 'plant' | 'stopDeliveryAt' | 'corrupt'>>(
-    logged.map((account) => [account.accountId, cloudTrailPlants(account, now)]),
-  );
-  if (options.currentState ?? true) {
+  const currentState = options.currentState ?? true;
+  const seeding = {
+    endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+    regions: SANDBOX_REGIONS,
+    deliveryBucket: logArchiveBucket,
+  };
+  if (currentState) {
     step(
       `current state: security services, Block Public Access and the planted resources of ${logged.length} accounts`,
     );
-    // The current state that matches the planted events (see resources.ts); the events then name the real resources.
-    const seeding = {
-      endpoint,
-      credentials: EMULATOR_CREDENTIALS,
-      regions: SANDBOX_REGIONS,
-      deliveryBucket: logArchiveBucket,
-    };
-    await mapLimit(
-      logged.filter((account) => !('planted' in account) || account.planted !== 'unenrolled'),
-      limit,
-      async ({ accountId }) => {
-        const plant = plants.get(accountId);
-        plants.set(accountId, { ...plant, plant: await seedAccountResources(seeding, accountId, plant?.plant ?? []) });
-      },
-    );
   }
-  if (hours > 0) {
-    // One account's files at a time per worker, straight from the generator: building every account's files first
-    // held all of them (bodies, keys and records) in memory at once, a peak that grew with the organization.
-    step(`CloudTrail files: ${hours}h for ${logged.length} accounts`);
-    let uploaded = 0;
-    const tenth = Math.max(1, Math.ceil(logged.length / 10));
-    await mapLimit(logged, limit, async (account) => {
+  if (hours > 0) step(`CloudTrail files: ${hours}h for ${logged.length} accounts`);
+  // One account at a time per worker, from its plants to its files: its current state (whose resources the planted
+  // events then name, see resources.ts), then its files straight from the generator. Nothing is kept per account:
+  // building every account's plants (near misses included) or files first held them all in memory at once, a peak
+  // that grew with the organization (57 MiB of plants at 3,000 accounts).
+  let done = 0;
+  const tenth = Math.max(1, Math.ceil(logged.length / 10));
+  await mapLimit(logged, limit, async (account) => {
+    let plants: Pick<GenerateOptions, 'plant' | 'stopDeliveryAt' | 'corrupt'> = cloudTrailPlants(account, now);
+    if (currentState && (!('planted' in account) || account.planted !== 'unenrolled')) {
+      plants = { ...plants, plant: await seedAccountResources(seeding, account.accountId, plants.plant ?? []) };
+    }
+    if (hours > 0) {
       const files = generateAccountLogFiles({
         organizationId,
         accountId: account.accountId,
@@ -440,17 +435,17 @@ export async function seedSandbox(endpoint: string, options: SeedOptions = {}): 
         intervalMinutes: options.cloudTrailIntervalMinutes ?? 30,
         recordsPerFile: 12,
         seed: Number.parseInt(account.accountId.slice(-6), 10),
-        ...plants.get(account.accountId),
+        ...plants,
       });
       for (const file of files) {
         await logArchiveS3.send(new PutObjectCommand({ Bucket: logArchiveBucket, Key: file.key, Body: file.body }));
       }
-      uploaded++;
-      if (uploaded % tenth === 0 || uploaded === logged.length) {
-        step(`CloudTrail files: ${uploaded} of ${logged.length} accounts`);
-      }
-    });
-  }
+    }
+    done++;
+    if ((currentState || hours > 0) && (done % tenth === 0 || done === logged.length)) {
+      step(`${hours > 0 ? 'CloudTrail files' : 'current state'}: ${done} of ${logged.length} accounts`);
+    }
+  });
 
   for (const member of members.filter((account) => account.planted === 'suspended')) {
     await organizations.send(new CloseAccountCommand({ AccountId: member.accountId }));
