@@ -1,5 +1,5 @@
 /**
- * npm run bench:scale [-- --sizes 100,1000,5000 --concurrency 1,40 --latency-ms 0 --heap-mib 192]
+ * npm run bench:scale [-- --sizes 100,1000,5000 --concurrency 1,40 --latency-ms 0 --heap-mib 160]
  *
  * Sandbox runs of the real workflow (the ASL in the local engine, the real handlers, moto behind the gateway) at
  * several organization sizes and Map concurrencies, with the identity and CloudTrail checks. Each size runs in a

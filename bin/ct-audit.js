@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=160 --max-semi-space-size=4
+#!/usr/bin/env -S node --max-old-space-size=128 --max-semi-space-size=4
 // ct-audit: runs the audit workflow locally. The functions log JSON for CloudWatch; here the table is the output.
 // The heap limits bound the CLI's memory whatever the organization's size: without them V8 lets the heap grow with the
 // garbage of thousands of SDK calls (714 MiB at 5,000 accounts); the live heap is small. The young generation is kept
