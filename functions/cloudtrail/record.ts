@@ -1,3 +1,4 @@
+import { cleanOptional } from '../lib/text';
 import type { ResourceRef } from '../lib/types';
 
 /** The session issuer of an assumed-role identity. */
@@ -163,4 +164,29 @@ export function principalResource(record: CloudTrailRecord): ResourceRef | undef
   const role = arn ? /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
   if (role) return { type: 'AwsIamRole', id: role, region: 'global', arn: arn as string };
   return account ? { type: 'AwsAccount', id: account, region: 'global' } : undefined;
+}
+
+/**
+ * The few fields of a record that an aggregate's finding shows (who, which call, where, from where), each bounded and
+ * cleaned: what an aggregator keeps of a record instead of the record itself. `withIssuer` keeps the ARN of the role
+ * behind an assumed-role session too.
+ */
+export function recordSummary(record: CloudTrailRecord, options: { withIssuer?: boolean } = {}): CloudTrailRecord {
+  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
+  const issuer = options.withIssuer ? asObject(asObject(identity?.sessionContext)?.sessionIssuer) : undefined;
+  return {
+    userIdentity: {
+      type: cleanOptional(identity?.type, 64),
+      arn: cleanOptional(identity?.arn),
+      accountId: cleanOptional(identity?.accountId, 32),
+      userName: cleanOptional(identity?.userName, 128),
+      ...(issuer ? { sessionContext: { sessionIssuer: { arn: cleanOptional(issuer.arn) } } } : {}),
+    },
+    eventTime: cleanOptional(record.eventTime, 64),
+    eventName: cleanOptional(record.eventName, 128),
+    eventSource: cleanOptional(record.eventSource, 128),
+    awsRegion: cleanOptional(record.awsRegion, 64),
+    sourceIPAddress: cleanOptional(record.sourceIPAddress, 256),
+    recipientAccountId: cleanOptional(record.recipientAccountId, 32),
+  };
 }

@@ -1,6 +1,6 @@
 import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding } from '../../lib/types';
-import { asObject, asString, type CloudTrailRecord, isServiceActor, principalArn, type UserIdentity } from '../record';
+import { asObject, asString, type CloudTrailRecord, isServiceActor, principalArn, recordSummary } from '../record';
 import { type AggregateRule, findingOf, type RuleInfo } from './types';
 
 /** Minute buckets kept per scan across all principals: a bound on memory whatever the volume of denials. */
@@ -49,23 +49,7 @@ function who(record: CloudTrailRecord): string {
 
 /** A stand-in record with only what the finding shows: who, where, which call, from where. */
 function sampleOf(record: CloudTrailRecord, s3Key: string | undefined): Sample {
-  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
-  const issuer = asObject(asObject(identity?.sessionContext)?.sessionIssuer);
-  const small: CloudTrailRecord = {
-    userIdentity: {
-      type: cleanOptional(identity?.type, 64),
-      arn: cleanOptional(identity?.arn),
-      accountId: cleanOptional(identity?.accountId, 32),
-      userName: cleanOptional(identity?.userName, 128),
-      ...(issuer ? { sessionContext: { sessionIssuer: { arn: cleanOptional(issuer.arn) } } } : {}),
-    },
-    eventTime: cleanOptional(record.eventTime, 64),
-    eventName: cleanOptional(record.eventName, 128),
-    eventSource: cleanOptional(record.eventSource, 128),
-    awsRegion: cleanOptional(record.awsRegion, 64),
-    sourceIPAddress: cleanOptional(record.sourceIPAddress, 256),
-    recipientAccountId: cleanOptional(record.recipientAccountId, 32),
-  };
+  const small = recordSummary(record, { withIssuer: true });
   return { eventTime: small.eventTime ?? '', record: small, s3Key: cleanOptional(s3Key, 1024) };
 }
 

@@ -1,6 +1,6 @@
 import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding } from '../../lib/types';
-import { asObject, asString, type CloudTrailRecord, isServiceActor, type UserIdentity } from '../record';
+import { asObject, asString, type CloudTrailRecord, isServiceActor, recordSummary } from '../record';
 import { type AggregateRule, findingOf, type RuleInfo } from './types';
 
 /** At most this many users are tracked per scan, so that a password spray cannot grow memory without end. */
@@ -22,25 +22,6 @@ interface Failures {
   last: CloudTrailRecord;
   lastKey: string | undefined;
   sourceIps: Set<string>;
-}
-
-/** The few fields of a failed sign-in that its finding shows. */
-function smallRecord(record: CloudTrailRecord): CloudTrailRecord {
-  const identity = asObject(record.userIdentity) as UserIdentity | undefined;
-  return {
-    userIdentity: {
-      type: cleanOptional(identity?.type, 64),
-      arn: cleanOptional(identity?.arn),
-      accountId: cleanOptional(identity?.accountId, 32),
-      userName: cleanOptional(identity?.userName, 128),
-    },
-    eventTime: cleanOptional(record.eventTime, 64),
-    eventName: cleanOptional(record.eventName, 128),
-    eventSource: cleanOptional(record.eventSource, 128),
-    awsRegion: cleanOptional(record.awsRegion, 64),
-    sourceIPAddress: cleanOptional(record.sourceIPAddress, 256),
-    recipientAccountId: cleanOptional(record.recipientAccountId, 32),
-  };
 }
 
 /** Whether a record is a failed console sign-in. */
@@ -90,7 +71,7 @@ export const consoleLoginFailures: AggregateRule = {
             count: 0,
             first: time,
             lastTime: time,
-            last: smallRecord(record),
+            last: recordSummary(record),
             lastKey: cleanOptional(s3Key, 1024),
             sourceIps: new Set(),
           };
@@ -100,7 +81,7 @@ export const consoleLoginFailures: AggregateRule = {
         if (time < failures.first) failures.first = time;
         if (time > failures.lastTime) {
           failures.lastTime = time;
-          failures.last = smallRecord(record);
+          failures.last = recordSummary(record);
           failures.lastKey = cleanOptional(s3Key, 1024);
         }
         const ip = asString(record.sourceIPAddress);
