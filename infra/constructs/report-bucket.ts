@@ -256,10 +256,22 @@ export class ReportBucket extends Construct {
    * missing rather than as AccessDenied; the key is usable for that folder only.
    */
   grantState(grantee: iam.IGrantable, folder: string, options: { readonly write: boolean }): iam.Grant {
-    const pattern = `${ReportBucket.STATE_PREFIX}${folder}/*`;
+    return this.grantUnder(grantee, `${ReportBucket.STATE_PREFIX}${folder}/*`, options.write);
+  }
+
+  /** Lets a function read and write run files and list the keys under `runs/` (and nowhere else in the bucket). */
+  grantReadWriteRuns(grantee: iam.IGrantable): iam.Grant {
+    return this.grantUnder(grantee, `${ReportBucket.RUNS_PREFIX}*`, true);
+  }
+
+  /**
+   * Get (and Put with `write`) on the objects matching `pattern`, ListBucket for that prefix only, and the key for
+   * those objects alone: the one shape of every grant on this bucket.
+   */
+  private grantUnder(grantee: iam.IGrantable, pattern: string, write: boolean): iam.Grant {
     const objects = iam.Grant.addToPrincipalOrResource({
       grantee,
-      actions: options.write ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
+      actions: write ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
       resourceArns: [this.bucket.arnForObjects(pattern)],
       resource: this.bucket,
     });
@@ -270,28 +282,8 @@ export class ReportBucket extends Construct {
       resource: this.bucket,
       conditions: { StringLike: { 's3:prefix': [pattern] } },
     });
-    this.grantKey(grantee, options.write ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'], [pattern]);
+    this.grantKey(grantee, write ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'], [pattern]);
     this.acknowledgeObjects(grantee, pattern);
-    return objects.combine(listing);
-  }
-
-  /** Lets a function read and write run files and list the keys under `runs/` (and nowhere else in the bucket). */
-  grantReadWriteRuns(grantee: iam.IGrantable): iam.Grant {
-    const objects = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:GetObject', 's3:PutObject'],
-      resourceArns: [this.runObjectsArn],
-      resource: this.bucket,
-    });
-    const listing = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:ListBucket'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-      conditions: { StringLike: { 's3:prefix': [`${ReportBucket.RUNS_PREFIX}*`] } },
-    });
-    this.grantKey(grantee, ['kms:GenerateDataKey', 'kms:Decrypt'], [`${ReportBucket.RUNS_PREFIX}*`]);
-    this.acknowledgeObjects(grantee, `${ReportBucket.RUNS_PREFIX}*`);
     return objects.combine(listing);
   }
 
