@@ -28,6 +28,39 @@ import { TASK_IDS, TASKS, type TaskId } from '../statemachine/tasks';
 /** An event of the local engine's execution log (the type is not exported by the package). */
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
+/** How a local execution ended: its status and, when it failed, the error and cause of `ExecutionFailed`. */
+export interface ExecutionEnd {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly failure?: { readonly error: string; readonly cause: string };
+}
+
+/**
+ * Follows a local execution to its end: hands every event of its log to `onEvent`, notes the `ExecutionFailed`
+ * error, and waits for both the log and the result, so that no event is missed when the result comes first.
+ */
+export async function followExecution(
+  execution: ReturnType<StateMachine['run']>,
+  onEvent: (event: EventLog) => void,
+): Promise<ExecutionEnd> {
+  let failure: ExecutionEnd['failure'];
+  const consuming = (async () => {
+    for await (const event of execution.eventLogs as AsyncGenerator<EventLog>) {
+      if (event.type === 'ExecutionFailed') {
+        failure = { error: String(event.Error ?? 'States.Runtime'), cause: String(event.Cause ?? '') };
+      }
+      onEvent(event);
+    }
+  })();
+  let status: ExecutionEnd['status'] = 'SUCCEEDED';
+  try {
+    await execution.result;
+  } catch {
+    status = 'FAILED';
+  }
+  await consuming;
+  return failure ? { status, failure } : { status };
+}
+
 /** The workflow definition: the very file the deployed state machine is made from. */
 export const ASL_PATH = join(__dirname, '..', 'statemachine', 'audit.asl.json');
 
@@ -208,7 +241,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let transitions = 0;
   let retries = 0;
   let endState: string | undefined;
-  let failure: { error: string; cause: string } | undefined;
   let summarizeOutput: SummarizeResult | undefined;
   const payloadByState: Record<string, number> = {};
   const ITERATION_ENDS: ReadonlySet<string> = new Set([
@@ -222,35 +254,23 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     if (size > (payloadByState[state] ?? 0)) payloadByState[state] = size;
     if (size > largestPayload.bytes) largestPayload = { state, direction, bytes: size };
   };
-  const consume = async () => {
-    for await (const event of execution.eventLogs as AsyncGenerator<EventLog>) {
-      if (event.type === 'StateEntered') {
-        transitions++;
-        measure(event.state.name, 'input', event.state.input);
-        if (event.index === undefined) endState = event.state.name;
-      } else if (event.type === 'StateExited') {
-        measure(event.state.name, 'output', event.state.output);
-        if (event.index !== undefined && ITERATION_ENDS.has(event.state.name)) {
-          mapResultBytes += bytes(event.state.output) + 1;
-        }
-        if (event.state.name === TASK_STATES.summarize && event.index === undefined) {
-          summarizeOutput = event.state.output as unknown as SummarizeResult;
-        }
-      } else if (event.type === 'StateRetried') {
-        retries++;
-      } else if (event.type === 'ExecutionFailed') {
-        failure = { error: String(event.Error ?? 'States.Runtime'), cause: String(event.Cause ?? '') };
+  const { status, failure } = await followExecution(execution, (event) => {
+    if (event.type === 'StateEntered') {
+      transitions++;
+      measure(event.state.name, 'input', event.state.input);
+      if (event.index === undefined) endState = event.state.name;
+    } else if (event.type === 'StateExited') {
+      measure(event.state.name, 'output', event.state.output);
+      if (event.index !== undefined && ITERATION_ENDS.has(event.state.name)) {
+        mapResultBytes += bytes(event.state.output) + 1;
       }
+      if (event.state.name === TASK_STATES.summarize && event.index === undefined) {
+        summarizeOutput = event.state.output as unknown as SummarizeResult;
+      }
+    } else if (event.type === 'StateRetried') {
+      retries++;
     }
-  };
-  const consuming = consume();
-  let status: LocalRunResult['status'] = 'SUCCEEDED';
-  try {
-    await execution.result;
-  } catch {
-    status = 'FAILED';
-  }
-  await consuming;
+  });
 
   const written = summarizeOutput
     ? await store.getJson<RunSummary>({ id: executionName, startedAt }, 'summary.json')

@@ -20,7 +20,7 @@ import {
   type SummarizeRemediationResult,
   summarizeRemediation,
 } from '../functions/remediations/summarize';
-import { type LocalCredentials, loadDefinition, newExecutionName, type TaskHandler } from './engine';
+import { followExecution, type LocalCredentials, loadDefinition, newExecutionName, type TaskHandler } from './engine';
 
 /** The remediation workflow: the very file the deployed state machine is made from. */
 export const REMEDIATE_ASL_PATH = join(__dirname, '..', 'statemachine', 'remediate.asl.json');
@@ -149,30 +149,17 @@ export async function runRemediationLocal(options: LocalRemediationOptions): Pro
   });
 
   let endState: string | undefined;
-  let failure: { error: string; cause: string } | undefined;
   let output: SummarizeRemediationResult | undefined;
-  const consume = async () => {
-    for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered' && event.index === undefined) endState = event.state.name;
-      else if (
-        event.type === 'StateExited' &&
-        event.index === undefined &&
-        event.state.name === REMEDIATION_TASK_STATES.summarize
-      ) {
-        output = event.state.output as unknown as SummarizeRemediationResult;
-      } else if (event.type === 'ExecutionFailed') {
-        failure = { error: String(event.Error ?? 'States.Runtime'), cause: String(event.Cause ?? '') };
-      }
+  const { status, failure } = await followExecution(execution, (event) => {
+    if (event.type === 'StateEntered' && event.index === undefined) endState = event.state.name;
+    else if (
+      event.type === 'StateExited' &&
+      event.index === undefined &&
+      event.state.name === REMEDIATION_TASK_STATES.summarize
+    ) {
+      output = event.state.output as unknown as SummarizeRemediationResult;
     }
-  };
-  const consuming = consume();
-  let status: LocalRemediationResult['status'] = 'SUCCEEDED';
-  try {
-    await execution.result;
-  } catch {
-    status = 'FAILED';
-  }
-  await consuming;
+  });
   const run = { id: executionName, startedAt };
   const summary = output ? await store.getJson<RemediationSummary>(run, PATHS.summary) : undefined;
   return {
