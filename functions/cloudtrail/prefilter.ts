@@ -50,12 +50,11 @@ export interface RecordFilter {
  * `undefined` when a rule has no condition: then every record must be parsed.
  */
 export function recordFilter(needs: readonly (RecordNeeds | undefined)[]): RecordFilter | undefined {
-  const values = new Map<string, Set<string>>();
-  const tests = new Map<string, ((value: string) => boolean)[]>();
+  const watched = new Map<string, { values: Set<string>; tests: ((value: string) => boolean)[] }>();
   const watch = (key: string) => {
-    if (!values.has(key)) values.set(key, new Set());
-    if (!tests.has(key)) tests.set(key, []);
-    return { values: values.get(key) as Set<string>, tests: tests.get(key) as ((value: string) => boolean)[] };
+    const entry = watched.get(key) ?? { values: new Set<string>(), tests: [] };
+    watched.set(key, entry);
+    return entry;
   };
   for (const need of needs) {
     const keyed = Object.entries(need?.keyValues ?? {}).filter(([, list]) => list.length > 0);
@@ -65,10 +64,12 @@ export function recordFilter(needs: readonly (RecordNeeds | undefined)[]): Recor
     for (const [key, list] of keyed) for (const value of list) watch(key).values.add(value);
   }
   const keysByLength: WatchedKey[][] = [];
-  for (const [key, wanted] of values) {
+  for (const [key, { values, tests }] of watched) {
     const bytes = Buffer.from(key);
-    const entry: WatchedKey = { key: bytes, values: byLength(wanted), tests: tests.get(key) ?? [] };
-    keysByLength[bytes.length] = [...(keysByLength[bytes.length] ?? []), entry];
+    keysByLength[bytes.length] = [
+      ...(keysByLength[bytes.length] ?? []),
+      { key: bytes, values: byLength(values), tests },
+    ];
   }
   return { keysByLength: dense(keysByLength) };
 }
@@ -96,7 +97,7 @@ function bytesEqual(buffer: Buffer, start: number, end: number, text: Buffer): b
 }
 
 /** Whether the bytes `[start, end)` are one of the strings, compared in place. */
-export function isOneOf(buffer: Buffer, start: number, end: number, strings: StringsByLength): boolean {
+function isOneOf(buffer: Buffer, start: number, end: number, strings: StringsByLength): boolean {
   // Bounds first: a read past the end of an array is a slow path in V8, and most strings are longer than any wanted.
   const size = end - start;
   if (size >= strings.length) return false;
