@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFunctionBundle, FUNCTION_NODE_OPTIONS, handlerNames } from '../infra/bundling';
+import { BUNDLE_LOAD_ENV, buildFunctionBundle, handlerNames } from '../infra/bundling';
 
 const ROOT = join(__dirname, '..');
 
@@ -31,20 +31,9 @@ process.stdout.write(String(ms));
 `;
 
 const ENV = {
-  PATH: process.env.PATH ?? '',
-  // As the functions run: source maps on (Node then reads each bundle's map as it loads it).
-  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+  ...BUNDLE_LOAD_ENV,
   // The runtime's SDK, for the bundles that leave it out.
   NODE_PATH: join(ROOT, 'node_modules'),
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_SERVICE_NAME: 'ct-audit',
-  CT_AUDIT_SETTINGS: '{}',
-  REPORT_BUCKET: 'bench-report-bucket',
 };
 
 function loadMs(bundle: string): number {

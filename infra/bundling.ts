@@ -28,6 +28,25 @@ export const FUNCTION_BUNDLING = {
 /** `NODE_OPTIONS` of every function: stack traces in the logs point into the TypeScript sources. */
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
+/**
+ * The environment a bundle needs to load outside Lambda, as the stack sets it up (source maps, settings, the report
+ * bucket, a region) with credentials that are no one's and an endpoint that answers nothing: loading makes no call.
+ * For `npm run bench:init` and the test that loads every bundle.
+ */
+export const BUNDLE_LOAD_ENV: Readonly<Record<string, string>> = {
+  PATH: process.env.PATH ?? '',
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'not-a-key',
+  AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_SERVICE_NAME: 'ct-audit',
+  CT_AUDIT_SETTINGS: '{}',
+  REPORT_BUCKET: 'not-a-report-bucket',
+};
+
 /** The folders under functions/ with a handler.ts: one function each. */
 export function handlerNames(): string[] {
   const functions = path.join(REPO_ROOT, 'functions');

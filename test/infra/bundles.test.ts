@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFunctionBundle, FUNCTION_NODE_OPTIONS, handlerNames } from '../../infra/bundling';
+import { BUNDLE_LOAD_ENV, buildFunctionBundle, handlerNames } from '../../infra/bundling';
 
 // Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
 // source maps on), loaded in a plain `node` as Lambda loads it: its module scope runs (clients made, settings read)
@@ -15,19 +15,6 @@ const loaded = require(process.argv[1]);
 process.stdout.write(typeof loaded.handler);
 `;
 
-const ENV = {
-  PATH: process.env.PATH ?? '',
-  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  CT_AUDIT_SETTINGS: '{}',
-  REPORT_BUCKET: 'test-report-bucket',
-};
-
 const bundles = new Map(handlerNames().map((name) => [name, buildFunctionBundle(name, outdir)]));
 
 describe('function bundles', () => {
@@ -38,7 +25,7 @@ describe('function bundles', () => {
   test.each([...bundles.keys()])('%s loads in plain node and exports a handler', (name) => {
     // Act
     const out = spawnSync(process.execPath, ['-e', LOAD, bundles.get(name) as string], {
-      env: ENV,
+      env: BUNDLE_LOAD_ENV,
       encoding: 'utf8',
       timeout: 30_000,
     });
