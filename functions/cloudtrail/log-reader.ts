@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { type RecordFilter, valueKeeps, type WatchedKey, watchedKey } from './prefilter';
 import type { CloudTrailRecord } from './record';
 
@@ -32,6 +32,14 @@ export interface ReadStats {
 
 /** A record larger than this ends the file: it bounds the memory one file can take. */
 export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+
+/** Records parsed with one `JSON.parse` call, at most: a run of records this long (see `emitBatch`). */
+const BATCH_BYTES = 64 * 1024;
+
+/** A gzip body up to this size is read whole and decompressed in one call, which costs far less than a stream. */
+export const WHOLE_FILE_MAX_GZIP_BYTES = 1024 * 1024;
+/** The most text a whole-file decompression may make; a file announcing or making more is streamed. */
+export const WHOLE_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
 /** zlib's output chunk: larger than the 16 KiB default, so fewer, cheaper hand-offs from the thread pool. */
 const GUNZIP_CHUNK_BYTES = 64 * 1024;
@@ -353,10 +361,12 @@ export class RecordSplitter {
   }
 
   /**
-   * Parses the records completed inside the chunk with one `JSON.parse`: the byte before the first and the byte
-   * after the last become `[` and `]` for the call (a wrapped copy of the text parses twice as slowly). A record
-   * at either edge of the chunk has no such byte and is parsed alone. When the batch does not parse, the records
-   * are parsed one by one, so that the good ones are handed out before the file is reported.
+   * Parses the records completed inside the chunk, one `JSON.parse` for each run of records of up to
+   * {@link BATCH_BYTES} (a whole decompressed file is one chunk: parsed whole, all its records would be held at
+   * once). The byte before a run's first record and the byte after its last become `[` and `]` for the call (a
+   * wrapped copy of the text parses twice as slowly). A record at either edge of the chunk has no such byte and is
+   * parsed alone. When a run does not parse, its records are parsed one by one, so that the good ones are handed out
+   * before the file is reported.
    */
   private emitBatch(chunk: Buffer): void {
     if (this.filter) {
@@ -372,30 +382,39 @@ export class RecordSplitter {
     }
     const atEnd = last >= first && bounds[last + 1] === chunk.length;
     if (atEnd) last -= 2;
-    if (last >= first) {
-      const open = (bounds[first] as number) - 1;
-      const close = bounds[last + 1] as number;
-      const before = chunk[open] as number;
-      const after = chunk[close] as number;
-      chunk[open] = 0x5b;
-      chunk[close] = 0x5d;
-      let text: string;
-      try {
-        text = chunk.toString('utf8', open, close + 1);
-      } finally {
-        chunk[open] = before;
-        chunk[close] = after;
-      }
-      let parsed: unknown[] | undefined;
-      try {
-        parsed = JSON.parse(text) as unknown[];
-      } catch {
-        for (let k = first; k <= last; k += 2) this.emit(chunk.toString('utf8', bounds[k], bounds[k + 1]));
-        this.fail(`invalid JSON between records after ${this.recordCount} records`);
-      }
-      for (const record of parsed) this.handOut(record);
+    for (let runStart = first; runStart <= last; ) {
+      let runEnd = runStart;
+      while (runEnd < last && (bounds[runEnd + 3] as number) - (bounds[runStart] as number) <= BATCH_BYTES) runEnd += 2;
+      this.emitRun(chunk, runStart, runEnd);
+      runStart = runEnd + 2;
     }
     if (atEnd) this.emit(chunk.toString('utf8', bounds[bounds.length - 2], chunk.length));
+  }
+
+  /** Parses the records `bounds[first..last]` (pairs) of the chunk with one `JSON.parse` (see {@link emitBatch}). */
+  private emitRun(chunk: Buffer, first: number, last: number): void {
+    const bounds = this.bounds;
+    const open = (bounds[first] as number) - 1;
+    const close = bounds[last + 1] as number;
+    const before = chunk[open] as number;
+    const after = chunk[close] as number;
+    chunk[open] = 0x5b;
+    chunk[close] = 0x5d;
+    let text: string;
+    try {
+      text = chunk.toString('utf8', open, close + 1);
+    } finally {
+      chunk[open] = before;
+      chunk[close] = after;
+    }
+    let parsed: unknown[] | undefined;
+    try {
+      parsed = JSON.parse(text) as unknown[];
+    } catch {
+      for (let k = first; k <= last; k += 2) this.emit(chunk.toString('utf8', bounds[k], bounds[k + 1]));
+      this.fail(`invalid JSON between records after ${this.recordCount} records`);
+    }
+    for (const record of parsed) this.handOut(record);
   }
 
   /**
@@ -531,11 +550,58 @@ async function gunzipInto(
   await done;
 }
 
+/** Streams a gzip body through the splitter; zlib's errors become a {@link LogFileError}. */
+async function gunzipStream(
+  head: Buffer,
+  rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  splitter: RecordSplitter,
+): Promise<void> {
+  try {
+    await gunzipInto(head, rest, splitter);
+  } catch (error) {
+    if (!isZlibError(error)) throw error;
+    const problem =
+      (error as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated: the gzip stream ends early' : 'corrupt gzip';
+    throw new LogFileError(`${problem} (${error.message}) after ${splitter.records} records`, splitter.records);
+  }
+}
+
+/** The text length a gzip file's trailer announces (ISIZE: the length of its last member, modulo 2^32). */
+function announcedBytes(body: Buffer): number {
+  return body.length < 18 ? 0 : body.readUInt32LE(body.length - 4);
+}
+
 /**
- * Streams one log file: body → gunzip → records, handing each record to `onRecord` as soon as it is complete.
- * Memory is one chunk plus one unfinished record, whatever the size of the file. A body that is already
- * decompressed (plain JSON) is read as is. A corrupt or truncated file throws {@link LogFileError} after the
- * records read so far were handed out; errors of the body stream itself (network) are thrown unchanged.
+ * A whole gzip file, decompressed with one `gunzipSync` and cut in one piece: a stream would send every 64 KiB
+ * through the thread pool, a `Transform` and an event, which cost as much CPU as the decompression itself, and
+ * that CPU is the scan's budget (a function of 1,769 MB has one vCPU). zlib's output buffer is the size the
+ * trailer announces, so one buffer holds the text and no copy is made; the trailer is a hint only, the bound is
+ * {@link WHOLE_FILE_MAX_BYTES}. When the call fails for any reason (corrupt or truncated gzip, more text than the
+ * bound), the file is streamed instead: that hands out the records before a problem and reports it, as a stream
+ * always did, and holds one chunk at a time however large the text.
+ */
+async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<void> {
+  const announced = announcedBytes(body);
+  let text: Buffer;
+  try {
+    text = gunzipSync(body, {
+      chunkSize: announced > 0 && announced <= WHOLE_FILE_MAX_BYTES ? announced : GUNZIP_CHUNK_BYTES,
+      maxOutputLength: WHOLE_FILE_MAX_BYTES,
+    });
+  } catch {
+    await gunzipStream(body, [][Symbol.iterator](), splitter);
+    return;
+  }
+  splitter.push(text);
+}
+
+/**
+ * Reads one log file: body → gunzip → records, handing each record to `onRecord` as soon as it is complete. A gzip
+ * body of at most {@link WHOLE_FILE_MAX_GZIP_BYTES} (CloudTrail's files almost always are) is decompressed whole, in
+ * one call, to at most {@link WHOLE_FILE_MAX_BYTES} of text; a longer one is streamed, one chunk and one
+ * unfinished record in memory whatever its size. A body that is already decompressed (plain JSON) is read as is.
+ * A corrupt or truncated file throws {@link LogFileError} after the records read so far were handed out; errors of
+ * the body stream itself (network) are thrown unchanged.
  */
 export async function readLogRecords(
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -545,22 +611,27 @@ export async function readLogRecords(
   const splitter = new RecordSplitter(onRecord, options);
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in body ? body[Symbol.asyncIterator]() : body[Symbol.iterator]();
-  let head: Buffer = Buffer.alloc(0);
-  while (head.length < 2) {
+  // The body's start: all of it when it is short enough to decompress whole, else enough to know it is longer.
+  const start: Buffer[] = [];
+  let startBytes = 0;
+  let ended = false;
+  while (startBytes <= WHOLE_FILE_MAX_GZIP_BYTES) {
     const next = await iterator.next();
-    if (next.done) break;
-    head = head.length === 0 ? asBuffer(next.value) : Buffer.concat([head, next.value]);
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    start.push(asBuffer(next.value));
+    startBytes += next.value.length;
   }
-  if (head.length === 0) throw new LogFileError('the file is empty', 0);
+  if (startBytes === 0) throw new LogFileError('the file is empty', 0);
+  const head = start.length === 1 ? (start[0] as Buffer) : Buffer.concat(start);
 
   if (head[0] === 0x1f && head[1] === 0x8b) {
-    try {
-      await gunzipInto(head, iterator, splitter);
-    } catch (error) {
-      if (!isZlibError(error)) throw error;
-      const problem =
-        (error as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated: the gzip stream ends early' : 'corrupt gzip';
-      throw new LogFileError(`${problem} (${error.message}) after ${splitter.records} records`, splitter.records);
+    if (ended && announcedBytes(head) <= WHOLE_FILE_MAX_BYTES) {
+      await inflateWhole(head, splitter);
+    } else {
+      await gunzipStream(head, iterator, splitter);
     }
   } else {
     try {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
@@ -5,6 +6,8 @@ import {
   MAX_RECORD_BYTES,
   RecordSplitter,
   readLogRecords,
+  WHOLE_FILE_MAX_BYTES,
+  WHOLE_FILE_MAX_GZIP_BYTES,
 } from '../../../functions/cloudtrail/log-reader';
 import type { CloudTrailRecord } from '../../../functions/cloudtrail/record';
 import { ctRecord, logFile } from './helpers';
@@ -184,5 +187,110 @@ describe('readLogRecords', () => {
 
     // Assert
     expect(error).toBe(network);
+  });
+
+  describe('a whole file in one call, else streamed', () => {
+    const ids = (records: readonly CloudTrailRecord[]) => records.map((record) => record.eventID);
+
+    test('a gzip body longer than the whole-file limit is streamed, with the same records', async () => {
+      // Arrange: text that does not compress, so that the body itself is long.
+      const many = Array.from({ length: 1800 }, (_, i) =>
+        ctRecord({ eventID: `e${i}`, userAgent: randomBytes(600).toString('hex') }),
+      );
+      const body = logFile(many);
+      expect(body.length).toBeGreaterThan(WHOLE_FILE_MAX_GZIP_BYTES);
+
+      // Act
+      const { records, stats } = await readAll(pieces(body, 64 * 1024));
+
+      // Assert
+      expect(ids(records)).toEqual(ids(many));
+      expect(stats).toEqual({ records: 1800, bytes: Buffer.byteLength(JSON.stringify({ Records: many })) });
+    });
+
+    test('a short body that holds more text than the whole-file bound is streamed: every record is read', async () => {
+      // Arrange
+      const many = Array.from({ length: 9 * 1024 }, (_, i) =>
+        ctRecord({ eventID: `e${i}`, userAgent: 'a'.repeat(1000) }),
+      );
+      const body = logFile(many);
+      expect(body.length).toBeLessThan(WHOLE_FILE_MAX_GZIP_BYTES);
+      expect(Buffer.byteLength(JSON.stringify({ Records: many }))).toBeGreaterThan(WHOLE_FILE_MAX_BYTES);
+
+      // Act
+      const { records } = await readAll([body]);
+
+      // Assert
+      expect(ids(records)).toEqual(ids(many));
+    });
+
+    test('a trailer that announces less than the body holds (two gzip members) does not cut the text', async () => {
+      // Arrange: the trailer read as a size hint is the last member's: a few bytes, for more than the whole-file bound.
+      const many = Array.from({ length: 9 * 1024 }, (_, i) =>
+        ctRecord({ eventID: `e${i}`, userAgent: 'b'.repeat(1000) }),
+      );
+      const text = JSON.stringify({ Records: many });
+      const body = Buffer.concat([gzipSync(text.slice(0, -2)), gzipSync(text.slice(-2))]);
+
+      // Act
+      const { records, stats } = await readAll([body]);
+
+      // Assert
+      expect(ids(records)).toEqual(ids(many));
+      expect(stats.bytes).toBe(Buffer.byteLength(text));
+    });
+
+    test('a trailer whose length is wrong is a corrupt file, not a shorter one', async () => {
+      // Arrange
+      const body = Buffer.from(logFile(TRICKY));
+      body.writeUInt32LE(10, body.length - 4);
+      const seen: CloudTrailRecord[] = [];
+
+      // Act
+      const error = await readLogRecords([body], (record) => seen.push(record)).catch((e: unknown) => e);
+
+      // Assert
+      expect(error).toBeInstanceOf(LogFileError);
+      expect((error as Error).message).toMatch(/^corrupt gzip \(incorrect length check\) after \d+ records$/);
+      expect((error as LogFileError).recordsRead).toBe(seen.length);
+    });
+
+    test('without the pre-filter, a whole file is parsed in runs: the records come out in order, each once', () => {
+      // Arrange: one chunk of many runs of records, as a whole decompressed file is.
+      const many = Array.from({ length: 2000 }, (_, i) => ctRecord({ eventID: `e${i}`, userAgent: `agent-${i}` }));
+      const text = Buffer.from(JSON.stringify({ Records: many }));
+      const seen: CloudTrailRecord[] = [];
+      const splitter = new RecordSplitter((record) => seen.push(record));
+
+      // Act
+      splitter.push(text);
+      splitter.end();
+
+      // Assert
+      expect(text.length).toBeGreaterThan(8 * 64 * 1024);
+      expect(seen).toEqual(many);
+    });
+
+    test('a bad record in a later run hands out every record of the runs before it', () => {
+      // Arrange
+      const many = Array.from({ length: 2000 }, (_, i) => ctRecord({ eventID: `e${i}` }));
+      const good = JSON.stringify(many).slice(1, -1);
+      const text = Buffer.from(`{"Records":[${good},{"eventVersion":"1.09","eventTime":tru},${good}]}`);
+      const seen: CloudTrailRecord[] = [];
+      const splitter = new RecordSplitter((record) => seen.push(record));
+
+      // Act
+      const error = (() => {
+        try {
+          splitter.push(text);
+        } catch (e) {
+          return e;
+        }
+      })();
+
+      // Assert
+      expect(error).toBeInstanceOf(LogFileError);
+      expect(ids(seen)).toEqual(ids(many));
+    });
   });
 });
