@@ -73,7 +73,7 @@ const NEXT = 6;
 const DONE = 7;
 const OBJECT = 1;
 const ARRAY = 2;
-/** A whole number or literal, as JSON writes them. */
+/** A whole number or literal, as JSON writes them (for a token cut by a chunk's end; else see `isScalarAt`). */
 const SCALAR = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
 
 /** Bytes of a number or literal (a superset: the token is checked against {@link SCALAR} once whole). */
@@ -86,6 +86,53 @@ function isTokenByte(byte: number): boolean {
     byte === 0x2e ||
     byte === 0x45
   );
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+function isDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
+}
+
+/** Whether `[from, to)` is `literal`. */
+function isLiteral(chunk: Buffer, from: number, to: number, literal: Buffer): boolean {
+  if (to - from !== literal.length) return false;
+  for (let k = 0; k < literal.length; k++) if (chunk[from + k] !== literal[k]) return false;
+  return true;
+}
+
+/**
+ * Whether the bytes `[from, to)` are a whole number or literal as JSON writes them ({@link SCALAR}), read in place:
+ * CloudTrail's records hold a few (`true`, `false`, sizes), and a string and a regular expression for each cost as
+ * much as the strings around them.
+ */
+function isScalarAt(chunk: Buffer, from: number, to: number): boolean {
+  const first = chunk[from] as number;
+  if (first === 0x74) return isLiteral(chunk, from, to, TRUE);
+  if (first === 0x66) return isLiteral(chunk, from, to, FALSE);
+  if (first === 0x6e) return isLiteral(chunk, from, to, NULL);
+  let k = from;
+  if (chunk[k] === 0x2d) k++;
+  // Integer part: 0, or a digit 1-9 and more digits.
+  if (k === to || !isDigit(chunk[k] as number)) return false;
+  if (chunk[k] === 0x30) k++;
+  else while (k < to && isDigit(chunk[k] as number)) k++;
+  // Fraction: '.' and at least one digit.
+  if (k < to && chunk[k] === 0x2e) {
+    k++;
+    if (k === to || !isDigit(chunk[k] as number)) return false;
+    while (k < to && isDigit(chunk[k] as number)) k++;
+  }
+  // Exponent: 'e' or 'E', a sign or not, and at least one digit.
+  if (k < to && (chunk[k] === 0x65 || chunk[k] === 0x45)) {
+    k++;
+    if (k < to && (chunk[k] === 0x2b || chunk[k] === 0x2d)) k++;
+    if (k === to || !isDigit(chunk[k] as number)) return false;
+    while (k < to && isDigit(chunk[k] as number)) k++;
+  }
+  return k === to;
 }
 
 function isJsonWhitespace(byte: number): boolean {
@@ -325,8 +372,12 @@ export class RecordSplitter {
           this.token = chunk.toString('latin1', from, i);
           break;
         }
-        const token = chunk.toString('latin1', from, i);
-        if (!SCALAR.test(token)) this.invalidAfter(chunk, `bad value ${JSON.stringify(token.slice(0, 16))}`);
+        if (!isScalarAt(chunk, from, i)) {
+          this.invalidAfter(
+            chunk,
+            `bad value ${JSON.stringify(chunk.toString('latin1', from, Math.min(i, from + 16)))}`,
+          );
+        }
         i--;
       } else if (expect === DOCUMENT) {
         this.failAfter(chunk, 'the file is not a JSON object');

@@ -293,4 +293,48 @@ describe('readLogRecords', () => {
       expect(ids(seen)).toEqual(ids(many));
     });
   });
+
+  describe('numbers and literals', () => {
+    const VALID = ['0', '-0', '7', '-12', '10.5', '0.25', '1e5', '1E+5', '2.5e-3', '-0.0E0', 'true', 'false', 'null'];
+    const INVALID = [
+      '01',
+      '-',
+      '1.',
+      '.5',
+      '1e',
+      '1e+',
+      '+1',
+      '--1',
+      '1.2.3',
+      'tru',
+      'truee',
+      'nul',
+      'False',
+      '1-2',
+      '0x1',
+    ];
+
+    /** Reads `{"Records":[{"v":TOKEN}]}` in one chunk (the token read in place) or a byte at a time (as text). */
+    function readToken(token: string, chunkSize: number): string {
+      const text = Buffer.from(`{"Records":[{"eventVersion":"1.09","v":${token}}]}`);
+      const splitter = new RecordSplitter(() => undefined);
+      try {
+        for (const chunk of pieces(text, chunkSize)) splitter.push(chunk);
+        splitter.end();
+        return 'valid';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+
+    test.each(VALID)('%s is a value, whole in a chunk or cut across chunks', (token) => {
+      expect(readToken(token, 4096)).toBe('valid');
+      expect(readToken(token, 1)).toBe('valid');
+    });
+
+    test.each(INVALID)('%s is not, whole in a chunk or cut across chunks', (token) => {
+      expect(readToken(token, 4096)).toMatch(/^invalid JSON after 0 records \(bad value "/);
+      expect(readToken(token, 1)).toMatch(/^invalid JSON after 0 records \(bad value "/);
+    });
+  });
 });
