@@ -139,6 +139,17 @@ function isJsonWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
+/**
+ * Whether any of the four bytes of `word` is a quote or a backslash: `(x - 0x01010101) & ~x & 0x80808080` is not
+ * zero exactly when a byte of `x` is zero, and a byte of `word ^ 0x22222222` is zero where `word` has a quote.
+ * Most of a log's bytes are inside strings; this skips them a word at a time.
+ */
+function hasQuoteOrBackslash(word: number): boolean {
+  const quotes = word ^ 0x22222222;
+  const backslashes = word ^ 0x5c5c5c5c;
+  return ((((quotes - 0x01010101) & ~quotes) | ((backslashes - 0x01010101) & ~backslashes)) & 0x80808080) !== 0;
+}
+
 /** {@link closingQuote} ran off the end of the chunk. */
 const OPEN_STRING = -1;
 /** {@link closingQuote} ran off the end of the chunk right after a backslash: the next chunk's first byte is escaped. */
@@ -233,6 +244,10 @@ export class RecordSplitter {
     let expect = this.expect;
     const stack = this.stack;
     let recordStart = -1;
+    // The chunk as 32-bit words, when it starts on a word boundary (a whole decompressed file always does).
+    const words =
+      (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, length >> 2) : undefined;
+    const wordsEnd = length & ~3;
     let i = 0;
     if (this.inString) {
       const from = this.escaped ? 1 : 0;
@@ -271,6 +286,13 @@ export class RecordSplitter {
         const from = i + 1;
         let end = from;
         let escapedString = false;
+        if (words !== undefined) {
+          // Four bytes at a time while none is a quote or a backslash, from the first word boundary.
+          while ((end & 3) !== 0 && end < length && chunk[end] !== QUOTE && chunk[end] !== BACKSLASH) end++;
+          if ((end & 3) === 0) {
+            while (end < wordsEnd && !hasQuoteOrBackslash(words[end >> 2] as number)) end += 4;
+          }
+        }
         for (; end < length; end++) {
           const inner = chunk[end] as number;
           if (inner === QUOTE) break;

@@ -337,4 +337,33 @@ describe('readLogRecords', () => {
       expect(readToken(token, 1)).toMatch(/^invalid JSON after 0 records \(bad value "/);
     });
   });
+
+  test('finds the end of every string a word at a time: an escape or the end at each byte of a word, at each alignment', () => {
+    // Arrange: strings of 0 to 12 characters with an escaped quote or backslash at each position, or none, each
+    // record shifted by 0 to 3 bytes of whitespace so that the string starts at every offset of a 4-byte word.
+    const values: string[] = [];
+    for (let size = 0; size <= 12; size++) {
+      values.push('x'.repeat(size));
+      for (let at = 0; at < size; at++) {
+        for (const special of ['"', '\\', '\\"', 'é'])
+          values.push(`${'x'.repeat(at)}${special}${'y'.repeat(size - at)}`);
+      }
+    }
+    const records = values.map((value, n) => ({ eventVersion: '1.09', eventID: `r${n}`, value }));
+    const text = `{"Records":[${records.map((record, n) => `${' '.repeat(n % 4)}${JSON.stringify(record)}`).join(',')}]}`;
+    for (const shift of [0, 1, 2, 3]) {
+      // A chunk that starts on a word boundary (read a word at a time), its text shifted inside it.
+      const chunk = Buffer.from(`${' '.repeat(shift)}${text}`);
+      const seen: CloudTrailRecord[] = [];
+      const splitter = new RecordSplitter((record) => seen.push(record));
+
+      // Act
+      splitter.push(chunk);
+      splitter.end();
+
+      // Assert
+      expect(chunk.byteOffset % 4).toBe(0);
+      expect(seen).toEqual(records);
+    }
+  });
 });
