@@ -30,7 +30,7 @@ const MANIFEST = join(DATA_DIR, 'manifest.json');
 /** Bump when the generator or the set changes, so that old data is regenerated. */
 const DATA_VERSION = 3;
 const TARGET_BYTES = 210_000_000;
-const ROUNDS = 2;
+const ROUNDS = 3;
 const MB = 1_000_000;
 
 type Manifest = LogScanManifest;
