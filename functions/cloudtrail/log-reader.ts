@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { type RecordFilter, valueKeeps, type WatchedKey, watchedKey } from './prefilter';
 import type { CloudTrailRecord } from './record';
 
@@ -177,8 +177,10 @@ function closingQuote(chunk: Buffer, from: number): number {
  * Cuts the decompressed text of `{"Records":[{...},{...}]}` into records as it arrives, holding at most one
  * unfinished record between chunks. One pass over the bytes checks the JSON syntax outside strings (string contents
  * are left to `JSON.parse`) and finds where each record ends. Without a pre-filter every record is parsed by
- * `JSON.parse`, one call for all the records a chunk completes; with one ({@link ReadOptions.filter}) the same pass
- * judges each string as it goes by, and only the records some enabled rule may match are parsed.
+ * `JSON.parse`, one call for each run of up to 64 KiB of records a chunk completes; with one
+ * ({@link ReadOptions.filter}) the same pass judges each string as it goes by, and only the records some enabled rule
+ * may match are parsed. A chunk that starts on a 4-byte boundary (a whole decompressed file always does) has its
+ * strings skipped a word at a time.
  */
 export class RecordSplitter {
   private depth = 0;
@@ -244,9 +246,12 @@ export class RecordSplitter {
     let expect = this.expect;
     const stack = this.stack;
     let recordStart = -1;
-    // The chunk as 32-bit words, when it starts on a word boundary (a whole decompressed file always does).
+    // The chunk as 32-bit words, when it starts on a word boundary (a whole decompressed file always does) and is
+    // shorter than 2 GiB (no body hands over such a chunk; one would be read byte by byte).
     const words =
-      (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, length >> 2) : undefined;
+      (chunk.byteOffset & 3) === 0 && length < 0x80000000
+        ? new Int32Array(chunk.buffer, chunk.byteOffset, length >> 2)
+        : undefined;
     const wordsEnd = length & ~3;
     let i = 0;
     if (this.inString) {
@@ -645,22 +650,26 @@ function announcedBytes(body: Buffer): number {
 }
 
 /**
+ * zlib's output buffer for a whole file: one byte more than the trailer announces, so that one buffer holds the text
+ * and zlib, finding room left, allocates no other; at least 16 KiB (a trailer announcing a few bytes, of the last
+ * of several gzip members say, must not make zlib work in slices of a few bytes) and at most the bound.
+ */
+function wholeOutputBytes(body: Buffer): number {
+  return Math.min(Math.max(announcedBytes(body) + 1, 16 * 1024), WHOLE_FILE_MAX_BYTES + 1);
+}
+
+/**
  * A whole gzip file, decompressed with one `gunzipSync` and cut in one piece: a stream would send every 64 KiB
  * through the thread pool, a `Transform` and an event, which cost as much CPU as the decompression itself, and
- * that CPU is the scan's budget (a function of 1,769 MB has one vCPU). zlib's output buffer is the size the
- * trailer announces, so one buffer holds the text and no copy is made; the trailer is a hint only, the bound is
- * {@link WHOLE_FILE_MAX_BYTES}. When the call fails for any reason (corrupt or truncated gzip, more text than the
- * bound), the file is streamed instead: that hands out the records before a problem and reports it, as a stream
- * always did, and holds one chunk at a time however large the text.
+ * that CPU is the scan's budget (a function of 1,769 MB has one vCPU). The trailer only sizes the output buffer
+ * ({@link wholeOutputBytes}); the bound is {@link WHOLE_FILE_MAX_BYTES}. When the call fails for any reason (corrupt
+ * or truncated gzip, more text than the bound), the file is streamed instead: that hands out the records before a
+ * problem and reports it, as a stream always did, and holds one chunk at a time however large the text.
  */
 async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<void> {
-  const announced = announcedBytes(body);
   let text: Buffer;
   try {
-    text = gunzipSync(body, {
-      chunkSize: announced > 0 && announced <= WHOLE_FILE_MAX_BYTES ? announced : GUNZIP_CHUNK_BYTES,
-      maxOutputLength: WHOLE_FILE_MAX_BYTES,
-    });
+    text = gunzipSync(body, { chunkSize: wholeOutputBytes(body), maxOutputLength: WHOLE_FILE_MAX_BYTES });
   } catch {
     await gunzipStream(body, [][Symbol.iterator](), splitter);
     return;
@@ -669,12 +678,44 @@ async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<voi
 }
 
 /**
+ * The body failed (a network error) while its start was being gathered: hands out the records that the part received
+ * holds, as a stream would have before the failure. Whatever stops this (the part is corrupt, or too long) only means
+ * fewer records handed out; the body's own error is what the caller gets.
+ */
+function handOutReceived(received: Buffer, splitter: RecordSplitter): void {
+  let text: Buffer;
+  try {
+    text = gunzipSync(received, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: WHOLE_FILE_MAX_BYTES });
+  } catch {
+    return;
+  }
+  splitter.push(text);
+}
+
+/** Whether the body's first pieces start with gzip's magic bytes. */
+function isGzip(pieces: readonly Buffer[]): boolean {
+  const first = pieces[0];
+  if (first === undefined) return false;
+  const second = first.length > 1 ? first[1] : pieces[1]?.[0];
+  return first[0] === 0x1f && second === 0x8b;
+}
+
+async function closeBody(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch {
+    // Releasing a body that already failed: its first error is the one that counts.
+  }
+}
+
+/**
  * Reads one log file: body → gunzip → records, handing each record to `onRecord` as soon as it is complete. A gzip
- * body of at most {@link WHOLE_FILE_MAX_GZIP_BYTES} (CloudTrail's files almost always are) is decompressed whole, in
- * one call, to at most {@link WHOLE_FILE_MAX_BYTES} of text; a longer one is streamed, one chunk and one
- * unfinished record in memory whatever its size. A body that is already decompressed (plain JSON) is read as is.
- * A corrupt or truncated file throws {@link LogFileError} after the records read so far were handed out; errors of
- * the body stream itself (network) are thrown unchanged.
+ * body of at most {@link WHOLE_FILE_MAX_GZIP_BYTES} (CloudTrail's files almost always are) is gathered and
+ * decompressed whole, in one call, to at most {@link WHOLE_FILE_MAX_BYTES} of text; a longer one is streamed, one
+ * chunk and one unfinished record in memory whatever its size. A body that is already decompressed (plain JSON) is
+ * read as it arrives. A corrupt or truncated file throws {@link LogFileError} after the records read so far were
+ * handed out; errors of the body stream itself (network) are thrown unchanged, after the records the part received
+ * holds were handed out.
  */
 export async function readLogRecords(
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -684,23 +725,32 @@ export async function readLogRecords(
   const splitter = new RecordSplitter(onRecord, options);
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in body ? body[Symbol.asyncIterator]() : body[Symbol.iterator]();
-  // The body's start: all of it when it is short enough to decompress whole, else enough to know it is longer.
+  // The body's start: two bytes tell gzip from plain JSON; a gzip body is gathered whole when it is short enough
+  // to decompress in one call, else until it is known to be longer.
   const start: Buffer[] = [];
   let startBytes = 0;
   let ended = false;
-  while (startBytes <= WHOLE_FILE_MAX_GZIP_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
+  try {
+    while (startBytes < 2 || (isGzip(start) && startBytes <= WHOLE_FILE_MAX_GZIP_BYTES)) {
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      start.push(asBuffer(next.value));
+      startBytes += next.value.length;
     }
-    start.push(asBuffer(next.value));
-    startBytes += next.value.length;
+  } catch (error) {
+    const received = Buffer.concat(start);
+    if (isGzip([received])) handOutReceived(received, splitter);
+    else if (received.length > 0) splitter.push(received);
+    await closeBody(iterator);
+    throw error;
   }
   if (startBytes === 0) throw new LogFileError('the file is empty', 0);
   const head = start.length === 1 ? (start[0] as Buffer) : Buffer.concat(start);
 
-  if (head[0] === 0x1f && head[1] === 0x8b) {
+  if (isGzip([head])) {
     if (ended && announcedBytes(head) <= WHOLE_FILE_MAX_BYTES) {
       await inflateWhole(head, splitter);
     } else {
@@ -714,7 +764,7 @@ export async function readLogRecords(
       }
     } catch (error) {
       // Stop reading (and release) the body of a file that cannot be read.
-      await iterator.return?.();
+      await closeBody(iterator);
       throw error;
     }
   }

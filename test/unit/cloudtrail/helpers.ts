@@ -90,9 +90,9 @@ export const serviceLinkedIdentity = {
   },
 };
 
-/** A gzipped CloudTrail log file. */
-export function logFile(records: readonly unknown[]): Buffer {
-  return gzipSync(JSON.stringify({ Records: records }));
+/** A gzipped CloudTrail log file (`level` 0: stored, its size known from the text's). */
+export function logFile(records: readonly unknown[], level?: number): Buffer {
+  return gzipSync(JSON.stringify({ Records: records }), level === undefined ? {} : { level });
 }
 
 /** Settings with an organization, a home region and a Log Archive account. */

@@ -192,6 +192,113 @@ describe('readLogRecords', () => {
   describe('a whole file in one call, else streamed', () => {
     const ids = (records: readonly CloudTrailRecord[]) => records.map((record) => record.eventID);
 
+    // zlib itself, as log-reader.ts calls it: `gunzipSync` is spied on to see which path a body took.
+    const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+    afterEach(() => jest.restoreAllMocks());
+
+    /** A stored (level 0) gzip body of exactly `size` bytes: its records padded until the length is right. */
+    function gzipOfSize(size: number): Buffer {
+      let pad = size;
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const body = logFile([ctRecord({ eventID: 'sized', userAgent: 'p'.repeat(Math.max(0, pad)) })], 0);
+        if (body.length === size) return body;
+        pad -= body.length - size;
+      }
+      throw new Error(`no stored gzip body of ${size} bytes`);
+    }
+
+    test('a small gzip file is decompressed in one call into one buffer one byte longer than its text', async () => {
+      // Arrange
+      const many = Array.from({ length: 100 }, (_, i) => ctRecord({ eventID: `e${i}` }));
+      const text = JSON.stringify({ Records: many });
+      const whole = jest.spyOn(zlib, 'gunzipSync');
+
+      // Act
+      const { records } = await readAll(pieces(gzipSync(text), 1000));
+
+      // Assert
+      expect(ids(records)).toEqual(ids(many));
+      expect(whole).toHaveBeenCalledTimes(1);
+      expect(whole.mock.calls[0]?.[1]).toMatchObject({ chunkSize: Buffer.byteLength(text) + 1 });
+    });
+
+    test.each([
+      ['exactly the whole-file limit is decompressed whole', 0, 'whole'],
+      ['one byte over it is streamed', 1, 'streamed'],
+    ])('a gzip body of %s', async (_name, over, path) => {
+      // Arrange
+      const body = gzipOfSize(WHOLE_FILE_MAX_GZIP_BYTES + over);
+      const whole = jest.spyOn(zlib, 'gunzipSync');
+
+      // Act
+      const { records } = await readAll(pieces(body, 64 * 1024));
+
+      // Assert
+      expect(ids(records)).toEqual(['sized']);
+      expect(whole).toHaveBeenCalledTimes(path === 'whole' ? 1 : 0);
+    });
+
+    test.each([
+      ['gzip', (text: string) => gzipSync(text)],
+      ['plain JSON', (text: string) => Buffer.from(text)],
+    ])(
+      'a %s body that fails part way hands out the records it delivered, then throws its own error',
+      async (_kind, encode) => {
+        // Arrange: a network error after 300,000 bytes (a gzip body the whole-file path would have gathered whole).
+        const many = Array.from({ length: 3000 }, (_, i) =>
+          ctRecord({ eventID: `e${i}`, userAgent: randomBytes(40).toString('hex') }),
+        );
+        const body = encode(JSON.stringify({ Records: many }));
+        const cut = Math.min(300_000, Math.floor(body.length / 2));
+        const network = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        let released = false;
+        const failing: AsyncIterable<Uint8Array> = {
+          [Symbol.asyncIterator]() {
+            const chunks = pieces(body.subarray(0, cut), 16 * 1024);
+            return {
+              next: async () => {
+                const chunk = chunks.shift();
+                if (chunk) return { done: false, value: chunk };
+                throw network;
+              },
+              return: async () => {
+                released = true;
+                return { done: true, value: undefined };
+              },
+            };
+          },
+        };
+        const seen: CloudTrailRecord[] = [];
+
+        // Act
+        const error = await readLogRecords(failing, (record) => seen.push(record)).catch((e: unknown) => e);
+
+        // Assert
+        expect(error).toBe(network);
+        expect(seen.length).toBeGreaterThan(100);
+        expect(ids(seen)).toEqual(ids(many.slice(0, seen.length)));
+        expect(released).toBe(true);
+      },
+    );
+
+    test('a body that is neither gzip nor JSON is refused after its first piece, not after a megabyte', async () => {
+      // Arrange
+      let pulled = 0;
+      function* page() {
+        for (let n = 0; n < 200; n++) {
+          pulled++;
+          yield Buffer.from(`<html>${'x'.repeat(16 * 1024)}</html>`);
+        }
+      }
+
+      // Act
+      const error = await readAll(page()).catch((e: unknown) => e);
+
+      // Assert
+      expect((error as Error).message).toMatch(/not a JSON object/);
+      expect(pulled).toBe(1);
+    });
+
     test('a gzip body longer than the whole-file limit is streamed, with the same records', async () => {
       // Arrange: text that does not compress, so that the body itself is long.
       const many = Array.from({ length: 1800 }, (_, i) =>
@@ -364,6 +471,27 @@ describe('readLogRecords', () => {
       // Assert
       expect(chunk.byteOffset % 4).toBe(0);
       expect(seen).toEqual(records);
+    }
+  });
+
+  test('cuts the same records from chunks that start on a word boundary whatever their length', () => {
+    // Arrange: each piece copied into memory of its own (offset 0, so read a word at a time), its length not always a
+    // multiple of 4, so that strings and escapes end at every position of a chunk.
+    const text = Buffer.from(JSON.stringify({ Records: TRICKY }));
+    for (let size = 1; size <= 64; size++) {
+      const seen: CloudTrailRecord[] = [];
+      const splitter = new RecordSplitter((record) => seen.push(record));
+
+      // Act
+      for (const piece of pieces(text, size)) {
+        const own = Buffer.from(new Uint8Array(piece).buffer);
+        expect(own.byteOffset).toBe(0);
+        splitter.push(own);
+      }
+      splitter.end();
+
+      // Assert
+      expect(seen).toEqual(JSON.parse(text.toString()).Records);
     }
   });
 });
