@@ -41,7 +41,7 @@ export const WHOLE_FILE_MAX_GZIP_BYTES = 1024 * 1024;
 /** The most text a whole-file decompression may make; a file announcing or making more is streamed. */
 export const WHOLE_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
-/** zlib's output chunk for a streamed body: larger than the 16 KiB default, so fewer, cheaper hand-offs from the thread pool. */
+/** zlib's output chunk for a streamed body: above the 16 KiB default, so fewer hand-offs from the thread pool. */
 const GUNZIP_CHUNK_BYTES = 64 * 1024;
 
 const QUOTE = 0x22;
