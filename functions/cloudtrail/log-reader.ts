@@ -73,10 +73,7 @@ const NEXT = 6;
 const DONE = 7;
 const OBJECT = 1;
 const ARRAY = 2;
-/** A whole number or literal, as JSON writes them (for a token cut by a chunk's end; else see `isScalarAt`). */
-const SCALAR = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
-
-/** Bytes of a number or literal (a superset: the token is checked against {@link SCALAR} once whole). */
+/** Bytes of a number or literal (a superset: the token is checked by {@link isScalarAt} once whole). */
 function isTokenByte(byte: number): boolean {
   return (
     (byte >= 0x61 && byte <= 0x7a) ||
@@ -104,9 +101,9 @@ function isLiteral(chunk: Buffer, from: number, to: number, literal: Buffer): bo
 }
 
 /**
- * Whether the bytes `[from, to)` are a whole number or literal as JSON writes them ({@link SCALAR}), read in place:
- * CloudTrail's records hold a few (`true`, `false`, sizes), and a string and a regular expression for each cost as
- * much as the strings around them.
+ * Whether the bytes `[from, to)` are a whole number or literal as JSON writes them
+ * (`true|false|null|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`), read in place: CloudTrail's records hold a few
+ * (`true`, `false`, sizes), and a string and a regular expression for each cost as much as the strings around them.
  */
 function isScalarAt(chunk: Buffer, from: number, to: number): boolean {
   const first = chunk[from] as number;
@@ -273,7 +270,10 @@ export class RecordSplitter {
         if (depth >= 2) this.keep(chunk, -1);
         return;
       }
-      if (!SCALAR.test(this.token)) this.invalidAfter(chunk, `bad value ${JSON.stringify(this.token.slice(0, 16))}`);
+      const token = Buffer.from(this.token, 'latin1');
+      if (!isScalarAt(token, 0, token.length)) {
+        this.invalidAfter(chunk, `bad value ${JSON.stringify(this.token.slice(0, 16))}`);
+      }
       this.token = '';
       i = t;
     }
@@ -679,17 +679,20 @@ async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<voi
 
 /**
  * The body failed (a network error) while its start was being gathered: hands out the records that the part received
- * holds, as a stream would have before the failure. Whatever stops this (the part is corrupt, or too long) only means
- * fewer records handed out; the body's own error is what the caller gets.
+ * holds (decompressed as far as it goes when it is gzip), as a stream would have before the failure. Whatever stops
+ * this (the part is corrupt, too long, not JSON) only means fewer records handed out; the body's own error is what
+ * the caller gets.
  */
 function handOutReceived(received: Buffer, splitter: RecordSplitter): void {
-  let text: Buffer;
   try {
-    text = gunzipSync(received, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: WHOLE_FILE_MAX_BYTES });
+    splitter.push(
+      isGzip([received])
+        ? gunzipSync(received, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: WHOLE_FILE_MAX_BYTES })
+        : received,
+    );
   } catch {
-    return;
+    // Fewer records: see above.
   }
-  splitter.push(text);
 }
 
 /** Whether the body's first pieces start with gzip's magic bytes. */
@@ -741,16 +744,14 @@ export async function readLogRecords(
       startBytes += next.value.length;
     }
   } catch (error) {
-    const received = Buffer.concat(start);
-    if (isGzip([received])) handOutReceived(received, splitter);
-    else if (received.length > 0) splitter.push(received);
+    handOutReceived(Buffer.concat(start), splitter);
     await closeBody(iterator);
     throw error;
   }
   if (startBytes === 0) throw new LogFileError('the file is empty', 0);
   const head = start.length === 1 ? (start[0] as Buffer) : Buffer.concat(start);
 
-  if (isGzip([head])) {
+  if (isGzip(start)) {
     if (ended && announcedBytes(head) <= WHOLE_FILE_MAX_BYTES) {
       await inflateWhole(head, splitter);
     } else {
