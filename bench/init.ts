@@ -1,10 +1,10 @@
 /**
  * npm run bench:init [-- --runs 7]
  *
- * Cold start of each function as the stack builds it: esbuild with the options of the function preset
- * (infra/constructs/audit-function.ts: bundle, minify, source maps, target node24, CommonJS), once with the AWS SDK
- * bundled and once with `@aws-sdk/*` left out (resolved at run time from node_modules, as the Lambda runtime's
- * SDK would be). Each measurement is a fresh `node` process that loads the bundle, which makes the handler's
+ * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
+ * maps, target node24, CommonJS, the SDK's schemas with literal keys), beside the same bundle with the SDK's schemas as
+ * they ship (computed keys: esbuild keeps all of them) and beside a bundle with `@aws-sdk/*` left out (resolved at run
+ * time from node_modules, as the Lambda runtime's SDK would be). Each measurement is a fresh `node` process that loads the bundle, which makes the handler's
  * module-scope clients (the first clients) and reads its settings. Prints the median of several runs, side by
  * side. The handlers get settings through the environment, pointing at nothing real (no call is made at load).
  */
@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_LOAD_ENV, buildFunctionBundle, handlerNames } from '../infra/bundling';
+import { BUNDLE_LOAD_ENV, type BundleOptions, bundleFunction, handlerNames } from '../infra/bundling';
 
 const ROOT = join(__dirname, '..');
 
@@ -54,31 +54,43 @@ function pad(value: string | number, width: number): string {
   return String(value).padStart(width);
 }
 
-function main(): void {
+/** What is measured for each function: the bundle as deployed, and the two it is compared with. */
+const VARIANTS: readonly { readonly label: string; readonly options: BundleOptions }[] = [
+  { label: 'deployed', options: {} },
+  { label: 'schema keys as shipped', options: { literalSchemaKeys: false } },
+  { label: 'SDK external', options: { sdk: 'external' } },
+];
+
+async function main(): Promise<void> {
   const runs = option('runs', 7);
   const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-bench-init-'));
   try {
     console.log(`node ${process.version}; median of ${runs} fresh processes per bundle; load = require + module scope`);
     console.log(
-      `\n${'function'.padEnd(22)} ${pad('bundled KB', 10)} ${pad('load ms', 8)}   ${pad('external KB', 11)} ` +
-        `${pad('load ms', 8)}`,
+      "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
+    console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 37)).join('  ')}`);
     for (const handler of handlerNames()) {
-      const figures = (['bundled', 'external'] as const).map((sdk) => {
-        const bundle = buildFunctionBundle(handler, outdir, sdk);
-        loadMs(bundle); // warms the file system cache, as a provisioned image would be
-        const times = Array.from({ length: runs }, () => loadMs(bundle));
-        return { kb: statSync(bundle).size / 1024, ms: median(times) };
-      });
-      const [bundled, external] = figures as [{ kb: number; ms: number }, { kb: number; ms: number }];
-      console.log(
-        `${handler.padEnd(22)} ${pad(bundled.kb.toFixed(0), 10)} ${pad(bundled.ms.toFixed(1), 8)}   ` +
-          `${pad(external.kb.toFixed(0), 11)} ${pad(external.ms.toFixed(1), 8)}`,
+      const bundles = await Promise.all(
+        VARIANTS.map(({ options }, index) => bundleFunction(handler, join(outdir, handler, String(index)), options)),
       );
+      for (const bundle of bundles) loadMs(bundle); // warms the file system cache, as a provisioned image would be
+      const times = bundles.map(() => [] as number[]);
+      for (let run = 0; run < runs; run += 1) {
+        for (const [index, bundle] of bundles.entries()) times[index]?.push(loadMs(bundle));
+      }
+      const cells = bundles.map(
+        (bundle, index) =>
+          `${pad((statSync(bundle).size / 1024).toFixed(0), 24)} KB ${pad(median(times[index] ?? []).toFixed(1), 7)} ms`,
+      );
+      console.log(`${handler.padEnd(22)} ${cells.join('  ')}`);
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

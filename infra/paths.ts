@@ -6,9 +6,6 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 /** The workflow definition that both the stack and the local engine run. */
 export const STATE_MACHINE_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'audit.asl.json');
 
-/** The lock file that pins what esbuild bundles into the functions. */
-export const DEPS_LOCK_FILE = path.join(REPO_ROOT, 'package-lock.json');
-
 /** The handler of the function in `functions/<name>/handler.ts`. */
 export function handlerEntry(name: string): string {
   return path.join(REPO_ROOT, 'functions', name, 'handler.ts');

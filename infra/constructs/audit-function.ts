@@ -1,12 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
+import * as path from 'node:path';
+import { AssetHashType, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling';
+import { bundleFunctionSync, FUNCTION_NODE_OPTIONS } from '../bundling';
 import { acknowledge } from '../nag';
-import { DEPS_LOCK_FILE, handlerEntry, REPO_ROOT } from '../paths';
+import { handlerEntry } from '../paths';
 
 /** The service name every function logs under (Powertools `POWERTOOLS_SERVICE_NAME`). */
 export const SERVICE_NAME = 'ct-audit';
@@ -48,8 +48,12 @@ export interface AuditFunctionProps {
 /**
  * The one function preset: a bundled TypeScript handler on the newest Node.js runtime, arm64, with source maps,
  * its own log group with retention, and (by default) its own least-privilege role.
+ *
+ * The bundle is built by infra/bundling.ts (`bundleFunction`), the same code `npm run bench:init` measures and
+ * `test/infra/bundles.test.ts` loads, rather than by NodejsFunction, whose esbuild command line cannot take the
+ * plugin that leaves unused AWS SDK schemas out (infra/sdk-schema-keys.ts).
  */
-export class AuditFunction extends NodejsFunction {
+export class AuditFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: AuditFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetentionDays as logs.RetentionDays,
@@ -63,11 +67,25 @@ export class AuditFunction extends NodejsFunction {
           })
         : undefined;
 
+    const { handlerName } = props;
     super(scope, id, {
-      entry: handlerEntry(props.handlerName),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: DEPS_LOCK_FILE,
+      code: lambda.Code.fromAsset(path.dirname(handlerEntry(handlerName)), {
+        // The asset is the bundle: its hash is that of the files esbuild wrote.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never used: local bundling always answers (it throws when esbuild fails). CDK requires an image.
+          image: lambda.Runtime.NODEJS_24_X.bundlingImage,
+          // Part of CDK's cache key of the staged asset, so that no two functions can share one.
+          command: ['bundle-function', handlerName],
+          local: {
+            tryBundle(outputDir: string): boolean {
+              bundleFunctionSync(handlerName, outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -82,7 +100,6 @@ export class AuditFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       },
-      bundling: { ...FUNCTION_BUNDLING, mainFields: [...FUNCTION_BUNDLING.mainFields] },
     });
 
     if (ownRole !== undefined) logGroup.grantWrite(ownRole);

@@ -1,0 +1,56 @@
+/**
+ * An esbuild plugin that lets esbuild leave out the AWS SDK schemas a function never uses.
+ *
+ * Since 3.930 every AWS SDK client describes its operations in one generated file of schemas
+ * (`dist-es/schemas/schemas_0.js`, 1.3 MB for EC2), one top-level declaration per shape, written to be tree-shaken.
+ * Their traits are written with computed keys naming a string constant of the same file
+ * (`const _xN = "xmlName"; ... { [_xN]: _m }`). esbuild must assume a computed key may run code (a `toString` or a
+ * getter), so it keeps every declaration that has one, and with it whatever that declaration refers to: a function
+ * that sends three EC2 commands carried 552 KB of EC2's schemas, and loaded in 513 ms instead of 210 (README,
+ * "Cold start"). Known upstream: aws/aws-sdk-js-v3#7607, and smithy-lang/smithy-typescript#1889 proposes the same
+ * change in the code generator.
+ *
+ * The plugin writes each such key as the literal string its constant holds, which is the same object, and nothing
+ * else. A key whose constant it cannot find as a plain string declaration is left as it is. When the SDK ships
+ * literal keys, the plugin finds nothing to do. `test/infra/sdk-schema-keys.test.ts` loads every schemas file of the
+ * SDK versions installed, with and without the plugin, and compares what they export.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Plugin } from 'esbuild';
+
+/** The SDK's generated schemas files, in the ES module builds (clients and the nested clients of credentials). */
+export const SDK_SCHEMAS_FILE =
+  /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/;
+
+/** `const _xN = "xmlName";` (or a template literal with no substitution) at the start of a line. */
+const STRING_CONSTANT = /^const (_[A-Za-z0-9$]+) = (?:"([^"\\\r\n]*)"|`([^`\\$]*)`);$/gm;
+
+/** A computed key naming an identifier, right after an object's `{` or a `,`: `{ [_xN]:` or `, [_xN]:`. */
+const COMPUTED_KEY = /([{,]\s*)\[(_[A-Za-z0-9$]+)\]:/g;
+
+/** The text of a schemas file with every computed key that names a string constant of the file written literally. */
+export function literalTraitKeys(source: string): { readonly text: string; readonly replaced: number } {
+  const constants = new Map<string, string>();
+  for (const match of source.matchAll(STRING_CONSTANT)) {
+    constants.set(match[1] as string, (match[2] ?? match[3]) as string);
+  }
+  let replaced = 0;
+  const text = source.replace(COMPUTED_KEY, (whole, before: string, name: string) => {
+    const value = constants.get(name);
+    if (value === undefined) return whole;
+    replaced += 1;
+    return `${before}${JSON.stringify(value)}:`;
+  });
+  return { text, replaced };
+}
+
+/** The plugin: every SDK schemas file esbuild loads goes through {@link literalTraitKeys}. */
+export const sdkSchemaKeys: Plugin = {
+  name: 'sdk-schema-keys',
+  setup(build) {
+    build.onLoad({ filter: SDK_SCHEMAS_FILE }, async (args) => ({
+      contents: literalTraitKeys(await readFile(args.path, 'utf8')).text,
+      loader: 'js',
+    }));
+  },
+};
