@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_LOAD_ENV, bundleFunction, handlerNames } from '../../infra/bundling';
+import { BUNDLE_LOAD_ENV, bundleFunction, bundleFunctionSync, handlerNames } from '../../infra/bundling';
 
 // Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
 // source maps on), loaded in a plain `node` as Lambda loads it: its module scope runs (clients made, settings read)
@@ -60,5 +60,12 @@ describe('function bundles', () => {
     for (const unused of ['RunInstances', 'CreateVpnConnection', 'DescribeImages']) expect(code).not.toContain(unused);
     // The 1.3 MB of EC2 schemas as shipped made the bundle 1.7 MB.
     expect(code.length).toBeLessThan(1_000_000);
+  });
+
+  test('the synchronous build CDK runs fails with a named error when esbuild fails', () => {
+    // A handler folder that does not exist: esbuild cannot resolve the entry point.
+    expect(() => bundleFunctionSync('no-such-function', join(outdir, 'no-such-function'))).toThrow(
+      /^Bundling functions\/no-such-function failed \(exit 1\)/,
+    );
   });
 });
