@@ -10,7 +10,8 @@ if (name === undefined || dir === undefined) {
   process.stderr.write('usage: bundle-function <name under functions/> <output directory>\n');
   process.exit(2);
 }
-bundleFunction(name, dir).catch(() => {
-  // esbuild has printed its messages (logLevel 'warning').
+bundleFunction(name, dir).catch((error: unknown) => {
+  // A build error's messages are printed by esbuild (logLevel 'warning'); anything else is printed here.
+  if (!Array.isArray((error as { errors?: unknown } | null)?.errors)) console.error(error);
   process.exitCode = 1;
 });

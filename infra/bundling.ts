@@ -71,7 +71,7 @@ export function bundleFunctionSync(name: string, dir: string): void {
   if (child.status !== 0) {
     throw new Error(
       `Bundling functions/${name} failed (${child.error?.message ?? `exit ${child.status ?? child.signal}`}); ` +
-        'esbuild says why above. Run `npm ci` if esbuild or tsx is missing.',
+        'esbuild says why above (run `npm ci` if the child could not load tsx).',
     );
   }
 }

@@ -5,14 +5,16 @@
  * (`dist-es/schemas/schemas_0.js`, 1.3 MB for EC2), one top-level declaration per shape, written to be tree-shaken.
  * Their traits are written with computed keys naming a string constant of the same file
  * (`const _xN = "xmlName"; ... { [_xN]: _m }`). esbuild must assume a computed key may run code (a `toString` or a
- * getter), so it keeps every declaration that has one, and with it whatever that declaration refers to: a function
- * that sends three EC2 commands carried 552 KB of EC2's schemas, and loaded in 513 ms instead of 210 (README,
+ * getter), so it keeps every declaration that has one, and with it whatever that declaration refers to: audit-account,
+ * which sends one EC2 operation, was 1,712 KB and loaded in 508 ms; with this plugin, 790 KB and 178 ms (README,
  * "Cold start"). Known upstream: aws/aws-sdk-js-v3#7607, and smithy-lang/smithy-typescript#1889 proposes the same
  * change in the code generator.
  *
  * The plugin writes each such key as the literal string its constant holds, which is the same object, and nothing
- * else. A key whose constant it cannot find as a plain string declaration is left as it is. When the SDK ships
- * literal keys, the plugin finds nothing to do. `test/infra/sdk-schema-keys.test.ts` loads every schemas file of the
+ * else. A key whose constant it cannot find as exactly one plain string declaration is left as it is, and so is
+ * `__proto__` (a literal `__proto__` key sets the prototype, a computed one does not). It does not analyse scopes: it
+ * relies on the generated files never shadowing their top-level constants, which the test below checks by comparing
+ * what the files build. When the SDK ships literal keys, the plugin finds nothing to do. `test/infra/sdk-schema-keys.test.ts` loads every schemas file of the
  * SDK versions installed, with and without the plugin, and compares what they export.
  */
 import { readFile } from 'node:fs/promises';
@@ -22,17 +24,23 @@ import type { Plugin } from 'esbuild';
 export const SDK_SCHEMAS_FILE =
   /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/;
 
-/** `const _xN = "xmlName";` (or a template literal with no substitution) at the start of a line. */
-const STRING_CONSTANT = /^const (_[A-Za-z0-9$]+) = (?:"([^"\\\r\n]*)"|`([^`\\$]*)`);$/gm;
+/**
+ * `const _xN = "xmlName";` (or a template literal with no substitution and no carriage return, which a template would
+ * read as a line feed) at the start of a line.
+ */
+const STRING_CONSTANT = /^const (_[A-Za-z0-9$]+) = (?:"([^"\\\r\n]*)"|`([^`\\$\r]*)`);$/gm;
 
 /** A computed key naming an identifier, right after an object's `{` or a `,`: `{ [_xN]:` or `, [_xN]:`. */
 const COMPUTED_KEY = /([{,]\s*)\[(_[A-Za-z0-9$]+)\]:/g;
 
 /** The text of a schemas file with every computed key that names a string constant of the file written literally. */
 export function literalTraitKeys(source: string): { readonly text: string; readonly replaced: number } {
-  const constants = new Map<string, string>();
+  const constants = new Map<string, string | undefined>();
   for (const match of source.matchAll(STRING_CONSTANT)) {
-    constants.set(match[1] as string, (match[2] ?? match[3]) as string);
+    const name = match[1] as string;
+    const value = (match[2] ?? match[3]) as string;
+    // Declared twice (one of them in a comment or a block, say): which one a key means is not known.
+    constants.set(name, constants.has(name) || value === '__proto__' ? undefined : value);
   }
   let replaced = 0;
   const text = source.replace(COMPUTED_KEY, (whole, before: string, name: string) => {

@@ -75,7 +75,8 @@ export class AuditFunction extends lambda.Function {
         bundling: {
           // Never used: local bundling always answers (it throws when esbuild fails). CDK requires an image.
           image: lambda.Runtime.NODEJS_24_X.bundlingImage,
-          // Part of CDK's cache key of the staged asset, so that no two functions can share one.
+          // What local bundling runs, for a reader of the cloud assembly (the folder already keeps CDK's cache
+          // entries of two functions apart).
           command: ['bundle-function', handlerName],
           local: {
             tryBundle(outputDir: string): boolean {
