@@ -147,6 +147,9 @@ function hasQuoteOrBackslash(word: number): boolean {
   return ((((quotes - 0x01010101) & ~quotes) | ((backslashes - 0x01010101) & ~backslashes)) & 0x80808080) !== 0;
 }
 
+/** Whether this machine stores the first byte of a word lowest (every Lambda and CLI platform; the word scan needs it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** {@link closingQuote} ran off the end of the chunk. */
 const OPEN_STRING = -1;
 /** {@link closingQuote} ran off the end of the chunk right after a backslash: the next chunk's first byte is escaped. */
@@ -246,7 +249,7 @@ export class RecordSplitter {
     // The chunk as 32-bit words, when it starts on a word boundary (a whole decompressed file always does) and is
     // shorter than 2 GiB (no body hands over such a chunk; one would be read byte by byte).
     const words =
-      (chunk.byteOffset & 3) === 0 && length < 0x80000000
+      LITTLE_ENDIAN && (chunk.byteOffset & 3) === 0 && length < 0x80000000
         ? new Int32Array(chunk.buffer, chunk.byteOffset, length >> 2)
         : undefined;
     const wordsEnd = length & ~3;
@@ -291,12 +294,18 @@ export class RecordSplitter {
         const from = i + 1;
         let end = from;
         let escapedString = false;
-        if (words !== undefined) {
-          // Four bytes at a time while none is a quote or a backslash, from the first word boundary.
-          while ((end & 3) !== 0 && end < length && chunk[end] !== QUOTE && chunk[end] !== BACKSLASH) end++;
-          if ((end & 3) === 0) {
-            while (end < wordsEnd && !hasQuoteOrBackslash(words[end >> 2] as number)) end += 4;
+        if (words !== undefined && from < wordsEnd) {
+          // Four bytes at a time while none is a quote or a backslash, from the word that holds the string's first
+          // byte, with the bytes before it (the opening quote among them) made zero, which neither test takes for
+          // a quote or a backslash. Little-endian: the first byte is the lowest.
+          let w = from >> 2;
+          let word = (words[w] as number) & (-1 << ((from & 3) << 3));
+          while (!hasQuoteOrBackslash(word)) {
+            w++;
+            if (w << 2 >= wordsEnd) break;
+            word = words[w] as number;
           }
+          end = w << 2 > from ? w << 2 : from;
         }
         for (; end < length; end++) {
           const inner = chunk[end] as number;

@@ -474,6 +474,42 @@ describe('readLogRecords', () => {
     }
   });
 
+  test('cuts the same records as JSON.parse from 2,000 generated logs, each string starting at any byte of a word', () => {
+    // Arrange: a fixed-seed generator (the same logs every run): strings of 0 to 40 characters mixing plain bytes,
+    // quotes, backslashes, escapes and multi-byte characters, whitespace of 0 to 3 bytes before each value, read
+    // whole (word at a time) and in pieces of 1 to 97 bytes.
+    let seed = 12_345;
+    const next = (below: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % below;
+    };
+    const alphabet = ['a', 'b', '"', '\\', '\n', '\u0000', '}', '{', ',', ':', ' ', 'é', '東', '🚀', '/'];
+    const text = () => Array.from({ length: next(41) }, () => alphabet[next(alphabet.length)]).join('');
+    for (let document = 0; document < 2_000; document++) {
+      const records = Array.from({ length: 1 + next(4) }, (_, n) => ({
+        eventVersion: '1.09',
+        eventID: `d${document}r${n}`,
+        [text()]: text(),
+        nested: { list: [text(), next(1000), next(2) === 0, null], value: text() },
+      }));
+      const body = `{"Records":[${records
+        .map((record) => JSON.stringify(record).replace(/":/g, () => `":${' '.repeat(next(4))}`))
+        .join(`,${' '.repeat(next(4))}`)}]}`;
+      const whole = Buffer.from(new Uint8Array(Buffer.from(body)).buffer);
+      for (const size of [whole.length, 1 + next(97)]) {
+        const seen: CloudTrailRecord[] = [];
+        const splitter = new RecordSplitter((record) => seen.push(record));
+
+        // Act
+        for (const piece of pieces(whole, size)) splitter.push(Buffer.from(new Uint8Array(piece).buffer));
+        splitter.end();
+
+        // Assert
+        expect(seen).toEqual(JSON.parse(body).Records);
+      }
+    }
+  });
+
   test('cuts the same records from chunks that start on a word boundary whatever their length', () => {
     // Arrange: each piece copied into memory of its own (offset 0, so read a word at a time), its length not always a
     // multiple of 4, so that strings and escapes end at every position of a chunk.
