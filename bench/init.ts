@@ -4,9 +4,10 @@
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
  * maps, target node24, CommonJS, the SDK's schemas with literal keys), beside the same bundle with the SDK's schemas as
  * they ship (computed keys: esbuild keeps all of them) and beside a bundle with `@aws-sdk/*` left out (resolved at run
- * time from node_modules, as the Lambda runtime's SDK would be). Each measurement is a fresh `node` process that loads the bundle, which makes the handler's
- * module-scope clients (the first clients) and reads its settings. Prints the median of several runs, side by
- * side. The handlers get settings through the environment, pointing at nothing real (no call is made at load).
+ * time from node_modules, as the Lambda runtime's SDK would be). Each measurement is a fresh `node` process that loads
+ * the bundle, which makes the handler's module-scope clients (the first clients) and reads its settings. Prints the
+ * median of several runs, side by side. The handlers get settings through the environment, pointing at nothing real
+ * (no call is made at load).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';

@@ -13,9 +13,9 @@
  * The plugin writes each such key as the literal string its constant holds, which is the same object, and nothing
  * else. A key whose constant it cannot find as exactly one plain string declaration is left as it is, and so is
  * `__proto__` (a literal `__proto__` key sets the prototype, a computed one does not). It does not analyse scopes: it
- * relies on the generated files never shadowing their top-level constants, which the test below checks by comparing
- * what the files build. When the SDK ships literal keys, the plugin finds nothing to do. `test/infra/sdk-schema-keys.test.ts` loads every schemas file of the
- * SDK versions installed, with and without the plugin, and compares what they export.
+ * relies on the generated files never shadowing their top-level constants. `test/infra/sdk-schema-keys.test.ts` checks
+ * that: it loads every schemas file of the SDK versions installed, with and without the plugin, and compares what they
+ * build. When the SDK ships literal keys, the plugin finds nothing to do.
  */
 import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';

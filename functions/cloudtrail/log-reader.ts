@@ -147,7 +147,7 @@ function hasQuoteOrBackslash(word: number): boolean {
   return ((((quotes - 0x01010101) & ~quotes) | ((backslashes - 0x01010101) & ~backslashes)) & 0x80808080) !== 0;
 }
 
-/** Whether this machine stores the first byte of a word lowest (every Lambda and CLI platform; the word scan needs it). */
+/** Whether the first byte of a word is its lowest (so on every Lambda and CLI platform): the word scan needs it. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** {@link closingQuote} ran off the end of the chunk. */

@@ -15,9 +15,10 @@ const loaded = require(process.argv[1]);
 process.stdout.write(typeof loaded.handler);
 `;
 
-const bundles = new Map(handlerNames().map((name) => [name, join(outdir, name, 'index.js')]));
+const names = handlerNames();
+const bundles = new Map(names.map((name) => [name, join(outdir, name, 'index.js')]));
 beforeAll(async () => {
-  await Promise.all(handlerNames().map((name) => bundleFunction(name, join(outdir, name))));
+  await Promise.all(names.map((name) => bundleFunction(name, join(outdir, name))));
 }, 120_000);
 
 describe('function bundles', () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { REPO_ROOT } from '../../infra/paths';
@@ -21,11 +21,7 @@ function schemasFiles(): string[] {
   };
   for (const name of readdirSync(SDK)) {
     const distEs = join(SDK, name, 'dist-es');
-    try {
-      walk(distEs);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    if (existsSync(distEs)) walk(distEs);
   }
   return found.sort();
 }
@@ -106,27 +102,30 @@ describe('literalTraitKeys', () => {
     );
   });
 
-  test('leaves a key whose identifier is no plain string constant, and brackets that are not keys', () => {
-    const source = [
-      'const _a = "a";',
-      'let _b = "b";',
-      'const _c = "c" + _a;',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal with a substitution
-      'const _d = `d${_a}`;',
-      'export var X = [{ [_b]: 1, [_c]: 2, [_d]: 3 }, test ? [_a]: [_a], [_a]];',
-    ].join('\n');
-
-    expect(literalTraitKeys(source)).toEqual({ text: source, replaced: 0 });
-  });
-
-  test('leaves a name declared twice, and a __proto__ key, which a literal would turn into a prototype', () => {
-    const source = [
-      'const _a = "first";',
-      '// const _a = "second";',
-      'const _a = "second";',
-      'const _p = "__proto__";',
-      'export var X = { [_a]: 1, [_p]: 2 };',
-    ].join('\n');
+  test.each([
+    [
+      'a key whose identifier is no plain string constant, and brackets that are not keys',
+      [
+        'const _a = "a";',
+        'let _b = "b";',
+        'const _c = "c" + _a;',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal with a substitution
+        'const _d = `d${_a}`;',
+        'export var X = [{ [_b]: 1, [_c]: 2, [_d]: 3 }, test ? [_a]: [_a], [_a]];',
+      ],
+    ],
+    [
+      'a name declared twice, and a __proto__ key, which a literal would turn into a prototype',
+      [
+        'const _a = "first";',
+        '// const _a = "second";',
+        'const _a = "second";',
+        'const _p = "__proto__";',
+        'export var X = { [_a]: 1, [_p]: 2 };',
+      ],
+    ],
+  ])('leaves %s', (_case, lines) => {
+    const source = lines.join('\n');
 
     expect(literalTraitKeys(source)).toEqual({ text: source, replaced: 0 });
   });
@@ -163,7 +162,7 @@ describe('the sdk-schema-keys plugin against the installed AWS SDK', () => {
   );
 
   test('it has something to do: the installed SDK writes trait keys as computed keys', () => {
-    const ec2 = files.find((file) => file.includes(`${join('client-ec2', 'dist-es')}`)) as string;
+    const ec2 = files.find((file) => file.includes(join('client-ec2', 'dist-es'))) as string;
 
     // When this fails, the SDK writes literal keys itself (smithy-lang/smithy-typescript#1889): the plugin is no
     // longer needed, and infra/sdk-schema-keys.ts can go.
