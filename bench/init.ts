@@ -1,10 +1,12 @@
 /**
- * npm run bench:init [-- --runs 7]
+ * npm run bench:init [-- --runs 7] [-- --node /path/to/node]
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
- * maps, target node24, CommonJS, the SDK's schemas with literal keys), beside the same bundle with the SDK's schemas as
- * they ship (computed keys: esbuild keeps all of them) and beside a bundle with `@aws-sdk/*` left out (resolved at run
- * time from node_modules, as the Lambda runtime's SDK would be). Each measurement is a fresh `node` process that loads
+ * maps, target node24, CommonJS, the SDK's schemas with literal keys, the Lambda credential chain), beside the same
+ * bundle with the SDK's default credential chain, beside it with the SDK's schemas as they ship (computed keys:
+ * esbuild keeps all of them) and beside a bundle with `@aws-sdk/*` left out (resolved at run time from node_modules,
+ * as the Lambda runtime's SDK would be). `--node` loads the bundles with another Node.js than the one running this,
+ * such as the Lambda runtime's version (README, "Cold start", tells how to get one without installing it). Each measurement is a fresh `node` process that loads
  * the bundle, which makes the handler's module-scope clients (the first clients) and reads its settings. Prints the
  * median of several runs, side by side. The handlers get settings through the environment, pointing at nothing real
  * (no call is made at load).
@@ -17,9 +19,13 @@ import { BUNDLE_LOAD_ENV, type BundleOptions, bundleFunction, handlerNames } fro
 
 const ROOT = join(__dirname, '..');
 
-function option(name: string, fallback: number): number {
+function stringOption(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function option(name: string, fallback: number): number {
+  const value = Number(stringOption(name) ?? Number.NaN);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
@@ -37,8 +43,11 @@ const ENV = {
   NODE_PATH: join(ROOT, 'node_modules'),
 };
 
+/** The Node.js that loads the bundles. */
+const NODE = stringOption('node') ?? process.execPath;
+
 function loadMs(bundle: string): number {
-  const out = spawnSync(process.execPath, ['-e', CHILD, bundle], { env: ENV, encoding: 'utf8' });
+  const out = spawnSync(NODE, ['-e', CHILD, bundle], { env: ENV, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`loading ${bundle} failed: ${out.stderr}`);
   return Number(out.stdout);
 }
@@ -58,6 +67,7 @@ function pad(value: string | number, width: number): string {
 /** What is measured for each function: the bundle as deployed, and the two it is compared with. */
 const VARIANTS: readonly { readonly label: string; readonly options: BundleOptions }[] = [
   { label: 'deployed', options: {} },
+  { label: 'default credential chain', options: { credentials: 'default-chain' } },
   { label: 'schema keys as shipped', options: { literalSchemaKeys: false } },
   { label: 'SDK external', options: { sdk: 'external' } },
 ];
@@ -66,11 +76,12 @@ async function main(): Promise<void> {
   const runs = option('runs', 7);
   const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-bench-init-'));
   try {
-    console.log(`node ${process.version}; median of ${runs} fresh processes per bundle; load = require + module scope`);
+    const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    console.log(`node ${version}; median of ${runs} fresh processes per bundle; load = require + module scope`);
     console.log(
       "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
-    console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 37)).join('  ')}`);
+    console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 29)).join('  ')}`);
     for (const handler of handlerNames()) {
       const bundles = await Promise.all(
         VARIANTS.map(({ options }, index) => bundleFunction(handler, join(outdir, handler, String(index)), options)),
@@ -82,7 +93,7 @@ async function main(): Promise<void> {
       }
       const cells = bundles.map(
         (bundle, index) =>
-          `${pad((statSync(bundle).size / 1024).toFixed(0), 24)} KB ${pad(median(times[index] ?? []).toFixed(1), 7)} ms`,
+          `${pad((statSync(bundle).size / 1024).toFixed(0), 16)} KB ${pad(median(times[index] ?? []).toFixed(1), 7)} ms`,
       );
       console.log(`${handler.padEnd(22)} ${cells.join('  ')}`);
     }

@@ -1,7 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
 import { BUNDLE_LOAD_ENV, bundleFunction, bundleFunctionSync, handlerNames } from '../../infra/bundling';
 
 // Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
@@ -68,5 +72,83 @@ describe('function bundles', () => {
     expect(() => bundleFunctionSync('no-such-function', join(outdir, 'no-such-function'))).toThrow(
       /^Bundling functions\/no-such-function failed \(exit 1\)/,
     );
+  });
+});
+
+describe("a bundle's credentials (functions/lib/lambda-credentials.ts)", () => {
+  // Record Account Error's bundle writes one record to S3, here a loopback server that records each request's
+  // headers and, at /credentials, is the container credential endpoint too.
+  const CALL = `
+require(process.argv[1]).handler({ accountId: '111111111111', run: { id: 'run-1', checks: ['identity'] } }).then(
+  (result) => process.stdout.write(JSON.stringify(result)),
+  (error) => process.stdout.write('ERROR ' + error.message),
+);
+`;
+  const requests: { url: string; headers: IncomingHttpHeaders }[] = [];
+  const server = createServer((request, response) => {
+    requests.push({ url: request.url ?? '', headers: request.headers });
+    request.resume();
+    if (request.url === '/credentials') {
+      response.setHeader('content-type', 'application/json');
+      const expiration = new Date(Date.now() + 3_600_000).toISOString();
+      response.end(
+        JSON.stringify({ AccessKeyId: 'ASIACONTAINER', SecretAccessKey: 's', Token: 't', Expiration: expiration }),
+      );
+      return;
+    }
+    response.setHeader('etag', '"0"');
+    response.end();
+  });
+  let endpoint = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  /** Runs the handler in plain node with the environment Lambda would give, changed by `env`. */
+  async function callWith(env: Record<string, string | undefined>): Promise<string> {
+    const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...noKeys } = BUNDLE_LOAD_ENV;
+    const merged = { ...noKeys, AWS_ENDPOINT_URL: endpoint, ...env };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-e', CALL, bundles.get('record-account-error') as string],
+      { env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)), timeout: 30_000 },
+    );
+    return stdout;
+  }
+
+  const signedBy = () =>
+    requests.filter(({ url }) => url !== '/credentials').map(({ headers }) => headers.authorization);
+
+  test("signs with the execution role's credentials from the environment", async () => {
+    const out = await callWith({ AWS_ACCESS_KEY_ID: 'ASIAENVIRONMENT', AWS_SECRET_ACCESS_KEY: 'secret' });
+
+    expect(out).toBe(JSON.stringify({ accountId: '111111111111', status: 'ERROR' }));
+    expect(signedBy()).toEqual([expect.stringContaining('Credential=ASIAENVIRONMENT/')]);
+  });
+
+  test('signs with the container endpoint’s credentials when the environment has none', async () => {
+    const out = await callWith({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint}/credentials` });
+
+    expect(out).toBe(JSON.stringify({ accountId: '111111111111', status: 'ERROR' }));
+    expect(requests.map(({ url }) => url)[0]).toBe('/credentials');
+    expect(signedBy()).toEqual([expect.stringContaining('Credential=ASIACONTAINER/')]);
+  });
+
+  test("does not read profiles, as the SDK's default chain would, and says what it looked for", async () => {
+    // Arrange: a profile with keys, which the default chain would have signed with.
+    const file = join(outdir, 'credentials');
+    writeFileSync(file, '[audit]\naws_access_key_id = ASIAPROFILE\naws_secret_access_key = secret\n');
+
+    // Act
+    const out = await callWith({ AWS_PROFILE: 'audit', AWS_SHARED_CREDENTIALS_FILE: file });
+
+    // Assert
+    expect(out).toBe(`ERROR ${NO_LAMBDA_CREDENTIALS}`);
+    expect(requests).toEqual([]);
   });
 });
