@@ -11,7 +11,7 @@ import type {
   RequestHandler,
 } from '@smithy/types';
 import { partitionOf } from './partition';
-import { SETTINGS_ENV } from './settings';
+import { SETTINGS_ENV } from './settings-env';
 
 /**
  * Retries for every client: the SDK's standard mode backs off exponentially with full jitter on throttling and

@@ -5,6 +5,7 @@ import { exposureSettingsSchema } from './exposure-settings';
 import { CHECK_IDS } from './ids';
 import { mutesSchema, notifySettingsSchema, securityHubSettingsSchema } from './outputs-settings';
 import { remediationSettingsSchema } from './remediation-settings';
+import { SETTINGS_ENV } from './settings-env';
 import {
   accountIdSchema,
   formatIssues,
@@ -207,8 +208,7 @@ function withoutNulls(raw: unknown): unknown {
   );
 }
 
-/** The environment variable that carries the validated settings to the functions. */
-export const SETTINGS_ENV = 'CT_AUDIT_SETTINGS';
+export { SETTINGS_ENV };
 
 /** Reads the settings a function was deployed with; throws at cold start when they are missing or wrong. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {

@@ -53,6 +53,15 @@ describe('function bundles', () => {
     },
   );
 
+  test.each(['record-account-error', 'remediation-review', 'remediation-summarize'])(
+    '%s, which reads no settings, carries neither their schema nor zod (functions/lib/settings-env.ts)',
+    (name) => {
+      const code = readFileSync(bundles.get(name) as string, 'utf8');
+      expect(code).not.toContain('_zod');
+      expect(code.length).toBeLessThan(300_000);
+    },
+  );
+
   test('audit-account carries the clients of its checks', () => {
     const code = readFileSync(bundles.get('audit-account') as string, 'utf8');
     expect(code).toContain('com.amazonaws.ec2');
