@@ -1,5 +1,5 @@
 /**
- * npm run bench:init [-- --runs 7] [-- --node /path/to/node]
+ * npm run bench:init [-- --runs 7] [--node /path/to/node] [--functions summarize,audit-account]
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
  * maps, target node24, CommonJS, the SDK's schemas with literal keys, the Lambda credential chain), beside the same
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
     console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 29)).join('  ')}`);
-    for (const handler of handlerNames()) {
+    const only = stringOption('functions')?.split(',');
+    for (const handler of handlerNames().filter((name) => !only || only.includes(name))) {
       const bundles = await Promise.all(
         VARIANTS.map(({ options }, index) => bundleFunction(handler, join(outdir, handler, String(index)), options)),
       );
