@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { linkCauses } from '../checks/causes';
 import { CHECKS } from '../checks/registry';
 import type { Check, CheckContext, CheckState } from '../checks/types';
@@ -13,6 +12,7 @@ import { worstStatus } from '../lib/status';
 import { cleanText } from '../lib/text';
 import { type AccountRecord, type CheckResult, type RunInfo, SCHEMA_VERSION, type Status } from '../lib/types';
 import { accountIdSchema, formatIssues } from '../lib/validation';
+import * as z from '../lib/zod';
 
 /** One Map item: the account and the run. */
 export interface AuditAccountEvent {
@@ -60,10 +60,10 @@ export function governedRegions(settings: Settings, env: NodeJS.ProcessEnv = pro
 const eventSchema = z.object({
   accountId: accountIdSchema,
   run: z.object({
-    id: z.string().min(1),
-    startedAt: z.string().min(1),
+    id: z.string().check(z.minLength(1)),
+    startedAt: z.string().check(z.minLength(1)),
     role: z.enum(['readOnly', 'admin']),
-    checks: z.array(z.string()).min(1),
+    checks: z.array(z.string()).check(z.minLength(1)),
   }),
 });
 

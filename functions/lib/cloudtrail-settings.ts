@@ -1,5 +1,6 @@
-import * as z from 'zod';
 import { isRuleId, RULE_IDS } from './ids';
+import { wholeNumber } from './validation';
+import * as z from './zod';
 
 /**
  * Principals whose activity the rules ignore by default: Control Tower's own automation, which legitimately
@@ -15,37 +16,40 @@ export const DEFAULT_IGNORED_PRINCIPALS = [
 ] as const;
 
 /** Settings of the CloudTrail checks: `ctAudit.cloudtrail`. */
-export const cloudTrailSettingsSchema = z
-  .strictObject({
+export const cloudTrailSettingsSchema = z.prefault(
+  z.strictObject({
     /** `cloudtrail-delivery` fails a region whose newest file is older than this. */
-    freshnessMinutes: z.int().min(5).max(10_080).default(60),
+    freshnessMinutes: z._default(wholeNumber(5, 10_080), 60),
     /** `cloudtrail-events` scans files delivered this many hours back on its first run (before it has a cursor). */
-    lookbackHours: z.int().min(1).max(168).default(24),
+    lookbackHours: z._default(wholeNumber(1, 168), 24),
     /** How many log files one account's scan reads at once. */
-    readConcurrency: z.int().min(1).max(64).default(8),
+    readConcurrency: z._default(wholeNumber(1, 64), 8),
     /** Rules switched on or off by ID; rules not named keep their default. */
-    rules: z
-      .record(z.string(), z.boolean())
-      .superRefine((rules, ctx) => {
-        for (const id of Object.keys(rules).filter((key) => !isRuleId(key))) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [id],
-            input: id,
-            message: `unknown rule '${id}'; the rules are: ${RULE_IDS.join(', ')}`,
-          });
-        }
-      })
-      .default({}),
+    rules: z._default(
+      z.record(z.string(), z.boolean()).check(
+        z.superRefine((rules, ctx) => {
+          for (const id of Object.keys(rules).filter((key) => !isRuleId(key))) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [id],
+              input: id,
+              message: `unknown rule '${id}'; the rules are: ${RULE_IDS.join(', ')}`,
+            });
+          }
+        }),
+      ),
+      {},
+    ),
     /** Failed console sign-ins by one user in the look-back window that make a finding. */
-    failedSignInThreshold: z.int().min(1).default(5),
+    failedSignInThreshold: z._default(z.int().check(z.gte(1)), 5),
     /** AccessDenied / UnauthorizedOperation errors by one principal within the burst window that make a finding. */
-    accessDeniedBurstThreshold: z.int().min(1).default(20),
-    accessDeniedBurstWindowMinutes: z.int().min(1).max(1440).default(10),
+    accessDeniedBurstThreshold: z._default(z.int().check(z.gte(1)), 20),
+    accessDeniedBurstWindowMinutes: z._default(wholeNumber(1, 1440), 10),
     /** Principal ARN patterns whose events no rule reports. */
-    ignorePrincipals: z.array(z.string().min(1)).default([...DEFAULT_IGNORED_PRINCIPALS]),
-  })
-  .prefault({});
+    ignorePrincipals: z._default(z.array(z.string().check(z.minLength(1))), [...DEFAULT_IGNORED_PRINCIPALS]),
+  }),
+  {},
+);
 
 /** Validated CloudTrail settings. */
 export type CloudTrailSettings = z.output<typeof cloudTrailSettingsSchema>;

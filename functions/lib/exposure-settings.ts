@@ -1,18 +1,18 @@
-import * as z from 'zod';
+import { wholeNumber } from './validation';
+import * as z from './zod';
 
-const port = z
-  .int({ error: 'must be a port number from 0 to 65535' })
-  .min(0, { error: 'must be a port number from 0 to 65535' })
-  .max(65535, { error: 'must be a port number from 0 to 65535' });
+const port = wholeNumber(0, 65535, 'must be a port number from 0 to 65535');
 
-const portList = z.array(port, { error: 'must be a list of port numbers' }).superRefine((ports, ctx) => {
-  const seen = new Set<number>();
-  for (const [index, value] of ports.entries()) {
-    if (seen.has(value))
-      ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice`, input: value });
-    seen.add(value);
-  }
-});
+const portList = z.array(port, { error: 'must be a list of port numbers' }).check(
+  z.superRefine((ports, ctx) => {
+    const seen = new Set<number>();
+    for (const [index, value] of ports.entries()) {
+      if (seen.has(value))
+        ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice`, input: value });
+      seen.add(value);
+    }
+  }),
+);
 
 /** Remote administration and common database / cache / search ports: open to the world, they are HIGH. */
 export const DEFAULT_HIGH_RISK_PORTS = [
@@ -24,12 +24,13 @@ export const DEFAULT_HIGH_RISK_PORTS = [
  * are all in `allowedPublicPorts` is INFO (a public web server is not a problem); a rule reaching a port in
  * `highRiskPorts` is HIGH; any other port is MEDIUM; all traffic is CRITICAL.
  */
-export const exposureSettingsSchema = z
-  .strictObject({
-    allowedPublicPorts: portList.default([80, 443]),
-    highRiskPorts: portList.default([...DEFAULT_HIGH_RISK_PORTS]),
-  })
-  .prefault({});
+export const exposureSettingsSchema = z.prefault(
+  z.strictObject({
+    allowedPublicPorts: z._default(portList, [80, 443]),
+    highRiskPorts: z._default(portList, [...DEFAULT_HIGH_RISK_PORTS]),
+  }),
+  {},
+);
 
 /** The validated `exposure` block. */
 export type ExposureSettings = z.output<typeof exposureSettingsSchema>;

@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { accountIdSchema } from './validation';
+import { accountIdSchema, wholeNumber } from './validation';
+import * as z from './zod';
 
 /** Every remediation action, by ID. `ctAudit.remediation.actions.<id>: true` switches one on; all are off by default. */
 export const REMEDIATION_IDS = [
@@ -21,7 +21,7 @@ export function isRemediationId(value: string): value is RemediationId {
 /** The tag that exempts a resource from remediation; its value is the reason. */
 export const EXEMPT_TAG = 'ct-audit:exempt';
 
-const off = z.boolean().default(false);
+const off = z._default(z.boolean(), false);
 
 /** What a scheduled audit does at its end about remediation: nothing, or start a plan (never an apply). */
 export const AFTER_SCHEDULED_AUDIT = ['none', 'plan'] as const;
@@ -32,9 +32,9 @@ export const AFTER_SCHEDULED_AUDIT = ['none', 'plan'] as const;
  */
 export const exemptionSchema = z.strictObject({
   account: accountIdSchema,
-  resource: z.string().min(1).max(2048),
-  reason: z.string().min(3).max(512),
-  owner: z.string().min(1).max(256),
+  resource: z.string().check(z.minLength(1), z.maxLength(2048)),
+  reason: z.string().check(z.minLength(3), z.maxLength(512)),
+  owner: z.string().check(z.minLength(1), z.maxLength(256)),
   expires: z.iso.date({ error: 'must be a date like 2027-06-30' }),
 });
 
@@ -42,38 +42,41 @@ export const exemptionSchema = z.strictObject({
 export type Exemption = z.output<typeof exemptionSchema>;
 
 /** Settings of remediation: `ctAudit.remediation`. Nothing changes in any account until an action is switched on. */
-export const remediationSettingsSchema = z
-  .strictObject({
-    actions: z
-      .strictObject({
+export const remediationSettingsSchema = z.prefault(
+  z.strictObject({
+    actions: z.prefault(
+      z.strictObject({
         'revoke-world-ingress': off,
         'block-bucket-public-access': off,
         'cancel-key-deletion': off,
         'start-config-recorder': off,
         'enable-guardduty': off,
-      })
-      .prefault({}),
+      }),
+      {},
+    ),
     /** A person approves every apply. Only a deliberate `false` skips Approve Remediations. */
-    requireApproval: z.boolean().default(true),
+    requireApproval: z._default(z.boolean(), true),
     /** No answer within this many hours is a rejection. */
-    approvalTimeoutHours: z.int().min(1).max(168).default(24),
+    approvalTimeoutHours: z._default(wholeNumber(1, 168), 24),
     /** A plan with more actions than this is not applied at all. */
-    maxActionsPerRun: z.int().min(1).max(1000).default(20),
+    maxActionsPerRun: z._default(wholeNumber(1, 1000), 20),
     /** `cancel-key-deletion` also re-enables the key (the key may have been disabled on purpose: off by default). */
-    enableKeyAfterCancel: z.boolean().default(false),
-    exemptions: z.array(exemptionSchema).max(500).default([]),
+    enableKeyAfterCancel: z._default(z.boolean(), false),
+    exemptions: z._default(z.array(exemptionSchema).check(z.maxLength(500)), []),
     /** Where the approval request goes besides the run folder (an SNS topic ARN in the Audit account). */
-    approvalTopicArn: z
-      .string()
-      .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, { error: 'must be an SNS topic ARN' })
-      .optional(),
+    approvalTopicArn: z.optional(
+      z
+        .string()
+        .check(z.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, { error: 'must be an SNS topic ARN' })),
+    ),
     /**
      * `"plan"`: a scheduled audit with the read-only role that found issues an action fixes starts a remediation
      * plan at its end (Publish Report); a plan changes nothing. Needs `adminEnabled` (refused at synth otherwise).
      */
-    afterScheduledAudit: z.enum(AFTER_SCHEDULED_AUDIT, { error: 'must be "none" or "plan"' }).default('none'),
-  })
-  .prefault({});
+    afterScheduledAudit: z._default(z.enum(AFTER_SCHEDULED_AUDIT, { error: 'must be "none" or "plan"' }), 'none'),
+  }),
+  {},
+);
 
 /** The validated `remediation` block. */
 export type RemediationSettings = z.output<typeof remediationSettingsSchema>;

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { cloudTrailSettingsSchema } from './cloudtrail-settings';
 import { InvalidSettingsError } from './errors';
 import { exposureSettingsSchema } from './exposure-settings';
@@ -13,7 +12,9 @@ import {
   regionSchema,
   roleNameSchema,
   uniqueList,
+  wholeNumber,
 } from './validation';
+import * as z from './zod';
 
 /** The default of `concurrencyLimit`: Audit Account's reserved concurrency and the cap on `maxConcurrency`. */
 export const DEFAULT_CONCURRENCY_LIMIT = 50;
@@ -25,109 +26,114 @@ const LOG_RETENTION_DAYS = [
 
 const scheduleExpression = z
   .string()
-  .refine(
-    (value) => /^cron\(\S+( \S+){5}\)$/.test(value) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value),
-    { error: 'must be an EventBridge Scheduler expression: cron(m h dom mon dow yr) or rate(N unit)' },
+  .check(
+    z.refine(
+      (value) =>
+        /^cron\(\S+( \S+){5}\)$/.test(value) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value),
+      { error: 'must be an EventBridge Scheduler expression: cron(m h dom mon dow yr) or rate(N unit)' },
+    ),
   );
 
-const timeZone = z.string().refine(
-  (value) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: value });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an IANA time zone such as UTC or Europe/Paris' },
+const timeZone = z.string().check(
+  z.refine(
+    (value) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: value });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an IANA time zone such as UTC or Europe/Paris' },
+  ),
 );
 
 const checkList = uniqueList(z.enum(CHECK_IDS, { error: `must be one of: ${CHECK_IDS.join(', ')}` }));
 
-const selection = z
-  .strictObject({
-    accounts: uniqueList(accountIdSchema).default([]),
-    organizationalUnits: uniqueList(organizationalUnitIdSchema).default([]),
-  })
-  .prefault({});
+const selection = z.prefault(
+  z.strictObject({
+    accounts: z._default(uniqueList(accountIdSchema), []),
+    organizationalUnits: z._default(uniqueList(organizationalUnitIdSchema), []),
+  }),
+  {},
+);
 
 /** The settings of control-tower-audit: cdk.json context `ctAudit`, read by the stack, the functions and the CLI. */
 export const SettingsSchema = z.strictObject({
-  schedule: z
-    .strictObject({
-      expression: scheduleExpression.default('cron(0 6 * * ? *)'),
-      timeZone: timeZone.default('UTC'),
-      enabled: z.boolean().default(true),
-    })
-    .prefault({}),
-  roles: z
-    .strictObject({
-      readOnlyExecutionRoleName: roleNameSchema.default('aws-controltower-ReadOnlyExecutionRole'),
-      adminExecutionRoleName: roleNameSchema.default('aws-controltower-AdministratorExecutionRole'),
-      auditReadOnlyRoleName: roleNameSchema.default('aws-controltower-AuditReadOnlyRole'),
-      auditAdminRoleName: roleNameSchema.default('aws-controltower-AuditAdministratorRole'),
-      createDedicatedRoles: z.boolean().default(false),
-    })
-    .prefault({}),
-  defaultChecks: checkList.min(1, { error: 'must name at least one check' }).default(['identity']),
-  maxConcurrency: z
-    .int({ error: 'must be a whole number from 1 to 1000' })
-    .min(1, { error: 'must be a whole number from 1 to 1000' })
-    .max(1000, { error: 'must be a whole number from 1 to 1000' })
-    .default(40),
+  schedule: z.prefault(
+    z.strictObject({
+      expression: z._default(scheduleExpression, 'cron(0 6 * * ? *)'),
+      timeZone: z._default(timeZone, 'UTC'),
+      enabled: z._default(z.boolean(), true),
+    }),
+    {},
+  ),
+  roles: z.prefault(
+    z.strictObject({
+      readOnlyExecutionRoleName: z._default(roleNameSchema, 'aws-controltower-ReadOnlyExecutionRole'),
+      adminExecutionRoleName: z._default(roleNameSchema, 'aws-controltower-AdministratorExecutionRole'),
+      auditReadOnlyRoleName: z._default(roleNameSchema, 'aws-controltower-AuditReadOnlyRole'),
+      auditAdminRoleName: z._default(roleNameSchema, 'aws-controltower-AuditAdministratorRole'),
+      createDedicatedRoles: z._default(z.boolean(), false),
+    }),
+    {},
+  ),
+  defaultChecks: z._default(checkList.check(z.minLength(1, { error: 'must name at least one check' })), ['identity']),
+  maxConcurrency: z._default(wholeNumber(1, 1000, 'must be a whole number from 1 to 1000'), 40),
   include: selection,
   exclude: selection,
-  organizationId: z
-    .string()
-    .regex(/^o-[a-z0-9]{10,32}$/, { error: 'must be an organization ID like o-a1b2c3d4e5' })
-    .optional(),
-  homeRegion: regionSchema.optional(),
-  regions: uniqueList(regionSchema).default([]),
-  logArchive: z
-    .strictObject({
-      accountId: accountIdSchema.optional(),
-      bucket: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
-        .optional(),
+  organizationId: z.optional(
+    z.string().check(z.regex(/^o-[a-z0-9]{10,32}$/, { error: 'must be an organization ID like o-a1b2c3d4e5' })),
+  ),
+  homeRegion: z.optional(regionSchema),
+  regions: z._default(uniqueList(regionSchema), []),
+  logArchive: z.prefault(
+    z.strictObject({
+      accountId: z.optional(accountIdSchema),
+      bucket: z.optional(
+        z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })),
+      ),
       /** What stands before `AWSLogs/` in the keys: the organization ID for Control Tower trails (the default), '' for older trails. */
-      keyPrefix: z
-        .string()
-        .regex(/^([\w.-]+(\/[\w.-]+)*)?$/, {
-          error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)',
-        })
-        .optional(),
+      keyPrefix: z.optional(
+        z.string().check(
+          z.regex(/^([\w.-]+(\/[\w.-]+)*)?$/, {
+            error: 'must be a key prefix like o-a1b2c3d4e5 (no leading or trailing /)',
+          }),
+        ),
+      ),
       /** `organization`: AWSLogs/<orgId>/<accountId>/...; `account`: AWSLogs/<accountId>/... (trails before organization trails). */
-      layout: z.enum(['organization', 'account']).default('organization'),
-    })
-    .prefault({}),
+      layout: z._default(z.enum(['organization', 'account']), 'organization'),
+    }),
+    {},
+  ),
   cloudtrail: cloudTrailSettingsSchema,
   exposure: exposureSettingsSchema,
-  adminEnabled: z.boolean().default(false),
+  adminEnabled: z._default(z.boolean(), false),
   remediation: remediationSettingsSchema,
-  failOnIssues: z.boolean().default(true),
-  reportRetentionDays: z.int().min(1).max(3650).default(400),
+  failOnIssues: z._default(z.boolean(), true),
+  reportRetentionDays: z._default(wholeNumber(1, 3650), 400),
   /** Timeouts of every AWS call (functions and ct-audit): a silent endpoint fails the call, never hangs the run. */
-  sdk: z
-    .strictObject({
-      connectionTimeoutMs: z
-        .int({ error: 'must be a whole number of milliseconds from 100 to 60000' })
-        .min(100, { error: 'must be a whole number of milliseconds from 100 to 60000' })
-        .max(60_000, { error: 'must be a whole number of milliseconds from 100 to 60000' })
-        .default(3_000),
-      requestTimeoutMs: z
-        .int({ error: 'must be a whole number of milliseconds from 100 to 300000' })
-        .min(100, { error: 'must be a whole number of milliseconds from 100 to 300000' })
-        .max(300_000, { error: 'must be a whole number of milliseconds from 100 to 300000' })
-        .default(20_000),
-    })
-    .prefault({}),
-  logRetentionDays: z
-    .int()
-    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
-      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-    })
-    .default(90),
+  sdk: z.prefault(
+    z.strictObject({
+      connectionTimeoutMs: z._default(
+        wholeNumber(100, 60_000, 'must be a whole number of milliseconds from 100 to 60000'),
+        3_000,
+      ),
+      requestTimeoutMs: z._default(
+        wholeNumber(100, 300_000, 'must be a whole number of milliseconds from 100 to 300000'),
+        20_000,
+      ),
+    }),
+    {},
+  ),
+  logRetentionDays: z._default(
+    z.int().check(
+      z.refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      }),
+    ),
+    90,
+  ),
   mutes: mutesSchema,
   notify: notifySettingsSchema,
   securityHub: securityHubSettingsSchema,
@@ -137,45 +143,48 @@ export const SettingsSchema = z.strictObject({
    * account's Lambda pool (1,000 by default, of which Lambda keeps 100 unreserved) is shared with Control Tower and
    * other security automation; one start must not take all of it.
    */
-  concurrencyLimit: z
-    .int({ error: 'must be a whole number from 1 to 900' })
-    .min(1, { error: 'must be a whole number from 1 to 900' })
-    .max(900, { error: 'must be a whole number from 1 to 900' })
-    .default(DEFAULT_CONCURRENCY_LIMIT),
+  concurrencyLimit: z._default(wholeNumber(1, 900, 'must be a whole number from 1 to 900'), DEFAULT_CONCURRENCY_LIMIT),
   /**
    * Role ARNs (besides the stack's own function roles) that may decrypt the reports: the people and tools that read
    * the evidence. The report bucket's KMS key allows nobody else to decrypt.
    */
-  reportReaders: uniqueList(
-    z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
-      error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
-    }),
-  ).default([]),
+  reportReaders: z._default(
+    uniqueList(
+      z.string().check(
+        z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+          error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
+        }),
+      ),
+    ),
+    [],
+  ),
 });
 
 /** Rules across settings, checked once each setting is valid on its own. */
-const CheckedSettingsSchema = SettingsSchema.superRefine((settings, ctx) => {
-  if (settings.maxConcurrency > settings.concurrencyLimit) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['maxConcurrency'],
-      input: settings.maxConcurrency,
-      message:
-        `must be at most concurrencyLimit (${settings.concurrencyLimit}); lower it, or raise concurrencyLimit ` +
-        '(the reserved concurrency of Audit Account)',
-    });
-  }
-  if (settings.roles.createDedicatedRoles && settings.organizationId === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['roles', 'createDedicatedRoles'],
-      input: true,
-      message:
-        'needs organizationId: without it the dedicated role could assume the execution role in any AWS account; ' +
-        'set organizationId to your organization ID (o-...)',
-    });
-  }
-});
+const CheckedSettingsSchema = SettingsSchema.check(
+  z.superRefine((settings, ctx) => {
+    if (settings.maxConcurrency > settings.concurrencyLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxConcurrency'],
+        input: settings.maxConcurrency,
+        message:
+          `must be at most concurrencyLimit (${settings.concurrencyLimit}); lower it, or raise concurrencyLimit ` +
+          '(the reserved concurrency of Audit Account)',
+      });
+    }
+    if (settings.roles.createDedicatedRoles && settings.organizationId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roles', 'createDedicatedRoles'],
+        input: true,
+        message:
+          'needs organizationId: without it the dedicated role could assume the execution role in any AWS account; ' +
+          'set organizationId to your organization ID (o-...)',
+      });
+    }
+  }),
+);
 
 /** Validated settings with every default filled in. */
 export type Settings = z.output<typeof SettingsSchema>;

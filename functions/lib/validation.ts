@@ -1,37 +1,50 @@
-import * as z from 'zod';
 import { cleanText } from './text';
+import * as z from './zod';
 
 /** A 12-digit AWS account ID, as a string (leading zeros matter). */
 export const accountIdSchema = z
   .string({ error: 'must be a 12-digit AWS account ID in quotes' })
-  .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' });
+  .check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' }));
 
 /** An organizational unit ID (`ou-xxxx-xxxxxxxx`) or the organization root (`r-xxxx`). */
-export const organizationalUnitIdSchema = z.string().regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, {
-  error: 'must be an organizational unit ID like ou-ab12-cd34ef56 (or a root ID like r-ab12)',
-});
+export const organizationalUnitIdSchema = z.string().check(
+  z.regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, {
+    error: 'must be an organizational unit ID like ou-ab12-cd34ef56 (or a root ID like r-ab12)',
+  }),
+);
 
 /** An AWS region name such as `eu-west-1`. */
 export const regionSchema = z
   .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'must be an AWS region name like eu-west-1' });
+  .check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'must be an AWS region name like eu-west-1' }));
 
 /** An IAM role name (no path). */
 export const roleNameSchema = z
   .string()
-  .regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)' });
+  .check(z.regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)' }));
+
+/**
+ * A whole number from `min` to `max`; `error`, when given, is the message of every way to miss it (not a number, not
+ * whole, too small, too large), else zod's own.
+ */
+export function wholeNumber(min: number, max: number, error?: string) {
+  const params = error === undefined ? undefined : { error };
+  return z.int(params).check(z.gte(min, params), z.lte(max, params));
+}
 
 /** A list without repeated values; the message names the first repeat. */
-export function uniqueList<T extends z.ZodType<string>>(item: T, notAList = 'must be a list') {
-  return z.array(item, { error: notAList }).superRefine((values, ctx) => {
-    const seen = new Set<string>();
-    for (const [index, value] of values.entries()) {
-      if (seen.has(value)) {
-        ctx.addIssue({ code: 'custom', path: [index], message: `'${value}' is listed twice`, input: value });
+export function uniqueList<T extends z.ZodMiniType<string>>(item: T, notAList = 'must be a list') {
+  return z.array(item, { error: notAList }).check(
+    z.superRefine((values, ctx) => {
+      const seen = new Set<string>();
+      for (const [index, value] of values.entries()) {
+        if (seen.has(value)) {
+          ctx.addIssue({ code: 'custom', path: [index], message: `'${value}' is listed twice`, input: value });
+        }
+        seen.add(value);
       }
-      seen.add(value);
-    }
-  });
+    }),
+  );
 }
 
 function describeInput(input: unknown): string {

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { accountSession } from '../lib/account-session';
 import { type SessionCache, sessionName } from '../lib/assume-role';
 import { errorMessage, InvalidInputError } from '../lib/errors';
@@ -8,6 +7,7 @@ import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { AccountRecord } from '../lib/types';
 import { accountIdSchema, formatIssues } from '../lib/validation';
+import * as z from '../lib/zod';
 import {
   type AccountPlan,
   PATHS,
@@ -43,12 +43,14 @@ export interface PlanDeps {
   readonly now?: () => Date;
 }
 
+const nonEmpty = z.string().check(z.minLength(1));
+
 export const remediationRunSchema = z.object({
-  id: z.string().min(1),
-  startedAt: z.string().min(1),
+  id: nonEmpty,
+  startedAt: nonEmpty,
   mode: z.enum(['plan', 'apply']),
-  auditRun: z.object({ id: z.string().min(1), startedAt: z.string().min(1), location: z.string() }),
-  actions: z.array(z.string().refine(isRemediationId)),
+  auditRun: z.object({ id: nonEmpty, startedAt: nonEmpty, location: z.string() }),
+  actions: z.array(z.string().check(z.refine(isRemediationId))),
 });
 
 const eventSchema = z.object({ accountId: accountIdSchema, run: remediationRunSchema });

@@ -1,22 +1,24 @@
-import * as z from 'zod';
 import { InvalidInputError } from '../lib/errors';
 import { REMEDIATION_IDS, type RemediationId } from '../lib/remediation-settings';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import type { RunSummary } from '../lib/types';
 import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
+import * as z from '../lib/zod';
 import { PATHS, REMEDIATION_SCHEMA_VERSION, type RemediationRun } from './documents';
 
 /** The execution input of the remediation workflow. */
 export const remediationInputSchema = z.strictObject({
-  auditRunId: z.string().regex(/^[\w.:-]{1,80}$/, { error: 'must be the ID of a finished audit run' }),
+  auditRunId: z.string().check(z.regex(/^[\w.:-]{1,80}$/, { error: 'must be the ID of a finished audit run' })),
   /** When the audit run started (its folder's date in S3); the remediation's own start date when left out. */
-  auditRunStartedAt: z.iso.datetime({ offset: true }).optional(),
-  mode: z.enum(['plan', 'apply'], { error: 'must be "plan" or "apply"' }).default('plan'),
-  accounts: uniqueList(accountIdSchema).min(1).optional(),
-  actions: uniqueList(z.enum(REMEDIATION_IDS, { error: `must be one of: ${REMEDIATION_IDS.join(', ')}` }))
-    .min(1)
-    .optional(),
+  auditRunStartedAt: z.optional(z.iso.datetime({ offset: true })),
+  mode: z._default(z.enum(['plan', 'apply'], { error: 'must be "plan" or "apply"' }), 'plan'),
+  accounts: z.optional(uniqueList(accountIdSchema).check(z.minLength(1))),
+  actions: z.optional(
+    uniqueList(z.enum(REMEDIATION_IDS, { error: `must be one of: ${REMEDIATION_IDS.join(', ')}` })).check(
+      z.minLength(1),
+    ),
+  ),
 });
 
 /** The remediation workflow's input, as `start-execution --input` takes it. */

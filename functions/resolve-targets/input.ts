@@ -1,32 +1,32 @@
-import * as z from 'zod';
 import { CHECK_IDS, type CheckId } from '../checks/ids';
 import { InvalidInputError } from '../lib/errors';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { Mode, RoleKind, RunTrigger } from '../lib/types';
-import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
+import { accountIdSchema, formatIssues, uniqueList, wholeNumber } from '../lib/validation';
+import * as z from '../lib/zod';
 
 const MODES = ['audit'] as const;
 const ROLES = ['readOnly', 'admin'] as const;
 const TRIGGERS = ['schedule'] as const satisfies readonly RunTrigger[];
 
 const inputSchema = z.strictObject({
-  accounts: uniqueList(accountIdSchema, 'must be a list of 12-digit account IDs, like ["111111111111"]')
-    .min(1, { error: 'must list at least one account, or be left out' })
-    .optional(),
-  TargetAccountId: accountIdSchema.optional(),
-  checks: uniqueList(z.enum(CHECK_IDS, { error: `must be one of: ${CHECK_IDS.join(', ')}` }))
-    .min(1, { error: 'must name at least one check, or be left out' })
-    .optional(),
-  mode: z.enum(MODES, { error: `must be one of: ${MODES.join(', ')}` }).optional(),
-  role: z.enum(ROLES, { error: `must be one of: ${ROLES.join(', ')}` }).optional(),
-  maxConcurrency: z
-    .int({ error: 'must be a whole number from 1 to 1000' })
-    .min(1, { error: 'must be a whole number from 1 to 1000' })
-    .max(1000, { error: 'must be a whole number from 1 to 1000' })
-    .optional(),
+  accounts: z.optional(
+    uniqueList(accountIdSchema, 'must be a list of 12-digit account IDs, like ["111111111111"]').check(
+      z.minLength(1, { error: 'must list at least one account, or be left out' }),
+    ),
+  ),
+  TargetAccountId: z.optional(accountIdSchema),
+  checks: z.optional(
+    uniqueList(z.enum(CHECK_IDS, { error: `must be one of: ${CHECK_IDS.join(', ')}` })).check(
+      z.minLength(1, { error: 'must name at least one check, or be left out' }),
+    ),
+  ),
+  mode: z.optional(z.enum(MODES, { error: `must be one of: ${MODES.join(', ')}` })),
+  role: z.optional(z.enum(ROLES, { error: `must be one of: ${ROLES.join(', ')}` })),
+  maxConcurrency: z.optional(wholeNumber(1, 1000, 'must be a whole number from 1 to 1000')),
   /** Set by the audit schedule only: `remediation.afterScheduledAudit` applies to scheduled runs. */
-  trigger: z.enum(TRIGGERS, { error: `must be one of: ${TRIGGERS.join(', ')} (or be left out)` }).optional(),
+  trigger: z.optional(z.enum(TRIGGERS, { error: `must be one of: ${TRIGGERS.join(', ')} (or be left out)` })),
 });
 
 /** The execution input as the user wrote it, validated; `{}` means the whole organization. */
