@@ -7,8 +7,8 @@
  * validator (zod/v4/core, the same issues and messages) written as functions, which cost nothing until called and
  * which esbuild leaves out when unused.
  */
-import { config } from 'zod/mini';
 import { en } from 'zod/locales';
+import { config } from 'zod/mini';
 
 config(en());
 
