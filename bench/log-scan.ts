@@ -16,6 +16,8 @@
  * Prints MB/s, records/s, CPU time and peak RSS of each, the scanner/baseline ratio (target ≥ 2.5), the CPU-time
  * ratio, the same ratios for a second pass in the same process (warm), and the scanner's share of the gunzip limit;
  * then the ratios with the baseline and the scanner pinned to one and the same core (where `taskset` exists).
+ * `-- --node /path/to/node` runs the children with another Node.js, such as the Lambda runtime's version (README,
+ * "Cold start", tells how to get one without installing it).
  * Figures only: timings are not asserted.
  */
 import { spawnSync } from 'node:child_process';
@@ -122,8 +124,12 @@ function pinnedCpu(): number | undefined {
   return Number.isInteger(last) ? last : undefined;
 }
 
+/** The Node.js that runs the children: `--node <path>`, else this one. */
+const NODE_FLAG = process.argv.indexOf('--node');
+const NODE = (NODE_FLAG >= 0 ? process.argv[NODE_FLAG + 1] : undefined) ?? process.execPath;
+
 function inChild(child: string, mode: LogScanMode, cpu?: number): LogScanRun {
-  const command = cpu === undefined ? [process.execPath] : ['taskset', '-c', String(cpu), process.execPath];
+  const command = cpu === undefined ? [NODE] : ['taskset', '-c', String(cpu), NODE];
   const result = spawnSync(command[0] as string, [...command.slice(1), child, mode, DATA_DIR], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
@@ -151,7 +157,8 @@ async function main(): Promise<void> {
       `(${(manifest.gzBytes / MB).toFixed(1)} MB gzip), ${manifest.records} records — ` +
       `${generated ? `generated in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'reused'} (${DATA_DIR})`,
   );
-  console.log(`node ${process.version}, ${ROUNDS} rounds, each run in a child process of its own; best round shown`);
+  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`node ${version}, ${ROUNDS} rounds, each run in a child process of its own; best round shown`);
   const runs: LogScanRun[] = [];
   const oneCore: LogScanRun[] = [];
   const cpu = pinnedCpu();
