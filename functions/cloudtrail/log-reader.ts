@@ -228,6 +228,11 @@ export class RecordSplitter {
     return this.byteCount;
   }
 
+  /** Whether it keeps part of a chunk it was given: the start of a record the next chunk is to finish. */
+  get holdsText(): boolean {
+    return this.carry.length > 0;
+  }
+
   /**
    * Takes the next piece of the text; hands out every record it completes. Throws {@link LogFileError}.
    * The chunk's bytes are briefly changed and restored while it is parsed; it is not kept beyond an unfinished record.
@@ -684,6 +689,21 @@ async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<voi
     return;
   }
   splitter.push(text);
+  if (!splitter.holdsText) releaseMemory(text);
+}
+
+/**
+ * Gives a decompressed file's memory back at once, where the runtime can (`ArrayBuffer.prototype.transfer`, Node.js 22
+ * and later, so the Lambda runtime) and the buffer is the only view of that memory (zlib made it for this call; not
+ * a slice of Node's shared pool). The text must not be read afterwards: the splitter hands out records as copies
+ * and keeps nothing of it (`holdsText`). Left to the garbage collector, which on Node.js 24 frees large buffers late,
+ * every file's text took fresh memory, and touching fresh memory cost more than decompressing into it: on Node.js
+ * 24 the scan's first pass went from 1.05 to 0.70 s and its peak RSS from 150 to 88 MiB (README, "Log scan").
+ */
+export function releaseMemory(text: Buffer): void {
+  const memory = text.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (typeof memory.transfer !== 'function' || text.byteOffset !== 0 || memory.byteLength <= Buffer.poolSize) return;
+  memory.transfer(0);
 }
 
 /**

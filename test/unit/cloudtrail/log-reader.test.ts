@@ -6,6 +6,7 @@ import {
   MAX_RECORD_BYTES,
   RecordSplitter,
   readLogRecords,
+  releaseMemory,
   WHOLE_FILE_MAX_BYTES,
   WHOLE_FILE_MAX_GZIP_BYTES,
 } from '../../../functions/cloudtrail/log-reader';
@@ -220,6 +221,95 @@ describe('readLogRecords', () => {
       expect(ids(records)).toEqual(ids(many));
       expect(whole).toHaveBeenCalledTimes(1);
       expect(whole.mock.calls[0]?.[1]).toMatchObject({ chunkSize: Buffer.byteLength(text) + 1 });
+    });
+
+    describe("a whole file's memory is given back once its records are out", () => {
+      // `ArrayBuffer.prototype.transfer` exists from Node.js 22 (the Lambda runtime) and not on this Node.js 20: it is
+      // put in place as 22 has it (it detaches the buffer's memory), counting what it detaches. On the prototype of
+      // the ArrayBuffers Buffer makes, which in a test sandbox is another realm's.
+      type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+      const prototype = Object.getPrototypeOf(Buffer.alloc(0).buffer) as Transferable;
+      const native = prototype.transfer;
+      const detached: ArrayBuffer[] = [];
+      beforeEach(() => {
+        detached.length = 0;
+        Object.defineProperty(prototype, 'transfer', {
+          configurable: true,
+          writable: true,
+          value(this: ArrayBuffer, length: number) {
+            detached.push(this);
+            if (native) return native.call(this, length);
+            structuredClone(this, { transfer: [this] });
+            return new ArrayBuffer(length);
+          },
+        });
+      });
+      afterEach(() => {
+        if (native) Object.defineProperty(prototype, 'transfer', { configurable: true, writable: true, value: native });
+        else delete prototype.transfer;
+      });
+
+      test('the text of a file read whole, after every record was handed out intact', async () => {
+        // Arrange
+        const many = Array.from({ length: 100 }, (_, i) => ctRecord({ eventID: `e${i}` }));
+
+        // Act
+        const { records } = await readAll(pieces(gzipSync(JSON.stringify({ Records: many })), 1000));
+
+        // Assert
+        expect(records).toEqual(JSON.parse(JSON.stringify(many)));
+        expect(detached).toHaveLength(1);
+        expect(detached[0]?.byteLength).toBe(0);
+      });
+
+      test('not while the splitter holds part of it: a file whose JSON stops inside a record is still reported', async () => {
+        // Arrange: valid gzip of JSON cut in the middle of the second record.
+        const text = JSON.stringify({ Records: [ctRecord({ eventID: 'first' }), ctRecord({ eventID: 'second' })] });
+        const body = gzipSync(text.slice(0, text.indexOf('second') + 3));
+
+        // Act
+        const error = await readAll([body]).catch((caught: unknown) => caught);
+
+        // Assert
+        expect(error).toBeInstanceOf(LogFileError);
+        expect((error as LogFileError).recordsRead).toBe(1);
+        expect(detached).toEqual([]);
+      });
+
+      test.each([
+        ["the first slice of Node's shared pool", () => Buffer.from(new ArrayBuffer(Buffer.poolSize), 0, 100)],
+        ['a view that does not start its memory', () => Buffer.alloc(64 * 1024).subarray(1)],
+      ])('never %s, whose memory other buffers may use', (_name, make) => {
+        // Act
+        releaseMemory(make());
+
+        // Assert
+        expect(detached).toEqual([]);
+      });
+
+      test('the same records as JSON.parse from 300 generated files, each released after it is read', async () => {
+        // Arrange: a fixed-seed generator; strings with quotes, backslashes, braces and multi-byte characters.
+        let seed = 4_242;
+        const next = (below: number) => {
+          seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+          return (seed >>> 8) % below;
+        };
+        const alphabet = ['a', '"', '\\', '}', '{', ']', ',', ':', 'é', '東', '🚀'];
+        const text = () => Array.from({ length: next(300) }, () => alphabet[next(alphabet.length)]).join('');
+        for (let file = 0; file < 300; file++) {
+          const many = Array.from({ length: 1 + next(60) }, (_, n) =>
+            ctRecord({ eventID: `f${file}r${n}`, userAgent: text(), requestParameters: { value: text() } }),
+          );
+          const body = gzipSync(JSON.stringify({ Records: many }));
+
+          // Act
+          const { records } = await readAll(pieces(body, 1 + next(64 * 1024)));
+
+          // Assert
+          expect(records).toEqual(JSON.parse(JSON.stringify(many)));
+          expect(detached).toHaveLength(file + 1);
+        }
+      });
     });
 
     test.each([
