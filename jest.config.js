@@ -1,3 +1,5 @@
+const os = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -12,7 +14,7 @@ module.exports = {
   },
   // Workflow tests start their own moto_server; give them room on a 2-core machine.
   testTimeout: 60_000,
-  // Two test files at a time even on two cores (jest's default there is one): the workflow suites wait on moto_server
-  // and the local engine as much as they compute. A full run on this kind of machine: 525 s against 865 s.
-  maxWorkers: 2,
+  // At least two test files at a time, even on two cores (jest's default there is one): the workflow suites wait on
+  // moto_server and the local engine as much as they compute. A full run on a 2-core machine: 525 s against 865 s.
+  maxWorkers: Math.max(2, os.availableParallelism() - 1),
 };

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_LOAD_ENV, type BundleOptions, bundleFunction, handlerNames } from '../infra/bundling';
+import { benchNode, nodeVersion } from './node-binary';
 
 const ROOT = join(__dirname, '..');
 
@@ -44,7 +45,7 @@ const ENV = {
 };
 
 /** The Node.js that loads the bundles. */
-const NODE = stringOption('node') ?? process.execPath;
+const NODE = benchNode();
 
 function loadMs(bundle: string): number {
   const out = spawnSync(NODE, ['-e', CHILD, bundle], { env: ENV, encoding: 'utf8' });
@@ -76,13 +77,16 @@ async function main(): Promise<void> {
   const runs = option('runs', 7);
   const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-bench-init-'));
   try {
-    const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const version = nodeVersion(NODE);
     console.log(`node ${version}; median of ${runs} fresh processes per bundle; load = require + module scope`);
     console.log(
       "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
     console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 29)).join('  ')}`);
     const only = stringOption('functions')?.split(',');
+    const unknown = only?.filter((name) => !handlerNames().includes(name)) ?? [];
+    if (unknown.length > 0)
+      throw new Error(`--functions: no function ${unknown.join(', ')} (${handlerNames().join(', ')})`);
     for (const handler of handlerNames().filter((name) => !only || only.includes(name))) {
       const bundles = await Promise.all(
         VARIANTS.map(({ options }, index) => bundleFunction(handler, join(outdir, handler, String(index)), options)),

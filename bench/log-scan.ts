@@ -27,6 +27,7 @@ import { buildSync } from 'esbuild';
 import { generateAccountLogFiles, plantedEvents } from '../cli/sandbox/cloudtrail-fixtures';
 import { RULE_IDS } from '../functions/cloudtrail/rules/ids';
 import type { LogScanManifest, LogScanMode, LogScanRun } from './log-scan-child';
+import { benchNode, nodeVersion } from './node-binary';
 
 const DATA_DIR = join(__dirname, '..', '.bench-data', 'log-scan');
 const MANIFEST = join(DATA_DIR, 'manifest.json');
@@ -125,8 +126,7 @@ function pinnedCpu(): number | undefined {
 }
 
 /** The Node.js that runs the children: `--node <path>`, else this one. */
-const NODE_FLAG = process.argv.indexOf('--node');
-const NODE = (NODE_FLAG >= 0 ? process.argv[NODE_FLAG + 1] : undefined) ?? process.execPath;
+const NODE = benchNode();
 
 function inChild(child: string, mode: LogScanMode, cpu?: number): LogScanRun {
   const command = cpu === undefined ? [NODE] : ['taskset', '-c', String(cpu), NODE];
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       `(${(manifest.gzBytes / MB).toFixed(1)} MB gzip), ${manifest.records} records — ` +
       `${generated ? `generated in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'reused'} (${DATA_DIR})`,
   );
-  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const version = nodeVersion(NODE);
   console.log(`node ${version}, ${ROUNDS} rounds, each run in a child process of its own; best round shown`);
   const runs: LogScanRun[] = [];
   const oneCore: LogScanRun[] = [];

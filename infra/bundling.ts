@@ -35,12 +35,26 @@ const LAMBDA_CREDENTIALS = path.join(REPO_ROOT, 'functions', 'lib', 'lambda-cred
 /**
  * Every client's default credential provider, `@aws-sdk/credential-provider-node`, resolved to
  * functions/lib/lambda-credentials.ts: the environment and the container endpoint, the two sources of credentials a
- * function has in Lambda, without the profile, SSO and instance-metadata code of the others (100 KB a bundle).
+ * function has in Lambda, without the profile, SSO and instance-metadata code of the others (100 KB a bundle). Only
+ * where a client's runtime configuration imports it: anything else that imports it (`fromNodeProviderChain`, say)
+ * fails the build rather than silently losing the sources it asked for.
  */
 export const lambdaCredentials: Plugin = {
   name: 'lambda-credentials',
   setup(build) {
-    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: LAMBDA_CREDENTIALS }));
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, ({ importer }) =>
+      /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-(es|cjs)[\\/]runtimeConfig\.js$/.test(importer)
+        ? { path: LAMBDA_CREDENTIALS }
+        : {
+            errors: [
+              {
+                text:
+                  `${importer} imports @aws-sdk/credential-provider-node; the function bundles replace it only for the ` +
+                  "clients' default provider (infra/bundling.ts, lambdaCredentials)",
+              },
+            ],
+          },
+    );
   },
 };
 
@@ -51,8 +65,8 @@ export const lambdaCredentials: Plugin = {
  * - The SDK's ES module builds first (`mainFields`): `dist-es` lets esbuild leave out the commands a function never
  *   sends, where `dist-cjs` is one file per client that loads whole (EC2's alone took 450 ms to load).
  * - {@link sdkSchemaKeys} lets it leave out the schemas of those commands too (audit-account: 1,712 KB → 790 KB).
- * - {@link lambdaCredentials} gives the clients the credential chain of a Lambda function (audit-account: 790 KB →
- *   689 KB).
+ * - {@link lambdaCredentials} gives the clients the credential chain of a Lambda function (about 100 KB less in
+ *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
  *   reads at load is 60 % smaller.
  */

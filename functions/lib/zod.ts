@@ -10,6 +10,7 @@
 import { en } from 'zod/locales';
 import { config } from 'zod/mini';
 
-config(en());
+// The configuration is global to every copy of zod in the process: a locale set before this one is kept.
+if (!config().localeError) config(en());
 
 export * from 'zod/mini';

@@ -5,8 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
-import { BUNDLE_LOAD_ENV, bundleFunction, bundleFunctionSync, handlerNames } from '../../infra/bundling';
+import {
+  BUNDLE_LOAD_ENV,
+  bundleFunction,
+  bundleFunctionSync,
+  handlerNames,
+  lambdaCredentials,
+} from '../../infra/bundling';
+import { REPO_ROOT } from '../../infra/paths';
 
 // Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
 // source maps on), loaded in a plain `node` as Lambda loads it: its module scope runs (clients made, settings read)
@@ -129,6 +137,25 @@ require(process.argv[1]).handler({ accountId: '111111111111', run: { id: 'run-1'
     );
     return stdout;
   }
+
+  test("the chain replaces the SDK's default one only for the clients: any other import of it fails the build", async () => {
+    // Arrange: code that asks the default chain for itself (profiles included), as fromNodeProviderChain would.
+    const own =
+      "import { defaultProvider } from '@aws-sdk/credential-provider-node'; export const p = defaultProvider;";
+
+    // Act
+    const built = build({
+      stdin: { contents: own, resolveDir: REPO_ROOT, sourcefile: 'own-chain.ts', loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      write: false,
+      logLevel: 'silent',
+      plugins: [lambdaCredentials],
+    });
+
+    // Assert
+    await expect(built).rejects.toThrow(/own-chain\.ts imports @aws-sdk\/credential-provider-node/);
+  });
 
   const signedBy = () =>
     requests.filter(({ url }) => url !== '/credentials').map(({ headers }) => headers.authorization);

@@ -27,15 +27,32 @@ function setEnv(values: Partial<Record<(typeof NAMES)[number], string>>): void {
 }
 afterEach(() => setEnv(saved as Record<string, string>));
 
-/** A container credential endpoint: answers each GET with the next key, and counts the requests and their tokens. */
-async function endpoint(expiresInMs: number) {
+/**
+ * A container credential endpoint: answers each GET with the next key (or `failFrom` on, with HTTP 500), and counts
+ * the requests and their tokens. `hold()` makes it keep the next answer until `release()`.
+ */
+async function endpoint(expiresInMs: number, failFrom = Number.POSITIVE_INFINITY) {
   const seen: (string | undefined)[] = [];
-  const server: Server = createServer((request, response) => {
+  let holding: { arrived: () => void; answer: Promise<void> } | undefined;
+  let release = () => {};
+  const server: Server = createServer(async (request, response) => {
     seen.push(request.headers.authorization);
+    const number = seen.length;
+    if (holding) {
+      const { arrived, answer } = holding;
+      holding = undefined;
+      arrived();
+      await answer;
+    }
+    if (number >= failFrom) {
+      response.statusCode = 500;
+      response.end('{"message":"the endpoint failed"}');
+      return;
+    }
     response.setHeader('content-type', 'application/json');
     response.end(
       JSON.stringify({
-        AccessKeyId: `ASIACONTAINER${seen.length}`,
+        AccessKeyId: `ASIACONTAINER${number}`,
         SecretAccessKey: 'container-secret',
         Token: 'container-token',
         Expiration: new Date(Date.now() + expiresInMs).toISOString(),
@@ -44,7 +61,17 @@ async function endpoint(expiresInMs: number) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/credentials`, seen, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}/credentials`,
+    seen,
+    /** Holds the next answer; resolves when that request has arrived. */
+    hold: () =>
+      new Promise<void>((arrived) => {
+        holding = { arrived, answer: new Promise<void>((answer) => (release = answer)) };
+      }),
+    release: () => release(),
+    close: () => new Promise<void>((closed) => server.close(() => closed())),
+  };
 }
 
 describe('defaultProvider (the function bundles)', () => {
@@ -79,29 +106,61 @@ describe('defaultProvider (the function bundles)', () => {
       expect(again.accessKeyId).toBe('ASIACONTAINER1');
       expect(server.seen).toEqual(['endpoint-token']);
     } finally {
-      server.close();
+      await server.close();
     }
   });
 
-  test('fetches them again when they are within 5 minutes of expiring', async () => {
-    // Arrange
+  test('in their last 5 minutes, hands out the ones it holds while one renewal runs, as the SDK does', async () => {
+    // Arrange: credentials that expire in 4 minutes, and an endpoint that keeps its second answer until told.
     const server = await endpoint(4 * 60_000);
     try {
       setEnv({ AWS_CONTAINER_CREDENTIALS_FULL_URI: server.url });
       const provider = defaultProvider();
+      const first = await provider();
+      const renewalArrived = server.hold();
 
       // Act
-      const first = await provider();
-      const fetched = server.seen.length;
       const second = await provider();
+      await renewalArrived;
+      const third = await provider();
+      server.release();
+      const forced = await provider({ forceRefresh: true });
 
-      // Assert: each call that finds them expiring fetches new ones (never the ones it already had).
-      expect(second.accessKeyId).not.toBe(first.accessKeyId);
-      expect(server.seen.length).toBeGreaterThan(fetched);
+      // Assert: no call waited on the renewal, one renewal was made, and a forced call joined it.
+      expect([first.accessKeyId, second.accessKeyId, third.accessKeyId]).toEqual(Array(3).fill('ASIACONTAINER1'));
+      expect(forced.accessKeyId).toBe('ASIACONTAINER2');
+      expect(server.seen).toHaveLength(2);
     } finally {
-      server.close();
+      server.release();
+      await server.close();
     }
   });
+
+  test('a renewal that fails leaves the credentials it holds in use until they expire', async () => {
+    // Arrange: the endpoint fails from its second request on.
+    const server = await endpoint(4 * 60_000, 2);
+    try {
+      setEnv({ AWS_CONTAINER_CREDENTIALS_FULL_URI: server.url });
+      const provider = defaultProvider();
+      await provider();
+
+      // Act
+      const during = await provider();
+      // A forced call joins the renewal and gets its error (after the SDK's own retries of the endpoint).
+      const renewal = await provider({ forceRefresh: true }).catch((error: unknown) => error as Error);
+      const after = await provider();
+      // That call began the next renewal; it is waited for, so that nothing runs on after the test.
+      const next = await provider({ forceRefresh: true }).catch((error: unknown) => error as Error);
+
+      // Assert
+      expect(during.accessKeyId).toBe('ASIACONTAINER1');
+      expect(renewal).toBeInstanceOf(Error);
+      expect(after.accessKeyId).toBe('ASIACONTAINER1');
+      expect(next).toBeInstanceOf(Error);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 
   test('says what it looked for when there is neither', async () => {
     // Arrange: a profile is what the default chain would have used; this chain does not read profiles.
