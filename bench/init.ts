@@ -6,27 +6,22 @@
  * bundle with the SDK's default credential chain, beside it with the SDK's schemas as they ship (computed keys:
  * esbuild keeps all of them) and beside a bundle with `@aws-sdk/*` left out (resolved at run time from node_modules,
  * as the Lambda runtime's SDK would be). `--node` loads the bundles with another Node.js than the one running this,
- * such as the Lambda runtime's version (README, "Cold start", tells how to get one without installing it). Each measurement is a fresh `node` process that loads
- * the bundle, which makes the handler's module-scope clients (the first clients) and reads its settings. Prints the
- * median of several runs, side by side. The handlers get settings through the environment, pointing at nothing real
- * (no call is made at load).
+ * such as the Lambda runtime's version (bench/args.ts); `--functions` measures only those named. Each measurement is a
+ * fresh `node` process that loads the bundle, which makes the handler's module-scope clients (the first clients) and
+ * reads its settings. Prints the median of several runs, side by side. The handlers get settings through the
+ * environment, pointing at nothing real (no call is made at load).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_LOAD_ENV, type BundleOptions, bundleFunction, handlerNames } from '../infra/bundling';
-import { benchNode, nodeVersion } from './node-binary';
+import { argValue, benchNode, nodeVersion } from './args';
 
 const ROOT = join(__dirname, '..');
 
-function stringOption(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
 function option(name: string, fallback: number): number {
-  const value = Number(stringOption(name) ?? Number.NaN);
+  const value = Number(argValue(name) ?? Number.NaN);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
@@ -65,7 +60,7 @@ function pad(value: string | number, width: number): string {
   return String(value).padStart(width);
 }
 
-/** What is measured for each function: the bundle as deployed, and the two it is compared with. */
+/** What is measured for each function: the bundle as deployed, and the three it is compared with. */
 const VARIANTS: readonly { readonly label: string; readonly options: BundleOptions }[] = [
   { label: 'deployed', options: {} },
   { label: 'default credential chain', options: { credentials: 'default-chain' } },
@@ -83,11 +78,11 @@ async function main(): Promise<void> {
       "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
     console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 29)).join('  ')}`);
-    const only = stringOption('functions')?.split(',');
-    const unknown = only?.filter((name) => !handlerNames().includes(name)) ?? [];
-    if (unknown.length > 0)
-      throw new Error(`--functions: no function ${unknown.join(', ')} (${handlerNames().join(', ')})`);
-    for (const handler of handlerNames().filter((name) => !only || only.includes(name))) {
+    const all = handlerNames();
+    const only = argValue('functions')?.split(',');
+    const unknown = only?.filter((name) => !all.includes(name)) ?? [];
+    if (unknown.length > 0) throw new Error(`--functions: no function ${unknown.join(', ')} (${all.join(', ')})`);
+    for (const handler of all.filter((name) => !only || only.includes(name))) {
       const bundles = await Promise.all(
         VARIANTS.map(({ options }, index) => bundleFunction(handler, join(outdir, handler, String(index)), options)),
       );

@@ -26,8 +26,8 @@ import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { generateAccountLogFiles, plantedEvents } from '../cli/sandbox/cloudtrail-fixtures';
 import { RULE_IDS } from '../functions/cloudtrail/rules/ids';
+import { benchNode, nodeVersion } from './args';
 import type { LogScanManifest, LogScanMode, LogScanRun } from './log-scan-child';
-import { benchNode, nodeVersion } from './node-binary';
 
 const DATA_DIR = join(__dirname, '..', '.bench-data', 'log-scan');
 const MANIFEST = join(DATA_DIR, 'manifest.json');

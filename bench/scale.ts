@@ -25,6 +25,7 @@ import { startMoto } from '../cli/sandbox/moto';
 import { seedSandbox } from '../cli/sandbox/seed';
 import { resolveSettings } from '../cli/settings-file';
 import { LocalReportStore } from '../functions/lib/report-store';
+import { argValue } from './args';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -108,9 +109,7 @@ const PRICE = {
 } as const;
 
 function option(name: string, fallback: string): number[] {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? process.argv[index + 1] : undefined;
-  return (value ?? fallback).split(',').map(Number);
+  return (argValue(name) ?? fallback).split(',').map(Number);
 }
 
 async function child(members: number, concurrencies: readonly number[], latencyMs: number): Promise<SizeFigures> {

@@ -1,18 +1,9 @@
-import { wholeNumber } from './validation';
+import { uniqueList, wholeNumber } from './validation';
 import * as z from './zod';
 
 const port = wholeNumber(0, 65535, 'must be a port number from 0 to 65535');
 
-const portList = z.array(port, { error: 'must be a list of port numbers' }).check(
-  z.superRefine((ports, ctx) => {
-    const seen = new Set<number>();
-    for (const [index, value] of ports.entries()) {
-      if (seen.has(value))
-        ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice`, input: value });
-      seen.add(value);
-    }
-  }),
-);
+const portList = uniqueList(port, 'must be a list of port numbers');
 
 /** Remote administration and common database / cache / search ports: open to the world, they are HIGH. */
 export const DEFAULT_HIGH_RISK_PORTS = [

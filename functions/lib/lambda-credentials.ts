@@ -28,8 +28,9 @@ const CONTAINER_ENV_NAMES = ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINE
 /** The message when a function finds no credentials: what was looked for, and why the CLI does not use this chain. */
 export const NO_LAMBDA_CREDENTIALS =
   'No credentials for the AWS SDK: neither AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY nor ' +
-  `${CONTAINER_ENV_NAMES.join(' or ')} is set. Lambda sets them for a function's execution role; this chain is built into ` +
-  'the function bundles only (infra/bundling.ts): outside Lambda, run ct-audit, which uses the default chain.';
+  `${CONTAINER_ENV_NAMES.join(' or ')} is set. Lambda sets them for a function's execution role; ` +
+  'this chain is built into the function bundles only (infra/bundling.ts): outside Lambda, run ct-audit, which uses ' +
+  'the default chain.';
 
 /**
  * `@aws-sdk/credential-provider-node`'s `defaultProvider`, for Lambda: the environment, then the container endpoint;

@@ -1,6 +1,6 @@
 /**
  * The environment variable that carries the validated settings to the functions. A module of its own: every client
  * (clients.ts) reads its timeouts there, and a function that never reads the rest of the settings should not carry
- * their schema and zod (about 120 KB and 20 ms of cold start: README, "Cold start").
+ * their schema and zod (about 100 KB and 20–40 ms of cold start: README, "Cold start").
  */
 export const SETTINGS_ENV = 'CT_AUDIT_SETTINGS';

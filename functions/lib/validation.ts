@@ -32,14 +32,18 @@ export function wholeNumber(min: number, max: number, error?: string) {
   return z.int(params).check(z.gte(min, params), z.lte(max, params));
 }
 
-/** A list without repeated values; the message names the first repeat. */
-export function uniqueList<T extends z.ZodMiniType<string>>(item: T, notAList = 'must be a list') {
+/** A list without repeated values (strings or numbers); the message names each repeat (`'a' is listed twice`). */
+export function uniqueList<T extends z.ZodMiniType<string> | z.ZodMiniType<number>>(
+  item: T,
+  notAList = 'must be a list',
+) {
   return z.array(item, { error: notAList }).check(
     z.superRefine((values, ctx) => {
-      const seen = new Set<string>();
-      for (const [index, value] of values.entries()) {
+      const seen = new Set<string | number>();
+      for (const [index, value] of (values as readonly (string | number)[]).entries()) {
         if (seen.has(value)) {
-          ctx.addIssue({ code: 'custom', path: [index], message: `'${value}' is listed twice`, input: value });
+          const named = typeof value === 'string' ? `'${value}'` : String(value);
+          ctx.addIssue({ code: 'custom', path: [index], message: `${named} is listed twice`, input: value });
         }
         seen.add(value);
       }
