@@ -2,9 +2,10 @@
  * npm run bench:init [-- --runs 7] [--node /path/to/node] [--functions summarize,audit-account]
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
- * maps, target node24, CommonJS, the SDK's schemas with literal keys, the Lambda credential chain), beside the same
- * bundle with the SDK's default credential chain, beside it with the SDK's schemas as they ship (computed keys:
- * esbuild keeps all of them) and beside a bundle with `@aws-sdk/*` left out (resolved at run time from node_modules,
+ * maps, target node24, CommonJS, the SDK's schemas with literal keys, the SDK's error registries trimmed, the Lambda
+ * credential chain), beside the same bundle with the SDK's default credential chain, beside it with the SDK's schemas
+ * as they ship (computed keys: esbuild keeps all of them), beside it with every modeled error registered (the error
+ * classes kept: infra/sdk-error-registry.ts) and beside a bundle with `@aws-sdk/*` left out (resolved at run time from node_modules,
  * as the Lambda runtime's SDK would be). `--node` loads the bundles with another Node.js than the one running this,
  * such as the Lambda runtime's version (bench/args.ts); `--functions` measures only those named. Each measurement is a
  * fresh `node` process that loads the bundle, which makes the handler's module-scope clients (the first clients) and
@@ -65,6 +66,7 @@ const VARIANTS: readonly { readonly label: string; readonly options: BundleOptio
   { label: 'deployed', options: {} },
   { label: 'default credential chain', options: { credentials: 'default-chain' } },
   { label: 'schema keys as shipped', options: { literalSchemaKeys: false } },
+  { label: 'error registry as shipped', options: { trimErrors: false } },
   { label: 'SDK external', options: { sdk: 'external' } },
 ];
 

@@ -5,10 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { handlerEntry, REPO_ROOT } from './paths';
-import { sdkSchemaKeys } from './sdk-schema-keys';
+import { trimErrorRegistry } from './sdk-error-registry';
+import { literalTraitKeys, SDK_SCHEMAS_FILE } from './sdk-schema-keys';
 
 /** How {@link bundleFunction} builds; the defaults are the stack's, the others are for `npm run bench:init`. */
 export interface BundleOptions {
@@ -18,10 +20,15 @@ export interface BundleOptions {
    */
   readonly sdk?: 'bundled' | 'external';
   /**
-   * Whether {@link sdkSchemaKeys} runs.
+   * Whether the SDK's schemas files go through {@link literalTraitKeys}.
    * @default true
    */
   readonly literalSchemaKeys?: boolean;
+  /**
+   * Whether the SDK's schemas files go through {@link trimErrorRegistry}.
+   * @default true
+   */
+  readonly trimErrors?: boolean;
   /**
    * `default-chain` keeps the SDK's default credential chain instead of {@link lambdaCredentials}.
    * @default 'lambda'
@@ -59,19 +66,40 @@ export const lambdaCredentials: Plugin = {
 };
 
 /**
+ * The rewrites of the SDK's generated schemas files (infra/sdk-schema-keys.ts, infra/sdk-error-registry.ts), in one
+ * plugin: esbuild loads a file with the first `onLoad` that returns its contents, so two plugins could not both apply.
+ */
+export function sdkSchemas(options: { readonly literalKeys: boolean; readonly trimErrors: boolean }): Plugin {
+  return {
+    name: 'sdk-schemas',
+    setup(build) {
+      build.onLoad({ filter: SDK_SCHEMAS_FILE }, async (args) => {
+        let text = await readFile(args.path, 'utf8');
+        // Errors first: the registry's reading of traits is written for the keys as the SDK ships them.
+        if (options.trimErrors) text = trimErrorRegistry(text).text;
+        if (options.literalKeys) text = literalTraitKeys(text).text;
+        return { contents: text, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * Builds one function's bundle, `index.js` and its source map, into `dir`: CommonJS for Node.js 24 (the Lambda
  * runtime), minified, with the AWS SDK bundled: the functions run the SDK versions of package-lock.json, the ones
  * every test ran with, not whatever the Lambda runtime ships (figures and the decision: README, "Cold start").
  * - The SDK's ES module builds first (`mainFields`): `dist-es` lets esbuild leave out the commands a function never
  *   sends, where `dist-cjs` is one file per client that loads whole (EC2's alone took 450 ms to load).
- * - {@link sdkSchemaKeys} lets it leave out the schemas of those commands too (audit-account: 1,549 KB → 629 KB).
+ * - {@link literalTraitKeys} lets it leave out the schemas of those commands too (audit-account: 1,549 KB → 629 KB),
+ *   and {@link trimErrorRegistry} the error classes the functions tell apart by name alone (audit-account: 629 KB →
+ *   509 KB).
  * - {@link lambdaCredentials} gives the clients the credential chain of a Lambda function (about 100 KB less in
  *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
  *   reads at load is 60 % smaller.
  */
 export async function bundleFunction(name: string, dir: string, options: BundleOptions = {}): Promise<string> {
-  const { sdk = 'bundled', literalSchemaKeys = true, credentials = 'lambda' } = options;
+  const { sdk = 'bundled', literalSchemaKeys = true, trimErrors = true, credentials = 'lambda' } = options;
   const outfile = path.join(dir, 'index.js');
   await build({
     entryPoints: [handlerEntry(name)],
@@ -86,7 +114,7 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     mainFields: ['module', 'main'],
     external: sdk === 'external' ? ['@aws-sdk/*'] : [],
     plugins: [
-      ...(literalSchemaKeys ? [sdkSchemaKeys] : []),
+      ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
       ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
     ],
     logLevel: 'warning',

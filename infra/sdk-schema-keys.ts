@@ -26,26 +26,34 @@ export const SDK_SCHEMAS_FILE =
 
 /**
  * `const _xN = "xmlName";` (or a template literal with no substitution and no carriage return, which a template would
- * read as a line feed) at the start of a line.
+ * read as a line feed) at the start of a line. Namespaces are constants too: `const n0 = "com.amazonaws.s3";`.
  */
-const STRING_CONSTANT = /^const (_[A-Za-z0-9$]+) = (?:"([^"\\\r\n]*)"|`([^`\\$\r]*)`);$/gm;
+const STRING_CONSTANT = /^const ([A-Za-z_][A-Za-z0-9_$]*) = (?:"([^"\\\r\n]*)"|`([^`\\$\r]*)`);$/gm;
+
+/**
+ * The top-level string constants of a generated schemas file, by name. A name declared twice (one of them in a
+ * comment or a block, say) maps to undefined: which one a use means is not known.
+ */
+export function stringConstants(source: string): Map<string, string | undefined> {
+  const constants = new Map<string, string | undefined>();
+  for (const match of source.matchAll(STRING_CONSTANT)) {
+    const name = match[1] as string;
+    const value = (match[2] ?? match[3]) as string;
+    constants.set(name, constants.has(name) ? undefined : value);
+  }
+  return constants;
+}
 
 /** A computed key naming an identifier, right after an object's `{` or a `,`: `{ [_xN]:` or `, [_xN]:`. */
 const COMPUTED_KEY = /([{,]\s*)\[(_[A-Za-z0-9$]+)\]:/g;
 
 /** The text of a schemas file with every computed key that names a string constant of the file written literally. */
 export function literalTraitKeys(source: string): { readonly text: string; readonly replaced: number } {
-  const constants = new Map<string, string | undefined>();
-  for (const match of source.matchAll(STRING_CONSTANT)) {
-    const name = match[1] as string;
-    const value = (match[2] ?? match[3]) as string;
-    // Declared twice (one of them in a comment or a block, say): which one a key means is not known.
-    constants.set(name, constants.has(name) || value === '__proto__' ? undefined : value);
-  }
+  const constants = stringConstants(source);
   let replaced = 0;
   const text = source.replace(COMPUTED_KEY, (whole, before: string, name: string) => {
     const value = constants.get(name);
-    if (value === undefined) return whole;
+    if (value === undefined || value === '__proto__') return whole;
     replaced += 1;
     return `${before}${JSON.stringify(value)}:`;
   });
