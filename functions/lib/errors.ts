@@ -89,7 +89,11 @@ export function errorKind(name: string | undefined): ErrorKind {
   return 'UNKNOWN';
 }
 
-/** The name of anything thrown, without assuming it is an Error. */
+/**
+ * The name of anything thrown, without assuming it is an Error. SDK errors are told apart by this name, never by
+ * class: the bundles leave out most SDK error classes (infra/sdk-error-registry.ts), and the error is then the
+ * client's service exception with the same name.
+ */
 export function errorName(error: unknown): string | undefined {
   if (error instanceof Error) return error.name;
   if (typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string') {

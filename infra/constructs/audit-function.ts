@@ -51,7 +51,8 @@ export interface AuditFunctionProps {
  *
  * The bundle is built by infra/bundling.ts (`bundleFunction`), the same code `npm run bench:init` measures and
  * `test/infra/bundles.test.ts` loads, rather than by NodejsFunction, whose esbuild command line cannot take the
- * plugin that leaves unused AWS SDK schemas out (infra/sdk-schema-keys.ts).
+ * plugins that leave unused AWS SDK schemas and error classes out (infra/sdk-schema-keys.ts,
+ * infra/sdk-error-registry.ts) or give the clients Lambda's credential chain.
  */
 export class AuditFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: AuditFunctionProps) {
