@@ -92,7 +92,7 @@ export function sdkSchemas(options: { readonly literalKeys: boolean; readonly tr
  *   sends, where `dist-cjs` is one file per client that loads whole (EC2's alone took 450 ms to load).
  * - {@link literalTraitKeys} lets it leave out the schemas of those commands too (audit-account: 1,549 KB → 629 KB),
  *   and {@link trimErrorRegistry} the error classes the functions tell apart by name alone (audit-account: 629 KB →
- *   509 KB).
+ *   534 KB).
  * - {@link lambdaCredentials} gives the clients the credential chain of a Lambda function (about 100 KB less in
  *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
