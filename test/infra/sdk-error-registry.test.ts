@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { type Emulator, startMoto } from '../../cli/sandbox/moto';
 import { lambdaCredentials, sdkSchemas } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
-import { trimErrorRegistry } from '../../infra/sdk-error-registry';
+import { CHECKED_BY_CLASS, trimErrorRegistry } from '../../infra/sdk-error-registry';
 
 // The rewrite changes what error a bundled client throws (its class, never its name): checked on made-up files, on
 // every client the functions use as installed (package-lock.json), and with bundled clients against moto.
@@ -22,6 +22,7 @@ function schemasFile(...errors: string[]): string {
     'const _c = "client";',
     'const _NF = "NotFound";',
     'const _NFE = "NotFoundException";',
+    'const _NST = "NoSuchThing";',
     'const _TE = "ThrottlingException";',
     'import { TypeRegistry } from "@smithy/core/schema";',
     'const _s_registry = new TypeRegistry(_s);',
@@ -40,6 +41,13 @@ function schemasFile(...errors: string[]): string {
 describe('trimErrorRegistry', () => {
   test('removes the registration of an error the fallback names as its class, and keeps those it would not', () => {
     const source = schemasFile(
+      'export var NoSuchThing$ = [-3, n0, _NST,',
+      '    { [_e]: _c },',
+      '    [_M],',
+      '    [0]',
+      '];',
+      'n0_registry.registerError(NoSuchThing$, NoSuchThing);',
+      // Another error's query code: the registry resolves `NotFound` to NotFoundException when NotFound is not held.
       'export var NotFound$ = [-3, n0, _NF,',
       '    { [_e]: _c },',
       '    [_M],',
@@ -63,12 +71,12 @@ describe('trimErrorRegistry', () => {
 
     const { text, unregistered, kept } = trimErrorRegistry(source);
 
-    expect(unregistered).toEqual(['NotFound', 'ThrottlingException']);
-    expect(kept).toEqual(['NotFoundException']);
+    expect(unregistered).toEqual(['NoSuchThing', 'ThrottlingException']);
+    expect(kept).toEqual(['NotFound', 'NotFoundException']);
     // Only those two lines go: the service exception's registration, the declarations and the rest stay.
     expect(text).toBe(
       source
-        .replace('n0_registry.registerError(NotFound$, NotFound);\n', '')
+        .replace('n0_registry.registerError(NoSuchThing$, NoSuchThing);\n', '')
         .replace('n0_registry.registerError(ThrottlingException$, ThrottlingException);\n', ''),
     );
     expect(text).toContain('_s_registry.registerError(DemoServiceException$, DemoServiceException);');
@@ -76,17 +84,27 @@ describe('trimErrorRegistry', () => {
 
   test('reads the registries of clients generated before 3.11xx (TypeRegistry.for) and literal trait keys', () => {
     const source = schemasFile(
-      'export var NotFound$ = [-3, n0, "NotFound", { "error": "client", "awsQueryError": [`NotFound`, 404] }, [], []];',
-      'n0_registry.registerError(NotFound$, NotFound);',
-      'export var NotFoundException$ = [-3, n0, "NotFoundException",',
-      '    { "awsQueryError": ["NotFound", 404] }, [], []];',
-      'n0_registry.registerError(NotFoundException$, NotFoundException);',
+      'export var Gone$ = [-3, n0, "Gone", { "error": "client", "awsQueryError": [`Gone`, 410] }, [], []];',
+      'n0_registry.registerError(Gone$, Gone);',
+      'export var Missing$ = [-3, n0, "Missing",',
+      '    { "awsQueryError": ["NoSuchThing", 404] }, [], []];',
+      'n0_registry.registerError(Missing$, Missing);',
     ).replace(/new TypeRegistry\(/g, 'TypeRegistry.for(');
 
     const { unregistered, kept } = trimErrorRegistry(source);
 
-    expect(unregistered).toEqual(['NotFound']);
-    expect(kept).toEqual(['NotFoundException']);
+    expect(unregistered).toEqual(['Gone']);
+    expect(kept).toEqual(['Missing']);
+  });
+
+  test('keeps an error a bundled dependency checks by class (CHECKED_BY_CLASS), unless told otherwise', () => {
+    const source = schemasFile(
+      'export var ParameterNotFound$ = [-3, n0, "ParameterNotFound", { [_e]: _c }, [], []];',
+      'n0_registry.registerError(ParameterNotFound$, ParameterNotFound);',
+    );
+
+    expect(trimErrorRegistry(source).kept).toEqual(['ParameterNotFound']);
+    expect(trimErrorRegistry(source, new Set()).unregistered).toEqual(['ParameterNotFound']);
   });
 
   test.each([
@@ -97,10 +115,12 @@ describe('trimErrorRegistry', () => {
     ['an error with no declaration it can read', ['n0_registry.registerError(Missing$, Missing);']],
     ['a schema registered under another class', ['n0_registry.registerError(NotFound$, Other);']],
     [
-      'a query code that is not a plain string',
+      'every error of a file with a query code that is not a plain string (it could be any name)',
       [
         'export var NotFound$ = [-3, n0, _NF, { [_aQE]: [code, 404], [_e]: _c }, [], []];',
         'n0_registry.registerError(NotFound$, NotFound);',
+        'export var NoSuchThing$ = [-3, n0, _NST, { [_e]: _c }, [], []];',
+        'n0_registry.registerError(NoSuchThing$, NoSuchThing);',
       ],
     ],
     [
@@ -128,10 +148,23 @@ const CLIENTS = Object.keys(
   (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
 ).filter((name) => name.startsWith('@aws-sdk/client-'));
 
-function trimmed(client: string) {
-  return trimErrorRegistry(
-    readFileSync(join(SDK, client.slice('@aws-sdk/'.length), 'dist-es/schemas/schemas_0.js'), 'utf8'),
-  );
+function trimmed(client: string, checkedByClass?: ReadonlySet<string>) {
+  const file = join(SDK, client.slice('@aws-sdk/'.length), 'dist-es/schemas/schemas_0.js');
+  return trimErrorRegistry(readFileSync(file, 'utf8'), checkedByClass);
+}
+
+/** The files under `dir` whose path matches `pattern`, skipping nested node_modules. */
+function filesUnder(dir: string, pattern: RegExp): string[] {
+  const found: string[] = [];
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = join(current, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
+      else if (entry.isFile() && pattern.test(full)) found.push(full);
+    }
+  };
+  walk(dir);
+  return found;
 }
 
 type ErrorClass = new (options: { $metadata: object; message: string }) => Error & Record<string, unknown>;
@@ -147,7 +180,15 @@ describe('the error registries of the installed AWS SDK clients', () => {
     const exports = require(client) as Record<string, unknown>;
     const { unregistered, kept } = trimmed(client);
 
+    // Every error's query code, by code: the registry resolves a code to the error that has it.
+    const byQueryCode = new Map<string, string[]>();
+    for (const [key, schema] of Object.entries(exports)) {
+      if (!key.endsWith('$') || !Array.isArray(schema) || schema[0] !== -3) continue;
+      const code = ((schema[3] as Record<string, unknown>).awsQueryError as [string] | undefined)?.[0];
+      if (code !== undefined) byQueryCode.set(code, [...(byQueryCode.get(code) ?? []), key.slice(0, -1)]);
+    }
     for (const name of unregistered) {
+      expect([name, byQueryCode.get(name) ?? [name]]).toEqual([name, [name]]);
       const error = new (exports[name] as ErrorClass)({ $metadata: {}, message: 'm' });
       const [, , declared, traits] = exports[`${name}$`] as [number, string, string, Record<string, unknown>];
       // The fallback names the error with the code the service sends: the shape's name, or its query code.
@@ -160,25 +201,71 @@ describe('the error registries of the installed AWS SDK clients', () => {
         expect([name, traits.httpError < 500 ? 'client' : 'server']).toEqual([name, error.$fault]);
       }
     }
-    // Kept only for a query code of their own: a declaration it could not read shows up here.
+    // Kept only for a query code: their own, or another error's that is their name; or for a dependency that checks
+    // the class. A declaration the rewrite could not read shows up here.
     for (const name of kept) {
       const [, , , traits] = exports[`${name}$`] as [number, string, string, Record<string, unknown>];
-      expect([name, (traits.awsQueryError as [string] | undefined)?.[0]]).not.toEqual([name, name]);
-      expect((traits.awsQueryError as [string] | undefined)?.[0]).toEqual(expect.any(String));
+      const code = (traits.awsQueryError as [string] | undefined)?.[0];
+      const reason =
+        code !== undefined && code !== name
+          ? 'a query code of its own'
+          : (byQueryCode.get(name) ?? []).some((other) => other !== name)
+            ? "another error's query code"
+            : CHECKED_BY_CLASS.has(name)
+              ? 'checked by class'
+              : 'none';
+      expect([name, reason]).not.toEqual([name, 'none']);
+    }
+  });
+
+  test('nothing bundled tests an error the rewrite removes with instanceof, but for CHECKED_BY_CLASS', () => {
+    // Without CHECKED_BY_CLASS: what the rewrite would remove if no dependency checked a class, by client.
+    const removable = new Map(CLIENTS.map((client) => [client, new Set(trimmed(client, new Set()).unregistered)]));
+    const files = [
+      ...filesUnder(join(REPO_ROOT, 'functions'), /\.ts$/),
+      ...filesUnder(join(REPO_ROOT, 'node_modules', '@aws-lambda-powertools'), /[\\/]lib[\\/]esm[\\/].*\.js$/),
+      ...filesUnder(SDK, /[\\/]dist-es[\\/].*\.js$/),
+      ...filesUnder(join(REPO_ROOT, 'node_modules', '@smithy'), /[\\/]dist-es[\\/].*\.js$/),
+    ];
+    const checked = new Map<string, string[]>();
+    for (const file of files) {
+      const source = readFileSync(file, 'utf8');
+      if (!source.includes('instanceof')) continue;
+      // The classes the file imports from a client (a client's own files import its errors by a relative path).
+      const own = /[\\/](@aws-sdk[\\/]client-[\w-]+)[\\/]dist-es[\\/]/.exec(file)?.[1]?.replace('\\', '/');
+      const clientOf = new Map<string, string>();
+      for (const [, bindings, from] of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)) {
+        const client = /^@aws-sdk\/client-[\w-]+$/.test(from as string)
+          ? from
+          : from?.startsWith('.')
+            ? own
+            : undefined;
+        if (client === undefined) continue;
+        for (const binding of (bindings as string).split(',')) {
+          const [imported, local = imported] = binding.trim().split(/\s+as\s+/);
+          if (imported && local) clientOf.set(local, `${client}:${imported}`);
+        }
+      }
+      for (const [, local] of source.matchAll(/\binstanceof\s+([A-Za-z_$][\w$]*)/g)) {
+        const [client, name] = (clientOf.get(local as string) ?? ':').split(':') as [string, string];
+        if (removable.get(client)?.has(name)) {
+          checked.set(name, [...(checked.get(name) ?? []), file.slice(REPO_ROOT.length + 1)]);
+        }
+      }
+    }
+
+    expect(files.length).toBeGreaterThan(1_000);
+    // Powertools Parameters' SSMProvider (throwOnMissing). When it stops, CHECKED_BY_CLASS can lose it.
+    expect(checked.get('ParameterNotFound')).toEqual([expect.stringContaining('SSMProvider.js')]);
+    for (const [name, where] of checked) expect([name, CHECKED_BY_CLASS.has(name), where]).toEqual([name, true, where]);
+    for (const client of CLIENTS) {
+      for (const name of trimmed(client).unregistered) expect(CHECKED_BY_CLASS.has(name)).toBe(false);
     }
   });
 
   test('no function imports an error class whose registration the bundles remove: they tell errors by name', () => {
     const removed = new Map(CLIENTS.map((client) => [client, new Set(trimmed(client).unregistered)]));
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir)) {
-        const full = join(dir, entry);
-        if (statSync(full).isDirectory()) walk(full);
-        else if (full.endsWith('.ts')) files.push(full);
-      }
-    };
-    walk(join(REPO_ROOT, 'functions'));
+    const files = filesUnder(join(REPO_ROOT, 'functions'), /\.ts$/);
 
     const imported: string[] = [];
     for (const file of files) {
@@ -290,11 +377,11 @@ process.stdout.write(JSON.stringify(out));
     // The rewrite did something: these errors come from the fallback, the client's service exception. (esbuild may
     // prefix a class's name with `_` where two modules declare the same name.)
     const byCall = new Map(rewritten.map((outcome) => [outcome.call, outcome]));
-    expect(byCall.get('SSM GetParameter')).toEqual(
+    expect(byCall.get('S3 GetObject')).toEqual(
       expect.objectContaining({
-        name: 'ParameterNotFound',
-        fault: 'client',
-        class: expect.stringMatching(/^_?SSMServiceException$/),
+        name: 'NoSuchKey',
+        status: 404,
+        class: expect.stringMatching(/^_?S3ServiceException$/),
       }),
     );
     expect(byCall.get('S3 HeadObject')).toEqual(
@@ -304,10 +391,19 @@ process.stdout.write(JSON.stringify(out));
         class: expect.stringMatching(/^_?S3ServiceException$/),
       }),
     );
-    expect(asShipped.find(({ call }) => call === 'SSM GetParameter')?.class).toMatch(/^_?ParameterNotFound$/);
-    // SNS speaks the query protocol and sends `NotFound`: that class stays registered, so the name stays.
+    expect(byCall.get('SFN DescribeExecution')).toEqual(
+      expect.objectContaining({
+        name: 'ExecutionDoesNotExist',
+        class: expect.stringMatching(/^_?SFNServiceException$/),
+      }),
+    );
+    expect(asShipped.find(({ call }) => call === 'S3 GetObject')?.class).toMatch(/^_?NoSuchKey$/);
+    // Kept: SNS speaks the query protocol and sends `NotFound`; Powertools checks ParameterNotFound by class.
     expect(byCall.get('SNS Publish')).toEqual(
       expect.objectContaining({ name: 'NotFoundException', class: expect.stringMatching(/^_?NotFoundException$/) }),
+    );
+    expect(byCall.get('SSM GetParameter')).toEqual(
+      expect.objectContaining({ name: 'ParameterNotFound', class: expect.stringMatching(/^_?ParameterNotFound$/) }),
     );
   }, 120_000);
 });
