@@ -3,14 +3,15 @@
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
  * maps, target node24, CommonJS, the SDK's schemas with literal keys, the SDK's error registries trimmed, the Lambda
- * credential chain), beside the same bundle with the SDK's default credential chain, beside it with the SDK's schemas
- * as they ship (computed keys: esbuild keeps all of them), beside it with every modeled error registered (the error
- * classes kept: infra/sdk-error-registry.ts) and beside a bundle with `@aws-sdk/*` left out (resolved at run time from node_modules,
- * as the Lambda runtime's SDK would be). `--node` loads the bundles with another Node.js than the one running this,
- * such as the Lambda runtime's version (bench/args.ts); `--functions` measures only those named. Each measurement is a
- * fresh `node` process that loads the bundle, which makes the handler's module-scope clients (the first clients) and
- * reads its settings. Prints the median of several runs, side by side. The handlers get settings through the
- * environment, pointing at nothing real (no call is made at load).
+ * credential chain), loaded bare and after the built-ins Lambda's runtime has loaded (RUNTIME_BUILTINS), beside the
+ * same bundle with the SDK's default credential chain, with the SDK's schemas as they ship (computed keys: esbuild
+ * keeps all of them), with every modeled error registered (infra/sdk-error-registry.ts), and beside a bundle with
+ * `@aws-sdk/*` left out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). `--node` loads
+ * the bundles with another Node.js than the one running this, such as the Lambda runtime's version (bench/args.ts);
+ * `--functions` measures only those named. Each measurement is a fresh `node` process that loads the bundle, which
+ * makes the handler's module-scope clients (the first clients) and reads its settings. Prints the median of several
+ * runs, side by side. The handlers get settings through the environment, pointing at nothing real (no call is made at
+ * load).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -74,7 +75,10 @@ function pad(value: string | number, width: number): string {
   return String(value).padStart(width);
 }
 
-/** What is measured for each function: the bundle as deployed, and the three it is compared with. */
+/**
+ * What is measured for each function: the bundle as deployed, bare and after the runtime's modules, and the four it
+ * is compared with. Variants with the same options load the same bundle.
+ */
 const VARIANTS: readonly { readonly label: string; readonly options: BundleOptions; readonly runtime?: boolean }[] = [
   { label: 'deployed', options: {} },
   { label: "deployed, runtime's modules", options: {}, runtime: true },
@@ -99,8 +103,14 @@ async function main(): Promise<void> {
     const unknown = only?.filter((name) => !all.includes(name)) ?? [];
     if (unknown.length > 0) throw new Error(`--functions: no function ${unknown.join(', ')} (${all.join(', ')})`);
     for (const handler of all.filter((name) => !only || only.includes(name))) {
+      const builds = new Map<string, Promise<string>>();
       const bundles = await Promise.all(
-        VARIANTS.map(({ options }, index) => bundleFunction(handler, join(outdir, handler, String(index)), options)),
+        VARIANTS.map(({ options }) => {
+          const key = JSON.stringify(options);
+          if (!builds.has(key))
+            builds.set(key, bundleFunction(handler, join(outdir, handler, String(builds.size)), options));
+          return builds.get(key) as Promise<string>;
+        }),
       );
       for (const bundle of bundles) loadMs(bundle); // warms the file system cache, as a provisioned image would be
       const times = bundles.map(() => [] as number[]);

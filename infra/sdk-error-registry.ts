@@ -43,8 +43,10 @@ export interface TrimmedRegistry {
   readonly text: string;
   /** The errors whose registration was removed. */
   readonly unregistered: readonly string[];
-  /** The errors still registered: a query code the registry maps, a class a dependency checks, or a declaration not
-   * recognised. */
+  /**
+   * The errors still registered: a query code the registry maps, a class a dependency checks, or a declaration not
+   * recognised.
+   */
   readonly kept: readonly string[];
 }
 

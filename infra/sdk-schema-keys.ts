@@ -1,24 +1,23 @@
 /**
- * An esbuild plugin that lets esbuild leave out the AWS SDK schemas a function never uses.
+ * A rewrite of the AWS SDK's generated schemas files that lets esbuild leave out the schemas a function never uses;
+ * the `sdkSchemas` plugin of infra/bundling.ts applies it.
  *
  * Since 3.930 every AWS SDK client describes its operations in one generated file of schemas
  * (`dist-es/schemas/schemas_0.js`, 1.3 MB for EC2), one top-level declaration per shape, written to be tree-shaken.
  * Their traits are written with computed keys naming a string constant of the same file
  * (`const _xN = "xmlName"; ... { [_xN]: _m }`). esbuild must assume a computed key may run code (a `toString` or a
  * getter), so it keeps every declaration that has one, and with it whatever that declaration refers to: audit-account,
- * which sends one EC2 operation, was 1,712 KB and loaded in 508 ms; with this plugin, 790 KB and 178 ms (Node 20, when
- * the plugin was added; today's figures: README, "Cold start"). Known upstream: aws/aws-sdk-js-v3#7607, and smithy-lang/smithy-typescript#1889 proposes the same
- * change in the code generator.
+ * which sends one EC2 operation, was 1,712 KB and loaded in 508 ms; with this rewrite, 790 KB and 178 ms (Node 20,
+ * when it was added; today's figures: README, "Cold start"). Known upstream: aws/aws-sdk-js-v3#7607, and
+ * smithy-lang/smithy-typescript#1889 proposes the same change in the code generator.
  *
- * The plugin writes each such key as the literal string its constant holds, which is the same object, and nothing
+ * The rewrite writes each such key as the literal string its constant holds, which is the same object, and nothing
  * else. A key whose constant it cannot find as exactly one plain string declaration is left as it is, and so is
  * `__proto__` (a literal `__proto__` key sets the prototype, a computed one does not). It does not analyse scopes: it
  * relies on the generated files never shadowing their top-level constants. `test/infra/sdk-schema-keys.test.ts` checks
- * that: it loads every schemas file of the SDK versions installed, with and without the plugin, and compares what they
- * build. When the SDK ships literal keys, the plugin finds nothing to do.
+ * that: it loads every schemas file of the SDK versions installed, with and without the rewrite, and compares what they
+ * build. When the SDK ships literal keys, the rewrite finds nothing to do.
  */
-import { readFile } from 'node:fs/promises';
-import type { Plugin } from 'esbuild';
 
 /** The SDK's generated schemas files, in the ES module builds (clients and the nested clients of credentials). */
 export const SDK_SCHEMAS_FILE =
@@ -59,14 +58,3 @@ export function literalTraitKeys(source: string): { readonly text: string; reado
   });
   return { text, replaced };
 }
-
-/** The plugin: every SDK schemas file esbuild loads goes through {@link literalTraitKeys}. */
-export const sdkSchemaKeys: Plugin = {
-  name: 'sdk-schema-keys',
-  setup(build) {
-    build.onLoad({ filter: SDK_SCHEMAS_FILE }, async (args) => ({
-      contents: literalTraitKeys(await readFile(args.path, 'utf8')).text,
-      loader: 'js',
-    }));
-  },
-};

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import { type Emulator, startMoto } from '../../cli/sandbox/moto';
 import { lambdaCredentials, sdkSchemas } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
-import { CHECKED_BY_CLASS, trimErrorRegistry } from '../../infra/sdk-error-registry';
+import { CHECKED_BY_CLASS, type TrimmedRegistry, trimErrorRegistry } from '../../infra/sdk-error-registry';
+import { filesUnder, SDK_DIR as SDK, sdkClientDependencies } from './support';
 
 // The rewrite changes what error a bundled client throws (its class, never its name): checked on made-up files, on
 // every client the functions use as installed (package-lock.json), and with bundled clients against moto.
@@ -141,29 +142,39 @@ describe('trimErrorRegistry', () => {
   });
 });
 
-const SDK = join(REPO_ROOT, 'node_modules', '@aws-sdk');
-
 /** The SDK clients the functions depend on (package.json). */
-const CLIENTS = Object.keys(
-  (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
-).filter((name) => name.startsWith('@aws-sdk/client-'));
+const CLIENTS = sdkClientDependencies();
 
-function trimmed(client: string, checkedByClass?: ReadonlySet<string>) {
+/** What the rewrite does to a client's schemas file, as the bundles build it (CHECKED_BY_CLASS kept). */
+const TRIMMED = new Map(CLIENTS.map((client) => [client, trimmed(client)]));
+
+function trimmed(client: string, checkedByClass?: ReadonlySet<string>): TrimmedRegistry {
   const file = join(SDK, client.slice('@aws-sdk/'.length), 'dist-es/schemas/schemas_0.js');
   return trimErrorRegistry(readFileSync(file, 'utf8'), checkedByClass);
 }
 
-/** The files under `dir` whose path matches `pattern`, skipping nested node_modules. */
-function filesUnder(dir: string, pattern: RegExp): string[] {
-  const found: string[] = [];
-  const walk = (current: string): void => {
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const full = join(current, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
-      else if (entry.isFile() && pattern.test(full)) found.push(full);
+function unregisteredBy(client: string): readonly string[] {
+  return TRIMMED.get(client)?.unregistered ?? [];
+}
+
+/**
+ * The names a file imports from SDK clients: `{ local, client, imported, typeOnly }` for each binding of an
+ * `import { ... } from '@aws-sdk/client-x'`, and of a relative import in a client's own files (`own`).
+ */
+function clientImports(source: string, own?: string) {
+  const found: { local: string; client: string; imported: string; typeOnly: boolean }[] = [];
+  for (const [, type, bindings, from] of source.matchAll(/import\s*(type\s*)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)) {
+    const client = /^@aws-sdk\/client-[\w-]+$/.test(from as string) ? from : from?.startsWith('.') ? own : undefined;
+    if (client === undefined) continue;
+    for (const binding of (bindings as string).split(',')) {
+      const typeOnly = type !== undefined || /^\s*type\s/.test(binding);
+      const [imported, local = imported] = binding
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/);
+      if (imported && local) found.push({ local, client, imported, typeOnly });
     }
-  };
-  walk(dir);
+  }
   return found;
 }
 
@@ -173,12 +184,12 @@ describe('the error registries of the installed AWS SDK clients', () => {
   test('the functions depend on clients, and the rewrite has errors to remove', () => {
     expect(CLIENTS).toEqual(expect.arrayContaining(['@aws-sdk/client-s3', '@aws-sdk/client-ssm']));
     // When this fails, the SDK no longer registers errors this way: infra/sdk-error-registry.ts has nothing to do.
-    expect(CLIENTS.reduce((sum, client) => sum + trimmed(client).unregistered.length, 0)).toBeGreaterThan(300);
+    expect(CLIENTS.reduce((sum, client) => sum + unregisteredBy(client).length, 0)).toBeGreaterThan(300);
   });
 
   test.each(CLIENTS)('%s: an error it unregisters is named as its class, and its fault is its status', (client) => {
     const exports = require(client) as Record<string, unknown>;
-    const { unregistered, kept } = trimmed(client);
+    const { unregistered, kept } = TRIMMED.get(client) as TrimmedRegistry;
 
     // Every error's query code, by code: the registry resolves a code to the error that has it.
     const byQueryCode = new Map<string, string[]>();
@@ -233,23 +244,13 @@ describe('the error registries of the installed AWS SDK clients', () => {
       if (!source.includes('instanceof')) continue;
       // The classes the file imports from a client (a client's own files import its errors by a relative path).
       const own = /[\\/](@aws-sdk[\\/]client-[\w-]+)[\\/]dist-es[\\/]/.exec(file)?.[1]?.replace('\\', '/');
-      const clientOf = new Map<string, string>();
-      for (const [, bindings, from] of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)) {
-        const client = /^@aws-sdk\/client-[\w-]+$/.test(from as string)
-          ? from
-          : from?.startsWith('.')
-            ? own
-            : undefined;
-        if (client === undefined) continue;
-        for (const binding of (bindings as string).split(',')) {
-          const [imported, local = imported] = binding.trim().split(/\s+as\s+/);
-          if (imported && local) clientOf.set(local, `${client}:${imported}`);
-        }
-      }
+      const clientOf = new Map(
+        clientImports(source, own).map(({ local, client, imported }) => [local, { client, imported }]),
+      );
       for (const [, local] of source.matchAll(/\binstanceof\s+([A-Za-z_$][\w$]*)/g)) {
-        const [client, name] = (clientOf.get(local as string) ?? ':').split(':') as [string, string];
-        if (removable.get(client)?.has(name)) {
-          checked.set(name, [...(checked.get(name) ?? []), file.slice(REPO_ROOT.length + 1)]);
+        const { client, imported } = clientOf.get(local as string) ?? {};
+        if (client && imported && removable.get(client)?.has(imported)) {
+          checked.set(imported, [...(checked.get(imported) ?? []), file.slice(REPO_ROOT.length + 1)]);
         }
       }
     }
@@ -259,26 +260,18 @@ describe('the error registries of the installed AWS SDK clients', () => {
     expect(checked.get('ParameterNotFound')).toEqual([expect.stringContaining('SSMProvider.js')]);
     for (const [name, where] of checked) expect([name, CHECKED_BY_CLASS.has(name), where]).toEqual([name, true, where]);
     for (const client of CLIENTS) {
-      for (const name of trimmed(client).unregistered) expect(CHECKED_BY_CLASS.has(name)).toBe(false);
+      for (const name of unregisteredBy(client)) expect(CHECKED_BY_CLASS.has(name)).toBe(false);
     }
   });
 
   test('no function imports an error class whose registration the bundles remove: they tell errors by name', () => {
-    const removed = new Map(CLIENTS.map((client) => [client, new Set(trimmed(client).unregistered)]));
     const files = filesUnder(join(REPO_ROOT, 'functions'), /\.ts$/);
 
-    const imported: string[] = [];
-    for (const file of files) {
-      const source = readFileSync(file, 'utf8');
-      for (const [, bindings, client] of source.matchAll(/import\s+\{([^}]*)\}\s+from\s+'(@aws-sdk\/client-[^']+)'/g)) {
-        for (const binding of (bindings as string).split(',')) {
-          const name = binding.trim().split(/\s+as\s+/)[0] as string;
-          if (name && !name.startsWith('type ') && removed.get(client as string)?.has(name)) {
-            imported.push(`${file.slice(REPO_ROOT.length + 1)}: ${name}`);
-          }
-        }
-      }
-    }
+    const imported = files.flatMap((file) =>
+      clientImports(readFileSync(file, 'utf8'))
+        .filter(({ client, imported, typeOnly }) => !typeOnly && unregisteredBy(client).includes(imported))
+        .map(({ imported }) => `${file.slice(REPO_ROOT.length + 1)}: ${imported}`),
+    );
 
     expect(files.length).toBeGreaterThan(50);
     expect(imported).toEqual([]);

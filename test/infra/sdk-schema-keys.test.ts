@@ -1,29 +1,20 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { REPO_ROOT } from '../../infra/paths';
-import { literalTraitKeys, SDK_SCHEMAS_FILE, sdkSchemaKeys } from '../../infra/sdk-schema-keys';
+import { sdkSchemas } from '../../infra/bundling';
+import { literalTraitKeys, SDK_SCHEMAS_FILE } from '../../infra/sdk-schema-keys';
+import { filesUnder, SDK_DIR as SDK, sdkClientDependencies } from './support';
 
 // The plugin rewrites generated AWS SDK code that every function ships, so it is checked against the SDK versions
 // installed (package-lock.json): each schemas file, loaded with and without the rewrite, exports the same values.
 
-const SDK = join(REPO_ROOT, 'node_modules', '@aws-sdk');
-
 /** Every generated schemas file of the installed SDK packages (the clients and the nested clients of credentials). */
 function schemasFiles(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
-      else if (entry.isFile() && SDK_SCHEMAS_FILE.test(full)) found.push(full);
-    }
-  };
-  for (const name of readdirSync(SDK)) {
-    const distEs = join(SDK, name, 'dist-es');
-    if (existsSync(distEs)) walk(distEs);
-  }
-  return found.sort();
+  return readdirSync(SDK)
+    .map((name) => join(SDK, name, 'dist-es'))
+    .filter((distEs) => existsSync(distEs))
+    .flatMap((distEs) => filesUnder(distEs, SDK_SCHEMAS_FILE))
+    .sort();
 }
 
 /** What a schemas file exports, bundled (not minified) into CommonJS and loaded in a module of its own. */
@@ -35,7 +26,7 @@ async function exportsOf(file: string, withPlugin: boolean): Promise<Record<stri
     format: 'cjs',
     write: false,
     logLevel: 'silent',
-    plugins: withPlugin ? [sdkSchemaKeys] : [],
+    plugins: withPlugin ? [sdkSchemas({ literalKeys: true, trimErrors: false })] : [],
   });
   const module = { exports: {} as Record<string, unknown> };
   new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
@@ -137,15 +128,12 @@ describe('literalTraitKeys', () => {
   });
 });
 
-describe('the sdk-schema-keys plugin against the installed AWS SDK', () => {
+describe('the literal-keys rewrite against the installed AWS SDK', () => {
   const files = schemasFiles();
 
   test('finds the schemas of every client the functions use', () => {
     const packages = files.map((file) => file.slice(SDK.length + 1).split(/[\\/]/)[0]);
-    const dependencies = Object.keys(
-      (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
-    ).filter((name) => name.startsWith('@aws-sdk/client-'));
-
+    const dependencies = sdkClientDependencies();
     for (const dependency of dependencies) expect(packages).toContain(dependency.slice('@aws-sdk/'.length));
     expect(packages).toContain('nested-clients');
   });

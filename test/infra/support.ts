@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { SettingsInput } from '../../functions/lib/settings';
 import { ControlTowerAuditStack } from '../../infra/audit-stack';
 import { loadSettings, SETTINGS_CONTEXT_KEY } from '../../infra/config';
-import { STATE_MACHINE_DEFINITION } from '../../infra/paths';
+import { REPO_ROOT, STATE_MACHINE_DEFINITION } from '../../infra/paths';
 
 const CDK_JSON = path.resolve(__dirname, '..', '..', 'cdk.json');
 
@@ -180,4 +180,29 @@ export function reportKeyIdOf(template: Template): string {
 export function onlyPropertiesOf<T = Record<string, unknown>>(template: Template, type: string): T {
   const resources = template.findResources(type);
   return resources[onlyLogicalIdOf(template, type)]?.Properties as T;
+}
+
+/** node_modules/@aws-sdk of the installed (package-lock.json) SDK. */
+export const SDK_DIR = path.join(REPO_ROOT, 'node_modules', '@aws-sdk');
+
+/** The AWS SDK clients the project depends on (package.json `dependencies`), `@aws-sdk/client-*`. */
+export function sdkClientDependencies(): string[] {
+  const { dependencies } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  return Object.keys(dependencies).filter((name) => name.startsWith('@aws-sdk/client-'));
+}
+
+/** The files under `dir` whose path matches `pattern`, in nested folders but not nested node_modules. */
+export function filesUnder(dir: string, pattern: RegExp): string[] {
+  const found: string[] = [];
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
+      else if (entry.isFile() && pattern.test(full)) found.push(full);
+    }
+  };
+  walk(dir);
+  return found;
 }
