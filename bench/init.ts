@@ -2,10 +2,12 @@
  * npm run bench:init [-- --runs 7] [--node /path/to/node] [--functions summarize,audit-account]
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
- * maps, target node24, CommonJS, the SDK's schemas with literal keys, the SDK's error registries trimmed, the Lambda
- * credential chain), loaded bare and after the built-ins Lambda's runtime has loaded (RUNTIME_BUILTINS), beside the
- * same bundle with the SDK's default credential chain, with the SDK's schemas as they ship (computed keys: esbuild
- * keeps all of them), with every modeled error registered (infra/sdk-error-registry.ts), and beside a bundle with
+ * maps, target node24, CommonJS, the SDK's schemas with literal keys, the SDK's error registries trimmed, its
+ * event-stream import hoisted, the Lambda credential chain), loaded bare and after the built-ins Lambda's runtime has
+ * loaded (RUNTIME_BUILTINS), beside the same bundle with the SDK's default credential chain, with the SDK's schemas as
+ * they ship (computed keys: esbuild keeps all of them), with every modeled error registered
+ * (infra/sdk-error-registry.ts), with the event-stream support imported on demand as @smithy/core ships it (esbuild
+ * wraps the modules behind it: infra/sdk-static-imports.ts), and beside a bundle with
  * `@aws-sdk/*` left out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). `--node` loads
  * the bundles with another Node.js than the one running this, such as the Lambda runtime's version (bench/args.ts);
  * `--functions` measures only those named. Each measurement is a fresh `node` process that loads the bundle, which
@@ -85,6 +87,7 @@ const VARIANTS: readonly { readonly label: string; readonly options: BundleOptio
   { label: 'default credential chain', options: { credentials: 'default-chain' } },
   { label: 'schema keys as shipped', options: { literalSchemaKeys: false } },
   { label: 'error registry as shipped', options: { trimErrors: false } },
+  { label: 'event streams as shipped', options: { hoistEventStreams: false } },
   { label: 'SDK external', options: { sdk: 'external' } },
 ];
 
@@ -108,7 +111,12 @@ async function main(): Promise<void> {
         VARIANTS.map(({ options }) => {
           const key = JSON.stringify(options);
           if (!builds.has(key))
-            builds.set(key, bundleFunction(handler, join(outdir, handler, String(builds.size)), options));
+            builds.set(
+              key,
+              bundleFunction(handler, join(outdir, handler, String(builds.size)), options).then(
+                ({ outfile }) => outfile,
+              ),
+            );
           return builds.get(key) as Promise<string>;
         }),
       );

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
 import {
   BUNDLE_LOAD_ENV,
@@ -29,8 +29,11 @@ process.stdout.write(typeof loaded.handler);
 
 const names = handlerNames();
 const bundles = new Map(names.map((name) => [name, join(outdir, name, 'index.js')]));
+const metafiles = new Map<string, Metafile>();
 beforeAll(async () => {
-  await Promise.all(names.map((name) => bundleFunction(name, join(outdir, name))));
+  await Promise.all(
+    names.map(async (name) => metafiles.set(name, (await bundleFunction(name, join(outdir, name))).metafile)),
+  );
 }, 120_000);
 
 describe('function bundles', () => {
@@ -67,6 +70,24 @@ describe('function bundles', () => {
       const code = readFileSync(bundles.get(name) as string, 'utf8');
       expect(code).not.toContain('_zod');
       expect(code.length).toBeLessThan(300_000);
+    },
+  );
+
+  test.each(names)(
+    '%s imports no bundled module dynamically (esbuild would wrap it and all it imports: infra/sdk-static-imports.ts)',
+    (name) => {
+      const metafile = metafiles.get(name) as Metafile;
+      // The files whose code is in the bundle: one the bundler read and shook out entirely imports nothing.
+      const shipped = Object.entries(Object.values(metafile.outputs).find((output) => output.entryPoint)?.inputs ?? {})
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([file]) => file);
+      const dynamic = shipped.flatMap((file) =>
+        (metafile.inputs[file]?.imports ?? [])
+          .filter((entry) => entry.kind === 'dynamic-import' && !entry.external)
+          .map((entry) => `${file} -> ${entry.path}`),
+      );
+      expect(dynamic).toEqual([]);
+      expect(shipped.length).toBeGreaterThan(100);
     },
   );
 
