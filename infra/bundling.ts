@@ -104,6 +104,25 @@ export const sdkStaticImports: Plugin = {
   },
 };
 
+/** The package.json of an AWS SDK package (a client, `@aws-sdk/core`, the nested clients). */
+export const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/;
+
+/**
+ * An AWS SDK package's package.json as its code reads it: `{ version }`. Each client's runtime configuration imports
+ * its package.json whole (`import packageInfo from "../package.json"`) for `packageInfo.version`, which goes into the
+ * user agent; a default import of JSON keeps every field (its dependencies, scripts, keywords): about 2 KB a client,
+ * 19 KB of audit-account. `test/infra/sdk-package-info.test.ts` checks that the installed SDK reads nothing else.
+ */
+export const sdkPackageVersions: Plugin = {
+  name: 'sdk-package-versions',
+  setup(build) {
+    build.onLoad({ filter: SDK_PACKAGE_JSON }, async (args) => {
+      const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version?: unknown };
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
 /** A function's bundle: its file, and esbuild's account of what went into it. */
 export interface BuiltBundle {
   readonly outfile: string;
@@ -120,7 +139,8 @@ export interface BuiltBundle {
  *   and {@link trimErrorRegistry} the error classes the functions tell apart by name alone (audit-account: 629 KB →
  *   534 KB).
  * - {@link sdkStaticImports} lets it hoist the SDK's serde and stream modules instead of wrapping them, which a
- *   dynamic import made it do (7 KB and 4–14 ms of module load less).
+ *   dynamic import made it do (7 KB and 4–14 ms of module load less); {@link sdkPackageVersions} keeps only the
+ *   version of each SDK package.json, the one field the SDK reads.
  * - {@link lambdaCredentials} gives the clients the credential chain of a Lambda function (about 100 KB less in
  *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
@@ -150,6 +170,7 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     plugins: [
       ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
       ...(hoistEventStreams ? [sdkStaticImports] : []),
+      sdkPackageVersions,
       ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
     ],
     logLevel: 'warning',
