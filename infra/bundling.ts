@@ -139,7 +139,7 @@ export interface BuiltBundle {
  *   and {@link trimErrorRegistry} the error classes the functions tell apart by name alone (audit-account: 629 KB →
  *   534 KB).
  * - {@link sdkStaticImports} lets it hoist the SDK's serde and stream modules instead of wrapping them, which a
- *   dynamic import made it do (7 KB and 4–14 ms of module load less); {@link sdkPackageVersions} keeps only the
+ *   dynamic import made it do (6–7 KB and about 6 ms of module load less); {@link sdkPackageVersions} keeps only the
  *   version of each SDK package.json, the one field the SDK reads.
  * - {@link lambdaCredentials} gives the clients the credential chain of a Lambda function (about 100 KB less in
  *   every bundle).
