@@ -107,16 +107,31 @@ export const sdkStaticImports: Plugin = {
 /** The package.json of an AWS SDK package (a client, `@aws-sdk/core`, the nested clients). */
 export const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/;
 
+/** The SDK's runtime configurations, the only code of the SDK that imports its package.json. */
+export const SDK_RUNTIME_CONFIG =
+  /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?runtimeConfig(?:\.[a-z]+)?\.js$/;
+
+/** The esbuild namespace of a package.json trimmed to its version. */
+const PACKAGE_VERSION_NAMESPACE = 'sdk-package-version';
+
 /**
- * An AWS SDK package's package.json as its code reads it: `{ version }`. Each client's runtime configuration imports
- * its package.json whole (`import packageInfo from "../package.json"`) for `packageInfo.version`, which goes into the
- * user agent; a default import of JSON keeps every field (its dependencies, scripts, keywords): about 2 KB a client,
- * 19 KB of audit-account. `test/infra/sdk-package-info.test.ts` checks that the installed SDK reads nothing else.
+ * An AWS SDK package's package.json as its runtime configuration reads it: `{ version }`. Each client's runtime
+ * configuration imports its package.json whole (`import packageInfo from "../package.json"`) for
+ * `packageInfo.version`, which goes into the user agent; a default import of JSON keeps every field (dependencies,
+ * scripts, keywords): about 2 KB a client, 19 KB of audit-account. Only for that importer: any other import of a
+ * package.json gets the whole file. `test/infra/sdk-package-info.test.ts` checks that the installed SDK's runtime
+ * configurations read nothing else, and `bundles.test.ts` that the bundles carry the version alone.
  */
 export const sdkPackageVersions: Plugin = {
   name: 'sdk-package-versions',
   setup(build) {
-    build.onLoad({ filter: SDK_PACKAGE_JSON }, async (args) => {
+    build.onResolve({ filter: /^(?:\.\.\/)+package\.json$/ }, ({ path: specifier, importer, resolveDir }) => {
+      const file = path.resolve(resolveDir, specifier);
+      return SDK_RUNTIME_CONFIG.test(importer) && SDK_PACKAGE_JSON.test(file)
+        ? { path: file, namespace: PACKAGE_VERSION_NAMESPACE }
+        : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: PACKAGE_VERSION_NAMESPACE }, async (args) => {
       const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version?: unknown };
       return { contents: JSON.stringify({ version }), loader: 'json' };
     });

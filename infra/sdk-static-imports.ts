@@ -32,8 +32,11 @@ const DYNAMIC_IMPORT =
   /const \{\s*([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)\s*,?\s*\} = await import\(("[@\w./-]+")\);/g;
 
 /**
- * The text of a module with its one `const { ... } = await import("spec");` of a package module turned into a static
- * import of the same names. Left as it is (`rewritten: false`) unless there is exactly one such statement.
+ * The text of a module with its one `const { ... } = await import("spec");` turned into a static import of the same
+ * names from the same specifier. Left as it is (`rewritten: false`) unless there is exactly one such statement, or
+ * when the file already has a name ending in `$static`. The statement is found in the text, not parsed (one in a
+ * comment or a string would be taken too): the plugin applies it to the one file of {@link SDK_HTTP_PROTOCOL_FILE},
+ * whose statement the tests check. Every line of the file keeps its number, so that stack traces still point at it.
  */
 export function hoistDynamicImport(source: string): { readonly text: string; readonly rewritten: boolean } {
   const matches = [...source.matchAll(DYNAMIC_IMPORT)];
@@ -43,7 +46,8 @@ export function hoistDynamicImport(source: string): { readonly text: string; rea
   const specifier = match[2] as string;
   if (source.includes('$static')) return { text: source, rewritten: false };
   const imported = `\nimport { ${names.map((name) => `${name} as ${name}$static`).join(', ')} } from ${specifier};\n`;
-  const bound = `const ${names.map((name) => `${name} = ${name}$static`).join(', ')};`;
+  const lineBreaks = '\n'.repeat(match[0].split('\n').length - 1);
+  const bound = `const ${names.map((name) => `${name} = ${name}$static`).join(', ')};${lineBreaks}`;
   const start = match.index as number;
   // The import goes last, so that the module it names is evaluated after the file's other imports, as close as a
   // static import comes to the order of the dynamic one.

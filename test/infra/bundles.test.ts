@@ -91,6 +91,21 @@ describe('function bundles', () => {
     },
   );
 
+  test.each(names)('%s carries only the version of each AWS SDK package.json (sdkPackageVersions)', (name) => {
+    const metafile = metafiles.get(name) as Metafile;
+    const shipped = Object.entries(Object.values(metafile.outputs).find((output) => output.entryPoint)?.inputs ?? {});
+    const packageFiles = shipped.filter(
+      ([file, { bytesInOutput }]) => /package\.json$/.test(file) && bytesInOutput > 0,
+    );
+    expect(packageFiles.length).toBeGreaterThan(0);
+    for (const [file, { bytesInOutput }] of packageFiles) {
+      expect({ file, trimmed: file.startsWith('sdk-package-version:') && bytesInOutput < 64 }).toEqual({
+        file,
+        trimmed: true,
+      });
+    }
+  });
+
   test('audit-account carries the clients of its checks', () => {
     const code = readFileSync(bundles.get('audit-account') as string, 'utf8');
     expect(code).toContain('com.amazonaws.ec2');

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { SDK_PACKAGE_JSON, sdkPackageVersions } from '../../infra/bundling';
-import { REPO_ROOT } from '../../infra/paths';
+import { SDK_PACKAGE_JSON, SDK_RUNTIME_CONFIG, sdkPackageVersions } from '../../infra/bundling';
 import { filesUnder, SDK_DIR } from './support';
 
 // The plugin gives the bundles each AWS SDK package.json as `{ version }`, so it is checked against the SDK versions
@@ -24,7 +24,7 @@ describe('sdkPackageVersions', () => {
 
   test('the installed SDK imports its package.json in its clients’ runtime configurations', () => {
     expect(readers.length).toBeGreaterThan(16);
-    expect(readers.filter((file) => !/[\\/]runtimeConfig(\.browser|\.native)?\.js$/.test(file))).toEqual([]);
+    expect(readers.filter((file) => !SDK_RUNTIME_CONFIG.test(file))).toEqual([]);
   });
 
   test('each import is `import packageInfo from ".../package.json"` of an SDK package, read only for `.version`', () => {
@@ -40,27 +40,40 @@ describe('sdkPackageVersions', () => {
     }
   });
 
-  test('a bundled client reads the same version from the trimmed package.json, and carries no other field', async () => {
-    // Arrange
-    const client = join(SDK_DIR, 'client-sts', 'package.json');
-    const { version, description } = JSON.parse(readFileSync(client, 'utf8')) as Record<string, string>;
-    const probe = `import info from ${JSON.stringify(client)}; export const read = info;`;
+  describe('in a bundle', () => {
+    // A made-up SDK package: its runtime configuration and another of its modules read the same package.json.
+    const root = mkdtempSync(join(tmpdir(), 'ct-audit-package-info-'));
+    const distEs = join(root, 'node_modules', '@aws-sdk', 'client-made-up', 'dist-es');
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-    // Act
-    const result = await build({
-      stdin: { contents: probe, resolveDir: REPO_ROOT, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      logLevel: 'silent',
-      plugins: [sdkPackageVersions],
+    async function bundled(importer: string): Promise<unknown> {
+      mkdirSync(distEs, { recursive: true });
+      const info = { name: '@aws-sdk/client-made-up', version: '3.1.2', description: 'kept only when asked for' };
+      writeFileSync(join(distEs, '..', 'package.json'), JSON.stringify(info));
+      writeFileSync(
+        join(distEs, importer),
+        'import packageInfo from "../package.json";\nexport const read = packageInfo;\n',
+      );
+      const result = await build({
+        entryPoints: [join(distEs, importer)],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        write: false,
+        logLevel: 'silent',
+        plugins: [sdkPackageVersions],
+      });
+      const module = { exports: {} as { read: unknown } };
+      new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
+      return module.exports.read;
+    }
+
+    test('a runtime configuration reads the version alone', async () => {
+      expect(await bundled('runtimeConfig.js')).toEqual({ version: '3.1.2' });
     });
-    const module = { exports: {} as { read: Record<string, unknown> } };
-    new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
 
-    // Assert
-    expect(module.exports.read).toEqual({ version });
-    expect(result.outputFiles[0]?.text).not.toContain(description as string);
+    test('any other module reads the whole file', async () => {
+      expect(await bundled('other.js')).toMatchObject({ name: '@aws-sdk/client-made-up', version: '3.1.2' });
+    });
   });
 });

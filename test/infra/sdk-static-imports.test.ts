@@ -53,6 +53,20 @@ describe('hoistDynamicImport', () => {
     );
   });
 
+  test('keeps every line where it was when the statement spans several', () => {
+    // Arrange
+    const source = 'const {\n  A,\n  B,\n} = await import("x");\nthrow new Error("line 5");\n';
+
+    // Act
+    const { text, rewritten } = hoistDynamicImport(source);
+
+    // Assert
+    expect(rewritten).toBe(true);
+    expect(text.split('\n')[0]).toBe('const A = A$static, B = B$static;');
+    expect(text.split('\n')[4]).toBe('throw new Error("line 5");');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('import { A as A$static, B as B$static } from "x";');
+  });
+
   test.each([
     ['no dynamic import', 'const { a } = await load("x");'],
     ['two of them', 'const { a } = await import("x");\nconst { b } = await import("y");'],
