@@ -1,5 +1,5 @@
 /**
- * npm run bench:init [-- --runs 7] [--node /path/to/node] [--functions summarize,audit-account]
+ * npm run bench:init [-- --runs 7] [--node /path/to/node] [--functions summarize,audit-account] [--cpu 1]
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
  * maps, target node24, CommonJS, the SDK's schemas with literal keys, the SDK's error registries trimmed, its
@@ -10,7 +10,9 @@
  * wraps the modules behind it: infra/sdk-static-imports.ts), and beside a bundle with
  * `@aws-sdk/*` left out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). `--node` loads
  * the bundles with another Node.js than the one running this, such as the Lambda runtime's version (bench/args.ts);
- * `--functions` measures only those named. Each measurement is a fresh `node` process that loads the bundle, which
+ * `--functions` measures only those named; `--cpu N` runs every child on that one CPU (`taskset`), so that a run's
+ * figures do not depend on which core each process lands on (this machine's two are not equal: README, "Log scan").
+ * Each measurement is a fresh `node` process that loads the bundle, which
  * makes the handler's module-scope clients (the first clients) and reads its settings. Prints the median of several
  * runs, side by side. The handlers get settings through the environment, pointing at nothing real (no call is made at
  * load).
@@ -58,9 +60,28 @@ const ENV = {
 /** The Node.js that loads the bundles. */
 const NODE = benchNode();
 
+/** `--cpu N`: the CPU every child is pinned to, checked before anything is built; else undefined (not pinned). */
+function pinnedCpu(): number | undefined {
+  const given = argValue('cpu');
+  if (given === undefined) return undefined;
+  const found = /^\d+$/.test(given) ? spawnSync('taskset', ['-c', given, 'true'], { encoding: 'utf8' }) : undefined;
+  if (found === undefined || found.error || found.status !== 0) {
+    const why = found === undefined ? 'not a CPU number' : (found.error?.message ?? found.stderr.trim());
+    throw new Error(
+      `--cpu ${given}: cannot pin to it (${why}); give the number of one online CPU, on a machine with taskset ` +
+        '(util-linux), or leave --cpu out',
+    );
+  }
+  return Number(given);
+}
+
+const CPU = pinnedCpu();
+
 function loadMs(bundle: string, runtime = false): number {
   const args = runtime ? ['runtime', RUNTIME_BUILTINS.join(',')] : [];
-  const out = spawnSync(NODE, ['-e', CHILD, bundle, ...args], { env: ENV, encoding: 'utf8' });
+  const command = [NODE, '-e', CHILD, bundle, ...args];
+  const pinned = CPU === undefined ? command : ['taskset', '-c', String(CPU), ...command];
+  const out = spawnSync(pinned[0] as string, pinned.slice(1), { env: ENV, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`loading ${bundle} failed: ${out.stderr}`);
   return Number(out.stdout);
 }
@@ -96,7 +117,10 @@ async function main(): Promise<void> {
   const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-bench-init-'));
   try {
     const version = nodeVersion(NODE);
-    console.log(`node ${version}; median of ${runs} fresh processes per bundle; load = require + module scope`);
+    const where = CPU === undefined ? 'not pinned' : `every process on CPU ${CPU}`;
+    console.log(
+      `node ${version}; median of ${runs} fresh processes per bundle (${where}); load = require + module scope`,
+    );
     console.log(
       "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
