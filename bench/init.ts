@@ -2,20 +2,20 @@
  * npm run bench:init [-- --runs 7] [--node /path/to/node] [--functions summarize,audit-account] [--cpu 1]
  *
  * Cold start of each function as the stack builds it (infra/bundling.ts, `bundleFunction`: bundle, minify, source
- * maps, target node24, CommonJS, the SDK's schemas with literal keys, the SDK's error registries trimmed, its
- * event-stream import hoisted, the Lambda credential chain), loaded bare and after the built-ins Lambda's runtime has
- * loaded (RUNTIME_BUILTINS), beside the same bundle with the SDK's default credential chain, with the SDK's schemas as
- * they ship (computed keys: esbuild keeps all of them), with every modeled error registered
- * (infra/sdk-error-registry.ts), with the event-stream support imported on demand as @smithy/core ships it (esbuild
- * wraps the modules behind it: infra/sdk-static-imports.ts), and beside a bundle with
- * `@aws-sdk/*` left out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). `--node` loads
- * the bundles with another Node.js than the one running this, such as the Lambda runtime's version (bench/args.ts);
- * `--functions` measures only those named; `--cpu N` runs every child on that one CPU (`taskset`), so that a run's
- * figures do not depend on which core each process lands on (this machine's two are not equal: README, "Log scan").
- * Each measurement is a fresh `node` process that loads the bundle, which
- * makes the handler's module-scope clients (the first clients) and reads its settings. Prints the median of several
- * runs, side by side. The handlers get settings through the environment, pointing at nothing real (no call is made at
- * load).
+ * maps, target node24, CommonJS, the SDK's schemas with literal keys, its error registries trimmed, its event-stream
+ * import hoisted, its package.json files cut to the version, the Lambda credential chain), loaded bare and after the
+ * built-ins Lambda's runtime has loaded (RUNTIME_BUILTINS). Beside it, the same bundle with the SDK's default
+ * credential chain, with the SDK's schemas as they ship (computed keys: esbuild keeps all of them), with every modeled
+ * error registered (infra/sdk-error-registry.ts), with the event-stream support imported on demand as @smithy/core
+ * ships it (esbuild wraps the modules behind it: infra/sdk-static-imports.ts), and a bundle with `@aws-sdk/*` left
+ * out (resolved at run time from node_modules, as the Lambda runtime's SDK would be).
+ *
+ * `--node` loads the bundles with another Node.js than the one running this, such as the Lambda runtime's version
+ * (bench/args.ts); `--functions` measures only those named; `--cpu N` runs every child on that one CPU (`taskset`),
+ * so that a run's figures do not depend on which core each process lands on (this machine's two are not equal:
+ * README, "Log scan"). Each measurement is a fresh `node` process that loads the bundle, which makes the handler's
+ * module-scope clients (the first clients) and reads its settings. Prints the median of several runs, side by side.
+ * The handlers get settings through the environment, pointing at nothing real (no call is made at load).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -99,7 +99,7 @@ function pad(value: string | number, width: number): string {
 }
 
 /**
- * What is measured for each function: the bundle as deployed, bare and after the runtime's modules, and the four it
+ * What is measured for each function: the bundle as deployed, bare and after the runtime's modules, and the five it
  * is compared with. Variants with the same options load the same bundle.
  */
 const VARIANTS: readonly { readonly label: string; readonly options: BundleOptions; readonly runtime?: boolean }[] = [
@@ -130,20 +130,19 @@ async function main(): Promise<void> {
     const unknown = only?.filter((name) => !all.includes(name)) ?? [];
     if (unknown.length > 0) throw new Error(`--functions: no function ${unknown.join(', ')} (${all.join(', ')})`);
     for (const handler of all.filter((name) => !only || only.includes(name))) {
+      // One build for each distinct set of options: the deployed bundle is loaded bare and after the runtime's modules.
       const builds = new Map<string, Promise<string>>();
-      const bundles = await Promise.all(
-        VARIANTS.map(({ options }) => {
-          const key = JSON.stringify(options);
-          if (!builds.has(key))
-            builds.set(
-              key,
-              bundleFunction(handler, join(outdir, handler, String(builds.size)), options).then(
-                ({ outfile }) => outfile,
-              ),
-            );
-          return builds.get(key) as Promise<string>;
-        }),
-      );
+      const built = (options: BundleOptions): Promise<string> => {
+        const key = JSON.stringify(options);
+        let outfile = builds.get(key);
+        if (outfile === undefined) {
+          const dir = join(outdir, handler, String(builds.size));
+          outfile = bundleFunction(handler, dir, options).then((bundle) => bundle.outfile);
+          builds.set(key, outfile);
+        }
+        return outfile;
+      };
+      const bundles = await Promise.all(VARIANTS.map(({ options }) => built(options)));
       for (const bundle of bundles) loadMs(bundle); // warms the file system cache, as a provisioned image would be
       const times = bundles.map(() => [] as number[]);
       for (let run = 0; run < runs; run += 1) {

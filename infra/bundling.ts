@@ -72,37 +72,42 @@ export const lambdaCredentials: Plugin = {
 };
 
 /**
- * The rewrites of the SDK's generated schemas files (infra/sdk-schema-keys.ts, infra/sdk-error-registry.ts), in one
- * plugin: esbuild loads a file with the first `onLoad` that returns its contents, so two plugins could not both apply.
+ * A plugin that gives esbuild the files matching `filter` as `rewrite` returns their text. One plugin for each set of
+ * files: esbuild loads a file with the first `onLoad` that returns its contents, so two rewrites of the same file must
+ * be one function.
  */
-export function sdkSchemas(options: { readonly literalKeys: boolean; readonly trimErrors: boolean }): Plugin {
+function sourceRewrite(name: string, filter: RegExp, rewrite: (text: string) => string): Plugin {
   return {
-    name: 'sdk-schemas',
+    name,
     setup(build) {
-      build.onLoad({ filter: SDK_SCHEMAS_FILE }, async (args) => {
-        let text = await readFile(args.path, 'utf8');
-        // Errors first: the registry's reading of traits is written for the keys as the SDK ships them.
-        if (options.trimErrors) text = trimErrorRegistry(text).text;
-        if (options.literalKeys) text = literalTraitKeys(text).text;
-        return { contents: text, loader: 'js' };
-      });
+      build.onLoad({ filter }, async (args) => ({
+        contents: rewrite(await readFile(args.path, 'utf8')),
+        loader: 'js',
+      }));
     },
   };
 }
 
+/** The rewrites of the SDK's generated schemas files (infra/sdk-schema-keys.ts, infra/sdk-error-registry.ts). */
+export function sdkSchemas(options: { readonly literalKeys: boolean; readonly trimErrors: boolean }): Plugin {
+  return sourceRewrite('sdk-schemas', SDK_SCHEMAS_FILE, (source) => {
+    let text = source;
+    // Errors first: the registry's reading of traits is written for the keys as the SDK ships them.
+    if (options.trimErrors) text = trimErrorRegistry(text).text;
+    if (options.literalKeys) text = literalTraitKeys(text).text;
+    return text;
+  });
+}
+
 /**
  * @smithy/core's one dynamic import (its event-stream support) made static (infra/sdk-static-imports.ts), so that
- * esbuild hoists the modules behind it instead of wrapping them. Its own `onLoad`: the file is not a schemas file.
+ * esbuild hoists the modules behind it instead of wrapping them.
  */
-export const sdkStaticImports: Plugin = {
-  name: 'sdk-static-imports',
-  setup(build) {
-    build.onLoad({ filter: SDK_HTTP_PROTOCOL_FILE }, async (args) => ({
-      contents: hoistDynamicImport(await readFile(args.path, 'utf8')).text,
-      loader: 'js',
-    }));
-  },
-};
+export const sdkStaticImports: Plugin = sourceRewrite(
+  'sdk-static-imports',
+  SDK_HTTP_PROTOCOL_FILE,
+  (source) => hoistDynamicImport(source).text,
+);
 
 /** The package.json of an AWS SDK package (a client, `@aws-sdk/core`, the nested clients). */
 export const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/;
@@ -111,8 +116,8 @@ export const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]
 export const SDK_RUNTIME_CONFIG =
   /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?runtimeConfig(?:\.[a-z]+)?\.js$/;
 
-/** The esbuild namespace of a package.json trimmed to its version. */
-const PACKAGE_VERSION_NAMESPACE = 'sdk-package-version';
+/** The esbuild namespace of a package.json trimmed to its version (a bundle's metafile names such files with it). */
+export const PACKAGE_VERSION_NAMESPACE = 'sdk-package-version';
 
 /**
  * An AWS SDK package's package.json as its runtime configuration reads it: `{ version }`. Each client's runtime

@@ -13,6 +13,7 @@ import {
   bundleFunctionSync,
   handlerNames,
   lambdaCredentials,
+  PACKAGE_VERSION_NAMESPACE,
 } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
 
@@ -35,6 +36,14 @@ beforeAll(async () => {
     names.map(async (name) => metafiles.set(name, (await bundleFunction(name, join(outdir, name))).metafile)),
   );
 }, 120_000);
+
+/** The files whose code is in a function's bundle, with their bytes there: one shaken out entirely is left out. */
+function shippedInputs(name: string): [file: string, bytesInOutput: number][] {
+  const output = Object.values((metafiles.get(name) as Metafile).outputs).find(({ entryPoint }) => entryPoint);
+  return Object.entries(output?.inputs ?? {})
+    .map(([file, { bytesInOutput }]): [string, number] => [file, bytesInOutput])
+    .filter(([, bytes]) => bytes > 0);
+}
 
 describe('function bundles', () => {
   test('there is one per handler folder', () => {
@@ -76,13 +85,11 @@ describe('function bundles', () => {
   test.each(names)(
     '%s imports no bundled module dynamically (esbuild would wrap it and all it imports: infra/sdk-static-imports.ts)',
     (name) => {
-      const metafile = metafiles.get(name) as Metafile;
-      // The files whose code is in the bundle: one the bundler read and shook out entirely imports nothing.
-      const shipped = Object.entries(Object.values(metafile.outputs).find((output) => output.entryPoint)?.inputs ?? {})
-        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-        .map(([file]) => file);
+      const { inputs } = metafiles.get(name) as Metafile;
+      // A file the bundler read and shook out entirely imports nothing.
+      const shipped = shippedInputs(name).map(([file]) => file);
       const dynamic = shipped.flatMap((file) =>
-        (metafile.inputs[file]?.imports ?? [])
+        (inputs[file]?.imports ?? [])
           .filter((entry) => entry.kind === 'dynamic-import' && !entry.external)
           .map((entry) => `${file} -> ${entry.path}`),
       );
@@ -92,14 +99,10 @@ describe('function bundles', () => {
   );
 
   test.each(names)('%s carries only the version of each AWS SDK package.json (sdkPackageVersions)', (name) => {
-    const metafile = metafiles.get(name) as Metafile;
-    const shipped = Object.entries(Object.values(metafile.outputs).find((output) => output.entryPoint)?.inputs ?? {});
-    const packageFiles = shipped.filter(
-      ([file, { bytesInOutput }]) => /package\.json$/.test(file) && bytesInOutput > 0,
-    );
+    const packageFiles = shippedInputs(name).filter(([file]) => /package\.json$/.test(file));
     expect(packageFiles.length).toBeGreaterThan(0);
-    for (const [file, { bytesInOutput }] of packageFiles) {
-      expect({ file, trimmed: file.startsWith('sdk-package-version:') && bytesInOutput < 64 }).toEqual({
+    for (const [file, bytesInOutput] of packageFiles) {
+      expect({ file, trimmed: file.startsWith(`${PACKAGE_VERSION_NAMESPACE}:`) && bytesInOutput < 64 }).toEqual({
         file,
         trimmed: true,
       });

@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { SDK_PACKAGE_JSON, SDK_RUNTIME_CONFIG, sdkPackageVersions } from '../../infra/bundling';
-import { filesUnder, SDK_DIR } from './support';
+import { filesUnder, loadBundled, SDK_DIR } from './support';
 
 // The plugin gives the bundles each AWS SDK package.json as `{ version }`, so it is checked against the SDK versions
 // installed (package-lock.json): every import of a package.json in their code is a default import whose only use is
@@ -54,18 +53,11 @@ describe('sdkPackageVersions', () => {
         join(distEs, importer),
         'import packageInfo from "../package.json";\nexport const read = packageInfo;\n',
       );
-      const result = await build({
+      const { exports } = await loadBundled<{ read: unknown }>({
         entryPoints: [join(distEs, importer)],
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        write: false,
-        logLevel: 'silent',
         plugins: [sdkPackageVersions],
       });
-      const module = { exports: {} as { read: unknown } };
-      new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
-      return module.exports.read;
+      return exports.read;
     }
 
     test('a runtime configuration reads the version alone', async () => {

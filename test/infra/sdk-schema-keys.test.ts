@@ -1,9 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
 import { sdkSchemas } from '../../infra/bundling';
 import { literalTraitKeys, SDK_SCHEMAS_FILE } from '../../infra/sdk-schema-keys';
-import { filesUnder, SDK_DIR as SDK, sdkClientDependencies } from './support';
+import { filesUnder, loadBundled, SDK_DIR as SDK, sdkClientDependencies } from './support';
 
 // The plugin rewrites generated AWS SDK code that every function ships, so it is checked against the SDK versions
 // installed (package-lock.json): each schemas file, loaded with and without the rewrite, exports the same values.
@@ -19,18 +18,11 @@ function schemasFiles(): string[] {
 
 /** What a schemas file exports, bundled (not minified) into CommonJS and loaded in a module of its own. */
 async function exportsOf(file: string, withPlugin: boolean): Promise<Record<string, unknown>> {
-  const result = await build({
+  const { exports } = await loadBundled<Record<string, unknown>>({
     stdin: { contents: `export * from ${JSON.stringify(file)};`, resolveDir: dirname(file), loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    write: false,
-    logLevel: 'silent',
     plugins: withPlugin ? [sdkSchemas({ literalKeys: true, trimErrors: false })] : [],
   });
-  const module = { exports: {} as Record<string, unknown> };
-  new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
-  return module.exports;
+  return exports;
 }
 
 /** The SDK's lazy reference to a schema: `() => X$`, or to a declaration the file does not export. */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { sdkStaticImports } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
 import { hoistDynamicImport, SDK_HTTP_PROTOCOL_FILE } from '../../infra/sdk-static-imports';
+import { loadBundled } from './support';
 
 // The plugin rewrites @smithy/core's protocol code, which every function ships, so it is checked against the version
 // installed (package-lock.json): the file is rewritten, and the rewritten protocol still loads its event-stream
@@ -100,23 +101,15 @@ export async function probe() {
 
   /** The probe bundled as the functions are (ES module builds first), loaded, and run; with what esbuild says of it. */
   async function runProbe(plugins: Plugin[]) {
-    const result = await build({
+    const { exports, metafile } = await loadBundled<{ probe: () => Promise<unknown> }>({
       stdin: { contents: PROBE, resolveDir: REPO_ROOT, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
       mainFields: ['module', 'main'],
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
       plugins,
     });
-    const module = { exports: {} as { probe: () => Promise<unknown> } };
-    new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
-    const dynamicImports = Object.values(result.metafile.inputs).flatMap((input) =>
+    const dynamicImports = Object.values(metafile.inputs).flatMap((input) =>
       input.imports.filter((entry) => entry.kind === 'dynamic-import' && !entry.external).map((entry) => entry.path),
     );
-    return { loaded: await module.exports.probe(), dynamicImports };
+    return { loaded: await exports.probe(), dynamicImports };
   }
 
   test('HttpProtocol.js is the file the plugin looks for, and its dynamic import is rewritten', () => {

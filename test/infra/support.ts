@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import type { SettingsInput } from '../../functions/lib/settings';
 import { ControlTowerAuditStack } from '../../infra/audit-stack';
 import { loadSettings, SETTINGS_CONTEXT_KEY } from '../../infra/config';
@@ -205,4 +206,23 @@ export function filesUnder(dir: string, pattern: RegExp): string[] {
   };
   walk(dir);
   return found;
+}
+
+/**
+ * Bundles `options` (an entry point or `stdin`, and plugins) into CommonJS in memory and loads the result as a module
+ * of its own: its exports, and esbuild's account of what went in. For the tests of the bundling plugins.
+ */
+export async function loadBundled<T>(options: BuildOptions): Promise<{ exports: T; metafile: Metafile }> {
+  const result = await build({
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'silent',
+    ...options,
+    write: false,
+    metafile: true,
+  });
+  const module = { exports: {} as T };
+  new Function('module', 'exports', 'require', result.outputFiles[0]?.text ?? '')(module, module.exports, require);
+  return { exports: module.exports, metafile: result.metafile };
 }
