@@ -8,7 +8,9 @@
  * credential chain, with the SDK's schemas as they ship (computed keys: esbuild keeps all of them), with every modeled
  * error registered (infra/sdk-error-registry.ts), with the event-stream support imported on demand as @smithy/core
  * ships it (esbuild wraps the modules behind it: infra/sdk-static-imports.ts), and a bundle with `@aws-sdk/*` left
- * out (resolved at run time from node_modules, as the Lambda runtime's SDK would be).
+ * out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). A module the function loads on
+ * first use (infra/bundling.ts, LOADED_ON_FIRST_USE: Publish Report's Security Hub sink) gets a line of its own under
+ * the function's: the time to load it once the deployed bundle is loaded, which a run that uses it pays once.
  *
  * `--node` loads the bundles with another Node.js than the one running this, such as the Lambda runtime's version
  * (bench/args.ts); `--functions` measures only those named; `--cpu N` runs every child on that one CPU (`taskset`),
@@ -20,8 +22,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BUNDLE_LOAD_ENV, type BundleOptions, bundleFunction, handlerNames } from '../infra/bundling';
+import { basename, join } from 'node:path';
+import { BUNDLE_LOAD_ENV, type BuiltBundle, type BundleOptions, bundleFunction, handlerNames } from '../infra/bundling';
 import { argValue, benchNode, nodeVersion } from './args';
 
 const ROOT = join(__dirname, '..');
@@ -33,11 +35,14 @@ function option(name: string, fallback: number): number {
 
 // What the child runs: load the bundle (its module scope makes the clients and reads the settings), print the time.
 // With `runtime`, the Node.js built-ins Lambda's runtime has loaded before it loads a handler are loaded first, outside
-// the time: see RUNTIME_BUILTINS.
+// the time: see RUNTIME_BUILTINS. With a fourth argument, the bundle is loaded outside the time too, and what is timed
+// is the loading of that file beside it: a module the function loads on first use (infra/bundling.ts).
 const CHILD = `
 if (process.argv[2] === 'runtime') for (const name of process.argv[3].split(',')) require(name);
+const later = process.argv[4];
+if (later) require(process.argv[1]);
 const start = process.hrtime.bigint();
-require(process.argv[1]);
+require(later || process.argv[1]);
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
 process.stdout.write(String(ms));
 `;
@@ -77,8 +82,9 @@ function pinnedCpu(): number | undefined {
 
 const CPU = pinnedCpu();
 
-function loadMs(bundle: string, runtime = false): number {
-  const args = runtime ? ['runtime', RUNTIME_BUILTINS.join(',')] : [];
+/** The load time of `bundle`, or with `later`, of that file once the bundle is loaded. */
+function loadMs(bundle: string, runtime = false, later?: string): number {
+  const args = runtime || later ? ['runtime', RUNTIME_BUILTINS.join(','), ...(later ? [later] : [])] : [];
   const command = [NODE, '-e', CHILD, bundle, ...args];
   const pinned = CPU === undefined ? command : ['taskset', '-c', String(CPU), ...command];
   const out = spawnSync(pinned[0] as string, pinned.slice(1), { env: ENV, encoding: 'utf8' });
@@ -131,28 +137,38 @@ async function main(): Promise<void> {
     if (unknown.length > 0) throw new Error(`--functions: no function ${unknown.join(', ')} (${all.join(', ')})`);
     for (const handler of all.filter((name) => !only || only.includes(name))) {
       // One build for each distinct set of options: the deployed bundle is loaded bare and after the runtime's modules.
-      const builds = new Map<string, Promise<string>>();
-      const built = (options: BundleOptions): Promise<string> => {
+      const builds = new Map<string, Promise<BuiltBundle>>();
+      const built = (options: BundleOptions): Promise<BuiltBundle> => {
         const key = JSON.stringify(options);
-        let outfile = builds.get(key);
-        if (outfile === undefined) {
-          const dir = join(outdir, handler, String(builds.size));
-          outfile = bundleFunction(handler, dir, options).then((bundle) => bundle.outfile);
-          builds.set(key, outfile);
+        let bundle = builds.get(key);
+        if (bundle === undefined) {
+          bundle = bundleFunction(handler, join(outdir, handler, String(builds.size)), options);
+          builds.set(key, bundle);
         }
-        return outfile;
+        return bundle;
       };
-      const bundles = await Promise.all(VARIANTS.map(({ options }) => built(options)));
+      const bundles = (await Promise.all(VARIANTS.map(({ options }) => built(options)))).map(({ outfile }) => outfile);
+      // The deployed bundle's modules loaded on first use, each timed once the bundle is loaded.
+      const [deployed] = bundles;
+      const later = (await built({})).loadedOnFirstUse;
       for (const bundle of bundles) loadMs(bundle); // warms the file system cache, as a provisioned image would be
       const times = bundles.map(() => [] as number[]);
+      const laterTimes = later.map(() => [] as number[]);
       for (let run = 0; run < runs; run += 1) {
         for (const [index, bundle] of bundles.entries()) times[index]?.push(loadMs(bundle, VARIANTS[index]?.runtime));
+        for (const [index, file] of later.entries()) laterTimes[index]?.push(loadMs(deployed as string, true, file));
       }
-      const cells = bundles.map(
-        (bundle, index) =>
-          `${pad((statSync(bundle).size / 1024).toFixed(0), 16)} KB ${pad(median(times[index] ?? []).toFixed(1), 7)} ms`,
+      const cell = (file: string, ms: readonly number[]) =>
+        `${pad((statSync(file).size / 1024).toFixed(0), 16)} KB ${pad(median(ms).toFixed(1), 7)} ms`;
+      console.log(
+        `${handler.padEnd(22)} ${bundles.map((bundle, index) => cell(bundle, times[index] ?? [])).join('  ')}`,
       );
-      console.log(`${handler.padEnd(22)} ${cells.join('  ')}`);
+      for (const [index, file] of later.entries()) {
+        console.log(
+          `${`  + ${basename(file)}`.padEnd(22)} ${cell(file, laterTimes[index] ?? [])}  on first use: loaded ` +
+            "by the deployed bundle, after it and the runtime's modules",
+        );
+      }
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });

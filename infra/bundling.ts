@@ -143,10 +143,64 @@ export const sdkPackageVersions: Plugin = {
   },
 };
 
+/**
+ * Modules a function loads on first use, each built as a file of its own beside `index.js` and `require`d from
+ * inside the function that needs it, so that code only some settings use is not compiled and run at every cold start:
+ * Security Hub's client (report/security-hub-sink.ts) was 34 of Publish Report's 127 ms on Node.js 24, with the
+ * export off by default. Keyed by the source file; the value is the file's name in the asset.
+ */
+export const LOADED_ON_FIRST_USE: ReadonlyMap<string, string> = new Map([
+  [path.join(REPO_ROOT, 'functions', 'report', 'security-hub-sink.ts'), 'security-hub-sink.js'],
+]);
+
+/** The module a specifier names, without its extension: `../report/x` and `../report/x.js` are both `report/x.ts`. */
+function withoutExtension(file: string): string {
+  return file.replace(/\.(?:[cm]?[jt]s)$/, '');
+}
+
+/**
+ * Leaves each module of {@link LOADED_ON_FIRST_USE} out of the bundle that `require`s it, as a `require` of the file
+ * built beside it, and adds it to `reached`. Any other import of it fails the build: a static import would load it
+ * with the bundle, and esbuild would wrap a module imported with `import()` and everything it imports
+ * (infra/sdk-static-imports.ts).
+ */
+export function loadedOnFirstUse(reached: Set<string>): Plugin {
+  const modules = new Map(
+    [...LOADED_ON_FIRST_USE].map(([source, file]) => [withoutExtension(source), { source, file }]),
+  );
+  const names = [...modules.keys()].map((module) => path.basename(module).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return {
+    name: 'loaded-on-first-use',
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`(?:^|[\\\\/])(?:${names.join('|')})(?:\\.[cm]?[jt]s)?$`) }, (args) => {
+        const module = modules.get(withoutExtension(path.resolve(args.resolveDir, args.path)));
+        if (module === undefined || args.kind === 'entry-point') return undefined;
+        if (args.kind === 'require-call') {
+          reached.add(module.source);
+          return { path: `./${module.file}`, external: true };
+        }
+        return {
+          errors: [
+            {
+              text:
+                `${path.relative(REPO_ROOT, args.importer)} imports ${path.relative(REPO_ROOT, module.source)} ` +
+                `(${args.kind}), which functions load on first use (infra/bundling.ts, LOADED_ON_FIRST_USE): ` +
+                '`require` it inside the function that needs it',
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
 /** A function's bundle: its file, and esbuild's account of what went into it. */
 export interface BuiltBundle {
   readonly outfile: string;
+  /** Of `outfile` alone. */
   readonly metafile: Metafile;
+  /** The files built beside it for the modules it loads on first use ({@link LOADED_ON_FIRST_USE}). */
+  readonly loadedOnFirstUse: readonly string[];
 }
 
 /**
@@ -165,6 +219,8 @@ export interface BuiltBundle {
  *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
  *   reads at load is 60 % smaller.
+ * - {@link loadedOnFirstUse} builds the modules of {@link LOADED_ON_FIRST_USE} the function `require`s as files of
+ *   their own beside `index.js`, each with its own copy of what it imports.
  */
 export async function bundleFunction(name: string, dir: string, options: BundleOptions = {}): Promise<BuiltBundle> {
   const {
@@ -174,29 +230,41 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     hoistEventStreams = true,
     credentials = 'lambda',
   } = options;
+  const reached = new Set<string>();
+  const buildOne = async (entry: string, outfile: string): Promise<Metafile> =>
+    (
+      await build({
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node24',
+        minify: true,
+        sourcemap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+        plugins: [
+          ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
+          ...(hoistEventStreams ? [sdkStaticImports] : []),
+          sdkPackageVersions,
+          ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
+          loadedOnFirstUse(reached),
+        ],
+        logLevel: 'warning',
+        metafile: true,
+      })
+    ).metafile;
   const outfile = path.join(dir, 'index.js');
-  const { metafile } = await build({
-    entryPoints: [handlerEntry(name)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    external: sdk === 'external' ? ['@aws-sdk/*'] : [],
-    plugins: [
-      ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
-      ...(hoistEventStreams ? [sdkStaticImports] : []),
-      sdkPackageVersions,
-      ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
-    ],
-    logLevel: 'warning',
-    metafile: true,
-  });
-  return { outfile, metafile };
+  const metafile = await buildOne(handlerEntry(name), outfile);
+  // Each module loaded on first use, and those it loads on first use in turn, once.
+  const built = new Map<string, string>();
+  for (let pending = [...reached]; pending.length > 0; pending = [...reached].filter((source) => !built.has(source))) {
+    for (const source of pending) built.set(source, path.join(dir, LOADED_ON_FIRST_USE.get(source) as string));
+    await Promise.all(pending.map((source) => buildOne(source, built.get(source) as string)));
+  }
+  return { outfile, metafile, loadedOnFirstUse: [...built.values()] };
 }
 
 /** The command line that runs {@link bundleFunction} in a process of its own: `<name> <dir>`. */

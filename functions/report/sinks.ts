@@ -1,10 +1,8 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { BatchImportFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { ReportStore } from '../lib/report-store';
-import { ASFF_BATCH, type AsffTarget, asffProblems, toAsff } from './asff';
 import { REPORT_FILE, renderReportHtml } from './html';
 import { bodyOf, shouldNotify, subjectOf } from './message';
 import { remediationLines } from './remediation-results';
@@ -104,38 +102,6 @@ export class EventBridgeSink implements ReportSink {
       throw new Error(`PutEvents refused the event: ${result.Entries?.[0]?.ErrorCode ?? 'unknown error'}`);
     }
     return 'event put';
-  }
-}
-
-/**
- * Findings into Security Hub in the Audit account, in batches of 100: open ones ACTIVE, resolved ones ARCHIVED
- * with Compliance PASSED; NOT_ASSESSED ones are not sent, so they stay as they were. Each finding is validated
- * first; an invalid one is left out and counted.
- */
-export class SecurityHubSink implements ReportSink {
-  readonly name = 'securityhub';
-  constructor(
-    private readonly securityHub: SecurityHubClient,
-    private readonly target: AsffTarget,
-  ) {}
-
-  async publish(context: PublishContext): Promise<string> {
-    const findings = [...context.findings.values()]
-      .flatMap((account) => account.findings)
-      .filter((finding) => finding.state !== 'NOT_ASSESSED')
-      .map((finding) => toAsff(finding, this.target, context.now));
-    const valid = findings.filter((finding) => asffProblems(finding, this.target).length === 0);
-    const invalid = findings.length - valid.length;
-    let failed = 0;
-    for (let start = 0; start < valid.length; start += ASFF_BATCH) {
-      const result = await this.securityHub.send(
-        new BatchImportFindingsCommand({ Findings: valid.slice(start, start + ASFF_BATCH) }),
-      );
-      failed += result.FailedCount ?? 0;
-    }
-    const line = `${valid.length - failed} imported, ${failed} refused, ${invalid} invalid`;
-    if (failed + invalid > 0) throw new Error(`Security Hub: ${line}`);
-    return line;
   }
 }
 

@@ -15,7 +15,8 @@ import { SANDBOX_REGIONS } from '../../cli/sandbox/seed';
 import type { ChangeSummary } from '../../functions/lib/changes';
 import type { AccountRecord } from '../../functions/lib/types';
 import { asffId } from '../../functions/report/asff';
-import { SecurityHubSink, SnsSink } from '../../functions/report/sinks';
+import { SecurityHubSink } from '../../functions/report/security-hub-sink';
+import { SnsSink } from '../../functions/report/sinks';
 import { startSandbox, type TestSandbox } from '../support/sandbox';
 
 const REGION = 'us-east-1';

@@ -2,8 +2,8 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ASFF_LIMITS, asffProblems, productArn, toAsff } from '../../../functions/report/asff';
+import { SecurityHubSink } from '../../../functions/report/security-hub-sink';
 import type { PublishContext } from '../../../functions/report/sink';
-import { SecurityHubSink } from '../../../functions/report/sinks';
 import { accountFindings, runSummary, trackedFinding } from '../../support/report-factories';
 
 const TARGET = { auditAccountId: '999999999999', region: 'eu-west-1', partition: 'aws' };
