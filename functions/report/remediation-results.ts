@@ -50,13 +50,21 @@ function lineKey(line: RemediationLine): string {
 }
 
 /**
- * The latest remediation result per finding of an audit run, from the runs that remediated it (oldest first): a
- * remediation run's plan says what it decided (e.g. NEEDS A PERSON), its records what apply did (REMEDIATED,
- * FAILED, ALREADY_COMPLIANT, NOT_APPLIED) with when and who approved; a later run's word replaces an earlier one's.
+ * The latest remediation result per finding of an audit run, from the runs that remediated it: a remediation run's
+ * plan says what it decided (e.g. NEEDS A PERSON), its records what apply did (REMEDIATED, FAILED, ALREADY_COMPLIANT,
+ * NOT_APPLIED) with when and who approved, and what was undone since ("REMEDIATED, THEN UNDONE", at the undo's time).
+ * The latest word is the one with the latest time, so an undo replaces a plan made after the apply and before it;
+ * at the same time, a later run's word, and within a run what apply did over what was planned.
  */
 export async function remediationLines(store: ReportStore, auditRunId: string): Promise<RemediationLine[]> {
   const runs = (await store.getState<RemediationRunsOfAudit>(remediationRunsState(auditRunId)))?.runs ?? [];
   const latest = new Map<string, RemediationLine>();
+  const keep = (line: RemediationLine) => {
+    const key = lineKey(line);
+    const held = latest.get(key);
+    // Lines come oldest run first, plans before records: a tie goes to the one that came later.
+    if (held === undefined || (line.at ?? '') >= (held.at ?? '')) latest.set(key, line);
+  };
   for (const run of runs) {
     const read = async <T>(folder: string) => {
       const names = await store.list(run, folder);
@@ -88,6 +96,7 @@ export async function remediationLines(store: ReportStore, auditRunId: string): 
       if (record.auditRunId !== auditRunId) continue;
       for (const item of record.items) {
         const check = checkOf(item.rule);
+        const undone = item.undo?.find((undo) => undo.status === 'UNDONE');
         lines.push({
           accountId: record.accountId,
           ...(item.fingerprint ? { fingerprint: item.fingerprint } : {}),
@@ -95,17 +104,16 @@ export async function remediationLines(store: ReportStore, auditRunId: string): 
           rule: item.rule,
           resource: { id: item.resource.id, ...(item.resource.part ? { part: item.resource.part } : {}) },
           action: item.action,
-          status: item.undo?.some((undo) => undo.status === 'UNDONE') ? `${item.outcome}, THEN UNDONE` : item.outcome,
+          status: undone ? `${item.outcome}, THEN UNDONE` : item.outcome,
           message: item.reason,
-          at: item.appliedAt,
+          at: undone?.at ?? item.appliedAt,
           ...(item.approvedBy ? { approvedBy: item.approvedBy } : {}),
           ...(item.approvedAt ? { approvedAt: item.approvedAt } : {}),
           runId: record.remediationRunId,
         });
       }
     }
-    // Records after plans: what apply did replaces what the same run planned.
-    for (const line of lines) latest.set(lineKey(line), line);
+    for (const line of lines) keep(line);
   }
   return [...latest.values()];
 }

@@ -11,7 +11,7 @@ import {
 } from '../../../functions/remediations/documents';
 import { summarizeRemediation } from '../../../functions/remediations/summarize';
 import { renderReportHtml } from '../../../functions/report/html';
-import { remediationLines } from '../../../functions/report/remediation-results';
+import { remediationLines, rememberRemediationRun } from '../../../functions/report/remediation-results';
 import { ReportFileSink } from '../../../functions/report/sinks';
 import { remediationRun } from '../../support/remediation-factories';
 import { accountFindings, runSummary, summaryAccount, trackedFinding } from '../../support/report-factories';
@@ -200,6 +200,45 @@ describe('remediation results in the audit report', () => {
     expect(fixed).toContain('<strong>FAILED</strong>');
     expect(fixed).toContain('approved by alice');
     expect(fixed).not.toContain('REMEDIATED');
+  });
+
+  test('an undo is the latest word until a plan made after it, whichever run each came from', async () => {
+    // Arrange: run 1 remediated the finding; run 2, planned later, saw it compliant; then run 1 was undone.
+    const store = appliedStore();
+    await summarizeRemediation({ run: APPLIED, accountsToApply: [ACCOUNT] }, store, () => NOW);
+    const planLater = (id: string, plannedAt: string) => {
+      const run = remediationRun({ id, startedAt: plannedAt, auditRun: { ...AUDIT, location: 'memory://audit' } });
+      store.seed(run, PATHS.plan(ACCOUNT), {
+        schemaVersion: 1,
+        remediationRunId: run.id,
+        auditRunId: AUDIT.id,
+        accountId: ACCOUNT,
+        plannedAt,
+        items: [planItem({ fingerprint: fixedRule.fingerprint, key: 'sgr-1', decision: 'ALREADY_COMPLIANT' })],
+        notes: [],
+      } satisfies AccountPlan);
+      return rememberRemediationRun(store, AUDIT.id, run);
+    };
+    await planLater('remediation-run-2', '2030-01-02T09:00:00.000Z');
+    const record = store.read<AccountRemediationRecord>(APPLIED, PATHS.record(ACCOUNT)) as AccountRemediationRecord;
+    const undo = { at: '2030-01-02T10:00:00.000Z', by: 'bob', status: 'UNDONE', calls: [] } as const;
+    store.seed(APPLIED, PATHS.record(ACCOUNT), {
+      ...record,
+      items: [{ ...(record.items[0] as RecordItem), undo: [undo] }],
+    });
+    const fixedLine = async () =>
+      (await remediationLines(store, AUDIT.id)).find((line) => line.fingerprint === fixedRule.fingerprint);
+
+    // Act and assert: the undo, at 10:00, is later than run 2's plan at 09:00.
+    expect(await fixedLine()).toMatchObject({
+      status: 'REMEDIATED, THEN UNDONE',
+      at: '2030-01-02T10:00:00.000Z',
+      runId: APPLIED.id,
+    });
+
+    // A plan at 11:00 is later than the undo.
+    await planLater('remediation-run-3', '2030-01-02T11:00:00.000Z');
+    expect(await fixedLine()).toMatchObject({ status: 'PLAN: ALREADY_COMPLIANT', runId: 'remediation-run-3' });
   });
 
   test('a result without a fingerprint goes to the finding with its rule and resource', async () => {
