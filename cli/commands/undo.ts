@@ -12,7 +12,7 @@ import type { Settings } from '../../functions/lib/settings';
 import { cleanText } from '../../functions/lib/text';
 import { PATHS } from '../../functions/remediations/documents';
 import { REMEDIATION_SESSION_POLICY } from '../../functions/remediations/session-policy';
-import { type UndoResult, undoRun } from '../../functions/remediations/undo';
+import { type UndoOutcome, undoRun } from '../../functions/remediations/undo';
 import type { Io } from '../main';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { REMEDIATION_EXIT } from './remediation-output';
@@ -38,7 +38,7 @@ export async function executeUndo(
     readonly actionId?: string;
     readonly adminCredentials?: Credentials;
   },
-): Promise<{ code: number; results: UndoResult[] }> {
+): Promise<{ code: number } & UndoOutcome> {
   if (options.accountId && !/^\d{12}$/.test(options.accountId)) {
     throw new InvalidInputError(`--account must be a 12-digit account ID (got "${cleanText(options.accountId, 40)}")`);
   }
@@ -46,7 +46,7 @@ export async function executeUndo(
     throw new InvalidInputError(`--action must be a remediation action ID (got "${cleanText(options.actionId, 60)}")`);
   }
   const run = await remediationRunRef(options.store, options.runId);
-  const results = await undoRun(
+  const outcome = await undoRun(
     {
       run,
       ...(options.accountId ? { accountId: options.accountId } : {}),
@@ -60,6 +60,7 @@ export async function executeUndo(
       partition: currentPartition(),
     },
   );
+  const { results } = outcome;
   if (results.length === 0) io.stdout.write('Nothing to undo: no remediated item matches.\n');
   for (const result of results) {
     io.stdout.write(
@@ -67,8 +68,12 @@ export async function executeUndo(
         `${result.message ? `: ${cleanText(result.message, 200)}` : ''}\n`,
     );
   }
+  if (outcome.report) io.stdout.write(`Report: ${outcome.report} (rendered again with the undo)\n`);
+  if (outcome.reportProblem) {
+    io.stderr.write(`The audit report was not rendered again (the records above are kept): ${outcome.reportProblem}\n`);
+  }
   const failed = results.some((result) => result.status === 'FAILED');
-  return { code: failed ? REMEDIATION_EXIT.failed : REMEDIATION_EXIT.done, results };
+  return { code: failed ? REMEDIATION_EXIT.failed : REMEDIATION_EXIT.done, ...outcome };
 }
 
 /** `ct-audit undo`: restores the states recorded before a remediation run's changes. */

@@ -4,8 +4,15 @@ import { errorMessage, errorName } from '../lib/errors';
 import type { ReportStore, RunRef } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
+import { rerenderReport } from '../report/remediation-results';
 import { itemTarget } from './apply';
-import { type AccountRemediationRecord, PATHS, type RecordItem, type UndoEntry } from './documents';
+import {
+  type AccountRemediationRecord,
+  PATHS,
+  type RecordItem,
+  type RemediationRun,
+  type UndoEntry,
+} from './documents';
 import { REMEDIATIONS } from './registry';
 import type { AppliedCall } from './types';
 
@@ -27,6 +34,18 @@ export interface UndoResult {
   readonly message?: string;
 }
 
+/** What {@link undoRun} did. */
+export interface UndoOutcome {
+  readonly results: UndoResult[];
+  /**
+   * Where the audit run's report.html was rendered again, so that it shows the undo (an undone item reads
+   * "REMEDIATED, THEN UNDONE"). Absent when no item was tried, or the audit run has no summary to render from.
+   */
+  readonly report?: string;
+  /** Why the report could not be rendered again. The records stay the truth: it never changes the outcome. */
+  readonly reportProblem?: string;
+}
+
 /** What undo works with: the administrator execution role's sessions. */
 export interface UndoDeps {
   readonly settings: Settings;
@@ -38,9 +57,11 @@ export interface UndoDeps {
 
 /**
  * Restores the recorded state before of every REMEDIATED item of a run (not yet undone), and records what was done
- * in the account record: the calls, the state after, who and when. An item whose undo fails stays REMEDIATED.
+ * in the account record: the calls, the state after, who and when. An item whose undo fails stays REMEDIATED. Then
+ * renders the audit run's report.html again from the records, as Summarize Remediation did after the apply, so that
+ * the report no longer says REMEDIATED alone for what was undone.
  */
-export async function undoRun(request: UndoRequest, deps: UndoDeps): Promise<UndoResult[]> {
+export async function undoRun(request: UndoRequest, deps: UndoDeps): Promise<UndoOutcome> {
   const now = deps.now ?? (() => new Date());
   const names = await deps.store.list(request.run, PATHS.recordFolder);
   const results: UndoResult[] = [];
@@ -98,5 +119,22 @@ export async function undoRun(request: UndoRequest, deps: UndoDeps): Promise<Und
     }
     if (changed) await deps.store.putJson(request.run, name, { ...record, items });
   }
-  return results;
+  if (results.length === 0) return { results };
+  return { results, ...(await showInAuditReport(deps.store, request.run, now())) };
+}
+
+/** The audit run's report.html rendered again with the records as they are now; never throws. */
+async function showInAuditReport(
+  store: ReportStore,
+  run: RunRef,
+  now: Date,
+): Promise<Pick<UndoOutcome, 'report' | 'reportProblem'>> {
+  try {
+    const remediation = await store.getJson<RemediationRun>(run, PATHS.run);
+    if (!remediation) return { reportProblem: `${PATHS.run} is missing from ${store.location(run)}` };
+    const report = await rerenderReport(store, remediation.auditRun, now);
+    return report ? { report } : {};
+  } catch (error) {
+    return { reportProblem: cleanText(`${errorName(error) ?? 'Error'}: ${errorMessage(error)}`, 300) };
+  }
 }

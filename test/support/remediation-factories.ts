@@ -130,7 +130,8 @@ export function auditSummary(records: readonly AccountRecord[], runId = 'audit-r
     runId,
     mode: 'audit',
     role: 'readOnly',
-    checks: ['network-exposure'],
+    // Every check the records ran, so that the report has a cell for each.
+    checks: [...new Set(records.flatMap((record) => Object.keys(record.checks)))],
     startedAt: '2030-01-02T06:00:00.000Z',
     finishedAt: '2030-01-02T06:02:00.000Z',
     reportLocation: '',

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,14 +17,12 @@ import { CreateDetectorCommand, GetDetectorCommand, GuardDutyClient } from '@aws
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { executeUndo } from '../../cli/commands/undo';
 import { RejectedError, runRemediationLocal } from '../../cli/remediate-engine';
 import { type Emulator, findMoto, MOTO_INSTALL_HINT, startMoto } from '../../cli/sandbox/moto';
-import { SessionCache } from '../../functions/lib/assume-role';
-import { stsClient } from '../../functions/lib/clients';
 import { REMEDIATION_IDS } from '../../functions/lib/remediation-settings';
 import { LocalReportStore } from '../../functions/lib/report-store';
 import { type AccountPlan, type AccountRemediationRecord, PATHS } from '../../functions/remediations/documents';
-import { undoRun } from '../../functions/remediations/undo';
 import { auditRecord, auditSummary, findings, settingsWith } from '../support/remediation-factories';
 
 /**
@@ -256,13 +254,27 @@ describe('remediation on the emulator', () => {
     );
   });
 
-  it('undo restores every state before', async () => {
-    const results = await undoRun(
-      { run: { id: applied.executionName, startedAt: applied.startedAt }, by: 'test:undo' },
-      { settings, sessions: new SessionCache(stsClient()), store, partition: 'aws' },
-    );
+  it('undo (ct-audit undo) restores every state before, and the audit report shows it', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => err.push(text) },
+    };
 
+    const { code, results, report } = await executeUndo(io as never, {
+      settings,
+      store,
+      runId: applied.executionName,
+    });
+
+    expect(code).toBe(0);
     expect(results.map((result) => result.status)).toEqual(Array(5).fill('UNDONE'));
+    // The audit run's report, rendered again from the records, says so for each of the five.
+    expect(report).toBe(join(reportDir, 'audit-run-1', 'report.html'));
+    expect(readFileSync(report as string, 'utf8').match(/REMEDIATED, THEN UNDONE/g)).toHaveLength(5);
+    expect(out.at(-1)).toBe(`Report: ${report} (rendered again with the undo)\n`);
+    expect(err).toEqual([]);
     expect(await state()).toEqual({
       ingress: ['tcp:22:0.0.0.0/0', 'tcp:22:10.0.0.0/8', 'tcp:443:0.0.0.0/0'],
       block: null,

@@ -9,6 +9,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SessionCache } from '../../../functions/lib/assume-role';
+import { runPrefix } from '../../../functions/lib/report-store';
 import type { Settings } from '../../../functions/lib/settings';
 import { applyAccount } from '../../../functions/remediations/apply';
 import {
@@ -21,7 +22,10 @@ import { planAccount } from '../../../functions/remediations/plan';
 import { reviewPlan } from '../../../functions/remediations/review';
 import { REMEDIATION_SESSION_POLICY } from '../../../functions/remediations/session-policy';
 import { undoRun } from '../../../functions/remediations/undo';
+import { REPORT_FILE } from '../../../functions/report/html';
+import { rememberRemediationRun } from '../../../functions/report/remediation-results';
 import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
+import { runSummary, summaryAccount } from '../../support/report-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const sts = mockClient(STSClient);
@@ -328,10 +332,23 @@ describe('remediation steps', () => {
   });
 
   describe('undo', () => {
-    it('restores the state before and records it', async () => {
+    it('restores the state before, records it, and renders the audit report again to show it', async () => {
       const store = new MemoryReportStore();
       const run = remediationRun();
       seedAudit(store, run);
+      store.seed(
+        run.auditRun,
+        'summary.json',
+        runSummary({
+          runId: run.auditRun.id,
+          checks: ['network-exposure'],
+          accounts: [
+            summaryAccount({ accountId: ACCOUNT, status: 'FAIL', checks: { 'network-exposure': { status: 'FAIL' } } }),
+          ],
+        }),
+      );
+      store.seed(run, PATHS.run, run);
+      await rememberRemediationRun(store, run.auditRun.id, run);
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
       await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
       ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
@@ -339,7 +356,7 @@ describe('remediation steps', () => {
         return { SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-9' }] };
       });
 
-      const results = await undoRun({ run, by: 'test' }, deps(ON, store));
+      const { results, report, reportProblem } = await undoRun({ run, by: 'test' }, deps(ON, store));
 
       expect(results).toEqual([expect.objectContaining({ status: 'UNDONE', action: 'revoke-world-ingress' })]);
       expect(rules.get('sgr-9')).toEqual({ cidr: '0.0.0.0/0', port: 22 });
@@ -349,7 +366,30 @@ describe('remediation steps', () => {
         by: 'test',
         calls: [{ call: 'ec2:AuthorizeSecurityGroupIngress' }],
       });
-      expect(await undoRun({ run, by: 'test' }, deps(ON, store))).toEqual([]);
+      expect({ report, reportProblem }).toEqual({ report: expect.stringMatching(/report\.html$/) });
+      expect(store.files.get(`${runPrefix(run.auditRun)}${REPORT_FILE}`)).toContain(
+        '<tr><td>revoke-world-ingress</td><td>REMEDIATED, THEN UNDONE</td>',
+      );
+      expect(await undoRun({ run, by: 'test' }, deps(ON, store))).toEqual({ results: [] });
+    });
+
+    it('keeps what it undid when the audit report cannot be rendered again, and says why', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun();
+      seedAudit(store, run);
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-9' }] });
+
+      // No run.json: the remediation run's folder does not say which audit run's report to render.
+      const outcome = await undoRun({ run, by: 'test' }, deps(ON, store));
+
+      expect(outcome.results.map(({ status }) => status)).toEqual(['UNDONE']);
+      expect(outcome.report).toBeUndefined();
+      expect(outcome.reportProblem).toMatch(/^remediation\/run\.json is missing from /);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]?.undo?.[0]?.status).toBe(
+        'UNDONE',
+      );
     });
   });
 });
