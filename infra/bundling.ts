@@ -146,12 +146,17 @@ export const sdkPackageVersions: Plugin = {
 /**
  * Modules a function loads on first use, each built as a file of its own beside `index.js` and `require`d from
  * inside the function that needs it, so that code only some settings use is not compiled and run at every cold start:
- * Security Hub's client (report/security-hub-sink.ts) was 34 of Publish Report's 127 ms on Node.js 24, with the
- * export off by default. Keyed by the source file; the value is the file's name in the asset.
+ * Security Hub's client (report/security-hub-sink.ts) was 32-34 of Publish Report's 127-136 ms on Node.js 24, with
+ * the export off by default. Keyed by the source file; the value is the file's name in the asset, unique, beside
+ * `index.js`.
  */
 export const LOADED_ON_FIRST_USE: ReadonlyMap<string, string> = new Map([
   [path.join(REPO_ROOT, 'functions', 'report', 'security-hub-sink.ts'), 'security-hub-sink.js'],
 ]);
+const firstUseFiles = [...LOADED_ON_FIRST_USE.values()];
+if (new Set([...firstUseFiles, 'index.js']).size !== firstUseFiles.length + 1) {
+  throw new Error('infra/bundling.ts, LOADED_ON_FIRST_USE: each module needs a file name of its own, not index.js');
+}
 
 /** The module a specifier names, without its extension: `../report/x` and `../report/x.js` are both `report/x.ts`. */
 function withoutExtension(file: string): string {
@@ -194,13 +199,36 @@ export function loadedOnFirstUse(reached: Set<string>): Plugin {
   };
 }
 
-/** A function's bundle: its file, and esbuild's account of what went into it. */
-export interface BuiltBundle {
+/** A file esbuild built, and its account of what went into it. */
+export interface BuiltFile {
   readonly outfile: string;
-  /** Of `outfile` alone. */
   readonly metafile: Metafile;
-  /** The files built beside it for the modules it loads on first use ({@link LOADED_ON_FIRST_USE}). */
-  readonly loadedOnFirstUse: readonly string[];
+}
+
+/** A function's bundle: `index.js`, and the files built beside it for the modules it loads on first use. */
+export interface BuiltBundle extends BuiltFile {
+  readonly loadedOnFirstUse: readonly BuiltFile[];
+}
+
+/**
+ * Fails when a module of {@link LOADED_ON_FIRST_USE} went into a file other than its own: reached by a path the plugin
+ * did not recognise (an alias, a symbolic link), it would be bundled whole, and the load it was split off to save
+ * would come back without a word.
+ */
+export function assertLoadedOnFirstUseApart(files: readonly BuiltFile[]): void {
+  for (const { outfile, metafile } of files) {
+    const output = Object.values(metafile.outputs).find(({ entryPoint }) => entryPoint);
+    const own = output?.entryPoint === undefined ? undefined : path.resolve(output.entryPoint);
+    for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+      const source = path.resolve(input);
+      if (source !== own && bytesInOutput > 0 && LOADED_ON_FIRST_USE.has(source)) {
+        throw new Error(
+          `${path.relative(REPO_ROOT, source)} went into ${path.basename(outfile)}, though functions load it on first ` +
+            'use (infra/bundling.ts, LOADED_ON_FIRST_USE): import it with a relative path, through `require`',
+        );
+      }
+    }
+  }
 }
 
 /**
@@ -259,12 +287,18 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
   const outfile = path.join(dir, 'index.js');
   const metafile = await buildOne(handlerEntry(name), outfile);
   // Each module loaded on first use, and those it loads on first use in turn, once.
-  const built = new Map<string, string>();
+  const built = new Map<string, BuiltFile>();
   for (let pending = [...reached]; pending.length > 0; pending = [...reached].filter((source) => !built.has(source))) {
-    for (const source of pending) built.set(source, path.join(dir, LOADED_ON_FIRST_USE.get(source) as string));
-    await Promise.all(pending.map((source) => buildOne(source, built.get(source) as string)));
+    await Promise.all(
+      pending.map(async (source) => {
+        const file = path.join(dir, LOADED_ON_FIRST_USE.get(source) as string);
+        built.set(source, { outfile: file, metafile: await buildOne(source, file) });
+      }),
+    );
   }
-  return { outfile, metafile, loadedOnFirstUse: [...built.values()] };
+  const beside = [...built.values()];
+  assertLoadedOnFirstUseApart([{ outfile, metafile }, ...beside]);
+  return { outfile, metafile, loadedOnFirstUse: beside };
 }
 
 /** The command line that runs {@link bundleFunction} in a process of its own: `<name> <dir>`. */

@@ -39,7 +39,7 @@ export interface UndoOutcome {
   readonly results: UndoResult[];
   /**
    * Where the audit run's report.html was rendered again, so that it shows the undo (an undone item reads
-   * "REMEDIATED, THEN UNDONE"). Absent when no item was tried, or the audit run has no summary to render from.
+   * "REMEDIATED, THEN UNDONE"). Absent when no item was tried, or when it could not be (`reportProblem`).
    */
   readonly report?: string;
   /** Why the report could not be rendered again. The records stay the truth: it never changes the outcome. */
@@ -133,7 +133,9 @@ async function showInAuditReport(
     const remediation = await store.getJson<RemediationRun>(run, PATHS.run);
     if (!remediation) return { reportProblem: `${PATHS.run} is missing from ${store.location(run)}` };
     const report = await rerenderReport(store, remediation.auditRun, now);
-    return report ? { report } : {};
+    return report
+      ? { report }
+      : { reportProblem: `the audit run has no summary.json in ${store.location(remediation.auditRun)}` };
   } catch (error) {
     return { reportProblem: cleanText(`${errorName(error) ?? 'Error'}: ${errorMessage(error)}`, 300) };
   }

@@ -105,7 +105,8 @@ export async function remediationLines(store: ReportStore, auditRunId: string): 
           resource: { id: item.resource.id, ...(item.resource.part ? { part: item.resource.part } : {}) },
           action: item.action,
           status: undone ? `${item.outcome}, THEN UNDONE` : item.outcome,
-          message: item.reason,
+          // An undone item's time is the undo's; when it was applied stays in the message.
+          message: undone ? `${item.reason} (applied at ${item.appliedAt}; undone by ${undone.by})` : item.reason,
           at: undone?.at ?? item.appliedAt,
           ...(item.approvedBy ? { approvedBy: item.approvedBy } : {}),
           ...(item.approvedAt ? { approvedAt: item.approvedAt } : {}),

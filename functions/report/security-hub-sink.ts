@@ -1,9 +1,9 @@
 /**
  * The Security Hub sink, in a module of its own that Publish Report loads only when `securityHub.enabled` (off by
- * default): Security Hub's client and the schema of BatchImportFindings (the whole ASFF, about 115 KB) took 34 ms of
- * the function's 127 ms cold start on Node.js 24, paid by every run whether it exported or not. The function bundle
- * builds this file as a file of its own beside `index.js` (infra/bundling.ts, `LOADED_ON_FIRST_USE`), so importing it
- * anywhere but through `await import()` fails the build.
+ * default): Security Hub's client and the schema of BatchImportFindings (the whole ASFF, about 115 KB) took 32-34 ms
+ * of the function's 127-136 ms cold start on Node.js 24, paid by every run whether it exported or not. The function
+ * bundle builds this file as a file of its own beside `index.js` (infra/bundling.ts, `LOADED_ON_FIRST_USE`), so
+ * importing it anywhere but through a `require` inside the function that needs it fails the build.
  */
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { awsClient } from '../lib/clients';

@@ -1,17 +1,23 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { type Emulator, startMoto } from '../../cli/sandbox/moto';
 import { S3ReportStore } from '../../functions/lib/report-store';
 import type { RunInfo } from '../../functions/lib/types';
 import { asffId } from '../../functions/report/asff';
-import { BUNDLE_LOAD_ENV, type BuiltBundle, bundleFunction, loadedOnFirstUse } from '../../infra/bundling';
+import {
+  assertLoadedOnFirstUseApart,
+  BUNDLE_LOAD_ENV,
+  type BuiltBundle,
+  bundleFunction,
+  loadedOnFirstUse,
+} from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
 import { accountFindings, runSummary, trackedFinding } from '../support/report-factories';
 
@@ -31,12 +37,28 @@ describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FI
     const main = readFileSync(bundle.outfile, 'utf8');
     const beside = readFileSync(sinkFile, 'utf8');
 
-    expect(bundle.loadedOnFirstUse).toEqual([sinkFile]);
+    expect(bundle.loadedOnFirstUse.map(({ outfile }) => outfile)).toEqual([sinkFile]);
     expect(main).toContain('require("./security-hub-sink.js")');
     for (const client of ['com.amazonaws.securityhub', 'BatchImportFindings']) {
       expect(main).not.toContain(client);
       expect(beside).toContain(client);
     }
+  });
+
+  test('a build in which such a module went into another file anyway fails, naming both', () => {
+    // Arrange: esbuild's account of an index.js that took the sink in whole (reached by a path the plugin missed).
+    const sink = relative(process.cwd(), join(REPO_ROOT, 'functions', 'report', 'security-hub-sink.ts'));
+    const handler = relative(process.cwd(), join(REPO_ROOT, 'functions', 'publish-report', 'handler.ts'));
+    const metafile = {
+      inputs: {},
+      outputs: { 'index.js': { entryPoint: handler, inputs: { [sink]: { bytesInOutput: 2048 } } } },
+    } as unknown as Metafile;
+
+    // Act and assert
+    expect(() => assertLoadedOnFirstUseApart([{ outfile: join(dir, 'index.js'), metafile }])).toThrow(
+      'functions/report/security-hub-sink.ts went into index.js, though functions load it on first use',
+    );
+    expect(() => assertLoadedOnFirstUseApart([bundle, ...bundle.loadedOnFirstUse])).not.toThrow();
   });
 
   test.each([

@@ -233,6 +233,7 @@ describe('remediation results in the audit report', () => {
     expect(await fixedLine()).toMatchObject({
       status: 'REMEDIATED, THEN UNDONE',
       at: '2030-01-02T10:00:00.000Z',
+      message: 'revoked and verified (applied at 2030-01-02T07:31:00.000Z; undone by bob)',
       runId: APPLIED.id,
     });
 
