@@ -149,16 +149,16 @@ async function main(): Promise<void> {
       };
       const bundles = (await Promise.all(VARIANTS.map(({ options }) => built(options)))).map(({ outfile }) => outfile);
       // The deployed bundle's modules loaded on first use, each timed once the bundle is loaded.
-      const [deployed] = bundles;
-      const later = (await built({})).loadedOnFirstUse.map(({ outfile }) => outfile);
+      const deployed = await built({});
+      const later = deployed.loadedOnFirstUse.map(({ outfile }) => outfile);
       // Warms the file system cache, as a provisioned image would be.
       for (const bundle of bundles) loadMs(bundle);
-      for (const file of later) loadMs(deployed as string, true, file);
+      for (const file of later) loadMs(deployed.outfile, true, file);
       const times = bundles.map(() => [] as number[]);
       const laterTimes = later.map(() => [] as number[]);
       for (let run = 0; run < runs; run += 1) {
         for (const [index, bundle] of bundles.entries()) times[index]?.push(loadMs(bundle, VARIANTS[index]?.runtime));
-        for (const [index, file] of later.entries()) laterTimes[index]?.push(loadMs(deployed as string, true, file));
+        for (const [index, file] of later.entries()) laterTimes[index]?.push(loadMs(deployed.outfile, true, file));
       }
       const cell = (file: string, ms: readonly number[]) =>
         `${pad((statSync(file).size / 1024).toFixed(0), 16)} KB ${pad(median(ms).toFixed(1), 7)} ms`;

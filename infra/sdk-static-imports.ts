@@ -12,15 +12,15 @@
  * module is not parsed lazily) and again when it first runs. No function sends an operation with an event stream,
  * and the import was in the bundle all the same (a dynamic import of a bundled module is bundled).
  *
- * The rewrite makes that import static, the same bindings from the same module:
- * `import { EventStreamSerde as EventStreamSerde$static, ... } from "@smithy/core/event-streams";` at the end, and
- * `const EventStreamSerde = EventStreamSerde$static, ...;` in place of the `await import(...)`. The event-stream code
- * then runs its top level (declarations only) when the bundle loads instead of on first use, and esbuild hoists and
- * shakes the modules like any other: on Node.js 24, 6–7 KB and about 6 ms of module load less a function
- * (README, "Cold start"). Any other form of the import (a renamed binding, a default, a second import) is left as it
- * is: the bundle is then larger, never different. `test/infra/sdk-static-imports.test.ts` checks that the installed @smithy/core is
- * rewritten and that the rewritten protocol still loads its event-stream support, and `bundles.test.ts` that no
- * function bundle imports a bundled module dynamically.
+ * The rewrite makes that import static, the same bindings from the same module: `import { EventStreamSerde as
+ * EventStreamSerde$static, ... } from "@smithy/core/event-streams";` at the end, and `const EventStreamSerde =
+ * EventStreamSerde$static, ...;` in place of the `await import(...)`. The event-stream code then runs its top level
+ * (declarations only) when the bundle loads instead of on first use, and esbuild hoists and shakes the modules like any
+ * other: on Node.js 24, 6–7 KB and about 6 ms of module load less a function (README, "Cold start"). Any other form of
+ * the import (a renamed binding, a default, a second import) is left as it is: the bundle is then larger, never
+ * different. `test/infra/sdk-static-imports.test.ts` checks that the installed @smithy/core is rewritten and that the
+ * rewritten protocol still loads its event-stream support, and `bundles.test.ts` that no function bundle imports a
+ * bundled module dynamically.
  */
 
 /** The file of @smithy/core's ES module build that holds the dynamic import. */

@@ -13,6 +13,8 @@ export interface RemediationRunsOfAudit {
 /** Remediation runs remembered per audit run (the oldest are forgotten first). */
 export const MAX_REMEMBERED_RUNS = 50;
 const READ_CONCURRENCY = 16;
+/** Remediation runs read at once, each with {@link READ_CONCURRENCY} documents at a time. */
+const RUNS_READ_AT_ONCE = 4;
 
 /** The state document that lists an audit run's remediation runs. */
 export function remediationRunsState(auditRunId: string): string {
@@ -65,20 +67,25 @@ export async function remediationLines(store: ReportStore, auditRunId: string): 
     // Lines come oldest run first, plans before records: a tie goes to the one that came later.
     if (held === undefined || (line.at ?? '') >= (held.at ?? '')) latest.set(key, line);
   };
-  for (const run of runs) {
-    const read = async <T>(folder: string) => {
-      const names = await store.list(run, folder);
-      const documents = await mapLimit(names, READ_CONCURRENCY, (name) => store.getJson<T>(run, name));
-      return documents.filter((doc): doc is Awaited<T> & {} => doc !== undefined);
-    };
-    const plans = await read<AccountPlan>(PATHS.planFolder);
-    const records = await read<AccountRemediationRecord>(PATHS.recordFolder);
-    const lines: RemediationLine[] = [];
+  const read = async <T>(run: RunRef, folder: string) => {
+    const names = await store.list(run, folder);
+    const documents = await mapLimit(names, READ_CONCURRENCY, (name) => store.getJson<T>(run, name));
+    return documents.filter((doc): doc is Awaited<T> & {} => doc !== undefined);
+  };
+  // Read a few runs at a time; their lines are then kept in the runs' order, which breaks ties.
+  const documents = await mapLimit(runs, RUNS_READ_AT_ONCE, async (run) => {
+    const [plans, records] = await Promise.all([
+      read<AccountPlan>(run, PATHS.planFolder),
+      read<AccountRemediationRecord>(run, PATHS.recordFolder),
+    ]);
+    return { plans, records };
+  });
+  for (const { plans, records } of documents) {
     for (const plan of plans) {
       if (plan.auditRunId !== auditRunId) continue;
       for (const item of plan.items) {
         const check = checkOf(item.rule);
-        lines.push({
+        keep({
           accountId: plan.accountId,
           ...(item.fingerprint ? { fingerprint: item.fingerprint } : {}),
           ...(check ? { check } : {}),
@@ -97,7 +104,7 @@ export async function remediationLines(store: ReportStore, auditRunId: string): 
       for (const item of record.items) {
         const check = checkOf(item.rule);
         const undone = item.undo?.find((undo) => undo.status === 'UNDONE');
-        lines.push({
+        keep({
           accountId: record.accountId,
           ...(item.fingerprint ? { fingerprint: item.fingerprint } : {}),
           ...(check ? { check } : {}),
@@ -114,7 +121,6 @@ export async function remediationLines(store: ReportStore, auditRunId: string): 
         });
       }
     }
-    for (const line of lines) keep(line);
   }
   return [...latest.values()];
 }

@@ -105,10 +105,12 @@ describe('the bundled Publish Report, run in plain node against the emulator', (
   const finding = trackedFinding();
   let emulator: Emulator;
   let topicArn = '';
+  /** The test's own clients: the emulator, with the keys the bundled handler is given. */
+  const clientConfig = () => ({ region: REGION, endpoint: emulator.url, credentials });
 
   beforeAll(async () => {
     emulator = await startMoto();
-    const config = { region: REGION, endpoint: emulator.url, credentials };
+    const config = clientConfig();
     const s3 = new S3Client({ ...config, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     topicArn = (await new SNSClient(config).send(new CreateTopicCommand({ Name: 'runs' }))).TopicArn as string;
@@ -169,8 +171,7 @@ require(process.argv[1]).handler({ run: JSON.parse(process.argv[2]) }).then(
       ok: true,
       detail: '1 imported, 0 refused, 0 invalid',
     });
-    const config = { region: REGION, endpoint: emulator.url, credentials };
-    const found = await new SecurityHubClient(config).send(new GetFindingsCommand({}));
+    const found = await new SecurityHubClient(clientConfig()).send(new GetFindingsCommand({}));
     expect((found.Findings ?? []).map(({ Id }) => Id)).toContain(asffId(finding));
   });
 
