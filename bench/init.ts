@@ -8,9 +8,10 @@
  * credential chain, with the SDK's schemas as they ship (computed keys: esbuild keeps all of them), with every modeled
  * error registered (infra/sdk-error-registry.ts), with the event-stream support imported on demand as @smithy/core
  * ships it (esbuild wraps the modules behind it: infra/sdk-static-imports.ts), and a bundle with `@aws-sdk/*` left
- * out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). A module the function loads on
- * first use (infra/bundling.ts, LOADED_ON_FIRST_USE: Publish Report's Security Hub sink) gets a line of its own under
- * the function's: the time to load it once the deployed bundle is loaded, which a run that uses it pays once.
+ * out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). A function's size is what a cold
+ * start reads: index.js and the shared files it requires. A module the function loads on first use (infra/bundling.ts,
+ * LOADED_ON_FIRST_USE: Publish Report's Security Hub sink, Audit Account's current-state checks) gets a line of its own
+ * under the function's: the time to load it once the deployed bundle is loaded, which a run that uses it pays once.
  *
  * `--node` loads the bundles with another Node.js than the one running this, such as the Lambda runtime's version
  * (bench/args.ts); `--functions` measures only those named; `--cpu N` runs every child on that one CPU (`taskset`),
@@ -23,7 +24,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { BUNDLE_LOAD_ENV, type BuiltBundle, type BundleOptions, bundleFunction, handlerNames } from '../infra/bundling';
+import {
+  BUNDLE_LOAD_ENV,
+  type BuiltBundle,
+  type BundleOptions,
+  bundleFunction,
+  handlerNames,
+  loadedAtStart,
+} from '../infra/bundling';
 import { argValue, benchNode, nodeVersion } from './args';
 
 const ROOT = join(__dirname, '..');
@@ -147,28 +155,34 @@ async function main(): Promise<void> {
         }
         return bundle;
       };
-      const bundles = (await Promise.all(VARIANTS.map(({ options }) => built(options)))).map(({ outfile }) => outfile);
+      const builtVariants = await Promise.all(VARIANTS.map(({ options }) => built(options)));
+      const bundles = builtVariants.map(({ outfile }) => outfile);
       // The deployed bundle's modules loaded on first use, each timed once the bundle is loaded.
       const deployed = await built({});
-      const later = deployed.loadedOnFirstUse.map(({ outfile }) => outfile);
+      const later = deployed.files.filter(({ kind }) => kind === 'first-use');
       // Warms the file system cache, as a provisioned image would be.
       for (const bundle of bundles) loadMs(bundle);
-      for (const file of later) loadMs(deployed.outfile, true, file);
+      for (const { outfile } of later) loadMs(deployed.outfile, true, outfile);
       const times = bundles.map(() => [] as number[]);
       const laterTimes = later.map(() => [] as number[]);
       for (let run = 0; run < runs; run += 1) {
         for (const [index, bundle] of bundles.entries()) times[index]?.push(loadMs(bundle, VARIANTS[index]?.runtime));
-        for (const [index, file] of later.entries()) laterTimes[index]?.push(loadMs(deployed.outfile, true, file));
+        for (const [index, { outfile }] of later.entries()) {
+          laterTimes[index]?.push(loadMs(deployed.outfile, true, outfile));
+        }
       }
-      const cell = (file: string, ms: readonly number[]) =>
-        `${pad((statSync(file).size / 1024).toFixed(0), 16)} KB ${pad(median(ms).toFixed(1), 7)} ms`;
-      console.log(
-        `${handler.padEnd(22)} ${bundles.map((bundle, index) => cell(bundle, times[index] ?? [])).join('  ')}`,
-      );
-      for (const [index, file] of later.entries()) {
+      // The bytes a load reads: index.js and the shared files it requires; a file loaded on first use, alone (what it
+      // shares with index.js is loaded by then).
+      const kb = (files: readonly string[]) => files.reduce((sum, file) => sum + statSync(file).size, 0) / 1024;
+      const cell = (files: readonly string[], ms: readonly number[]) =>
+        `${pad(kb(files).toFixed(0), 16)} KB ${pad(median(ms).toFixed(1), 7)} ms`;
+      const atStart = builtVariants.map((bundle) => loadedAtStart(bundle).map(({ outfile }) => outfile));
+      console.log(`${handler.padEnd(22)} ${atStart.map((files, index) => cell(files, times[index] ?? [])).join('  ')}`);
+      for (const [index, { outfile, requires }] of later.entries()) {
+        const own = requires.filter((file) => !atStart[0]?.includes(file));
         console.log(
-          `${`  + ${basename(file)}`.padEnd(22)} ${cell(file, laterTimes[index] ?? [])}  on first use: loaded ` +
-            "by the deployed bundle, after it and the runtime's modules",
+          `${`  + ${basename(outfile)}`.padEnd(22)} ${cell([outfile, ...own], laterTimes[index] ?? [])}  on first use: ` +
+            "loaded by the deployed bundle, after it and the runtime's modules",
         );
       }
     }

@@ -5,7 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { handlerEntry, REPO_ROOT } from './paths';
@@ -145,13 +146,16 @@ export const sdkPackageVersions: Plugin = {
 
 /**
  * Modules a function loads on first use, each built as a file of its own beside `index.js` and `require`d from
- * inside the function that needs it, so that code only some settings use is not compiled and run at every cold start:
- * Security Hub's client (report/security-hub-sink.ts) was 32-34 of Publish Report's 127-136 ms on Node.js 24, with
- * the export off by default. Keyed by the source file; the value is the file's name in the asset, unique, beside
- * `index.js`.
+ * inside the function that needs it, so that code only some settings use is not compiled and run at every cold start.
+ * Keyed by the source file; the value is the file's name in the asset, unique, beside `index.js`.
+ * - Security Hub's client (report/security-hub-sink.ts) was 32-34 of Publish Report's 127-136 ms on Node.js 24, with
+ *   the export off by default.
+ * - The current-state checks and their six clients (checks/current-state-checks.ts) were 15-20 of Audit Account's
+ *   111-123 ms, with the default run asking for the identity check alone.
  */
 export const LOADED_ON_FIRST_USE: ReadonlyMap<string, string> = new Map([
   [path.join(REPO_ROOT, 'functions', 'report', 'security-hub-sink.ts'), 'security-hub-sink.js'],
+  [path.join(REPO_ROOT, 'functions', 'checks', 'current-state-checks.ts'), 'current-state-checks.js'],
 ]);
 const firstUseFiles = [...LOADED_ON_FIRST_USE.values()];
 if (new Set([...firstUseFiles, 'index.js']).size !== firstUseFiles.length + 1) {
@@ -199,27 +203,57 @@ export function loadedOnFirstUse(reached: Set<string>): Plugin {
   };
 }
 
-/** A file esbuild built, and its account of what went into it. */
+/** One file of a function's asset, and esbuild's account of the code in it. */
 export interface BuiltFile {
   readonly outfile: string;
-  readonly metafile: Metafile;
+  /**
+   * `handler`: index.js, the file Lambda loads. `first-use`: a module of {@link LOADED_ON_FIRST_USE}, loaded by the
+   * function that needs it. `shared`: code that two of those use, loaded by the first of them that does.
+   */
+  readonly kind: 'handler' | 'first-use' | 'shared';
+  /** The source the file was built from (`handler`, `first-use`), relative to the working directory, as esbuild has it. */
+  readonly entryPoint?: string;
+  /** The sources whose code is in the file, with their bytes there (paths as in {@link entryPoint}). */
+  readonly inputs: Metafile['outputs'][string]['inputs'];
+  /** The files of the asset it `require`s when it loads (not those it loads on first use). */
+  readonly requires: readonly string[];
 }
 
-/** A function's bundle: `index.js`, and the files built beside it for the modules it loads on first use. */
-export interface BuiltBundle extends BuiltFile {
-  readonly loadedOnFirstUse: readonly BuiltFile[];
+/** A function's asset, built by {@link bundleFunction}. */
+export interface BuiltBundle {
+  /** index.js. */
+  readonly outfile: string;
+  /** esbuild's account of the build: every source it read, with what each imports. */
+  readonly metafile: Metafile;
+  /** Every file of the asset, index.js first. */
+  readonly files: readonly BuiltFile[];
+}
+
+/** The files a cold start loads: index.js and the shared files it requires, in turn. */
+export function loadedAtStart(bundle: BuiltBundle): BuiltFile[] {
+  const byFile = new Map(bundle.files.map((file) => [file.outfile, file]));
+  const loaded = new Map<string, BuiltFile>();
+  const visit = (outfile: string): void => {
+    const file = byFile.get(outfile);
+    if (file === undefined || loaded.has(outfile)) return;
+    loaded.set(outfile, file);
+    for (const required of file.requires) visit(required);
+  };
+  visit(bundle.outfile);
+  return [...loaded.values()];
 }
 
 /**
  * Fails when a module of {@link LOADED_ON_FIRST_USE} went into a file other than its own: reached by a path the plugin
- * did not recognise (an alias, a symbolic link), it would be bundled whole, and the load it was split off to save
- * would come back without a word.
+ * did not recognise (an alias, a symbolic link), it would be bundled in index.js or a shared file, and the load it was
+ * split off to save would come back without a word.
  */
-export function assertLoadedOnFirstUseApart(files: readonly BuiltFile[]): void {
-  for (const { outfile, metafile } of files) {
-    const output = Object.values(metafile.outputs).find(({ entryPoint }) => entryPoint);
-    const own = output?.entryPoint === undefined ? undefined : path.resolve(output.entryPoint);
-    for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+export function assertLoadedOnFirstUseApart(
+  files: readonly Pick<BuiltFile, 'outfile' | 'entryPoint' | 'inputs'>[],
+): void {
+  for (const { outfile, entryPoint, inputs } of files) {
+    const own = entryPoint === undefined ? undefined : path.resolve(entryPoint);
+    for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
       const source = path.resolve(input);
       if (source !== own && bytesInOutput > 0 && LOADED_ON_FIRST_USE.has(source)) {
         throw new Error(
@@ -231,10 +265,15 @@ export function assertLoadedOnFirstUseApart(files: readonly BuiltFile[]): void {
   }
 }
 
+/** The name of each shared file: its content's hash, so that a build of the same code gives the same asset. */
+const SHARED_NAMES = 'shared-[hash]';
+
 /**
- * Builds one function's bundle, `index.js` and its source map, into `dir`: CommonJS for Node.js 24 (the Lambda
- * runtime), minified, with the AWS SDK bundled: the functions run the SDK versions of package-lock.json, the ones
- * every test ran with, not whatever the Lambda runtime ships (figures and the decision: README, "Cold start").
+ * Builds one function's asset into `dir`: `index.js` (the handler), a file for each module of
+ * {@link LOADED_ON_FIRST_USE} it `require`s, the code those files share with it in files of their own, and a source
+ * map for each. CommonJS for Node.js 24 (the Lambda runtime), minified, with the AWS SDK bundled: the functions run
+ * the SDK versions of package-lock.json, the ones every test ran with, not whatever the Lambda runtime ships (figures
+ * and the decision: README, "Cold start").
  * - The SDK's ES module builds first (`mainFields`): `dist-es` lets esbuild leave out the commands a function never
  *   sends, where `dist-cjs` is one file per client that loads whole (EC2's alone took 450 ms to load).
  * - {@link literalTraitKeys} lets it leave out the schemas of those commands too (audit-account: 1,549 KB → 629 KB),
@@ -247,8 +286,13 @@ export function assertLoadedOnFirstUseApart(files: readonly BuiltFile[]): void {
  *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
  *   reads at load is 60 % smaller.
- * - {@link loadedOnFirstUse} builds the modules of {@link LOADED_ON_FIRST_USE} the function `require`s as files of
- *   their own beside `index.js`, each with its own copy of what it imports.
+ * - {@link loadedOnFirstUse}: the modules of {@link LOADED_ON_FIRST_USE} the function `require`s are entry points of
+ *   their own, and what they share with index.js (the SDK's core, the clients both use) is in shared files that each
+ *   `require`s, loaded once. esbuild splits code only in ES module output, and Node.js's ES module loader costs more
+ *   at load than it saves (measured: README, "Cold start"), so the build is in two passes: ES modules with code
+ *   splitting into a directory of its own, then each file, as it is, to CommonJS (`import` and `export` become
+ *   `require` and `module.exports`; the source maps are carried through to the sources). A file that nothing loads
+ *   (esbuild makes one for each `import()` of a bundled module, even one shaken out) is left out.
  */
 export async function bundleFunction(name: string, dir: string, options: BundleOptions = {}): Promise<BuiltBundle> {
   const {
@@ -258,47 +302,118 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     hoistEventStreams = true,
     credentials = 'lambda',
   } = options;
-  const reached = new Set<string>();
-  const buildOne = async (entry: string, outfile: string): Promise<Metafile> =>
-    (
-      await build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node24',
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        external: sdk === 'external' ? ['@aws-sdk/*'] : [],
-        plugins: [
-          ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
-          ...(hoistEventStreams ? [sdkStaticImports] : []),
-          sdkPackageVersions,
-          ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
-          loadedOnFirstUse(reached),
-        ],
-        logLevel: 'warning',
-        metafile: true,
-      })
-    ).metafile;
-  const outfile = path.join(dir, 'index.js');
-  const metafile = await buildOne(handlerEntry(name), outfile);
-  // Each module loaded on first use, and those it loads on first use in turn, once.
-  const built = new Map<string, BuiltFile>();
-  for (let pending = [...reached]; pending.length > 0; pending = [...reached].filter((source) => !built.has(source))) {
+  const handler = handlerEntry(name);
+  const esmDir = await mkdtemp(path.join(tmpdir(), `ct-audit-${name}-`));
+  try {
+    const buildModules = async (firstUse: ReadonlySet<string>, reached: Set<string>): Promise<Metafile> => {
+      await rm(esmDir, { recursive: true, force: true });
+      const entryPoints = [
+        { in: handler, out: 'index' },
+        ...[...firstUse].map((source) => ({
+          in: source,
+          out: (LOADED_ON_FIRST_USE.get(source) as string).replace(/\.js$/, ''),
+        })),
+      ];
+      return (
+        await build({
+          entryPoints,
+          outdir: esmDir,
+          bundle: true,
+          // One entry point needs no shared file (esbuild would still make one for its helpers).
+          splitting: firstUse.size > 0,
+          chunkNames: SHARED_NAMES,
+          platform: 'node',
+          format: 'esm',
+          target: 'node24',
+          minify: true,
+          sourcemap: true,
+          sourcesContent: false,
+          mainFields: ['module', 'main'],
+          external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+          plugins: [
+            ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
+            ...(hoistEventStreams ? [sdkStaticImports] : []),
+            sdkPackageVersions,
+            ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
+            loadedOnFirstUse(reached),
+          ],
+          logLevel: 'warning',
+          metafile: true,
+        })
+      ).metafile;
+    };
+    // The modules loaded on first use are known once the build has reached them: build again with each found as an
+    // entry point, until no new one is found (a module loaded on first use may load another).
+    let firstUse = new Set<string>();
+    let metafile: Metafile;
+    for (;;) {
+      const reached = new Set<string>();
+      metafile = await buildModules(firstUse, reached);
+      if ([...reached].every((source) => firstUse.has(source))) break;
+      firstUse = new Set([...firstUse, ...reached]);
+    }
+
+    // The files the entry points load, in turn: a file esbuild wrote that none of them loads is left out.
+    const outputs = new Map(Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.js')));
+    const shipped = new Map<string, Metafile['outputs'][string]>();
+    const visit = (file: string): void => {
+      const output = outputs.get(file);
+      if (output === undefined || shipped.has(file)) return;
+      shipped.set(file, output);
+      for (const { path: imported, external } of output.imports) if (!external) visit(imported);
+    };
+    const entries = new Set([handler, ...firstUse]);
+    for (const [file, { entryPoint }] of outputs) {
+      if (entryPoint !== undefined && entries.has(path.resolve(entryPoint))) visit(file);
+    }
+
+    await build({
+      entryPoints: [...shipped.keys()].map((file) => path.resolve(file)),
+      outdir: dir,
+      outbase: esmDir,
+      bundle: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node24',
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      logLevel: 'warning',
+    });
+    // A file of esbuild's own helpers alone has an empty map, which the second pass does not follow: its map would name
+    // the file in between, gone once built. What it holds has no source, so its map is left empty.
     await Promise.all(
-      pending.map(async (source) => {
-        const file = path.join(dir, LOADED_ON_FIRST_USE.get(source) as string);
-        built.set(source, { outfile: file, metafile: await buildOne(source, file) });
+      [...shipped.keys()].map(async (file) => {
+        const mapFile = `${path.join(dir, path.relative(esmDir, path.resolve(file)))}.map`;
+        const map = JSON.parse(await readFile(mapFile, 'utf8')) as { sources: string[] };
+        const between = map.sources.filter((source) =>
+          path.resolve(path.dirname(mapFile), source).startsWith(`${esmDir}${path.sep}`),
+        );
+        if (between.length === 0) return;
+        if (between.length < map.sources.length) {
+          throw new Error(`${path.basename(mapFile)} leads into the build in between (${between.join(', ')})`);
+        }
+        await writeFile(mapFile, `${JSON.stringify({ version: 3, sources: [], names: [], mappings: '' })}\n`);
       }),
     );
+    const files = [...shipped].map(([file, output]): BuiltFile => {
+      const entryPoint = output.entryPoint;
+      return {
+        outfile: path.join(dir, path.relative(esmDir, path.resolve(file))),
+        kind: entryPoint === undefined ? 'shared' : path.resolve(entryPoint) === handler ? 'handler' : 'first-use',
+        ...(entryPoint === undefined ? {} : { entryPoint }),
+        inputs: output.inputs,
+        requires: output.imports
+          .filter(({ external, kind }) => !external && kind === 'import-statement')
+          .map(({ path: imported }) => path.join(dir, path.relative(esmDir, path.resolve(imported)))),
+      };
+    });
+    files.sort((a, b) => Number(b.kind === 'handler') - Number(a.kind === 'handler'));
+    assertLoadedOnFirstUseApart(files);
+    return { outfile: path.join(dir, 'index.js'), metafile, files };
+  } finally {
+    await rm(esmDir, { recursive: true, force: true });
   }
-  const beside = [...built.values()];
-  assertLoadedOnFirstUseApart([{ outfile, metafile }, ...beside]);
-  return { outfile, metafile, loadedOnFirstUse: beside };
 }
 
 /** The command line that runs {@link bundleFunction} in a process of its own: `<name> <dir>`. */

@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
 import {
   BUNDLE_LOAD_ENV,
+  type BuiltBundle,
   bundleFunction,
   bundleFunctionSync,
   handlerNames,
@@ -30,34 +31,34 @@ process.stdout.write(typeof loaded.handler);
 
 const names = handlerNames();
 const bundles = new Map(names.map((name) => [name, join(outdir, name, 'index.js')]));
-/** esbuild's account of each file a function ships: `index.js`, then those it loads on first use. */
-const metafiles = new Map<string, Metafile[]>();
+/** What each function's build made: `index.js`, the files it loads on first use and those they share. */
+const built = new Map<string, BuiltBundle>();
 beforeAll(async () => {
-  await Promise.all(
-    names.map(async (name) => {
-      const built = await bundleFunction(name, join(outdir, name));
-      metafiles.set(name, [built.metafile, ...built.loadedOnFirstUse.map(({ metafile }) => metafile)]);
-    }),
-  );
+  await Promise.all(names.map(async (name) => built.set(name, await bundleFunction(name, join(outdir, name)))));
 }, 120_000);
 
 /**
- * The files whose code is in a function's bundle or a file it loads on first use, with their bytes there and what
- * they import: one shaken out entirely is left out.
+ * The source files whose code is in any file a function ships, with their bytes there and what they import: one
+ * shaken out entirely is left out.
  */
 function shippedInputs(
   name: string,
 ): [file: string, bytesInOutput: number, imports: Metafile['inputs'][string]['imports']][] {
-  return (metafiles.get(name) ?? []).flatMap((metafile) => {
-    const output = Object.values(metafile.outputs).find(({ entryPoint }) => entryPoint);
-    return Object.entries(output?.inputs ?? {})
+  const bundle = built.get(name);
+  return (bundle?.files ?? []).flatMap(({ inputs }) =>
+    Object.entries(inputs)
       .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
       .map(([file, { bytesInOutput }]): [string, number, Metafile['inputs'][string]['imports']] => [
         file,
         bytesInOutput,
-        metafile.inputs[file]?.imports ?? [],
-      ]);
-  });
+        bundle?.metafile.inputs[file]?.imports ?? [],
+      ]),
+  );
+}
+
+/** The code of every file a function ships, `index.js` and those it loads on first use or shares. */
+function shippedCode(name: string): string {
+  return (built.get(name)?.files ?? []).map(({ outfile }) => readFileSync(outfile, 'utf8')).join('\n');
 }
 
 describe('function bundles', () => {
@@ -81,7 +82,7 @@ describe('function bundles', () => {
   test.each(['resolve-targets', 'record-account-error', 'summarize'])(
     "%s carries none of the checks' clients (Resolve Targets validates runs against the catalog)",
     (name) => {
-      const code = readFileSync(bundles.get(name) as string, 'utf8');
+      const code = shippedCode(name);
       for (const service of ['com.amazonaws.ec2', 'com.amazonaws.guardduty', 'com.amazonaws.securityhub']) {
         expect(code).not.toContain(service);
       }
@@ -91,7 +92,7 @@ describe('function bundles', () => {
   test.each(['record-account-error', 'remediation-review', 'remediation-summarize'])(
     '%s, which reads no settings, carries neither their schema nor zod (functions/lib/settings-env.ts)',
     (name) => {
-      const code = readFileSync(bundles.get(name) as string, 'utf8');
+      const code = shippedCode(name);
       expect(code).not.toContain('_zod');
       expect(code.length).toBeLessThan(300_000);
     },
@@ -112,6 +113,23 @@ describe('function bundles', () => {
     },
   );
 
+  test.each(names)(
+    '%s: the source map of each file it ships leads to the sources, not to the build in between',
+    (name) => {
+      // The asset is built in two passes (ES modules with code splitting, then CommonJS): each map must be carried
+      // through, so that a stack trace with --enable-source-maps names the TypeScript file and line.
+      const files = built.get(name)?.files ?? [];
+      expect(files.length).toBeGreaterThan(0);
+      for (const { outfile } of files) {
+        const map = JSON.parse(readFileSync(`${outfile}.map`, 'utf8')) as { sources: string[] };
+        expect(readFileSync(outfile, 'utf8')).toContain(`//# sourceMappingURL=${basename(outfile)}.map`);
+        expect(map.sources.filter((source) => !/(?:^|\/)(?:functions|node_modules)\//.test(source))).toEqual([]);
+      }
+      const handlerMap = JSON.parse(readFileSync(`${bundles.get(name)}.map`, 'utf8')) as { sources: string[] };
+      expect(handlerMap.sources.some((source) => source.endsWith(`functions/${name}/handler.ts`))).toBe(true);
+    },
+  );
+
   test.each(names)('%s carries only the version of each AWS SDK package.json (sdkPackageVersions)', (name) => {
     const packageFiles = shippedInputs(name).filter(([file]) => /package\.json$/.test(file));
     expect(packageFiles.length).toBeGreaterThan(0);
@@ -124,12 +142,12 @@ describe('function bundles', () => {
   });
 
   test('audit-account carries the clients of its checks', () => {
-    const code = readFileSync(bundles.get('audit-account') as string, 'utf8');
+    const code = shippedCode('audit-account');
     expect(code).toContain('com.amazonaws.ec2');
   });
 
   test("audit-account carries the schemas of the EC2 operation it sends and not EC2's others (infra/sdk-schema-keys.ts)", () => {
-    const code = readFileSync(bundles.get('audit-account') as string, 'utf8');
+    const code = shippedCode('audit-account');
 
     expect(code).toContain('"DescribeSecurityGroupRules"');
     for (const unused of ['RunInstances', 'CreateVpnConnection', 'DescribeImages']) expect(code).not.toContain(unused);

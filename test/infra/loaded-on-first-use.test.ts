@@ -1,64 +1,122 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { build, type Metafile } from 'esbuild';
+import { build } from 'esbuild';
 import { type Emulator, startMoto } from '../../cli/sandbox/moto';
 import { S3ReportStore } from '../../functions/lib/report-store';
-import type { RunInfo } from '../../functions/lib/types';
+import type { AccountRecord, RunInfo } from '../../functions/lib/types';
 import { asffId } from '../../functions/report/asff';
 import {
   assertLoadedOnFirstUseApart,
   BUNDLE_LOAD_ENV,
   type BuiltBundle,
   bundleFunction,
+  loadedAtStart,
   loadedOnFirstUse,
 } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
 import { accountFindings, runSummary, trackedFinding } from '../support/report-factories';
 
 // Publish Report leaves Security Hub's client (a quarter of its cold start) to a file built beside its bundle, which it
-// `require`s only when the export is on. This checks the build and runs the bundle, as Lambda would, against moto.
+// `require`s only when the export is on; Audit Account, its current-state checks and their clients, which it
+// `require`s only when a run asks for one. What each of those files shares with index.js (the SDK's core, the clients
+// both use) is in shared files, loaded once. This checks the builds and runs both bundles, as Lambda would, against
+// moto.
 const outdir = mkdtempSync(join(tmpdir(), 'ct-audit-first-use-'));
 const dir = join(outdir, 'publish-report');
 const sinkFile = join(dir, 'security-hub-sink.js');
+const auditDir = join(outdir, 'audit-account');
+const checksFile = join(auditDir, 'current-state-checks.js');
 let bundle: BuiltBundle;
+let auditBundle: BuiltBundle;
 beforeAll(async () => {
-  bundle = await bundleFunction('publish-report', dir);
+  [bundle, auditBundle] = await Promise.all([
+    bundleFunction('publish-report', dir),
+    bundleFunction('audit-account', auditDir),
+  ]);
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FIRST_USE)', () => {
-  test("Publish Report's bundle leaves Security Hub's client to the file built beside it", () => {
-    const main = readFileSync(bundle.outfile, 'utf8');
-    const beside = readFileSync(sinkFile, 'utf8');
+/** The code a cold start loads: index.js and the shared files it requires. */
+const codeAtStart = (built: BuiltBundle) =>
+  loadedAtStart(built)
+    .map(({ outfile }) => readFileSync(outfile, 'utf8'))
+    .join('\n');
 
-    expect(bundle.loadedOnFirstUse.map(({ outfile }) => outfile)).toEqual([sinkFile]);
-    expect(main).toContain('require("./security-hub-sink.js")');
-    for (const client of ['com.amazonaws.securityhub', 'BatchImportFindings']) {
-      expect(main).not.toContain(client);
-      expect(beside).toContain(client);
-    }
-  });
+describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FIRST_USE)', () => {
+  test.each([
+    ['Publish Report', () => bundle, sinkFile, ['com.amazonaws.securityhub', 'BatchImportFindings']],
+    [
+      'Audit Account',
+      () => auditBundle,
+      checksFile,
+      ['com.amazonaws.ec2', 'com.amazonaws.kms', 'com.amazonaws.guardduty', 'com.amazonaws.s3control'],
+    ],
+  ])(
+    "%s's cold start leaves the clients only some settings use to the file built beside it",
+    (_, built, file, only) => {
+      const { files } = built();
+      const atStart = codeAtStart(built());
+      const beside = readFileSync(file, 'utf8');
+
+      expect(files.filter(({ kind }) => kind === 'first-use').map(({ outfile }) => outfile)).toEqual([file]);
+      expect(files[0]?.outfile).toBe(built().outfile);
+      expect(atStart).toContain(`"./${basename(file)}"`);
+      for (const client of only) {
+        expect(atStart).not.toContain(client);
+        expect(beside).toContain(client);
+      }
+    },
+  );
+
+  test.each([
+    ['Publish Report', () => bundle, 'com.amazonaws.sns'],
+    ['Audit Account', () => auditBundle, 'com.amazonaws.sts'],
+  ])(
+    "%s ships the SDK's core and the clients it shares with that file once, in a file both load",
+    (_, built, client) => {
+      const { files } = built();
+      const shared = files.filter(({ kind }) => kind === 'shared').map(({ outfile }) => outfile);
+      // Signature V4, the SDK's retries and its user agent: every client's, so in one shared file and nowhere else.
+      const core = ['AWS4-HMAC-SHA256', 'amz-sdk-invocation-id', 'aws-sdk-js'];
+
+      expect(shared.length).toBeGreaterThan(0);
+      for (const text of core) {
+        const holding = files.filter(({ outfile }) => readFileSync(outfile, 'utf8').includes(text));
+        expect({ text, files: holding.map(({ kind }) => kind) }).toEqual({ text, files: ['shared'] });
+      }
+      expect(files.find(({ kind }) => kind === 'first-use')?.requires).toEqual(
+        expect.arrayContaining(
+          loadedAtStart(built())
+            .filter(({ kind }) => kind === 'shared')
+            .map(({ outfile }) => outfile),
+        ),
+      );
+      expect(codeAtStart(built())).toContain(client);
+    },
+  );
 
   test('a build in which such a module went into another file anyway fails, naming both', () => {
-    // Arrange: esbuild's account of an index.js that took the sink in whole (reached by a path the plugin missed).
+    // Arrange: esbuild's account of an index.js, and of a shared file, that took the sink in whole (reached by a
+    // path the plugin missed).
     const sink = relative(process.cwd(), join(REPO_ROOT, 'functions', 'report', 'security-hub-sink.ts'));
     const handler = relative(process.cwd(), join(REPO_ROOT, 'functions', 'publish-report', 'handler.ts'));
-    const metafile = {
-      inputs: {},
-      outputs: { 'index.js': { entryPoint: handler, inputs: { [sink]: { bytesInOutput: 2048 } } } },
-    } as unknown as Metafile;
+    const inputs = { [sink]: { bytesInOutput: 2048 } };
 
     // Act and assert
-    expect(() => assertLoadedOnFirstUseApart([{ outfile: join(dir, 'index.js'), metafile }])).toThrow(
-      'functions/report/security-hub-sink.ts went into index.js, though functions load it on first use',
+    expect(() =>
+      assertLoadedOnFirstUseApart([{ outfile: join(dir, 'index.js'), entryPoint: handler, inputs }]),
+    ).toThrow('functions/report/security-hub-sink.ts went into index.js, though functions load it on first use');
+    expect(() => assertLoadedOnFirstUseApart([{ outfile: join(dir, 'shared-X.js'), inputs }])).toThrow(
+      'functions/report/security-hub-sink.ts went into shared-X.js, though functions load it on first use',
     );
-    expect(() => assertLoadedOnFirstUseApart([bundle, ...bundle.loadedOnFirstUse])).not.toThrow();
+    expect(() => assertLoadedOnFirstUseApart(bundle.files)).not.toThrow();
+    expect(() => assertLoadedOnFirstUseApart(auditBundle.files)).not.toThrow();
   });
 
   test.each([
@@ -183,5 +241,89 @@ require(process.argv[1]).handler({ run: JSON.parse(process.argv[2]) }).then(
     expect(loaded).toBe(false);
     expect(result.sinks.map(({ sink }) => sink)).not.toContain('securityhub');
     expect(result.sinks.filter(({ ok }) => !ok)).toEqual([]);
+  });
+});
+
+describe('the bundled Audit Account, run in plain node against the emulator', () => {
+  const REGION = 'us-east-1';
+  const BUCKET = 'ct-audit-reports';
+  const TARGET = '222222222222';
+  const credentials = { accessKeyId: 'AKIAFIRSTUSE', secretAccessKey: 'secret' };
+  let emulator: Emulator;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    emulator = await startMoto();
+    s3 = new S3Client({ region: REGION, endpoint: emulator.url, credentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  }, 60_000);
+  afterAll(() => emulator?.stop());
+
+  // The handler's result and whether the file beside the bundle was loaded, on the last line.
+  const CALL = `
+const context = { getRemainingTimeInMillis: () => 300000 };
+require(process.argv[1]).handler(JSON.parse(process.argv[2]), context).then(
+  (result) => {
+    const loaded = Object.keys(require.cache).some((file) => file.endsWith('current-state-checks.js'));
+    process.stdout.write('\\n' + JSON.stringify({ result, loaded }));
+  },
+  (error) => process.stdout.write('\\nERROR ' + error.message),
+);
+`;
+
+  async function audit(id: string, checks: string[]): Promise<{ status: string; checks: string[]; loaded: boolean }> {
+    const run: RunInfo = {
+      id,
+      mode: 'audit',
+      checks,
+      role: 'readOnly',
+      startedAt: '2030-01-02T06:00:00.000Z',
+      maxConcurrency: 10,
+      failOnIssues: false,
+      reportLocation: `s3://${BUCKET}/runs/2030-01-02/${id}/`,
+    };
+    const env = {
+      ...BUNDLE_LOAD_ENV,
+      AWS_ENDPOINT_URL: emulator.url,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_REGION: REGION,
+      REPORT_BUCKET: BUCKET,
+    };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-e', CALL, auditBundle.outfile, JSON.stringify({ accountId: TARGET, run })],
+      { env, timeout: 30_000 },
+    );
+    const last = stdout.trim().split('\n').pop() ?? '';
+    if (last.startsWith('ERROR')) throw new Error(last);
+    const { result, loaded } = JSON.parse(last) as { result: { status: string }; loaded: boolean };
+    // The record the bundle wrote: which checks ran, and how each ended.
+    const record = await new S3ReportStore(BUCKET, s3).getJson<AccountRecord>(run, `accounts/${TARGET}.json`);
+    return {
+      status: result.status,
+      checks: Object.entries(record?.checks ?? {}).map(([check, { status }]) => `${check} ${status}`),
+      loaded,
+    };
+  }
+
+  test('a run that asks for a current-state check loads the checks beside the bundle, and the check runs', async () => {
+    // Act
+    const outcome = await audit('run-current-state', ['identity', 'kms-key-deletion', 'network-exposure']);
+
+    // Assert
+    expect(outcome).toEqual({
+      status: 'PASS',
+      checks: ['identity PASS', 'kms-key-deletion PASS', 'network-exposure PASS'],
+      loaded: true,
+    });
+  });
+
+  test('a run that asks for none, the default, never loads that file', async () => {
+    // Act
+    const outcome = await audit('run-identity', ['identity']);
+
+    // Assert
+    expect(outcome).toEqual({ status: 'PASS', checks: ['identity PASS'], loaded: false });
   });
 });

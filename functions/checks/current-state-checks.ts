@@ -1,0 +1,16 @@
+/**
+ * The current-state checks, with their AWS SDK clients (EC2, S3 Control, KMS, GuardDuty, AWS Config, Security Hub):
+ * Audit Account loads this module the first time a run asks for one of them (registry.ts), never at a cold start,
+ * since the default run asks for none (infra/bundling.ts, LOADED_ON_FIRST_USE).
+ */
+import { kmsKeyDeletionCheck } from './kms-key-deletion';
+import { networkExposureCheck } from './network-exposure';
+import { s3PublicAccessCheck } from './s3-public-access';
+import { securityServicesCheck } from './security-services';
+
+export const CURRENT_STATE_CHECKS = {
+  'network-exposure': networkExposureCheck,
+  's3-public-access': s3PublicAccessCheck,
+  'kms-key-deletion': kmsKeyDeletionCheck,
+  'security-services': securityServicesCheck,
+} as const;
