@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseSettings, SETTINGS_ENV } from '../../functions/lib/settings';
@@ -71,8 +71,11 @@ function statementsOfRole(template: Template, roleId: string) {
     .map(({ statement }) => statement);
 }
 
-/** A file (index.js unless named) of a function's code asset (a folder in the cloud assembly, zipped on upload). */
-function bundleText({ app, stack }: Synthesized, objectKey: string, file = 'index.js'): string {
+/**
+ * The files of a function's code asset (a folder in the cloud assembly, zipped on upload) whose names end with
+ * `ending`, joined: index.js, the files it loads on first use and those they share (infra/bundling.ts).
+ */
+function bundleText({ app, stack }: Synthesized, objectKey: string, ending = '.js'): string {
   const assembly = app.synth();
   const manifest = JSON.parse(readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8')) as {
     files: Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }>;
@@ -81,7 +84,11 @@ function bundleText({ app, stack }: Synthesized, objectKey: string, file = 'inde
     Object.values(file.destinations).some((destination) => destination.objectKey === objectKey),
   );
   if (asset === undefined) throw new Error(`no asset has the object key ${objectKey}`);
-  return readFileSync(join(assembly.directory, asset.source.path, file), 'utf8');
+  const folder = join(assembly.directory, asset.source.path);
+  const names = readdirSync(folder);
+  if (!names.includes('index.js')) throw new Error(`the asset ${objectKey} has no index.js`);
+  const files = names.filter((name) => name.endsWith(ending));
+  return files.map((name) => readFileSync(join(folder, name), 'utf8')).join('\n');
 }
 
 describe('Functions (bundled with esbuild, as cdk synth does)', () => {
@@ -116,7 +123,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const map = JSON.parse(bundleText(synthesized, s3KeyOf(properties), 'index.js.map')) as Record<string, unknown>;
       expect(map.sources).toEqual(expect.arrayContaining([expect.stringMatching(/functions\/.+\/handler\.ts$/)]));
-      expect(map.sourcesContent).toBeUndefined();
+      expect(bundleText(synthesized, s3KeyOf(properties), '.map')).not.toContain('sourcesContent');
     }
   });
 
