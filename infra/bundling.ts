@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { handlerEntry, REPO_ROOT } from './paths';
 import { trimErrorRegistry } from './sdk-error-registry';
 import { literalTraitKeys, SDK_SCHEMAS_FILE } from './sdk-schema-keys';
@@ -208,12 +208,17 @@ export interface BuiltFile {
   readonly outfile: string;
   /**
    * `handler`: index.js, the file Lambda loads. `first-use`: a module of {@link LOADED_ON_FIRST_USE}, loaded by the
-   * function that needs it. `shared`: code that two of those use, loaded by the first of them that does.
+   * function that needs it. `shared`: code that two of those use, loaded by the first of them that does. `dynamic`: a
+   * module the code loads with `import()`, which esbuild makes a file of its own when it splits (none in the deployed
+   * bundles: `bundles.test.ts`; the benchmark's bundle with the SDK's event-stream import as shipped has one).
    */
-  readonly kind: 'handler' | 'first-use' | 'shared';
-  /** The source the file was built from (`handler`, `first-use`), relative to the working directory, as esbuild has it. */
+  readonly kind: 'handler' | 'first-use' | 'shared' | 'dynamic';
+  /** The source the file was built from (all but `shared`), relative to the working directory, as esbuild has it. */
   readonly entryPoint?: string;
-  /** The sources whose code is in the file, with their bytes there (paths as in {@link entryPoint}). */
+  /**
+   * The sources whose code is in the file, with their bytes there (paths as in {@link entryPoint}). For an asset built
+   * in two passes, the bytes are those of the first (ES modules), which the second changes only at the edges.
+   */
   readonly inputs: Metafile['outputs'][string]['inputs'];
   /** The files of the asset it `require`s when it loads (not those it loads on first use). */
   readonly requires: readonly string[];
@@ -223,7 +228,10 @@ export interface BuiltFile {
 export interface BuiltBundle {
   /** index.js. */
   readonly outfile: string;
-  /** esbuild's account of the build: every source it read, with what each imports. */
+  /**
+   * esbuild's account of the build: every source it read, with what each imports (for an asset built in two passes, of
+   * the first: its outputs are the ES module files, gone once built).
+   */
   readonly metafile: Metafile;
   /** Every file of the asset, index.js first. */
   readonly files: readonly BuiltFile[];
@@ -269,11 +277,11 @@ export function assertLoadedOnFirstUseApart(
 const SHARED_NAMES = 'shared-[hash]';
 
 /**
- * Builds one function's asset into `dir`: `index.js` (the handler), a file for each module of
- * {@link LOADED_ON_FIRST_USE} it `require`s, the code those files share with it in files of their own, and a source
- * map for each. CommonJS for Node.js 24 (the Lambda runtime), minified, with the AWS SDK bundled: the functions run
- * the SDK versions of package-lock.json, the ones every test ran with, not whatever the Lambda runtime ships (figures
- * and the decision: README, "Cold start").
+ * Builds one function's asset into `dir`, which must be empty or not exist: `index.js` (the handler) and its source
+ * map, and for a function that `require`s modules of {@link LOADED_ON_FIRST_USE}, a file for each and the code they
+ * share with `index.js` in files of their own. CommonJS for Node.js 24 (the Lambda runtime), minified, with the AWS SDK
+ * bundled: the functions run the SDK versions of package-lock.json, the ones every test ran with, not whatever the
+ * Lambda runtime ships (figures and the decision: README, "Cold start").
  * - The SDK's ES module builds first (`mainFields`): `dist-es` lets esbuild leave out the commands a function never
  *   sends, where `dist-cjs` is one file per client that loads whole (EC2's alone took 450 ms to load).
  * - {@link literalTraitKeys} lets it leave out the schemas of those commands too (audit-account: 1,549 KB → 629 KB),
@@ -286,13 +294,17 @@ const SHARED_NAMES = 'shared-[hash]';
  *   every bundle).
  * - Source maps without the sources' text: a stack trace still names the TypeScript file and line, and the map Node
  *   reads at load is 60 % smaller.
- * - {@link loadedOnFirstUse}: the modules of {@link LOADED_ON_FIRST_USE} the function `require`s are entry points of
- *   their own, and what they share with index.js (the SDK's core, the clients both use) is in shared files that each
- *   `require`s, loaded once. esbuild splits code only in ES module output, and Node.js's ES module loader costs more
- *   at load than it saves (measured: README, "Cold start"), so the build is in two passes: ES modules with code
- *   splitting into a directory of its own, then each file, as it is, to CommonJS (`import` and `export` become
- *   `require` and `module.exports`; the source maps are carried through to the sources). A file that nothing loads
- *   (esbuild makes one for each `import()` of a bundled module, even one shaken out) is left out.
+ * - {@link loadedOnFirstUse} finds the modules of {@link LOADED_ON_FIRST_USE} the function `require`s. A function
+ *   without one is that one CommonJS build. A function with one is built again, in two passes: esbuild shares code
+ *   between entry points only in ES module output, and Node.js's ES module loader costs more at load than it saves
+ *   (README, "Cold start"). First ES modules with code splitting, the handler and each such module an entry point,
+ *   what two of them use in `shared-<hash>.js`, into a directory of its own; then each file, as it is, to CommonJS
+ *   (`import` becomes `require`, `export` `module.exports`), with the source maps carried through to the sources. Each
+ *   file loaded on first use thus holds only what `index.js` does not, instead of a copy of the SDK's core. A file
+ *   that nothing loads (esbuild makes one for each `import()` of a bundled module, even one shaken out) is left out.
+ *   A shared file's modules run before those of the file that requires it, whatever the order of the imports (as
+ *   esbuild splits code): no module here sets up, at load, state another one reads at load, and the bundled handlers
+ *   run against moto in test/infra/loaded-on-first-use.test.ts.
  */
 export async function bundleFunction(name: string, dir: string, options: BundleOptions = {}): Promise<BuiltBundle> {
   const {
@@ -302,10 +314,54 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     hoistEventStreams = true,
     credentials = 'lambda',
   } = options;
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    // A file left from another build would ship with this one (a shared file of another hash, say).
+    throw new Error(`bundleFunction writes into an empty directory, and ${dir} is not: give a new one`);
+  }
   const handler = handlerEntry(name);
+  const outfile = path.join(dir, 'index.js');
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+    logLevel: 'warning',
+    metafile: true,
+  } satisfies BuildOptions;
+  const plugins = (reached: Set<string>): Plugin[] => [
+    ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
+    ...(hoistEventStreams ? [sdkStaticImports] : []),
+    sdkPackageVersions,
+    ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
+    loadedOnFirstUse(reached),
+  ];
+
+  // One CommonJS file, which tells which modules the function loads on first use.
+  let firstUse = new Set<string>();
+  const single = await build({ ...common, entryPoints: [handler], outfile, format: 'cjs', plugins: plugins(firstUse) });
+  if (firstUse.size === 0) {
+    const output = Object.values(single.metafile.outputs).find(({ entryPoint }) => entryPoint !== undefined);
+    const file: BuiltFile = {
+      outfile,
+      kind: 'handler',
+      ...(output?.entryPoint === undefined ? {} : { entryPoint: output.entryPoint }),
+      inputs: output?.inputs ?? {},
+      requires: [],
+    };
+    assertLoadedOnFirstUseApart([file]);
+    return { outfile, metafile: single.metafile, files: [file] };
+  }
+  await rm(dir, { recursive: true, force: true });
+
   const esmDir = await mkdtemp(path.join(tmpdir(), `ct-audit-${name}-`));
+  /** Where a file of the ES module pass goes in the asset. */
+  const inAsset = (file: string) => path.join(dir, path.relative(esmDir, path.resolve(file)));
   try {
-    const buildModules = async (firstUse: ReadonlySet<string>, reached: Set<string>): Promise<Metafile> => {
+    const buildModules = async (reached: Set<string>): Promise<Metafile> => {
       await rm(esmDir, { recursive: true, force: true });
       const entryPoints = [
         { in: handler, out: 'index' },
@@ -314,41 +370,23 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
           out: (LOADED_ON_FIRST_USE.get(source) as string).replace(/\.js$/, ''),
         })),
       ];
-      return (
-        await build({
-          entryPoints,
-          outdir: esmDir,
-          bundle: true,
-          // One entry point needs no shared file (esbuild would still make one for its helpers).
-          splitting: firstUse.size > 0,
-          chunkNames: SHARED_NAMES,
-          platform: 'node',
-          format: 'esm',
-          target: 'node24',
-          minify: true,
-          sourcemap: true,
-          sourcesContent: false,
-          mainFields: ['module', 'main'],
-          external: sdk === 'external' ? ['@aws-sdk/*'] : [],
-          plugins: [
-            ...(literalSchemaKeys || trimErrors ? [sdkSchemas({ literalKeys: literalSchemaKeys, trimErrors })] : []),
-            ...(hoistEventStreams ? [sdkStaticImports] : []),
-            sdkPackageVersions,
-            ...(credentials === 'lambda' && sdk === 'bundled' ? [lambdaCredentials] : []),
-            loadedOnFirstUse(reached),
-          ],
-          logLevel: 'warning',
-          metafile: true,
-        })
-      ).metafile;
+      const built = await build({
+        ...common,
+        entryPoints,
+        outdir: esmDir,
+        splitting: true,
+        chunkNames: SHARED_NAMES,
+        format: 'esm',
+        plugins: plugins(reached),
+      });
+      return built.metafile;
     };
-    // The modules loaded on first use are known once the build has reached them: build again with each found as an
-    // entry point, until no new one is found (a module loaded on first use may load another).
-    let firstUse = new Set<string>();
+    // Each module found loaded on first use becomes an entry point; build again until no new one is found (a module
+    // loaded on first use may load another).
     let metafile: Metafile;
     for (;;) {
       const reached = new Set<string>();
-      metafile = await buildModules(firstUse, reached);
+      metafile = await buildModules(reached);
       if ([...reached].every((source) => firstUse.has(source))) break;
       firstUse = new Set([...firstUse, ...reached]);
     }
@@ -366,7 +404,19 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     for (const [file, { entryPoint }] of outputs) {
       if (entryPoint !== undefined && entries.has(path.resolve(entryPoint))) visit(file);
     }
+    if (![...shipped.keys()].some((file) => inAsset(file) === outfile)) {
+      throw new Error(`bundling functions/${name}: esbuild wrote no index.js for ${path.relative(REPO_ROOT, handler)}`);
+    }
 
+    // The ES module maps, read before the second pass: a file of esbuild's own helpers alone has an empty one.
+    const sourceCount = new Map(
+      await Promise.all(
+        [...shipped.keys()].map(async (file): Promise<[string, number]> => {
+          const map = JSON.parse(await readFile(`${path.resolve(file)}.map`, 'utf8')) as { sources: string[] };
+          return [file, map.sources.length];
+        }),
+      ),
+    );
     await build({
       entryPoints: [...shipped.keys()].map((file) => path.resolve(file)),
       outdir: dir,
@@ -380,37 +430,45 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
       sourcesContent: false,
       logLevel: 'warning',
     });
-    // A file of esbuild's own helpers alone has an empty map, which the second pass does not follow: its map would name
-    // the file in between, gone once built. What it holds has no source, so its map is left empty.
+    // The second pass follows each file's map to the sources, but not an empty one: its map would name the file in
+    // between, gone once built. That file holds no source, so its map is left empty. Any other map that leads there
+    // is an error, not a map quietly emptied.
     await Promise.all(
       [...shipped.keys()].map(async (file) => {
-        const mapFile = `${path.join(dir, path.relative(esmDir, path.resolve(file)))}.map`;
+        const mapFile = `${inAsset(file)}.map`;
         const map = JSON.parse(await readFile(mapFile, 'utf8')) as { sources: string[] };
         const between = map.sources.filter((source) =>
           path.resolve(path.dirname(mapFile), source).startsWith(`${esmDir}${path.sep}`),
         );
         if (between.length === 0) return;
-        if (between.length < map.sources.length) {
-          throw new Error(`${path.basename(mapFile)} leads into the build in between (${between.join(', ')})`);
+        if (sourceCount.get(file) !== 0) {
+          throw new Error(
+            `bundling functions/${name}: the source map of ${path.basename(file)} leads to the ES module build, not ` +
+              'to the sources: esbuild did not carry its map through',
+          );
         }
         await writeFile(mapFile, `${JSON.stringify({ version: 3, sources: [], names: [], mappings: '' })}\n`);
       }),
     );
-    const files = [...shipped].map(([file, output]): BuiltFile => {
-      const entryPoint = output.entryPoint;
-      return {
-        outfile: path.join(dir, path.relative(esmDir, path.resolve(file))),
-        kind: entryPoint === undefined ? 'shared' : path.resolve(entryPoint) === handler ? 'handler' : 'first-use',
-        ...(entryPoint === undefined ? {} : { entryPoint }),
+    const kindOf = (entryPoint: string | undefined): BuiltFile['kind'] => {
+      if (entryPoint === undefined) return 'shared';
+      const source = path.resolve(entryPoint);
+      return source === handler ? 'handler' : firstUse.has(source) ? 'first-use' : 'dynamic';
+    };
+    const files = [...shipped].map(
+      ([file, output]): BuiltFile => ({
+        outfile: inAsset(file),
+        kind: kindOf(output.entryPoint),
+        ...(output.entryPoint === undefined ? {} : { entryPoint: output.entryPoint }),
         inputs: output.inputs,
         requires: output.imports
           .filter(({ external, kind }) => !external && kind === 'import-statement')
-          .map(({ path: imported }) => path.join(dir, path.relative(esmDir, path.resolve(imported)))),
-      };
-    });
+          .map(({ path: imported }) => inAsset(imported)),
+      }),
+    );
     files.sort((a, b) => Number(b.kind === 'handler') - Number(a.kind === 'handler'));
     assertLoadedOnFirstUseApart(files);
-    return { outfile: path.join(dir, 'index.js'), metafile, files };
+    return { outfile, metafile, files };
   } finally {
     await rm(esmDir, { recursive: true, force: true });
   }

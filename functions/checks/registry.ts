@@ -1,3 +1,4 @@
+import { errorMessage } from '../lib/errors';
 import { CHECK_INFO } from './catalog';
 import { cloudTrailDeliveryCheck } from './cloudtrail-delivery';
 import { cloudTrailEventsCheck } from './cloudtrail-events';
@@ -11,12 +12,31 @@ import type { Check } from './types';
 // and loading them apart made a run with every check slower. `require`, not `import()`: the bundle is
 // CommonJS, where it loads the file beside it at once, and jest and tsx load the TypeScript the same way.
 function currentStateChecks(): typeof import('./current-state-checks.js') {
-  return require('./current-state-checks');
+  try {
+    return require('./current-state-checks');
+  } catch (error) {
+    throw new CheckCodeUnavailable('the current-state checks', error);
+  }
+}
+
+/**
+ * The code of checks loaded on first use could not be loaded: the function's asset lacks the file or it fails to load.
+ * Each check that needs it is ERROR in the record, with this message; the others still run.
+ */
+export class CheckCodeUnavailable extends Error {
+  constructor(what: string, cause: unknown) {
+    const why = errorMessage(cause).split('\n')[0] ?? '';
+    super(`cannot load the code of ${what} (${why}): the function's asset is incomplete; deploy the stack again`, {
+      cause,
+    });
+    this.name = 'CheckCodeUnavailable';
+  }
 }
 
 /** A check whose code is loaded the first time it runs; what is known of it before is the catalog's entry. */
 function onFirstUse<Id extends CheckId>(id: Id, load: () => Readonly<Record<Id, Check>>): Check {
-  return { ...CHECK_INFO[id], run: (context) => load()[id].run(context) };
+  // async: a module that cannot be loaded rejects the run, as any failing check does.
+  return { ...CHECK_INFO[id], run: async (context) => load()[id].run(context) };
 }
 
 /** Every check by ID. A new check is one file and one line here (and in the module that loads it, if any). */

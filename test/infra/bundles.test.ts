@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,15 +120,45 @@ describe('function bundles', () => {
       // through, so that a stack trace with --enable-source-maps names the TypeScript file and line.
       const files = built.get(name)?.files ?? [];
       expect(files.length).toBeGreaterThan(0);
-      for (const { outfile } of files) {
+      for (const { outfile, kind, entryPoint } of files) {
         const map = JSON.parse(readFileSync(`${outfile}.map`, 'utf8')) as { sources: string[] };
         expect(readFileSync(outfile, 'utf8')).toContain(`//# sourceMappingURL=${basename(outfile)}.map`);
         expect(map.sources.filter((source) => !/(?:^|\/)(?:functions|node_modules)\//.test(source))).toEqual([]);
+        // The file built from a source of ours maps to it; a shared file may hold esbuild's helpers alone.
+        if (kind !== 'shared') expect(map.sources.some((source) => source.endsWith(entryPoint ?? '?'))).toBe(true);
       }
       const handlerMap = JSON.parse(readFileSync(`${bundles.get(name)}.map`, 'utf8')) as { sources: string[] };
       expect(handlerMap.sources.some((source) => source.endsWith(`functions/${name}/handler.ts`))).toBe(true);
     },
   );
+
+  test.each(names)('%s: every file its code names beside it is in the asset, and every file there is named', (name) => {
+    // index.js requires its shared files, and a file loaded on first use is named by the code that requires it.
+    const files = built.get(name)?.files ?? [];
+    const shipped = files.map(({ outfile }) => basename(outfile)).sort();
+    const named = new Set(
+      files.flatMap(({ outfile }) =>
+        [...readFileSync(outfile, 'utf8').matchAll(/["']\.\/([\w.-]+\.js)["']/g)].map((match) => match[1] as string),
+      ),
+    );
+    expect([...named].filter((file) => !shipped.includes(file))).toEqual([]);
+    expect(shipped.filter((file) => file !== 'index.js' && !named.has(file))).toEqual([]);
+    expect(
+      readdirSync(join(outdir, name))
+        .filter((file) => file.endsWith('.js'))
+        .sort(),
+    ).toEqual(shipped);
+    expect(files.filter(({ kind }) => kind === 'dynamic')).toEqual([]);
+  });
+
+  test('a build into a folder that is not empty is refused: a file left there would ship', async () => {
+    const used = join(outdir, 'used');
+    mkdirSync(used);
+    writeFileSync(join(used, 'shared-OLD.js'), '');
+    await expect(bundleFunction('record-account-error', used)).rejects.toThrow(
+      `bundleFunction writes into an empty directory, and ${used} is not: give a new one`,
+    );
+  });
 
   test.each(names)('%s carries only the version of each AWS SDK package.json (sdkPackageVersions)', (name) => {
     const packageFiles = shippedInputs(name).filter(([file]) => /package\.json$/.test(file));

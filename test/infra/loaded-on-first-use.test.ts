@@ -89,6 +89,8 @@ describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FI
       for (const text of core) {
         const holding = files.filter(({ outfile }) => readFileSync(outfile, 'utf8').includes(text));
         expect({ text, files: holding.map(({ kind }) => kind) }).toEqual({ text, files: ['shared'] });
+        // ... and index.js requires it, so the cold start loads it.
+        expect(loadedAtStart(built()).map(({ outfile }) => outfile)).toContain(holding[0]?.outfile);
       }
       expect(files.find(({ kind }) => kind === 'first-use')?.requires).toEqual(
         expect.arrayContaining(
