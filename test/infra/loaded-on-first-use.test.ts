@@ -147,11 +147,54 @@ describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FI
   });
 });
 
+const REGION = 'us-east-1';
+const BUCKET = 'ct-audit-reports';
+const CREDENTIALS = { accessKeyId: 'AKIAFIRSTUSE', secretAccessKey: 'secret' };
+
+// Runs a bundle's handler as Lambda would, on the event and with a context, and prints its result and whether the file
+// named (one loaded on first use) was loaded, on the last line (the metrics sink writes its lines to stdout before).
+const CALL = `
+const [bundle, event, file] = process.argv.slice(1);
+const context = { getRemainingTimeInMillis: () => 300000 };
+require(bundle).handler(JSON.parse(event), context).then(
+  (result) => {
+    const loaded = Object.keys(require.cache).some((loadedFile) => loadedFile.endsWith(file));
+    process.stdout.write('\\n' + JSON.stringify({ result, loaded }));
+  },
+  (error) => process.stdout.write('\\nERROR ' + error.message),
+);
+`;
+
+/**
+ * Runs `bundle`'s handler on `event` in plain node, with the stack's environment pointed at the emulator with the
+ * test's keys and changed by `env`: what it returned, and whether it loaded `file`.
+ */
+async function runBundled<T>(
+  bundle: string,
+  event: unknown,
+  file: string,
+  emulatorUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ result: T; loaded: boolean }> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', CALL, bundle, JSON.stringify(event), file], {
+    env: {
+      ...BUNDLE_LOAD_ENV,
+      AWS_ENDPOINT_URL: emulatorUrl,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_REGION: REGION,
+      REPORT_BUCKET: BUCKET,
+      ...env,
+    },
+    timeout: 30_000,
+  });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  if (last.startsWith('ERROR')) throw new Error(last);
+  return JSON.parse(last);
+}
+
 describe('the bundled Publish Report, run in plain node against the emulator', () => {
-  const REGION = 'us-east-1';
   const ACCOUNT = '123456789012';
-  const BUCKET = 'ct-audit-reports';
-  const credentials = { accessKeyId: 'AKIAFIRSTUSE', secretAccessKey: 'secret' };
   const run: RunInfo = {
     id: 'run-2',
     mode: 'audit',
@@ -166,7 +209,7 @@ describe('the bundled Publish Report, run in plain node against the emulator', (
   let emulator: Emulator;
   let topicArn = '';
   /** The test's own clients: the emulator, with the keys the bundled handler is given. */
-  const clientConfig = () => ({ region: REGION, endpoint: emulator.url, credentials });
+  const clientConfig = () => ({ region: REGION, endpoint: emulator.url, credentials: CREDENTIALS });
 
   beforeAll(async () => {
     emulator = await startMoto();
@@ -185,39 +228,14 @@ describe('the bundled Publish Report, run in plain node against the emulator', (
   }, 60_000);
   afterAll(() => emulator?.stop());
 
-  // The handler's result and whether the file beside the bundle was loaded, on the last line (the metrics sink writes
-  // its embedded-metric lines to stdout before it).
-  const CALL = `
-require(process.argv[1]).handler({ run: JSON.parse(process.argv[2]) }).then(
-  (result) => {
-    const loaded = Object.keys(require.cache).some((file) => file.endsWith('security-hub-sink.js'));
-    process.stdout.write('\\n' + JSON.stringify({ result, loaded }));
-  },
-  (error) => process.stdout.write('\\nERROR ' + error.message),
-);
-`;
-
-  async function publish(
-    settings: unknown,
-  ): Promise<{ result: { sinks: { sink: string; ok: boolean; detail: string }[] }; loaded: boolean }> {
-    const env = {
-      ...BUNDLE_LOAD_ENV,
-      AWS_ENDPOINT_URL: emulator.url,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_REGION: REGION,
-      REPORT_BUCKET: BUCKET,
-      RUN_TOPIC_ARN: topicArn,
-      AUDIT_ACCOUNT_ID: ACCOUNT,
-      CT_AUDIT_SETTINGS: JSON.stringify(settings),
-    };
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', CALL, bundle.outfile, JSON.stringify(run)], {
-      env,
-      timeout: 30_000,
-    });
-    const last = stdout.trim().split('\n').pop() ?? '';
-    if (last.startsWith('ERROR')) throw new Error(last);
-    return JSON.parse(last);
+  function publish(settings: unknown) {
+    return runBundled<{ sinks: { sink: string; ok: boolean; detail: string }[] }>(
+      bundle.outfile,
+      { run },
+      'security-hub-sink.js',
+      emulator.url,
+      { RUN_TOPIC_ARN: topicArn, AUDIT_ACCOUNT_ID: ACCOUNT, CT_AUDIT_SETTINGS: JSON.stringify(settings) },
+    );
   }
 
   test('with the export on, it loads the sink beside it and imports the run’s findings into Security Hub', async () => {
@@ -247,31 +265,16 @@ require(process.argv[1]).handler({ run: JSON.parse(process.argv[2]) }).then(
 });
 
 describe('the bundled Audit Account, run in plain node against the emulator', () => {
-  const REGION = 'us-east-1';
-  const BUCKET = 'ct-audit-reports';
   const TARGET = '222222222222';
-  const credentials = { accessKeyId: 'AKIAFIRSTUSE', secretAccessKey: 'secret' };
   let emulator: Emulator;
   let s3: S3Client;
 
   beforeAll(async () => {
     emulator = await startMoto();
-    s3 = new S3Client({ region: REGION, endpoint: emulator.url, credentials, forcePathStyle: true });
+    s3 = new S3Client({ region: REGION, endpoint: emulator.url, credentials: CREDENTIALS, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   }, 60_000);
   afterAll(() => emulator?.stop());
-
-  // The handler's result and whether the file beside the bundle was loaded, on the last line.
-  const CALL = `
-const context = { getRemainingTimeInMillis: () => 300000 };
-require(process.argv[1]).handler(JSON.parse(process.argv[2]), context).then(
-  (result) => {
-    const loaded = Object.keys(require.cache).some((file) => file.endsWith('current-state-checks.js'));
-    process.stdout.write('\\n' + JSON.stringify({ result, loaded }));
-  },
-  (error) => process.stdout.write('\\nERROR ' + error.message),
-);
-`;
 
   async function audit(id: string, checks: string[]): Promise<{ status: string; checks: string[]; loaded: boolean }> {
     const run: RunInfo = {
@@ -284,22 +287,12 @@ require(process.argv[1]).handler(JSON.parse(process.argv[2]), context).then(
       failOnIssues: false,
       reportLocation: `s3://${BUCKET}/runs/2030-01-02/${id}/`,
     };
-    const env = {
-      ...BUNDLE_LOAD_ENV,
-      AWS_ENDPOINT_URL: emulator.url,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_REGION: REGION,
-      REPORT_BUCKET: BUCKET,
-    };
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['-e', CALL, auditBundle.outfile, JSON.stringify({ accountId: TARGET, run })],
-      { env, timeout: 30_000 },
+    const { result, loaded } = await runBundled<{ status: string }>(
+      auditBundle.outfile,
+      { accountId: TARGET, run },
+      'current-state-checks.js',
+      emulator.url,
     );
-    const last = stdout.trim().split('\n').pop() ?? '';
-    if (last.startsWith('ERROR')) throw new Error(last);
-    const { result, loaded } = JSON.parse(last) as { result: { status: string }; loaded: boolean };
     // The record the bundle wrote: which checks ran, and how each ended.
     const record = await new S3ReportStore(BUCKET, s3).getJson<AccountRecord>(run, `accounts/${TARGET}.json`);
     return {
