@@ -177,9 +177,10 @@ async function main(): Promise<void> {
       const cell = (files: readonly string[], ms: readonly number[]) =>
         `${pad(kb(files).toFixed(0), 16)} KB ${pad(median(ms).toFixed(1), 7)} ms`;
       const atStart = builtVariants.map((bundle) => loadedAtStart(bundle).map(({ outfile }) => outfile));
+      const deployedAtStart = loadedAtStart(deployed).map(({ outfile }) => outfile);
       console.log(`${handler.padEnd(22)} ${atStart.map((files, index) => cell(files, times[index] ?? [])).join('  ')}`);
       for (const [index, { outfile, requires }] of later.entries()) {
-        const own = requires.filter((file) => !atStart[0]?.includes(file));
+        const own = requires.filter((file) => !deployedAtStart.includes(file));
         console.log(
           `${`  + ${basename(outfile)}`.padEnd(22)} ${cell([outfile, ...own], laterTimes[index] ?? [])}  on first use: ` +
             "loaded by the deployed bundle, after it and the runtime's modules",

@@ -273,6 +273,16 @@ export function assertLoadedOnFirstUseApart(
   }
 }
 
+/** What every file of an asset is, whichever pass writes it: for Node.js 24, minified, with a map to the sources. */
+const EMITTED = {
+  platform: 'node',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+} satisfies BuildOptions;
+
 /** The name of each shared file: its content's hash, so that a build of the same code gives the same asset. */
 const SHARED_NAMES = 'shared-[hash]';
 
@@ -321,15 +331,10 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
   const handler = handlerEntry(name);
   const outfile = path.join(dir, 'index.js');
   const common = {
+    ...EMITTED,
     bundle: true,
-    platform: 'node',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
     mainFields: ['module', 'main'],
     external: sdk === 'external' ? ['@aws-sdk/*'] : [],
-    logLevel: 'warning',
     metafile: true,
   } satisfies BuildOptions;
   const plugins = (reached: Set<string>): Plugin[] => [
@@ -418,17 +423,12 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
       ),
     );
     await build({
+      ...EMITTED,
       entryPoints: [...shipped.keys()].map((file) => path.resolve(file)),
       outdir: dir,
       outbase: esmDir,
       bundle: false,
-      platform: 'node',
       format: 'cjs',
-      target: 'node24',
-      minify: true,
-      sourcemap: true,
-      sourcesContent: false,
-      logLevel: 'warning',
     });
     // The second pass follows each file's map to the sources, but not an empty one: its map would name the file in
     // between, gone once built. That file holds no source, so its map is left empty. Any other map that leads there

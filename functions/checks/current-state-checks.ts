@@ -8,7 +8,8 @@ import { networkExposureCheck } from './network-exposure';
 import { s3PublicAccessCheck } from './s3-public-access';
 import { securityServicesCheck } from './security-services';
 
-export const CURRENT_STATE_CHECKS = {
+/** The current-state checks by ID. causes.ts lists their IDs apart (`CURRENT_STATE_CHECKS`), without loading them. */
+export const CURRENT_STATE_CHECK_BY_ID = {
   'network-exposure': networkExposureCheck,
   's3-public-access': s3PublicAccessCheck,
   'kms-key-deletion': kmsKeyDeletionCheck,

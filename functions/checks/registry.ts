@@ -11,13 +11,15 @@ import type { Check } from './types';
 // checks stay in: they add little to the load (their code is mostly functions, which V8 compiles when first called),
 // and loading them apart made a run with every check slower. `require`, not `import()`: the bundle is
 // CommonJS, where it loads the file beside it at once, and jest and tsx load the TypeScript the same way.
-function currentStateChecks(): typeof import('./current-state-checks.js') {
+function currentStateChecks(): CurrentStateChecks {
   try {
-    return require('./current-state-checks');
+    return (require('./current-state-checks') as typeof import('./current-state-checks.js')).CURRENT_STATE_CHECK_BY_ID;
   } catch (error) {
     throw new CheckCodeUnavailable('the current-state checks', error);
   }
 }
+
+type CurrentStateChecks = typeof import('./current-state-checks.js')['CURRENT_STATE_CHECK_BY_ID'];
 
 /**
  * The code of checks loaded on first use could not be loaded: the function's asset lacks the file or it fails to load.
@@ -33,10 +35,10 @@ export class CheckCodeUnavailable extends Error {
   }
 }
 
-/** A check whose code is loaded the first time it runs; what is known of it before is the catalog's entry. */
-function onFirstUse<Id extends CheckId>(id: Id, load: () => Readonly<Record<Id, Check>>): Check {
+/** A current-state check, whose code is loaded the first time one runs; what is known of it before is the catalog's. */
+function onFirstUse(id: keyof CurrentStateChecks): Check {
   // async: a module that cannot be loaded rejects the run, as any failing check does.
-  return { ...CHECK_INFO[id], run: async (context) => load()[id].run(context) };
+  return { ...CHECK_INFO[id], run: async (context) => currentStateChecks()[id].run(context) };
 }
 
 /** Every check by ID. A new check is one file and one line here (and in the module that loads it, if any). */
@@ -44,8 +46,8 @@ export const CHECKS: Readonly<Record<CheckId, Check>> = {
   identity: identityCheck,
   'cloudtrail-delivery': cloudTrailDeliveryCheck,
   'cloudtrail-events': cloudTrailEventsCheck,
-  'network-exposure': onFirstUse('network-exposure', () => currentStateChecks().CURRENT_STATE_CHECKS),
-  's3-public-access': onFirstUse('s3-public-access', () => currentStateChecks().CURRENT_STATE_CHECKS),
-  'kms-key-deletion': onFirstUse('kms-key-deletion', () => currentStateChecks().CURRENT_STATE_CHECKS),
-  'security-services': onFirstUse('security-services', () => currentStateChecks().CURRENT_STATE_CHECKS),
+  'network-exposure': onFirstUse('network-exposure'),
+  's3-public-access': onFirstUse('s3-public-access'),
+  'kms-key-deletion': onFirstUse('kms-key-deletion'),
+  'security-services': onFirstUse('security-services'),
 };

@@ -1,7 +1,7 @@
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CHECK_INFO } from '../../../functions/checks/catalog';
-import { CURRENT_STATE_CHECKS } from '../../../functions/checks/current-state-checks';
+import { CURRENT_STATE_CHECK_BY_ID } from '../../../functions/checks/current-state-checks';
 import { CHECKS } from '../../../functions/checks/registry';
 import { CHECK_IDS } from '../../../functions/lib/ids';
 import type { CheckResult } from '../../../functions/lib/types';
@@ -43,7 +43,7 @@ describe('the check registry', () => {
     }
   });
 
-  test.each(Object.entries(CURRENT_STATE_CHECKS))(
+  test.each(Object.entries(CURRENT_STATE_CHECK_BY_ID))(
     '%s, loaded on first use, is described as the check describes itself',
     (id, check) => {
       const { run: _lazy, ...before } = CHECKS[id as keyof typeof CHECKS];
@@ -73,7 +73,7 @@ describe('the check registry', () => {
     const standIn = () => {
       loads += 1;
       const run = async (): Promise<CheckResult> => ({ status: 'PASS', message: 'stand-in' });
-      return { CURRENT_STATE_CHECKS: { 'kms-key-deletion': { ...CHECK_INFO['kms-key-deletion'], run } } };
+      return { CURRENT_STATE_CHECK_BY_ID: { 'kms-key-deletion': { ...CHECK_INFO['kms-key-deletion'], run } } };
     };
 
     // Act
