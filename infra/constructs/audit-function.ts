@@ -55,6 +55,9 @@ export interface AuditFunctionProps {
  * infra/sdk-error-registry.ts) or give the clients Lambda's credential chain.
  */
 export class AuditFunction extends lambda.Function {
+  /** The folder under functions/ whose handler this function runs. */
+  readonly handlerName: string;
+
   constructor(scope: Construct, id: string, props: AuditFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetentionDays as logs.RetentionDays,
@@ -104,6 +107,7 @@ export class AuditFunction extends lambda.Function {
       },
     });
 
+    this.handlerName = handlerName;
     if (ownRole !== undefined) logGroup.grantWrite(ownRole);
     acknowledge(
       logGroup,

@@ -152,13 +152,15 @@ export class AuditFunctions extends Construct {
     reportBucket.grantWriteRuns(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
 
     this.summarize = new AuditFunction(this, 'Summarize', {
-      ...common,
+      // Summarize applies the mutes of the settings.
+      ...withSettings,
       handlerName: TASKS.summarize.handler,
       description: 'control-tower-audit Summarize: joins the targets with the account records into summary.json',
       // The task in the ASL gives it 900 seconds; it reads one record per account, 10,000 of them in a large org.
       timeout: Duration.minutes(14),
       memorySize: 1024,
     });
+    this.grantReadSettings(this.summarize);
     reportBucket.grantReadWriteRuns(this.summarize);
 
     for (const fn of [this.resolveTargets, this.summarize]) {

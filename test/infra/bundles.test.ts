@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
+import type { SettingsInput } from '../../functions/lib/settings';
 import {
   BUNDLE_LOAD_ENV,
   type BuiltBundle,
@@ -16,7 +18,9 @@ import {
   lambdaCredentials,
   PACKAGE_VERSION_NAMESPACE,
 } from '../../infra/bundling';
+import { AuditFunction } from '../../infra/constructs/audit-function';
 import { REPO_ROOT } from '../../infra/paths';
+import { synthesize } from './support';
 
 // Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
 // source maps on), loaded in a plain `node` as Lambda loads it: its module scope runs (clients made, settings read)
@@ -78,6 +82,72 @@ describe('function bundles', () => {
     expect(out.stderr).toBe('');
     expect(out.stdout).toBe('function');
   });
+
+  // The environment of each function as the stack sets it, not BUNDLE_LOAD_ENV's (which gives every bundle settings):
+  // a handler that reads at load a variable the stack does not set fails every cold start. Summarize once did.
+  const configurations: Record<string, SettingsInput> = {
+    'cdk.json': {},
+    'the admin path, a plan after each audit, Security Hub': {
+      adminEnabled: true,
+      remediation: { afterScheduledAudit: 'plan' },
+      securityHub: { enabled: true },
+    },
+    'dedicated roles': { roles: { createDedicatedRoles: true }, organizationId: 'o-a1b2c3d4e5' },
+  };
+  const deployed = Object.entries(configurations).flatMap(([configuration, settings]) => {
+    const { stack, template } = synthesize(settings);
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Properties: { Environment: { Variables: Record<string, unknown> } } }
+    >;
+    return stack.node
+      .findAll()
+      .filter((construct): construct is AuditFunction => construct instanceof AuditFunction)
+      .map((fn) => {
+        const resource = resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)];
+        if (resource === undefined) throw new Error(`${fn.node.path} is not in the template`);
+        return {
+          configuration,
+          name: fn.handlerName,
+          id: fn.node.path,
+          variables: resource.Properties.Environment.Variables,
+        };
+      });
+  });
+
+  test('the stack deploys every handler folder in one of these configurations', () => {
+    expect([...new Set(deployed.map(({ name }) => name))].sort()).toEqual([...names].sort());
+  });
+
+  test.each(deployed.map(({ configuration, id, name, variables }) => [configuration, id, name, variables] as const))(
+    '%s: %s loads with the environment the stack gives it and exports a handler',
+    (_configuration, _id, name, variables) => {
+      // A reference to another resource (the bucket's name, a topic's ARN) resolves only in CloudFormation.
+      const fromTemplate = Object.fromEntries(
+        Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : `resolved-${key}`]),
+      );
+      // What Lambda adds: the region and the execution role's credentials; the endpoint answers nothing.
+      const lambda = {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'not-a-key',
+        AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+        AWS_SESSION_TOKEN: 'not-a-token',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        // This machine runs Node.js 20, of which the SDK warns; Lambda runs 24.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
+
+      const out = spawnSync(process.execPath, ['-e', LOAD, bundles.get(name) as string], {
+        env: { ...lambda, ...fromTemplate },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+
+      expect(out.stderr).toBe('');
+      expect(out.stdout).toBe('function');
+    },
+  );
 
   test.each(['resolve-targets', 'record-account-error', 'summarize'])(
     "%s carries none of the checks' clients (Resolve Targets validates runs against the catalog)",

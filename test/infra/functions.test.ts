@@ -161,18 +161,21 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     }
   });
 
-  test('Compliance: Resolve Targets reads the settings parameter: its name in the environment, ssm:GetParameter on it alone', () => {
-    const parameterId = onlyLogicalIdOf(template, 'AWS::SSM::Parameter');
-    const { properties } = functionByState(template, 'Resolve Targets');
-    const ssmStatements = statementsOfRole(template, roleIdOf(properties)).filter((statement) =>
-      asList(statement.Action).some((action) => action.startsWith('ssm:')),
-    );
+  test.each(['Resolve Targets', 'Summarize', 'Publish Report'])(
+    'Compliance: %s reads the settings parameter: its name in the environment, ssm:GetParameter on it alone',
+    (state) => {
+      const parameterId = onlyLogicalIdOf(template, 'AWS::SSM::Parameter');
+      const { properties } = functionByState(template, state);
+      const ssmStatements = statementsOfRole(template, roleIdOf(properties)).filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith('ssm:')),
+      );
 
-    expect(properties.Environment.Variables[SETTINGS_PARAMETER_ENV]).toEqual({ Ref: parameterId });
-    expect(ssmStatements).toHaveLength(1);
-    expect((ssmStatements[0] as Statement).Action).toBe('ssm:GetParameter');
-    expect(refersTo((ssmStatements[0] as Statement).Resource, parameterId)).toBe(true);
-  });
+      expect(properties.Environment.Variables[SETTINGS_PARAMETER_ENV]).toEqual({ Ref: parameterId });
+      expect(ssmStatements).toHaveLength(1);
+      expect((ssmStatements[0] as Statement).Action).toBe('ssm:GetParameter');
+      expect(refersTo((ssmStatements[0] as Statement).Resource, parameterId)).toBe(true);
+    },
+  );
 
   test('Compliance: Audit Account on a Control Tower role gets the validated settings in its environment (that role cannot be granted SSM)', () => {
     const variables = functionByState(template, 'Audit Account').properties.Environment.Variables;
@@ -183,14 +186,12 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     });
   });
 
-  test('Compliance: Record Account Error and Summarize neither get nor may read the settings', () => {
-    for (const state of ['Record Account Error', 'Summarize']) {
-      const { properties } = functionByState(template, state);
-      const actions = statementsOfRole(template, roleIdOf(properties)).flatMap((statement) => asList(statement.Action));
+  test('Compliance: Record Account Error neither gets nor may read the settings', () => {
+    const { properties } = functionByState(template, 'Record Account Error');
+    const actions = statementsOfRole(template, roleIdOf(properties)).flatMap((statement) => asList(statement.Action));
 
-      expect(properties.Environment.Variables[SETTINGS_PARAMETER_ENV]).toBeUndefined();
-      expect(actions.filter((action) => action.startsWith('ssm:'))).toEqual([]);
-    }
+    expect(properties.Environment.Variables[SETTINGS_PARAMETER_ENV]).toBeUndefined();
+    expect(actions.filter((action) => action.startsWith('ssm:'))).toEqual([]);
   });
 
   test('Compliance: every function logs to its own log group, kept for logRetentionDays', () => {

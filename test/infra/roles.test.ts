@@ -226,9 +226,9 @@ describe('Control Tower roles', () => {
       expect(properties.Environment.Variables.CT_AUDIT_SETTINGS_PARAMETER).toEqual({ Ref: parameterId });
       expect(properties.Environment.Variables.CT_AUDIT_SETTINGS).toBeUndefined();
     }
-    // Resolve Targets, the two Audit Account functions and Publish Report, each with one statement naming the
-    // parameter only.
-    expect(ssmStatements).toHaveLength(4);
+    // Resolve Targets, the two Audit Account functions, Summarize and Publish Report, each with one statement naming
+    // the parameter only.
+    expect(ssmStatements).toHaveLength(5);
     for (const statement of ssmStatements) {
       expect(statement.Action).toBe('ssm:GetParameter');
       expect(refersTo(statement.Resource, parameterId)).toBe(true);

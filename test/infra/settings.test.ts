@@ -74,8 +74,8 @@ describe('Settings from the cdk.json context ctAudit', () => {
 
     expect(parameter.Tier).toBe('Advanced');
     expect(parseSettings(JSON.parse(parameter.Value)).exclude.accounts).toHaveLength(250);
-    // Resolve Targets, Audit Account and Publish Report; no function carries the settings themselves.
-    expect(readers).toHaveLength(3);
+    // Resolve Targets, Audit Account, Summarize and Publish Report; no function carries the settings themselves.
+    expect(readers).toHaveLength(4);
     for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(properties.Environment.Variables.CT_AUDIT_SETTINGS).toBeUndefined();
     }
