@@ -6,7 +6,7 @@ import type { Credentials } from '../../functions/lib/clients';
 import { stsClient } from '../../functions/lib/clients';
 import { InvalidInputError } from '../../functions/lib/errors';
 import { currentPartition } from '../../functions/lib/partition';
-import { isRemediationId } from '../../functions/lib/remediation-settings';
+import { isRemediationId } from '../../functions/lib/remediation-ids';
 import { LocalReportStore, type ReportStore, type RunRef } from '../../functions/lib/report-store';
 import type { Settings } from '../../functions/lib/settings';
 import { cleanText } from '../../functions/lib/text';

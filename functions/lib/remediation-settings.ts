@@ -1,25 +1,7 @@
 import { accountIdSchema, wholeNumber } from './validation';
 import * as z from './zod';
 
-/** Every remediation action, by ID. `ctAudit.remediation.actions.<id>: true` switches one on; all are off by default. */
-export const REMEDIATION_IDS = [
-  'revoke-world-ingress',
-  'block-bucket-public-access',
-  'cancel-key-deletion',
-  'start-config-recorder',
-  'enable-guardduty',
-] as const;
-
-/** The ID of a remediation action. */
-export type RemediationId = (typeof REMEDIATION_IDS)[number];
-
-/** Whether a string names a remediation action. */
-export function isRemediationId(value: string): value is RemediationId {
-  return (REMEDIATION_IDS as readonly string[]).includes(value);
-}
-
-/** The tag that exempts a resource from remediation; its value is the reason. */
-export const EXEMPT_TAG = 'ct-audit:exempt';
+export { EXEMPT_TAG, isRemediationId, REMEDIATION_IDS, type RemediationId } from './remediation-ids';
 
 const off = z._default(z.boolean(), false);
 

@@ -1,4 +1,5 @@
-import { EXEMPT_TAG, type Exemption, type RemediationId } from '../lib/remediation-settings';
+import { EXEMPT_TAG, type RemediationId } from '../lib/remediation-ids';
+import type { Exemption } from '../lib/remediation-settings';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { Finding } from '../lib/types';
