@@ -2,7 +2,8 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClient } from './clients';
 import { errorMessage, errorName, InvalidSettingsError, isThrottle } from './errors';
-import { parseSettings, SETTINGS_ENV, type Settings, settingsFromEnv } from './settings';
+import { readSettings, SETTINGS_ENV, settingsFromEnv } from './read-settings';
+import type { Settings } from './settings';
 
 /** The environment variable that names the SSM parameter holding the settings (a String parameter of JSON). */
 export const SETTINGS_PARAMETER_ENV = 'CT_AUDIT_SETTINGS_PARAMETER';
@@ -11,8 +12,9 @@ export const SETTINGS_PARAMETER_ENV = 'CT_AUDIT_SETTINGS_PARAMETER';
 const CACHE_SECONDS = 24 * 3600;
 
 /**
- * The settings in an SSM parameter, read with Powertools Parameters (cached) and validated by the same schema as
- * cdk.json. A missing or wrong parameter is {@link InvalidSettingsError}; a throttle is thrown as it is, so the
+ * The settings in an SSM parameter, read with Powertools Parameters (cached): the text the stack wrote, as its
+ * fingerprint in `CT_AUDIT_SETTINGS_SHA256` says, else validated by the same schema as cdk.json (read-settings.ts,
+ * `readSettings`). A missing or wrong parameter is {@link InvalidSettingsError}; a throttle is thrown as it is, so the
  * workflow's Retry sees its name.
  */
 export async function settingsFromParameter(
@@ -33,13 +35,11 @@ export async function settingsFromParameter(
   if (typeof text !== 'string') {
     throw new InvalidSettingsError(`SSM parameter ${name} is empty: deploy the stack again`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new InvalidSettingsError(`SSM parameter ${name} is not valid JSON: deploy the stack again`);
-  }
-  return parseSettings(raw, `SSM parameter ${name}`);
+  return readSettings({
+    text,
+    source: `SSM parameter ${name}`,
+    notJson: `SSM parameter ${name} is not valid JSON: deploy the stack again`,
+  });
 }
 
 let provider: SSMProvider | undefined;

@@ -218,16 +218,3 @@ function withoutNulls(raw: unknown): unknown {
 }
 
 export { SETTINGS_ENV };
-
-/** Reads the settings a function was deployed with; throws at cold start when they are missing or wrong. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
-  const text = env[SETTINGS_ENV];
-  if (!text) throw new InvalidSettingsError(`environment variable ${SETTINGS_ENV} is not set`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new InvalidSettingsError(`environment variable ${SETTINGS_ENV} is not valid JSON`);
-  }
-  return parseSettings(raw, SETTINGS_ENV);
-}

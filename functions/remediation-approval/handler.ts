@@ -2,8 +2,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClient, s3Client } from '../lib/clients';
 import { requireEnv } from '../lib/errors';
 import { logger } from '../lib/logger';
+import { settingsFromEnv } from '../lib/read-settings';
 import { S3ReportStore } from '../lib/report-store';
-import { settingsFromEnv } from '../lib/settings';
 import { type RequestApprovalEvent, requestApproval } from '../remediations/approval';
 
 const settings = settingsFromEnv();

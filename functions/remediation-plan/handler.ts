@@ -3,8 +3,8 @@ import { s3Client, stsClient } from '../lib/clients';
 import { requireEnv } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { currentPartition } from '../lib/partition';
+import { settingsFromEnv } from '../lib/read-settings';
 import { S3ReportStore } from '../lib/report-store';
-import { settingsFromEnv } from '../lib/settings';
 import { type PlanAccountEvent, planAccount } from '../remediations/plan';
 
 const deps = {

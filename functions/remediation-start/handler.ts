@@ -1,8 +1,8 @@
 import { s3Client } from '../lib/clients';
 import { requireEnv } from '../lib/errors';
 import { logger } from '../lib/logger';
+import { settingsFromEnv } from '../lib/read-settings';
 import { S3ReportStore } from '../lib/report-store';
-import { settingsFromEnv } from '../lib/settings';
 import { type StartRemediationEvent, startRemediation } from '../remediations/start';
 
 const deps = { settings: settingsFromEnv(), store: new S3ReportStore(requireEnv('REPORT_BUCKET'), s3Client()) };

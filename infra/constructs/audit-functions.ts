@@ -4,7 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { InvalidSettingsError } from '../../functions/lib/errors';
-import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
+import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
+import type { Settings } from '../../functions/lib/settings';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
@@ -73,6 +74,8 @@ export class AuditFunctions extends Construct {
   readonly summarize: AuditFunction;
   /** The validated settings as JSON, which the functions read at cold start. */
   readonly settingsParameter: ssm.StringParameter;
+  /** The SHA-256 of the parameter's text, in each reader's `CT_AUDIT_SETTINGS_SHA256`. */
+  private readonly settingsFingerprint: string;
 
   constructor(scope: Construct, id: string, props: AuditFunctionsProps) {
     super(scope, id);
@@ -86,9 +89,15 @@ export class AuditFunctions extends Construct {
     });
     const bucketOnly = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName };
     const common = { environment: bucketOnly, logRetentionDays: settings.logRetentionDays };
+    // The fingerprint of the text the functions read lets them skip validating it again (functions/lib/read-settings.ts).
+    this.settingsFingerprint = settingsFingerprint(settingsJson);
     const withSettings = {
       ...common,
-      environment: { ...bucketOnly, [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName },
+      environment: {
+        ...bucketOnly,
+        [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName,
+        [SETTINGS_SHA256_ENV]: this.settingsFingerprint,
+      },
     };
 
     this.resolveTargets = new AuditFunction(this, 'ResolveTargets', {
@@ -210,6 +219,7 @@ export class AuditFunctions extends Construct {
    */
   useSettings(fn: AuditFunction): void {
     fn.addEnvironment(SETTINGS_PARAMETER_ENV, this.settingsParameter.parameterName);
+    fn.addEnvironment(SETTINGS_SHA256_ENV, this.settingsFingerprint);
     this.grantReadSettings(fn);
   }
 
@@ -252,7 +262,11 @@ export class AuditFunctions extends Construct {
     });
     // Control Tower's roles carry only AWSLambdaExecute (logs, S3) and cannot be given ssm:GetParameter, so this
     // function gets the settings in its environment, within Lambda's 4 KB.
-    const environment = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName, [SETTINGS_ENV]: settingsJson };
+    const environment = {
+      [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
+      [SETTINGS_ENV]: settingsJson,
+      [SETTINGS_SHA256_ENV]: settingsFingerprint(settingsJson),
+    };
     assertEnvironmentFits(environment);
     const fn = new AuditFunction(this, id, {
       ...common,

@@ -5,7 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SETTINGS_ENV, type Settings } from '../../functions/lib/settings';
+import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
+import type { Settings } from '../../functions/lib/settings';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { REPO_ROOT } from '../paths';
 import { AuditFunction } from './audit-function';
@@ -38,8 +39,14 @@ export class RemediationWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: RemediationWorkflowProps) {
     super(scope, id);
     const { settings, reportBucket } = props;
+    const settingsJson = JSON.stringify(settings);
     const common = {
-      environment: { [SETTINGS_ENV]: JSON.stringify(settings), [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName },
+      environment: {
+        [SETTINGS_ENV]: settingsJson,
+        // The functions read text with this fingerprint without validating it again (functions/lib/read-settings.ts).
+        [SETTINGS_SHA256_ENV]: settingsFingerprint(settingsJson),
+        [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
+      },
       logRetentionDays: settings.logRetentionDays,
     };
     const grantState = (fn: AuditFunction, actions: string[]) =>

@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
+import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
 import type { SettingsInput } from '../../functions/lib/settings';
+import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import {
   BUNDLE_LOAD_ENV,
   type BuiltBundle,
@@ -32,6 +34,25 @@ const LOAD = `
 const loaded = require(process.argv[1]);
 process.stdout.write(typeof loaded.handler);
 `;
+
+// As LOAD, and whether zod has started (its core sets this global when it first runs): a function reading settings
+// that carry the stack's fingerprint does not validate them again (functions/lib/read-settings.ts).
+const LOAD_AS_DEPLOYED = `
+const loaded = require(process.argv[1]);
+process.stdout.write(JSON.stringify({ handler: typeof loaded.handler, zod: globalThis.__zod_globalConfig !== undefined }));
+`;
+
+/**
+ * The functions that build the zod schema of their input at load: every invocation validates its input with it
+ * (Remediation Apply with Remediation Plan's, functions/remediations/plan.ts).
+ */
+const VALIDATES_INPUT_AT_LOAD = [
+  'audit-account',
+  'resolve-targets',
+  'remediation-start',
+  'remediation-plan',
+  'remediation-apply',
+];
 
 const names = handlerNames();
 const bundles = new Map(names.map((name) => [name, join(outdir, name, 'index.js')]));
@@ -98,26 +119,44 @@ describe('function bundles', () => {
     const { stack, template } = synthesize(settings);
     const resources = template.toJSON().Resources as Record<
       string,
-      { Properties: { Environment: { Variables: Record<string, unknown> } } }
+      { Properties: { Environment: { Variables: Record<string, unknown> }; Value?: string } }
     >;
+    const parameterValue = (variable: unknown) =>
+      resources[(variable as { Ref: string } | undefined)?.Ref ?? '']?.Properties.Value;
     return stack.node
       .findAll()
       .filter((construct): construct is AuditFunction => construct instanceof AuditFunction)
       .map((fn) => {
         const resource = resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)];
         if (resource === undefined) throw new Error(`${fn.node.path} is not in the template`);
-        return {
-          configuration,
-          name: fn.handlerName,
-          id: fn.node.path,
-          variables: resource.Properties.Environment.Variables,
-        };
+        const variables = resource.Properties.Environment.Variables;
+        // The settings text the function reads: in its environment, or the parameter's value.
+        const settingsText = variables[SETTINGS_ENV] ?? parameterValue(variables[SETTINGS_PARAMETER_ENV]);
+        return { configuration, name: fn.handlerName, id: fn.node.path, variables, settingsText };
       });
   });
 
   test('the stack deploys every handler folder in one of these configurations', () => {
     expect([...new Set(deployed.map(({ name }) => name))].sort()).toEqual([...names].sort());
   });
+
+  test.each(
+    deployed.map(
+      ({ configuration, id, name, settingsText, variables }) =>
+        [configuration, id, name, settingsText, variables] as const,
+    ),
+  )(
+    '%s: %s reads settings with the fingerprint of the very text it reads, or reads none',
+    (_configuration, _id, name, settingsText, variables) => {
+      if (settingsText === undefined) {
+        expect(variables[SETTINGS_SHA256_ENV]).toBeUndefined();
+        expect(['record-account-error', 'remediation-review', 'remediation-summarize']).toContain(name);
+      } else {
+        expect(typeof settingsText).toBe('string');
+        expect(variables[SETTINGS_SHA256_ENV]).toBe(settingsFingerprint(settingsText as string));
+      }
+    },
+  );
 
   test.each(deployed.map(({ configuration, id, name, variables }) => [configuration, id, name, variables] as const))(
     '%s: %s loads with the environment the stack gives it and exports a handler',
@@ -138,14 +177,38 @@ describe('function bundles', () => {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
 
-      const out = spawnSync(process.execPath, ['-e', LOAD, bundles.get(name) as string], {
+      const out = spawnSync(process.execPath, ['-e', LOAD_AS_DEPLOYED, bundles.get(name) as string], {
         env: { ...lambda, ...fromTemplate },
         encoding: 'utf8',
         timeout: 30_000,
       });
 
       expect(out.stderr).toBe('');
-      expect(out.stdout).toBe('function');
+      expect(JSON.parse(out.stdout)).toEqual({ handler: 'function', zod: VALIDATES_INPUT_AT_LOAD.includes(name) });
+    },
+  );
+
+  test.each(['audit-account', 'remediation-approval'])(
+    '%s validates settings without the stack’s fingerprint with the schema, in the file built beside it',
+    (name) => {
+      const { [SETTINGS_SHA256_ENV]: _fingerprint, ...unsigned } = BUNDLE_LOAD_ENV;
+      const load = (settings: string) =>
+        spawnSync(process.execPath, ['-e', LOAD_AS_DEPLOYED, bundles.get(name) as string], {
+          env: { ...unsigned, [SETTINGS_ENV]: settings },
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+
+      const valid = load(JSON.stringify({ maxConcurrency: 7 }));
+      const wrong = load(JSON.stringify({ maxConcurrency: 0 }));
+
+      expect(readdirSync(join(outdir, name))).toContain('settings-schema.js');
+      expect(valid.stderr).toBe('');
+      expect(JSON.parse(valid.stdout)).toEqual({ handler: 'function', zod: true });
+      expect(wrong.status).not.toBe(0);
+      expect(wrong.stderr).toContain(
+        `InvalidSettings: invalid settings: ${SETTINGS_ENV}.maxConcurrency: must be a whole number from 1 to 1000 (got 0)`,
+      );
     },
   );
 

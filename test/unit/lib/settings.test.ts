@@ -1,5 +1,5 @@
 import { InvalidSettingsError } from '../../../functions/lib/errors';
-import { parseSettings, SETTINGS_ENV, settingsFromEnv } from '../../../functions/lib/settings';
+import { parseSettings } from '../../../functions/lib/settings';
 
 function settingsError(raw: unknown): Error {
   try {
@@ -219,34 +219,5 @@ describe('formatIssues bounds its message', () => {
     expect(message).not.toContain('\u001b');
     expect(message).not.toContain('\n');
     expect(message).toContain("unknown field 'evil [31m name'");
-  });
-});
-
-describe('settingsFromEnv', () => {
-  test('reads the settings the stack put in the environment', () => {
-    const settings = settingsFromEnv({ [SETTINGS_ENV]: JSON.stringify({ maxConcurrency: 7 }) });
-
-    expect(settings.maxConcurrency).toBe(7);
-  });
-
-  test('a missing variable is InvalidSettings naming it', () => {
-    expect(() => settingsFromEnv({})).toThrow(
-      expect.objectContaining({ name: 'InvalidSettings', message: expect.stringContaining(SETTINGS_ENV) }),
-    );
-  });
-
-  test('a variable that is not JSON is InvalidSettings saying so', () => {
-    expect(() => settingsFromEnv({ [SETTINGS_ENV]: '{maxConcurrency: 7' })).toThrow(
-      expect.objectContaining({
-        name: 'InvalidSettings',
-        message: `environment variable ${SETTINGS_ENV} is not valid JSON`,
-      }),
-    );
-  });
-
-  test('a wrong setting in the variable is named with the variable as its root', () => {
-    expect(() => settingsFromEnv({ [SETTINGS_ENV]: '{"maxConcurrency":0}' })).toThrow(
-      `${SETTINGS_ENV}.maxConcurrency: must be a whole number from 1 to 1000 (got 0)`,
-    );
   });
 });
