@@ -375,10 +375,14 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
       await rm(esmDir, { recursive: true, force: true });
       const entryPoints = [
         { in: handler, out: 'index' },
-        ...[...firstUse].map((source) => ({
-          in: source,
-          out: (LOADED_ON_FIRST_USE.get(source) as string).replace(/\.js$/, ''),
-        })),
+        // In the order of LOADED_ON_FIRST_USE, not the order esbuild happened to reach them: the entry points' order
+        // shapes the output, and the asset's hash is the output's.
+        ...[...LOADED_ON_FIRST_USE.keys()]
+          .filter((source) => firstUse.has(source))
+          .map((source) => ({
+            in: source,
+            out: (LOADED_ON_FIRST_USE.get(source) as string).replace(/\.js$/, ''),
+          })),
       ];
       const built = await build({
         ...common,

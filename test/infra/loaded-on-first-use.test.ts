@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,9 +66,12 @@ describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FI
 
       // Beside the settings' schema, which every function that reads settings loads only for text the stack did not
       // write (functions/lib/read-settings.ts).
-      expect(files.filter(({ kind }) => kind === 'first-use').map(({ outfile }) => basename(outfile))).toEqual(
-        [basename(file), 'settings-schema.js'].sort(),
-      );
+      expect(
+        files
+          .filter(({ kind }) => kind === 'first-use')
+          .map(({ outfile }) => basename(outfile))
+          .sort(),
+      ).toEqual([basename(file), 'settings-schema.js'].sort());
       expect(files[0]?.outfile).toBe(built().outfile);
       expect(atStart).toContain(`"./${basename(file)}"`);
       for (const client of only) {
@@ -100,6 +103,19 @@ describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FI
       expect(codeAtStart(built())).toContain(client);
     },
   );
+
+  test('the build is the same bytes every time, whichever first-use module esbuild reaches first', async () => {
+    // The asset's hash is that of the output: a build that varied would redeploy the function at every synth.
+    const files = (folder: string) =>
+      readdirSync(folder)
+        .sort()
+        .map((name) => [name, readFileSync(join(folder, name), 'utf8')]);
+    const again = [1, 2, 3].map((n) => join(outdir, `audit-account-${n}`));
+
+    await Promise.all(again.map((folder) => bundleFunction('audit-account', folder)));
+
+    for (const folder of again) expect(files(folder)).toEqual(files(auditDir));
+  }, 120_000);
 
   test('a build in which such a module went into another file anyway fails, naming both', () => {
     // Arrange: esbuild's account of an index.js, and of a shared file, that took the sink in whole (reached by a
