@@ -10,7 +10,8 @@
  * ships it (esbuild wraps the modules behind it: infra/sdk-static-imports.ts), and a bundle with `@aws-sdk/*` left
  * out (resolved at run time from node_modules, as the Lambda runtime's SDK would be). A function's size is what a cold
  * start reads: index.js and the shared files it requires. A module the function loads on first use (infra/bundling.ts,
- * LOADED_ON_FIRST_USE: Publish Report's Security Hub sink, Audit Account's current-state checks) gets a line of its own
+ * LOADED_ON_FIRST_USE: Publish Report's Security Hub sink, Audit Account's current-state checks, the settings' schema
+ * of every function that reads settings) gets a line of its own
  * under the function's: the time to load it once the deployed bundle is loaded, which a run that uses it pays once.
  *
  * `--node` loads the bundles with another Node.js than the one running this, such as the Lambda runtime's version

@@ -9,12 +9,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../functions/lib/read-settings';
+import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../functions/lib/read-settings';
 import { parseSettings } from '../functions/lib/settings';
 import { handlerEntry, REPO_ROOT } from './paths';
 import { trimErrorRegistry } from './sdk-error-registry';
 import { literalTraitKeys, SDK_SCHEMAS_FILE } from './sdk-schema-keys';
 import { hoistDynamicImport, SDK_HTTP_PROTOCOL_FILE } from './sdk-static-imports';
+import { deployedSettingsFingerprint, settingsSchemaId } from './settings-schema-id';
 
 /** How {@link bundleFunction} builds; the defaults are the stack's, the others are for `npm run bench:init`. */
 export interface BundleOptions {
@@ -340,6 +341,8 @@ export async function bundleFunction(name: string, dir: string, options: BundleO
     bundle: true,
     mainFields: ['module', 'main'],
     external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+    // The identity of the settings' schema the bundle carries, against which it checks the stack's fingerprint.
+    define: { CT_AUDIT_SETTINGS_SCHEMA_ID: JSON.stringify(settingsSchemaId()) },
     metafile: true,
   } satisfies BuildOptions;
   const plugins = (reached: Set<string>): Plugin[] => [
@@ -526,7 +529,7 @@ export const BUNDLE_LOAD_ENV: Readonly<Record<string, string>> = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_SERVICE_NAME: 'ct-audit',
   [SETTINGS_ENV]: DEFAULT_SETTINGS_JSON,
-  [SETTINGS_SHA256_ENV]: settingsFingerprint(DEFAULT_SETTINGS_JSON),
+  [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(DEFAULT_SETTINGS_JSON),
   REPORT_BUCKET: 'not-a-report-bucket',
 };
 

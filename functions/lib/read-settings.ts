@@ -11,14 +11,29 @@ import { SETTINGS_ENV } from './settings-env';
 export { SETTINGS_ENV };
 
 /**
- * The environment variable that holds the SHA-256 (hex) of the settings text the stack wrote, in `CT_AUDIT_SETTINGS`
- * or in the SSM parameter: `cdk synth` validated exactly that text with parseSettings, whose output it is.
+ * The environment variable that holds the fingerprint of the settings text the stack wrote, in `CT_AUDIT_SETTINGS` or
+ * in the SSM parameter: `cdk synth` validated exactly that text with parseSettings, whose output it is.
  */
 export const SETTINGS_SHA256_ENV = 'CT_AUDIT_SETTINGS_SHA256';
 
-/** The SHA-256 of the settings text, in hex, as the stack writes it in `CT_AUDIT_SETTINGS_SHA256`. */
-export function settingsFingerprint(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+/**
+ * The identity of the settings' schema this code carries (infra/settings-schema-id.ts), which the build writes in
+ * (esbuild `define`). Undefined where the sources run as they are (`ct-audit`, the tests): there every text is
+ * validated.
+ */
+declare const CT_AUDIT_SETTINGS_SCHEMA_ID: string | undefined;
+
+/**
+ * The fingerprint of settings text validated by the schema `schemaId` names: the SHA-256, in hex, of the identity, a
+ * line feed and the text.
+ */
+export function settingsFingerprint(text: string, schemaId: string): string {
+  return createHash('sha256').update(`${schemaId}\n${text}`, 'utf8').digest('hex');
+}
+
+/** The identity of the schema built in, if any. */
+function builtSchemaId(): string | undefined {
+  return typeof CT_AUDIT_SETTINGS_SCHEMA_ID === 'string' ? CT_AUDIT_SETTINGS_SCHEMA_ID : undefined;
 }
 
 /** Settings text and what to call it. */
@@ -32,10 +47,11 @@ export interface SettingsText {
 }
 
 /**
- * The settings in `text`. Text whose SHA-256 is the one the stack wrote beside it is the output of parseSettings at
- * `cdk synth`, which validating again gives back unchanged (test/unit/lib/read-settings.test.ts), so it is only parsed
- * as JSON. Any other text (edited by hand in the console, from another deployment, or without a fingerprint, as
- * `ct-audit` and the tests give it) is validated by the schema, loaded then. The fingerprint is a check against drift
+ * The settings in `text`. Text whose fingerprint, with the schema this code carries, is the one the stack wrote beside
+ * it is the output of that schema's parseSettings at `cdk synth`, which validating again gives back unchanged
+ * (test/unit/lib/read-settings.test.ts), so it is only parsed as JSON. Any other text (edited by hand in the console,
+ * from a deployment of other code, without a fingerprint, or read by the sources run as they are) is validated by the
+ * schema, loaded then. The fingerprint is a check against drift
  * and mistakes, not a control against someone who can change a function's environment: that person can change its
  * code too.
  */
@@ -47,7 +63,10 @@ export function readSettings({ text, source, notJson }: SettingsText, env: NodeJ
     throw new InvalidSettingsError(notJson);
   }
   const expected = env[SETTINGS_SHA256_ENV];
-  if (expected !== undefined && settingsFingerprint(text) === expected) return raw as Settings;
+  const schemaId = builtSchemaId();
+  if (expected !== undefined && schemaId !== undefined && settingsFingerprint(text, schemaId) === expected) {
+    return raw as Settings;
+  }
   return settingsSchema().parseSettings(raw, source);
 }
 

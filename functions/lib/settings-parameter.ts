@@ -20,6 +20,7 @@ const CACHE_SECONDS = 24 * 3600;
 export async function settingsFromParameter(
   name: string,
   provider: SSMProvider = defaultProvider(),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Settings> {
   let text: unknown;
   try {
@@ -35,11 +36,14 @@ export async function settingsFromParameter(
   if (typeof text !== 'string') {
     throw new InvalidSettingsError(`SSM parameter ${name} is empty: deploy the stack again`);
   }
-  return readSettings({
-    text,
-    source: `SSM parameter ${name}`,
-    notJson: `SSM parameter ${name} is not valid JSON: deploy the stack again`,
-  });
+  return readSettings(
+    {
+      text,
+      source: `SSM parameter ${name}`,
+      notJson: `SSM parameter ${name} is not valid JSON: deploy the stack again`,
+    },
+    env,
+  );
 }
 
 let provider: SSMProvider | undefined;
@@ -56,7 +60,8 @@ function defaultProvider(): SSMProvider {
  */
 export function deployedSettings(
   env: NodeJS.ProcessEnv = process.env,
-  read: (name: string) => Promise<Settings> = settingsFromParameter,
+  read: (name: string, env: NodeJS.ProcessEnv) => Promise<Settings> = (name, env) =>
+    settingsFromParameter(name, undefined, env),
 ): () => Promise<Settings> {
   const name = env[SETTINGS_PARAMETER_ENV];
   if (!name && !env[SETTINGS_ENV]) {
@@ -65,13 +70,14 @@ export function deployedSettings(
     );
   }
   if (!name) {
-    // Validated at cold start, so a wrong deployment fails before any run.
+    // Read at cold start (validated unless they carry the stack's fingerprint), so a wrong deployment fails before
+    // any run.
     const settings = settingsFromEnv(env);
     return async () => settings;
   }
   let pending: Promise<Settings> | undefined;
   return () => {
-    pending ??= read(name).catch((error: unknown) => {
+    pending ??= read(name, env).catch((error: unknown) => {
       pending = undefined;
       throw error;
     });

@@ -4,11 +4,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { InvalidSettingsError } from '../../functions/lib/errors';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
+import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../../functions/lib/read-settings';
 import type { Settings } from '../../functions/lib/settings';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
+import { deployedSettingsFingerprint } from '../settings-schema-id';
 import { AuditFunction } from './audit-function';
 import { ReportBucket } from './report-bucket';
 
@@ -90,7 +91,7 @@ export class AuditFunctions extends Construct {
     const bucketOnly = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName };
     const common = { environment: bucketOnly, logRetentionDays: settings.logRetentionDays };
     // The fingerprint of the text the functions read lets them skip validating it again (functions/lib/read-settings.ts).
-    this.settingsFingerprint = settingsFingerprint(settingsJson);
+    this.settingsFingerprint = deployedSettingsFingerprint(settingsJson);
     const withSettings = {
       ...common,
       environment: {
@@ -265,7 +266,7 @@ export class AuditFunctions extends Construct {
     const environment = {
       [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
       [SETTINGS_ENV]: settingsJson,
-      [SETTINGS_SHA256_ENV]: settingsFingerprint(settingsJson),
+      [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(settingsJson),
     };
     assertEnvironmentFits(environment);
     const fn = new AuditFunction(this, id, {
@@ -339,7 +340,15 @@ function parameterTier(settingsJson: string): ssm.ParameterTier {
   );
 }
 
-function assertEnvironmentFits(environment: Readonly<Record<string, string>>): void {
+/**
+ * Refuses settings that would not fit in a function's environment (Lambda's 4 KB) at synth, rather than at deploy.
+ * `reader` says which function gets them there and why, `remedy` what else can be done.
+ */
+export function assertEnvironmentFits(
+  environment: Readonly<Record<string, string>>,
+  reader = 'Audit Account gets them when it runs as a Control Tower role (which cannot read SSM)',
+  remedy = ', or set roles.createDedicatedRoles so that it reads them from SSM (8 KB)',
+): void {
   const bytes = Object.entries(environment).reduce(
     (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value),
     // Room for the variables the preset adds and for the bucket name, which is a token here.
@@ -348,9 +357,8 @@ function assertEnvironmentFits(environment: Readonly<Record<string, string>>): v
   if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
     throw new InvalidSettingsError(
       `invalid settings: ctAudit: the settings take about ${bytes} bytes as JSON, and Lambda allows 4096 bytes of ` +
-        'environment per function, where Audit Account gets them when it runs as a Control Tower role (which cannot ' +
-        'read SSM); shorten the include/exclude lists (list organizational units rather than accounts), or set ' +
-        'roles.createDedicatedRoles so that it reads them from SSM (8 KB)',
+        `environment per function, where ${reader}; shorten the include/exclude lists (list organizational units ` +
+        `rather than accounts)${remedy}`,
     );
   }
 }

@@ -5,12 +5,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
+import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../../functions/lib/read-settings';
 import type { Settings } from '../../functions/lib/settings';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { REPO_ROOT } from '../paths';
+import { deployedSettingsFingerprint } from '../settings-schema-id';
 import { AuditFunction } from './audit-function';
-import { assumeExecutionRoleStatement, executionRoleArnPattern, REPORT_BUCKET_ENV } from './audit-functions';
+import {
+  assertEnvironmentFits,
+  assumeExecutionRoleStatement,
+  executionRoleArnPattern,
+  REPORT_BUCKET_ENV,
+} from './audit-functions';
 import { ReportBucket } from './report-bucket';
 import { distributedMapPolicy, logsAndTracing } from './state-machine-policies';
 
@@ -44,11 +50,13 @@ export class RemediationWorkflow extends Construct {
       environment: {
         [SETTINGS_ENV]: settingsJson,
         // The functions read text with this fingerprint without validating it again (functions/lib/read-settings.ts).
-        [SETTINGS_SHA256_ENV]: settingsFingerprint(settingsJson),
+        [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(settingsJson),
         [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
       },
       logRetentionDays: settings.logRetentionDays,
     };
+    // Every remediation function gets the settings in its environment, whatever its role.
+    assertEnvironmentFits(common.environment, 'the remediation functions get them (adminEnabled)', '');
     const grantState = (fn: AuditFunction, actions: string[]) =>
       reportBucket.grantState(fn, 'remediation', { write: actions.includes('s3:PutObject') });
 

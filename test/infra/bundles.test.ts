@@ -22,6 +22,7 @@ import {
 } from '../../infra/bundling';
 import { AuditFunction } from '../../infra/constructs/audit-function';
 import { REPO_ROOT } from '../../infra/paths';
+import { settingsSchemaId } from '../../infra/settings-schema-id';
 import { synthesize } from './support';
 
 // Every function's bundle, built with the options the stack deploys (ES module builds of the SDK first, minified,
@@ -35,11 +36,16 @@ const loaded = require(process.argv[1]);
 process.stdout.write(typeof loaded.handler);
 `;
 
-// As LOAD, and whether zod has started (its core sets this global when it first runs): a function reading settings
-// that carry the stack's fingerprint does not validate them again (functions/lib/read-settings.ts).
+// As LOAD, whether zod has started (its core sets this global when it first runs) and whether the settings' schema
+// file was loaded: a function reading settings that carry the stack's fingerprint does not validate them again
+// (functions/lib/read-settings.ts).
 const LOAD_AS_DEPLOYED = `
 const loaded = require(process.argv[1]);
-process.stdout.write(JSON.stringify({ handler: typeof loaded.handler, zod: globalThis.__zod_globalConfig !== undefined }));
+process.stdout.write(JSON.stringify({
+  handler: typeof loaded.handler,
+  zod: globalThis.__zod_globalConfig !== undefined,
+  schema: Object.keys(require.cache).some((file) => file.endsWith('settings-schema.js')),
+}));
 `;
 
 /**
@@ -150,10 +156,10 @@ describe('function bundles', () => {
     (_configuration, _id, name, settingsText, variables) => {
       if (settingsText === undefined) {
         expect(variables[SETTINGS_SHA256_ENV]).toBeUndefined();
-        expect(['record-account-error', 'remediation-review', 'remediation-summarize']).toContain(name);
+        expect(name).toBe('record-account-error');
       } else {
         expect(typeof settingsText).toBe('string');
-        expect(variables[SETTINGS_SHA256_ENV]).toBe(settingsFingerprint(settingsText as string));
+        expect(variables[SETTINGS_SHA256_ENV]).toBe(settingsFingerprint(settingsText as string, settingsSchemaId()));
       }
     },
   );
@@ -184,7 +190,12 @@ describe('function bundles', () => {
       });
 
       expect(out.stderr).toBe('');
-      expect(JSON.parse(out.stdout)).toEqual({ handler: 'function', zod: VALIDATES_INPUT_AT_LOAD.includes(name) });
+      // The settings' schema is never loaded: every function that reads settings at load has the stack's fingerprint.
+      expect(JSON.parse(out.stdout)).toEqual({
+        handler: 'function',
+        zod: VALIDATES_INPUT_AT_LOAD.includes(name),
+        schema: false,
+      });
     },
   );
 
@@ -204,7 +215,7 @@ describe('function bundles', () => {
 
       expect(readdirSync(join(outdir, name))).toContain('settings-schema.js');
       expect(valid.stderr).toBe('');
-      expect(JSON.parse(valid.stdout)).toEqual({ handler: 'function', zod: true });
+      expect(JSON.parse(valid.stdout)).toEqual({ handler: 'function', zod: true, schema: true });
       expect(wrong.status).not.toBe(0);
       expect(wrong.stderr).toContain(
         `InvalidSettings: invalid settings: ${SETTINGS_ENV}.maxConcurrency: must be a whole number from 1 to 1000 (got 0)`,

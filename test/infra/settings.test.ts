@@ -60,6 +60,17 @@ describe('Settings from the cdk.json context ctAudit', () => {
     );
   });
 
+  test('Noncompliance 7: with the admin path, settings too large for the remediation functions’ environment fail the synth, even with dedicated roles', () => {
+    expect(() =>
+      synthesize({
+        adminEnabled: true,
+        roles: { createDedicatedRoles: true },
+        organizationId: 'o-a1b2c3d4e5',
+        exclude: { accounts: accountIds(250), organizationalUnits: [] },
+      }),
+    ).toThrow(/ctAudit: .* Lambda allows 4096 bytes of environment.* where the remediation functions get them/);
+  });
+
   test('Compliance: with dedicated roles, settings over 4 KB go to an Advanced SSM parameter that every reader reads', () => {
     const { template } = synthesize({
       roles: { createDedicatedRoles: true },

@@ -13,10 +13,21 @@ import { cdkJsonContext } from '../../infra/support';
 const SCHEMA_MODULE = '../../../functions/lib/settings';
 afterEach(() => jest.dontMock(SCHEMA_MODULE));
 
+// What the build writes into a bundle (infra/bundling.ts, `define`): the identity of the schema it carries. The sources
+// run as they are have none.
+const SCHEMA_ID = 'the-schema-of-this-build';
+const builtIn = globalThis as { CT_AUDIT_SETTINGS_SCHEMA_ID?: string };
+beforeEach(() => {
+  builtIn.CT_AUDIT_SETTINGS_SCHEMA_ID = SCHEMA_ID;
+});
+afterEach(() => {
+  delete builtIn.CT_AUDIT_SETTINGS_SCHEMA_ID;
+});
+
 /** The text the stack writes for `input`, and the environment of a function reading it from the environment. */
 function deployed(input: SettingsInput): { text: string; env: NodeJS.ProcessEnv } {
   const text = JSON.stringify(parseSettings(input));
-  return { text, env: { [SETTINGS_ENV]: text, [SETTINGS_SHA256_ENV]: settingsFingerprint(text) } };
+  return { text, env: { [SETTINGS_ENV]: text, [SETTINGS_SHA256_ENV]: settingsFingerprint(text, SCHEMA_ID) } };
 }
 
 /** Every block of the settings set to something other than its default. */
@@ -68,8 +79,8 @@ const EVERYTHING: SettingsInput = {
 };
 
 describe('settingsFingerprint', () => {
-  test('is the SHA-256 of the text in hex', () => {
-    expect(settingsFingerprint('{}')).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
+  test("is the SHA-256 of the schema's identity, a line feed and the text, in hex", () => {
+    expect(settingsFingerprint('{}', 'id')).toBe('cd22b4998accc1e217685abf4324b5d28c46e3c308ffffcf137b37ce3ab28dcc');
   });
 });
 
@@ -120,12 +131,35 @@ describe('readSettings', () => {
 
     const results = withStandIn(load, (read) => [
       read({ text, ...source }, {}),
-      read({ text, ...source }, { [SETTINGS_SHA256_ENV]: settingsFingerprint(`${text} `) }),
+      read({ text, ...source }, { [SETTINGS_SHA256_ENV]: settingsFingerprint(`${text} `, SCHEMA_ID) }),
     ]);
 
     expect(results).toEqual([{ validated: true }, { validated: true }]);
     expect(load).toHaveBeenCalledTimes(1);
     expect(parse).toHaveBeenCalledWith(JSON.parse(text), source.source);
+  });
+
+  test('text the stack wrote for another schema (a deployment of other code) is validated by the schema this code carries', () => {
+    const { text } = deployed(EVERYTHING);
+    const load = jest.fn(() => ({ parseSettings: () => ({ validated: true }) }));
+
+    const settings = withStandIn(load, (read) =>
+      read({ text, ...source }, { [SETTINGS_SHA256_ENV]: settingsFingerprint(text, 'the-schema-of-another-build') }),
+    );
+
+    expect(settings).toEqual({ validated: true });
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  test("where no schema's identity is built in (the sources run as they are), even the stack's text is validated", () => {
+    const { text, env } = deployed(EVERYTHING);
+    const load = jest.fn(() => ({ parseSettings: () => ({ validated: true }) }));
+    delete builtIn.CT_AUDIT_SETTINGS_SCHEMA_ID;
+
+    const settings = withStandIn(load, (read) => read({ text, ...source }, env));
+
+    expect(settings).toEqual({ validated: true });
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   test('a setting changed by hand after deployment no longer matches the fingerprint and is refused by the schema', () => {
@@ -140,7 +174,7 @@ describe('readSettings', () => {
   test('text that is not JSON is InvalidSettings with the message given, fingerprint or not', () => {
     const text = '{maxConcurrency: 7';
 
-    for (const env of [{}, { [SETTINGS_SHA256_ENV]: settingsFingerprint(text) }]) {
+    for (const env of [{}, { [SETTINGS_SHA256_ENV]: settingsFingerprint(text, SCHEMA_ID) }]) {
       expect(() => readSettings({ text, ...source }, env)).toThrow(
         expect.objectContaining({ name: 'InvalidSettings', message: source.notJson }),
       );

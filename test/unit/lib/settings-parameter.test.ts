@@ -3,7 +3,8 @@ import { GetParameterCommand, ParameterNotFound, SSMClient, SSMServiceException 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { InvalidSettingsError } from '../../../functions/lib/errors';
-import { SETTINGS_ENV, type Settings } from '../../../functions/lib/settings';
+import { SETTINGS_SHA256_ENV, settingsFingerprint } from '../../../functions/lib/read-settings';
+import { parseSettings, SETTINGS_ENV, type Settings } from '../../../functions/lib/settings';
 import {
   deployedSettings,
   SETTINGS_PARAMETER_ENV,
@@ -39,6 +40,29 @@ describe('settingsFromParameter', () => {
     expect(settings.maxConcurrency).toBe(7);
     expect(settings.defaultChecks).toEqual(['identity']);
     expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: NAME });
+  });
+
+  test("text with the stack's fingerprint in the environment given is read as it is, not validated again", async () => {
+    // Arrange: the text the stack wrote, and its fingerprint with the schema's identity the build writes into a bundle.
+    // A setting no schema allows shows that the schema did not run (the stack never writes one).
+    const text = JSON.stringify({ ...parseSettings({}), maxConcurrency: 5000 });
+    const built = globalThis as { CT_AUDIT_SETTINGS_SCHEMA_ID?: string };
+    built.CT_AUDIT_SETTINGS_SCHEMA_ID = 'schema';
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: NAME, Value: text } });
+    const env = { [SETTINGS_PARAMETER_ENV]: NAME, [SETTINGS_SHA256_ENV]: settingsFingerprint(text, 'schema') };
+
+    try {
+      // Act
+      const fromParameter = await settingsFromParameter(NAME, provider(), env);
+      const deployed = await deployedSettings(env, (name, given) => settingsFromParameter(name, provider(), given))();
+
+      // Assert
+      expect(fromParameter.maxConcurrency).toBe(5000);
+      expect(deployed.maxConcurrency).toBe(5000);
+      await expect(settingsFromParameter(NAME, provider(), {})).rejects.toThrow('maxConcurrency');
+    } finally {
+      delete built.CT_AUDIT_SETTINGS_SCHEMA_ID;
+    }
   });
 
   test('a wrong setting in the parameter names the parameter and the setting', async () => {
@@ -81,12 +105,14 @@ describe('deployedSettings', () => {
 
   test('reads the parameter named in the environment once, then answers from its cache', async () => {
     const read = jest.fn(async () => settings);
-    const get = deployedSettings({ [SETTINGS_PARAMETER_ENV]: NAME }, read);
+    const env = { [SETTINGS_PARAMETER_ENV]: NAME };
+    const get = deployedSettings(env, read);
 
     await expect(get()).resolves.toBe(settings);
     await expect(get()).resolves.toBe(settings);
     expect(read).toHaveBeenCalledTimes(1);
-    expect(read).toHaveBeenCalledWith(NAME);
+    // With the environment, where the reader finds the stack's fingerprint.
+    expect(read).toHaveBeenCalledWith(NAME, env);
   });
 
   test('a failed read is tried again by the next call', async () => {
