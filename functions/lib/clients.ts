@@ -11,7 +11,7 @@ import type {
   RequestHandler,
 } from '@smithy/types';
 import { partitionOf } from './partition';
-import { SETTINGS_ENV } from './settings-env';
+import { SDK_TIMEOUTS_ENV, SETTINGS_ENV } from './settings-env';
 
 /**
  * Retries for every client: the SDK's standard mode backs off exponentially with full jitter on throttling and
@@ -46,15 +46,20 @@ export function configureClientTimeouts(timeouts: ClientTimeouts | undefined): v
 }
 
 /**
- * The timeouts in force: those configured, else the `sdk` block of the settings a function was deployed with
- * (read from its environment, so clients built at module scope in a handler get them too), else the defaults.
+ * The timeouts in force: those configured, else the `sdk` block of the settings a function was deployed with (read
+ * from its environment, in the settings or, where it reads them from SSM, alone: so that clients built at module
+ * scope in a handler get them too), else the defaults.
  */
 export function clientTimeouts(env: NodeJS.ProcessEnv = process.env): ClientTimeouts {
   if (configuredTimeouts) return configuredTimeouts;
-  const text = env[SETTINGS_ENV];
-  if (!text) return DEFAULT_TIMEOUTS;
+  const settings = env[SETTINGS_ENV];
+  const alone = env[SDK_TIMEOUTS_ENV];
+  if (!settings && !alone) return DEFAULT_TIMEOUTS;
   try {
-    const sdk = (JSON.parse(text) as { sdk?: Partial<ClientTimeouts> }).sdk ?? {};
+    const sdk =
+      (settings
+        ? (JSON.parse(settings) as { sdk?: Partial<ClientTimeouts> }).sdk
+        : (JSON.parse(alone as string) as Partial<ClientTimeouts>)) ?? {};
     return {
       connectionTimeoutMs: positive(sdk.connectionTimeoutMs) ?? DEFAULT_TIMEOUTS.connectionTimeoutMs,
       requestTimeoutMs: positive(sdk.requestTimeoutMs) ?? DEFAULT_TIMEOUTS.requestTimeoutMs,

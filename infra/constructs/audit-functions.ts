@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { InvalidSettingsError } from '../../functions/lib/errors';
 import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../../functions/lib/read-settings';
 import type { Settings } from '../../functions/lib/settings';
+import { SDK_TIMEOUTS_ENV } from '../../functions/lib/settings-env';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
@@ -77,6 +78,8 @@ export class AuditFunctions extends Construct {
   readonly settingsParameter: ssm.StringParameter;
   /** The SHA-256 of the parameter's text, in each reader's `CT_AUDIT_SETTINGS_SHA256`. */
   private readonly settingsFingerprint: string;
+  /** The `sdk` block of the settings, which a function reading the parameter gets in its environment too. */
+  private readonly sdkSettings: Settings['sdk'];
 
   constructor(scope: Construct, id: string, props: AuditFunctionsProps) {
     super(scope, id);
@@ -92,12 +95,15 @@ export class AuditFunctions extends Construct {
     const common = { environment: bucketOnly, logRetentionDays: settings.logRetentionDays };
     // The fingerprint of the text the functions read lets them skip validating it again (functions/lib/read-settings.ts).
     this.settingsFingerprint = deployedSettingsFingerprint(settingsJson);
+    this.sdkSettings = settings.sdk;
     const withSettings = {
       ...common,
       environment: {
         ...bucketOnly,
         [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName,
         [SETTINGS_SHA256_ENV]: this.settingsFingerprint,
+        // Their clients are made at load, before the parameter is read.
+        [SDK_TIMEOUTS_ENV]: JSON.stringify(settings.sdk),
       },
     };
 
@@ -221,6 +227,7 @@ export class AuditFunctions extends Construct {
   useSettings(fn: AuditFunction): void {
     fn.addEnvironment(SETTINGS_PARAMETER_ENV, this.settingsParameter.parameterName);
     fn.addEnvironment(SETTINGS_SHA256_ENV, this.settingsFingerprint);
+    fn.addEnvironment(SDK_TIMEOUTS_ENV, JSON.stringify(this.sdkSettings));
     this.grantReadSettings(fn);
   }
 

@@ -10,6 +10,7 @@ import { build, type Metafile } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
 import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
 import type { SettingsInput } from '../../functions/lib/settings';
+import { SDK_TIMEOUTS_ENV } from '../../functions/lib/settings-env';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import {
   BUNDLE_LOAD_ENV,
@@ -119,7 +120,11 @@ describe('function bundles', () => {
       remediation: { afterScheduledAudit: 'plan' },
       securityHub: { enabled: true },
     },
-    'dedicated roles': { roles: { createDedicatedRoles: true }, organizationId: 'o-a1b2c3d4e5' },
+    'dedicated roles, SDK timeouts set': {
+      roles: { createDedicatedRoles: true },
+      organizationId: 'o-a1b2c3d4e5',
+      sdk: { connectionTimeoutMs: 1500, requestTimeoutMs: 9000 },
+    },
   };
   const deployed = Object.entries(configurations).flatMap(([configuration, settings]) => {
     const { stack, template } = synthesize(settings);
@@ -152,7 +157,7 @@ describe('function bundles', () => {
         [configuration, id, name, settingsText, variables] as const,
     ),
   )(
-    '%s: %s reads settings with the fingerprint of the very text it reads, or reads none',
+    '%s: %s reads settings with the fingerprint of the very text it reads (reading the parameter, the SDK timeouts beside), or reads none',
     (_configuration, _id, name, settingsText, variables) => {
       if (settingsText === undefined) {
         expect(variables[SETTINGS_SHA256_ENV]).toBeUndefined();
@@ -160,6 +165,11 @@ describe('function bundles', () => {
       } else {
         expect(typeof settingsText).toBe('string');
         expect(variables[SETTINGS_SHA256_ENV]).toBe(settingsFingerprint(settingsText as string, settingsSchemaId()));
+        // A function reading the parameter makes its clients before it reads it: the sdk block comes alone.
+        const sdk = JSON.stringify((JSON.parse(settingsText as string) as { sdk: unknown }).sdk);
+        expect(variables[SDK_TIMEOUTS_ENV] ?? variables[SETTINGS_ENV]).toEqual(
+          variables[SETTINGS_PARAMETER_ENV] === undefined ? settingsText : sdk,
+        );
       }
     },
   );

@@ -12,6 +12,7 @@ import {
   stsClient,
 } from '../../../functions/lib/clients';
 import { SETTINGS_ENV } from '../../../functions/lib/settings';
+import { SDK_TIMEOUTS_ENV } from '../../../functions/lib/settings-env';
 import { listOrganization } from '../../../functions/resolve-targets/organization';
 
 /** An HTTP answer as the SDK's handlers return it. */
@@ -197,6 +198,12 @@ describe('timeouts: a silent endpoint fails the call instead of hanging', () => 
 
   test("a function's timeouts come from the sdk block of its settings", () => {
     const env = { [SETTINGS_ENV]: JSON.stringify({ sdk: { connectionTimeoutMs: 1500, requestTimeoutMs: 9000 } }) };
+
+    expect(clientTimeouts(env)).toEqual({ connectionTimeoutMs: 1500, requestTimeoutMs: 9000 });
+  });
+
+  test('a function that reads its settings from SSM takes its timeouts from the sdk block the stack gives it alone', () => {
+    const env = { [SDK_TIMEOUTS_ENV]: JSON.stringify({ connectionTimeoutMs: 1500, requestTimeoutMs: 9000 }) };
 
     expect(clientTimeouts(env)).toEqual({ connectionTimeoutMs: 1500, requestTimeoutMs: 9000 });
   });
