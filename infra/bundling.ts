@@ -9,13 +9,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../functions/lib/read-settings';
 import { parseSettings } from '../functions/lib/settings';
 import { handlerEntry, REPO_ROOT } from './paths';
 import { trimErrorRegistry } from './sdk-error-registry';
 import { literalTraitKeys, SDK_SCHEMAS_FILE } from './sdk-schema-keys';
 import { hoistDynamicImport, SDK_HTTP_PROTOCOL_FILE } from './sdk-static-imports';
-import { deployedSettingsFingerprint, settingsSchemaId } from './settings-schema-id';
+import { settingsSchemaId, settingsVariables } from './settings-schema-id';
 
 /** How {@link bundleFunction} builds; the defaults are the stack's, the others are for `npm run bench:init`. */
 export interface BundleOptions {
@@ -528,8 +527,7 @@ export const BUNDLE_LOAD_ENV: Readonly<Record<string, string>> = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_SERVICE_NAME: 'ct-audit',
-  [SETTINGS_ENV]: DEFAULT_SETTINGS_JSON,
-  [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(DEFAULT_SETTINGS_JSON),
+  ...settingsVariables(DEFAULT_SETTINGS_JSON),
   REPORT_BUCKET: 'not-a-report-bucket',
 };
 

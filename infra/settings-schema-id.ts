@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { settingsFingerprint } from '../functions/lib/read-settings';
+import { SETTINGS_SHA256_ENV, settingsFingerprint } from '../functions/lib/read-settings';
+import { SETTINGS_ENV } from '../functions/lib/settings-env';
 import { REPO_ROOT } from './paths';
 
 /** The module of the settings' schema, with zod and all it imports. */
@@ -17,24 +18,29 @@ let schemaId: string | undefined;
  * deployments), which it validates.
  */
 export function settingsSchemaId(): string {
-  schemaId ??= createHash('sha256')
-    .update(
-      buildSync({
-        entryPoints: [SCHEMA_MODULE],
-        bundle: true,
-        write: false,
-        platform: 'node',
-        format: 'cjs',
-        minify: true,
-        mainFields: ['module', 'main'],
-        logLevel: 'silent',
-      }).outputFiles[0]?.contents ?? new Uint8Array(),
-    )
-    .digest('hex');
+  if (schemaId === undefined) {
+    const [bundled] = buildSync({
+      entryPoints: [SCHEMA_MODULE],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      minify: true,
+      mainFields: ['module', 'main'],
+      logLevel: 'silent',
+    }).outputFiles;
+    if (bundled === undefined) throw new Error(`esbuild wrote nothing for ${SCHEMA_MODULE}`);
+    schemaId = createHash('sha256').update(bundled.contents).digest('hex');
+  }
   return schemaId;
 }
 
 /** The fingerprint the stack writes beside the settings text it writes (`CT_AUDIT_SETTINGS_SHA256`). */
 export function deployedSettingsFingerprint(text: string): string {
   return settingsFingerprint(text, settingsSchemaId());
+}
+
+/** The settings text in a function's environment, with its fingerprint: for a function that cannot read SSM. */
+export function settingsVariables(text: string): Record<string, string> {
+  return { [SETTINGS_ENV]: text, [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(text) };
 }

@@ -53,13 +53,11 @@ export function configureClientTimeouts(timeouts: ClientTimeouts | undefined): v
 export function clientTimeouts(env: NodeJS.ProcessEnv = process.env): ClientTimeouts {
   if (configuredTimeouts) return configuredTimeouts;
   const settings = env[SETTINGS_ENV];
-  const alone = env[SDK_TIMEOUTS_ENV];
-  if (!settings && !alone) return DEFAULT_TIMEOUTS;
+  const text = settings || env[SDK_TIMEOUTS_ENV];
+  if (!text) return DEFAULT_TIMEOUTS;
   try {
-    const sdk =
-      (settings
-        ? (JSON.parse(settings) as { sdk?: Partial<ClientTimeouts> }).sdk
-        : (JSON.parse(alone as string) as Partial<ClientTimeouts>)) ?? {};
+    const parsed = JSON.parse(text) as Partial<ClientTimeouts> & { sdk?: Partial<ClientTimeouts> };
+    const sdk = (settings ? parsed.sdk : parsed) ?? {};
     return {
       connectionTimeoutMs: positive(sdk.connectionTimeoutMs) ?? DEFAULT_TIMEOUTS.connectionTimeoutMs,
       requestTimeoutMs: positive(sdk.requestTimeoutMs) ?? DEFAULT_TIMEOUTS.requestTimeoutMs,

@@ -1,8 +1,14 @@
 /**
- * The vocabulary of the settings: every check and every CloudTrail rule by ID. It lives in the bottom layer so that
- * the settings schema can validate names without importing the checks; `checks/registry.ts` and
- * `cloudtrail/rules/registry.ts` implement each one (tests hold them together).
+ * The vocabulary of the settings: every check, CloudTrail rule and remediation action by ID. It lives in the bottom
+ * layer, without zod, so that the settings schema can validate names without importing the checks, and a function
+ * that needs only the names does not build the schema; `checks/registry.ts`, `cloudtrail/rules/registry.ts` and
+ * `remediations/registry.ts` implement each one (tests hold them together).
  */
+
+/** A type guard for membership of one of the lists below. */
+function memberOf<T extends string>(ids: readonly T[]): (value: string) => value is T {
+  return (value): value is T => (ids as readonly string[]).includes(value);
+}
 
 /** Every check the product knows. */
 export const CHECK_IDS = [
@@ -19,9 +25,7 @@ export const CHECK_IDS = [
 export type CheckId = (typeof CHECK_IDS)[number];
 
 /** Whether a string names a known check. */
-export function isCheckId(value: string): value is CheckId {
-  return (CHECK_IDS as readonly string[]).includes(value);
-}
+export const isCheckId = memberOf(CHECK_IDS);
 
 /** Every CloudTrail rule, by ID. `ctAudit.cloudtrail.rules` switches them by these names. */
 export const RULE_IDS = [
@@ -44,6 +48,22 @@ export type RuleId = (typeof RULE_IDS)[number];
 export const LOG_FILE_UNREADABLE = 'LogFileUnreadable';
 
 /** Whether a string names a CloudTrail rule. */
-export function isRuleId(value: string): value is RuleId {
-  return (RULE_IDS as readonly string[]).includes(value);
-}
+export const isRuleId = memberOf(RULE_IDS);
+
+/** Every remediation action, by ID. `ctAudit.remediation.actions.<id>: true` switches one on; all are off by default. */
+export const REMEDIATION_IDS = [
+  'revoke-world-ingress',
+  'block-bucket-public-access',
+  'cancel-key-deletion',
+  'start-config-recorder',
+  'enable-guardduty',
+] as const;
+
+/** The ID of a remediation action. */
+export type RemediationId = (typeof REMEDIATION_IDS)[number];
+
+/** Whether a string names a remediation action. */
+export const isRemediationId = memberOf(REMEDIATION_IDS);
+
+/** The tag that exempts a resource from remediation; its value is the reason. */
+export const EXEMPT_TAG = 'ct-audit:exempt';

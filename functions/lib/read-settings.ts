@@ -8,8 +8,6 @@ import { InvalidSettingsError } from './errors';
 import type { Settings } from './settings';
 import { SETTINGS_ENV } from './settings-env';
 
-export { SETTINGS_ENV };
-
 /**
  * The environment variable that holds the fingerprint of the settings text the stack wrote, in `CT_AUDIT_SETTINGS` or
  * in the SSM parameter: `cdk synth` validated exactly that text with parseSettings, whose output it is.
@@ -51,9 +49,8 @@ export interface SettingsText {
  * it is the output of that schema's parseSettings at `cdk synth`, which validating again gives back unchanged
  * (test/unit/lib/read-settings.test.ts), so it is only parsed as JSON. Any other text (edited by hand in the console,
  * from a deployment of other code, without a fingerprint, or read by the sources run as they are) is validated by the
- * schema, loaded then. The fingerprint is a check against drift
- * and mistakes, not a control against someone who can change a function's environment: that person can change its
- * code too.
+ * schema, loaded then. The fingerprint is a check against drift and mistakes, not a control against someone who can
+ * change a function's environment: that person can change its code too.
  */
 export function readSettings({ text, source, notJson }: SettingsText, env: NodeJS.ProcessEnv = process.env): Settings {
   let raw: unknown;

@@ -1,7 +1,7 @@
 import { accountIdSchema, wholeNumber } from './validation';
 import * as z from './zod';
 
-export { REMEDIATION_IDS, type RemediationId } from './remediation-ids';
+export { REMEDIATION_IDS, type RemediationId } from './ids';
 
 const off = z._default(z.boolean(), false);
 

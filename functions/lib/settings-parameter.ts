@@ -2,8 +2,9 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClient } from './clients';
 import { errorMessage, errorName, InvalidSettingsError, isThrottle } from './errors';
-import { readSettings, SETTINGS_ENV, settingsFromEnv } from './read-settings';
+import { readSettings, settingsFromEnv } from './read-settings';
 import type { Settings } from './settings';
+import { SETTINGS_ENV } from './settings-env';
 
 /** The environment variable that names the SSM parameter holding the settings (a String parameter of JSON). */
 export const SETTINGS_PARAMETER_ENV = 'CT_AUDIT_SETTINGS_PARAMETER';

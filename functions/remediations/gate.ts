@@ -1,4 +1,4 @@
-import { EXEMPT_TAG, type RemediationId } from '../lib/remediation-ids';
+import { EXEMPT_TAG, type RemediationId } from '../lib/ids';
 import type { Exemption } from '../lib/remediation-settings';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';

@@ -1,7 +1,7 @@
 import { accountSession } from '../lib/account-session';
 import { type SessionCache, sessionName } from '../lib/assume-role';
 import { errorMessage, InvalidInputError } from '../lib/errors';
-import { isRemediationId } from '../lib/remediation-ids';
+import { isRemediationId } from '../lib/ids';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../lib/errors';
-import { REMEDIATION_IDS, type RemediationId } from '../lib/remediation-ids';
+import { REMEDIATION_IDS, type RemediationId } from '../lib/ids';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import type { RunSummary } from '../lib/types';

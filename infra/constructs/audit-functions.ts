@@ -4,13 +4,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { InvalidSettingsError } from '../../functions/lib/errors';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../../functions/lib/read-settings';
+import { SETTINGS_SHA256_ENV } from '../../functions/lib/read-settings';
 import type { Settings } from '../../functions/lib/settings';
 import { SDK_TIMEOUTS_ENV } from '../../functions/lib/settings-env';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
-import { deployedSettingsFingerprint } from '../settings-schema-id';
+import { deployedSettingsFingerprint, settingsVariables } from '../settings-schema-id';
 import { AuditFunction } from './audit-function';
 import { ReportBucket } from './report-bucket';
 
@@ -76,10 +76,11 @@ export class AuditFunctions extends Construct {
   readonly summarize: AuditFunction;
   /** The validated settings as JSON, which the functions read at cold start. */
   readonly settingsParameter: ssm.StringParameter;
-  /** The SHA-256 of the parameter's text, in each reader's `CT_AUDIT_SETTINGS_SHA256`. */
-  private readonly settingsFingerprint: string;
-  /** The `sdk` block of the settings, which a function reading the parameter gets in its environment too. */
-  private readonly sdkSettings: Settings['sdk'];
+  /**
+   * What a function reading the parameter gets in its environment: the parameter's name, the fingerprint of its text
+   * (functions/lib/read-settings.ts) and the `sdk` block alone, since its clients are made at load, before it reads.
+   */
+  private readonly parameterReader: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: AuditFunctionsProps) {
     super(scope, id);
@@ -93,19 +94,12 @@ export class AuditFunctions extends Construct {
     });
     const bucketOnly = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName };
     const common = { environment: bucketOnly, logRetentionDays: settings.logRetentionDays };
-    // The fingerprint of the text the functions read lets them skip validating it again (functions/lib/read-settings.ts).
-    this.settingsFingerprint = deployedSettingsFingerprint(settingsJson);
-    this.sdkSettings = settings.sdk;
-    const withSettings = {
-      ...common,
-      environment: {
-        ...bucketOnly,
-        [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName,
-        [SETTINGS_SHA256_ENV]: this.settingsFingerprint,
-        // Their clients are made at load, before the parameter is read.
-        [SDK_TIMEOUTS_ENV]: JSON.stringify(settings.sdk),
-      },
+    this.parameterReader = {
+      [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName,
+      [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(settingsJson),
+      [SDK_TIMEOUTS_ENV]: JSON.stringify(settings.sdk),
     };
+    const withSettings = { ...common, environment: { ...bucketOnly, ...this.parameterReader } };
 
     this.resolveTargets = new AuditFunction(this, 'ResolveTargets', {
       ...withSettings,
@@ -225,9 +219,7 @@ export class AuditFunctions extends Construct {
    * environment and ssm:GetParameter on that one parameter.
    */
   useSettings(fn: AuditFunction): void {
-    fn.addEnvironment(SETTINGS_PARAMETER_ENV, this.settingsParameter.parameterName);
-    fn.addEnvironment(SETTINGS_SHA256_ENV, this.settingsFingerprint);
-    fn.addEnvironment(SDK_TIMEOUTS_ENV, JSON.stringify(this.sdkSettings));
+    for (const [name, value] of Object.entries(this.parameterReader)) fn.addEnvironment(name, value);
     this.grantReadSettings(fn);
   }
 
@@ -270,11 +262,7 @@ export class AuditFunctions extends Construct {
     });
     // Control Tower's roles carry only AWSLambdaExecute (logs, S3) and cannot be given ssm:GetParameter, so this
     // function gets the settings in its environment, within Lambda's 4 KB.
-    const environment = {
-      [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
-      [SETTINGS_ENV]: settingsJson,
-      [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(settingsJson),
-    };
+    const environment = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName, ...settingsVariables(settingsJson) };
     assertEnvironmentFits(environment);
     const fn = new AuditFunction(this, id, {
       ...common,

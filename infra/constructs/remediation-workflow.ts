@@ -5,11 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV } from '../../functions/lib/read-settings';
 import type { Settings } from '../../functions/lib/settings';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { REPO_ROOT } from '../paths';
-import { deployedSettingsFingerprint } from '../settings-schema-id';
+import { settingsVariables } from '../settings-schema-id';
 import { AuditFunction } from './audit-function';
 import {
   assertEnvironmentFits,
@@ -45,12 +44,9 @@ export class RemediationWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: RemediationWorkflowProps) {
     super(scope, id);
     const { settings, reportBucket } = props;
-    const settingsJson = JSON.stringify(settings);
     const common = {
       environment: {
-        [SETTINGS_ENV]: settingsJson,
-        // The functions read text with this fingerprint without validating it again (functions/lib/read-settings.ts).
-        [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(settingsJson),
+        ...settingsVariables(JSON.stringify(settings)),
         [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName,
       },
       logRetentionDays: settings.logRetentionDays,

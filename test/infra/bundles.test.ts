@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { NO_LAMBDA_CREDENTIALS } from '../../functions/lib/lambda-credentials';
-import { SETTINGS_ENV, SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
+import { SETTINGS_SHA256_ENV, settingsFingerprint } from '../../functions/lib/read-settings';
 import type { SettingsInput } from '../../functions/lib/settings';
-import { SDK_TIMEOUTS_ENV } from '../../functions/lib/settings-env';
+import { SDK_TIMEOUTS_ENV, SETTINGS_ENV } from '../../functions/lib/settings-env';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import {
   BUNDLE_LOAD_ENV,

@@ -1,11 +1,11 @@
 import {
   readSettings,
-  SETTINGS_ENV,
   SETTINGS_SHA256_ENV,
   settingsFingerprint,
   settingsFromEnv,
 } from '../../../functions/lib/read-settings';
 import { parseSettings, type SettingsInput } from '../../../functions/lib/settings';
+import { SETTINGS_ENV } from '../../../functions/lib/settings-env';
 import { cdkJsonContext } from '../../infra/support';
 
 // A function reads the settings the stack wrote, with the stack's fingerprint of that text beside them; only other
