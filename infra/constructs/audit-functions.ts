@@ -154,6 +154,8 @@ export class AuditFunctions extends Construct {
 
     this.recordAccountError = new AuditFunction(this, 'RecordAccountError', {
       ...common,
+      // It reads no settings, but its S3 client, like every client, follows the `sdk` timeouts.
+      environment: { ...bucketOnly, [SDK_TIMEOUTS_ENV]: this.parameterReader[SDK_TIMEOUTS_ENV] as string },
       handlerName: TASKS.recordAccountError.handler,
       description: 'control-tower-audit Record Account Error: records an account whose audit failed as a whole',
       timeout: RECORD_ACCOUNT_ERROR_TIMEOUT,

@@ -130,8 +130,11 @@ describe('function bundles', () => {
     const { stack, template } = synthesize(settings);
     const resources = template.toJSON().Resources as Record<
       string,
-      { Properties: { Environment: { Variables: Record<string, unknown> }; Value?: string } }
+      { Type: string; Properties: { Environment: { Variables: Record<string, unknown> }; Value?: string } }
     >;
+    // The stack's one settings parameter: the sdk block every function's clients follow.
+    const [stackSettings] = Object.values(resources).filter(({ Type }) => Type === 'AWS::SSM::Parameter');
+    const sdkText = JSON.stringify((JSON.parse(stackSettings?.Properties.Value ?? '{}') as { sdk?: unknown }).sdk);
     const parameterValue = (variable: unknown) =>
       resources[(variable as { Ref: string } | undefined)?.Ref ?? '']?.Properties.Value;
     return stack.node
@@ -143,7 +146,7 @@ describe('function bundles', () => {
         const variables = resource.Properties.Environment.Variables;
         // The settings text the function reads: in its environment, or the parameter's value.
         const settingsText = variables[SETTINGS_ENV] ?? parameterValue(variables[SETTINGS_PARAMETER_ENV]);
-        return { configuration, name: fn.handlerName, id: fn.node.path, variables, settingsText };
+        return { configuration, name: fn.handlerName, id: fn.node.path, variables, settingsText, sdkText };
       });
   });
 
@@ -153,15 +156,17 @@ describe('function bundles', () => {
 
   test.each(
     deployed.map(
-      ({ configuration, id, name, settingsText, variables }) =>
-        [configuration, id, name, settingsText, variables] as const,
+      ({ configuration, id, name, settingsText, variables, sdkText }) =>
+        [configuration, id, name, settingsText, variables, sdkText] as const,
     ),
   )(
-    '%s: %s reads settings with the fingerprint of the very text it reads (reading the parameter, the SDK timeouts beside), or reads none',
-    (_configuration, _id, name, settingsText, variables) => {
+    '%s: %s reads settings with the fingerprint of the very text it reads (reading the parameter, the SDK timeouts beside), or reads none and gets the SDK timeouts alone',
+    (_configuration, _id, name, settingsText, variables, sdkText) => {
       if (settingsText === undefined) {
         expect(variables[SETTINGS_SHA256_ENV]).toBeUndefined();
         expect(name).toBe('record-account-error');
+        // It reads no settings, but its client follows the sdk timeouts like every other.
+        expect(variables[SDK_TIMEOUTS_ENV]).toBe(sdkText);
       } else {
         expect(typeof settingsText).toBe('string');
         expect(variables[SETTINGS_SHA256_ENV]).toBe(settingsFingerprint(settingsText as string, settingsSchemaId()));
