@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { REMEDIATION_IDS } from '../functions/lib/ids';
 import { parseSettings } from '../functions/lib/settings';
 import { handlerEntry, REPO_ROOT } from './paths';
 import { trimErrorRegistry } from './sdk-error-registry';
@@ -156,11 +157,17 @@ export const sdkPackageVersions: Plugin = {
  *   111-123 ms, with the default run asking for the identity check alone.
  * - The settings' schema (lib/settings.ts), which a function needs only for settings without the stack's fingerprint
  *   (lib/read-settings.ts): compiling it with the bundle cost Publish Report 8 ms on Node.js 24 even unrun.
+ * - Each remediation action with its client (remediations/registry.ts), which Remediation Plan and Apply need only
+ *   for the actions the settings switch on (none by default) and a finding of the account calls for.
  */
 export const LOADED_ON_FIRST_USE: ReadonlyMap<string, string> = new Map([
   [path.join(REPO_ROOT, 'functions', 'report', 'security-hub-sink.ts'), 'security-hub-sink.js'],
   [path.join(REPO_ROOT, 'functions', 'checks', 'current-state-checks.ts'), 'current-state-checks.js'],
   [path.join(REPO_ROOT, 'functions', 'lib', 'settings.ts'), 'settings-schema.js'],
+  ...REMEDIATION_IDS.map((id): [string, string] => [
+    path.join(REPO_ROOT, 'functions', 'remediations', `${id}.ts`),
+    `remediation-${id}.js`,
+  ]),
 ]);
 const firstUseFiles = [...LOADED_ON_FIRST_USE.values()];
 if (new Set([...firstUseFiles, 'index.js']).size !== firstUseFiles.length + 1) {

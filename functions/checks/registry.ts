@@ -1,4 +1,4 @@
-import { errorMessage } from '../lib/errors';
+import { CodeUnavailableError } from '../lib/errors';
 import { CHECK_INFO } from './catalog';
 import { cloudTrailDeliveryCheck } from './cloudtrail-delivery';
 import { cloudTrailEventsCheck } from './cloudtrail-events';
@@ -15,29 +15,15 @@ function currentStateChecks(): CurrentStateChecks {
   try {
     return (require('./current-state-checks') as typeof import('./current-state-checks.js')).CURRENT_STATE_CHECK_BY_ID;
   } catch (error) {
-    throw new CheckCodeUnavailable('the current-state checks', error);
+    throw new CodeUnavailableError('the current-state checks', error);
   }
 }
 
 type CurrentStateChecks = typeof import('./current-state-checks.js')['CURRENT_STATE_CHECK_BY_ID'];
 
-/**
- * The code of checks loaded on first use could not be loaded: the function's asset lacks the file or it fails to load.
- * Each check that needs it is ERROR in the record, with this message; the others still run.
- */
-export class CheckCodeUnavailable extends Error {
-  constructor(what: string, cause: unknown) {
-    const why = errorMessage(cause).split('\n')[0] ?? '';
-    super(`cannot load the code of ${what} (${why}): the function's asset is incomplete; deploy the stack again`, {
-      cause,
-    });
-    this.name = 'CheckCodeUnavailable';
-  }
-}
-
 /** A current-state check, whose code is loaded the first time one runs; what is known of it before is the catalog's. */
 function onFirstUse(id: keyof CurrentStateChecks): Check {
-  // async: a module that cannot be loaded rejects the run, as any failing check does.
+  // async: a module that cannot be loaded rejects the run (CodeUnavailable), as any failing check does.
   return { ...CHECK_INFO[id], run: async (context) => currentStateChecks()[id].run(context) };
 }
 

@@ -28,6 +28,20 @@ export class OrganizationAccessError extends Error {
   }
 }
 
+/**
+ * Code a function loads on first use (infra/bundling.ts, LOADED_ON_FIRST_USE) could not be loaded: the function's
+ * asset lacks the file or the file fails to load. What needed it fails with this message; the rest still runs.
+ */
+export class CodeUnavailableError extends Error {
+  constructor(what: string, cause: unknown) {
+    const why = errorMessage(cause).split('\n')[0] ?? '';
+    super(`cannot load the code of ${what} (${why}): the function's asset is incomplete; deploy the stack again`, {
+      cause,
+    });
+    this.name = 'CodeUnavailable';
+  }
+}
+
 /** A required environment variable is missing: thrown at cold start, not in the middle of a run. */
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { errorName } from '../lib/errors';
 import type { Settings } from '../lib/settings';
+import { ACTION_INFO } from './catalog';
 import { tagMap } from './tags';
 import type { Inspection, JsonObject, RemediationAction } from './types';
 
@@ -60,14 +61,7 @@ export function isControlTowerBucket(bucket: string, settings: Settings): boolea
  * blocking it would take a site down (ASR #246).
  */
 export const blockBucketPublicAccess: RemediationAction = {
-  id: 'block-bucket-public-access',
-  title: "Turn on the bucket's Block Public Access",
-  fixes: { check: 's3-public-access', rules: ['s3-public-access/bucket-public'] },
-  risk:
-    'Anything that reads the bucket anonymously (public ACLs or policy) loses access. Website buckets and ' +
-    'CloudFront origins are never blocked automatically: they need a person.',
-  describe: (target) => `turn on all four Block Public Access settings of bucket ${target.resource.id}`,
-  key: (target) => target.resource.id,
+  ...ACTION_INFO['block-bucket-public-access'],
 
   async inspect(target, { session, settings }): Promise<Inspection> {
     const s3 = session.s3();

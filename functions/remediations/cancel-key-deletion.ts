@@ -8,6 +8,7 @@ import {
   ListResourceTagsCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
+import { ACTION_INFO } from './catalog';
 import type { Inspection, RemediationAction } from './types';
 
 const DAY_MS = 86_400_000;
@@ -23,15 +24,7 @@ export function pendingWindowDays(deletionDate: string | null | undefined, now: 
  * `remediation.enableKeyAfterCancel` (a key may have been disabled on purpose).
  */
 export const cancelKeyDeletion: RemediationAction = {
-  id: 'cancel-key-deletion',
-  title: 'Cancel the deletion of a KMS key',
-  fixes: { check: 'kms-key-deletion', rules: ['kms-key-deletion/pending-deletion'] },
-  risk:
-    'Keeps a key that someone scheduled for deletion; it stays disabled unless remediation.enableKeyAfterCancel is ' +
-    'set. Data encrypted under it becomes readable again only when the key is enabled.',
-  describe: (target, settings) =>
-    `cancel the deletion of key ${target.resource.id}${settings.remediation.enableKeyAfterCancel ? ' and enable it' : ' (it stays disabled)'}`,
-  key: (target) => target.resource.id,
+  ...ACTION_INFO['cancel-key-deletion'],
 
   async inspect(target, { session, settings }): Promise<Inspection> {
     const kms = session.client(KMSClient, { region: target.resource.region });

@@ -6,21 +6,12 @@ import {
   ListDetectorsCommand,
   UpdateDetectorCommand,
 } from '@aws-sdk/client-guardduty';
+import { ACTION_INFO } from './catalog';
 import type { Inspection, RemediationAction } from './types';
 
 /** Enables the region's GuardDuty detector, or creates one where there is none. */
 export const enableGuardDuty: RemediationAction = {
-  id: 'enable-guardduty',
-  title: 'Enable GuardDuty',
-  fixes: { check: 'security-services', rules: ['security-services/guardduty-off'] },
-  risk:
-    'GuardDuty starts analysing the account (and bills for it). In an organization whose GuardDuty is managed by a ' +
-    'delegated administrator, prefer enabling it there.',
-  describe: (target) =>
-    target.resource.id === 'none'
-      ? `create an enabled GuardDuty detector in ${target.resource.region}`
-      : `enable GuardDuty detector ${target.resource.id} in ${target.resource.region}`,
-  key: (target) => target.resource.region,
+  ...ACTION_INFO['enable-guardduty'],
 
   async inspect(target, { session }): Promise<Inspection> {
     const guardduty = session.client(GuardDutyClient, { region: target.resource.region });

@@ -1,19 +1,50 @@
-import type { RemediationId } from '../lib/remediation-settings';
-import { blockBucketPublicAccess } from './block-bucket-public-access';
-import { cancelKeyDeletion } from './cancel-key-deletion';
-import { enableGuardDuty } from './enable-guardduty';
-import { revokeWorldIngress } from './revoke-world-ingress';
-import { startConfigRecorder } from './start-config-recorder';
+import { CodeUnavailableError } from '../lib/errors';
+import { REMEDIATION_IDS, type RemediationId } from '../lib/ids';
+import { ACTION_INFO } from './catalog';
 import type { RemediationAction } from './types';
 
-/** Every remediation action by ID: adding one is one file, one line here and one test file. */
-export const REMEDIATIONS: Readonly<Record<RemediationId, RemediationAction>> = {
-  'revoke-world-ingress': revokeWorldIngress,
-  'block-bucket-public-access': blockBucketPublicAccess,
-  'cancel-key-deletion': cancelKeyDeletion,
-  'start-config-recorder': startConfigRecorder,
-  'enable-guardduty': enableGuardDuty,
+// Each action's code and its AWS SDK client (EC2, KMS, AWS Config, GuardDuty) is loaded on first use, each action
+// apart (infra/bundling.ts, LOADED_ON_FIRST_USE): a plan or an apply loads only the actions it inspects, and those
+// only when the settings switch them on (every action is off by default); a cold start loads none. `require` with a
+// literal path, not `import()`: the bundle is CommonJS, and esbuild, jest and tsx each see the path.
+const CODE: { readonly [Id in RemediationId]: () => RemediationAction } = {
+  'revoke-world-ingress': () =>
+    (require('./revoke-world-ingress') as typeof import('./revoke-world-ingress.js')).revokeWorldIngress,
+  'block-bucket-public-access': () =>
+    (require('./block-bucket-public-access') as typeof import('./block-bucket-public-access.js'))
+      .blockBucketPublicAccess,
+  'cancel-key-deletion': () =>
+    (require('./cancel-key-deletion') as typeof import('./cancel-key-deletion.js')).cancelKeyDeletion,
+  'start-config-recorder': () =>
+    (require('./start-config-recorder') as typeof import('./start-config-recorder.js')).startConfigRecorder,
+  'enable-guardduty': () => (require('./enable-guardduty') as typeof import('./enable-guardduty.js')).enableGuardDuty,
 };
+
+/**
+ * An action described by the catalog, whose code is loaded the first time it inspects, applies or undoes. A file that
+ * cannot be loaded rejects that call (`CodeUnavailable`), which plan, apply and undo record for the one item, as any
+ * failed call: fail closed, nothing is changed.
+ */
+function onFirstUse(id: RemediationId): RemediationAction {
+  const code = (): RemediationAction => {
+    try {
+      return CODE[id]();
+    } catch (error) {
+      throw new CodeUnavailableError(`the remediation ${id}`, error);
+    }
+  };
+  return {
+    ...ACTION_INFO[id],
+    inspect: async (...args) => code().inspect(...args),
+    apply: async (...args) => code().apply(...args),
+    undo: async (...args) => code().undo(...args),
+  };
+}
+
+/** Every remediation action by ID: adding one is one file, its entry in catalog.ts, one line here and one test file. */
+export const REMEDIATIONS: Readonly<Record<RemediationId, RemediationAction>> = Object.fromEntries(
+  REMEDIATION_IDS.map((id) => [id, onFirstUse(id)]),
+) as Record<RemediationId, RemediationAction>;
 
 /** The action that fixes a finding rule, if any. */
 export function actionForRule(rule: string): RemediationAction | undefined {

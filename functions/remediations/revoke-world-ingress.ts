@@ -7,16 +7,11 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { errorName } from '../lib/errors';
+import { ACTION_INFO } from './catalog';
 import { tagMap } from './tags';
 import type { Inspection, Json, JsonObject, RemediationAction, Target } from './types';
 
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
-
-function ports(target: Target): string {
-  const { protocol, fromPort, toPort } = target.evidence;
-  if (protocol === '-1') return 'all traffic';
-  return fromPort === toPort ? `${protocol} ${fromPort}` : `${protocol} ${fromPort}-${toPort}`;
-}
 
 async function readRule(target: Target, ec2: EC2Client): Promise<SecurityGroupRule | undefined> {
   const ruleId = String(target.evidence.ruleId ?? target.resource.part ?? '');
@@ -49,22 +44,7 @@ function ruleState(rule: SecurityGroupRule): JsonObject {
  * the same group stay as they are.
  */
 export const revokeWorldIngress: RemediationAction = {
-  id: 'revoke-world-ingress',
-  title: 'Revoke a security group rule open to the internet',
-  fixes: { check: 'network-exposure', rules: ['network-exposure/world-ingress'] },
-  risk:
-    'Clients that reach the port from the internet lose access. Only the one rule from 0.0.0.0/0 or ::/0 is revoked; ' +
-    'rules for other CIDRs and for the allowed public ports stay.',
-  describe: (target) =>
-    `revoke ingress rule ${target.evidence.ruleId} (${ports(target)} from ${target.evidence.cidr}) of ${target.resource.id}`,
-  key: (target) =>
-    [
-      target.resource.id,
-      target.evidence.protocol,
-      target.evidence.fromPort,
-      target.evidence.toPort,
-      target.evidence.cidr,
-    ].join(':'),
+  ...ACTION_INFO['revoke-world-ingress'],
 
   async inspect(target, { session }): Promise<Inspection> {
     const ec2 = session.client(EC2Client, { region: target.resource.region });

@@ -5,6 +5,7 @@ import {
   StopConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
 import { errorName } from '../lib/errors';
+import { ACTION_INFO } from './catalog';
 import type { Inspection, RemediationAction } from './types';
 
 /** Control Tower names its recorder `aws-controltower-BaselineConfigRecorder`. */
@@ -18,12 +19,7 @@ export function isControlTowerRecorder(name: string): boolean {
  * (GRCONFIGENABLED) denies Put/Delete/Stop on it but not Start. For the same reason undo never stops it.
  */
 export const startConfigRecorder: RemediationAction = {
-  id: 'start-config-recorder',
-  title: 'Start a stopped AWS Config recorder',
-  fixes: { check: 'security-services', rules: ['security-services/config-recorder-stopped'] },
-  risk: 'Config records again (and bills for it). Nothing else on Config changes: no recorder or channel is created.',
-  describe: (target) => `start Config recorder ${target.resource.id} in ${target.resource.region}`,
-  key: (target) => `${target.resource.region}:${target.resource.id}`,
+  ...ACTION_INFO['start-config-recorder'],
 
   async inspect(target, { session }): Promise<Inspection> {
     const name = target.resource.id;

@@ -50,11 +50,8 @@ export interface ActionContext {
   readonly now: () => Date;
 }
 
-/**
- * A remediation: data plus four small functions. `inspect` reads the current state (plan, the re-check before
- * apply, and verify all use it); `apply` changes the resource; `undo` restores the state recorded before.
- */
-export interface RemediationAction {
+/** What is known of an action without its code (catalog.ts): a plan matches, gates and describes with it. */
+export interface ActionInfo {
   readonly id: RemediationId;
   readonly title: string;
   /** The check and the finding rule it fixes. */
@@ -65,6 +62,14 @@ export interface RemediationAction {
   describe(target: Target, settings: Settings): string;
   /** A stable key for "this resource was remediated before" that outlives IDs apply changes (a new rule ID). */
   key(target: Target): string;
+}
+
+/**
+ * A remediation: its description (catalog.ts) plus three small functions. `inspect` reads the current state (plan,
+ * the re-check before apply, and verify all use it); `apply` changes the resource; `undo` restores the state recorded
+ * before.
+ */
+export interface RemediationAction extends ActionInfo {
   inspect(target: Target, context: ActionContext): Promise<Inspection>;
   apply(target: Target, before: Inspection, context: ActionContext): Promise<AppliedCall[]>;
   /** Restores `before`; returns the calls made. */

@@ -3,13 +3,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { build } from 'esbuild';
 import { type Emulator, startMoto } from '../../cli/sandbox/moto';
+import { REMEDIATION_IDS, type RemediationId } from '../../functions/lib/ids';
 import { S3ReportStore } from '../../functions/lib/report-store';
 import type { AccountRecord, RunInfo } from '../../functions/lib/types';
+import { type AccountPlan, PATHS } from '../../functions/remediations/documents';
 import { asffId } from '../../functions/report/asff';
 import {
   assertLoadedOnFirstUseApart,
@@ -20,6 +24,7 @@ import {
   loadedOnFirstUse,
 } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
+import { auditRecord, findings, remediationRun } from '../support/remediation-factories';
 import { accountFindings, runSummary, trackedFinding } from '../support/report-factories';
 
 // Publish Report leaves Security Hub's client (a quarter of its cold start) to a file built beside its bundle, which it
@@ -32,14 +37,20 @@ const dir = join(outdir, 'publish-report');
 const sinkFile = join(dir, 'security-hub-sink.js');
 const auditDir = join(outdir, 'audit-account');
 const checksFile = join(auditDir, 'current-state-checks.js');
+const planDir = join(outdir, 'remediation-plan');
+const applyDir = join(outdir, 'remediation-apply');
 let bundle: BuiltBundle;
 let auditBundle: BuiltBundle;
+let planBundle: BuiltBundle;
+let applyBundle: BuiltBundle;
 beforeAll(async () => {
-  [bundle, auditBundle] = await Promise.all([
+  [bundle, auditBundle, planBundle, applyBundle] = await Promise.all([
     bundleFunction('publish-report', dir),
     bundleFunction('audit-account', auditDir),
+    bundleFunction('remediation-plan', planDir),
+    bundleFunction('remediation-apply', applyDir),
   ]);
-}, 120_000);
+}, 180_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** The code a cold start loads: index.js and the shared files it requires. */
@@ -80,6 +91,37 @@ describe('modules a function loads on first use (infra/bundling.ts, LOADED_ON_FI
       }
     },
   );
+
+  // Remediation Plan and Apply leave each action, with its client, to a file of its own: a plan loads only the actions
+  // the settings switch on and the account's findings call for.
+  const ACTION_CLIENTS: readonly (readonly [RemediationId, string])[] = [
+    ['revoke-world-ingress', 'com.amazonaws.ec2'],
+    ['cancel-key-deletion', 'com.amazonaws.kms'],
+    ['start-config-recorder', 'com.amazonaws.configservice'],
+    ['enable-guardduty', 'com.amazonaws.guardduty'],
+  ];
+  test.each([
+    ['Remediation Plan', () => planBundle],
+    ['Remediation Apply', () => applyBundle],
+  ])("%s's cold start leaves each action and its client to a file of its own", (_, built) => {
+    const { files } = built();
+    const atStart = codeAtStart(built());
+    const firstUse = files.filter(({ kind }) => kind === 'first-use');
+    const text = (name: string) =>
+      readFileSync(firstUse.find(({ outfile }) => basename(outfile) === name)?.outfile ?? '', 'utf8');
+
+    expect(firstUse.map(({ outfile }) => basename(outfile)).sort()).toEqual(
+      [...REMEDIATION_IDS.map((id) => `remediation-${id}.js`), 'settings-schema.js'].sort(),
+    );
+    for (const id of REMEDIATION_IDS) expect(atStart).toContain(`"./remediation-${id}.js"`);
+    for (const [id, client] of ACTION_CLIENTS) {
+      expect(atStart).not.toContain(client);
+      expect(text(`remediation-${id}.js`)).toContain(client);
+      for (const other of REMEDIATION_IDS.filter((action) => action !== id)) {
+        expect(text(`remediation-${other}.js`)).not.toContain(client);
+      }
+    }
+  });
 
   test.each([
     ['Publish Report', () => bundle, sinkFile, 'com.amazonaws.sns'],
@@ -173,7 +215,11 @@ const context = { getRemainingTimeInMillis: () => 300000 };
 require(bundle).handler(JSON.parse(event), context).then(
   (result) => {
     const loaded = Object.keys(require.cache).some((loadedFile) => loadedFile.endsWith(file));
-    process.stdout.write('\\n' + JSON.stringify({ result, loaded }));
+    const beside = require('path').dirname(require.resolve(bundle));
+    const files = Object.keys(require.cache)
+      .filter((loadedFile) => require('path').dirname(loadedFile) === beside)
+      .map((loadedFile) => require('path').basename(loadedFile));
+    process.stdout.write('\\n' + JSON.stringify({ result, loaded, files }));
   },
   (error) => process.stdout.write('\\nERROR ' + error.message),
 );
@@ -181,7 +227,7 @@ require(bundle).handler(JSON.parse(event), context).then(
 
 /**
  * Runs `bundle`'s handler on `event` in plain node, with the stack's environment pointed at the emulator with the
- * test's keys and changed by `env`: what it returned, and whether it loaded `file`.
+ * test's keys and changed by `env`: what it returned, whether it loaded `file`, and every file of the asset it loaded.
  */
 async function runBundled<T>(
   bundle: string,
@@ -189,7 +235,7 @@ async function runBundled<T>(
   file: string,
   emulatorUrl: string,
   env: Record<string, string> = {},
-): Promise<{ result: T; loaded: boolean }> {
+): Promise<{ result: T; loaded: boolean; files: string[] }> {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', CALL, bundle, JSON.stringify(event), file], {
     env: {
       ...BUNDLE_LOAD_ENV,
@@ -334,5 +380,101 @@ describe('the bundled Audit Account, run in plain node against the emulator', ()
 
     // Assert
     expect(outcome).toEqual({ status: 'PASS', checks: ['identity PASS'], loaded: false });
+  });
+});
+
+describe('the bundled Remediation Plan, run in plain node against the emulator', () => {
+  // A member account apart from the emulator's default: the plan assumes the read-only execution role there.
+  const TARGET = '210987654321';
+  const AUDIT_RUN = { id: 'audit-run-1', startedAt: '2030-01-02T06:00:00.000Z' };
+  let emulator: Emulator;
+  let s3: S3Client;
+  let ruleId = '';
+
+  beforeAll(async () => {
+    emulator = await startMoto();
+    const config = { region: REGION, endpoint: emulator.url, credentials: CREDENTIALS };
+    s3 = new S3Client({ ...config, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // The open rule, in the member account (credentials of a role there).
+    const { Credentials: c } = await new STSClient(config).send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${TARGET}:role/seed`, RoleSessionName: 'seed' }),
+    );
+    const ec2 = new EC2Client({
+      ...config,
+      credentials: {
+        accessKeyId: c?.AccessKeyId as string,
+        secretAccessKey: c?.SecretAccessKey as string,
+        sessionToken: c?.SessionToken as string,
+      },
+    });
+    const { GroupId: groupId } = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web servers' }),
+    );
+    const opened = await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
+    ruleId = opened.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+    const record = auditRecord(TARGET, [
+      findings.worldIngress({ ruleId, groupId, port: 22 }),
+      findings.keyPendingDeletion(),
+    ]);
+    await new S3ReportStore(BUCKET, s3).putJson(AUDIT_RUN, `accounts/${TARGET}.json`, record);
+  }, 60_000);
+  afterAll(() => emulator?.stop());
+
+  async function plan(id: string, settings: unknown) {
+    const run = remediationRun({
+      id,
+      mode: 'plan',
+      auditRun: { ...AUDIT_RUN, location: `s3://${BUCKET}/runs/2030-01-02/audit-run-1/` },
+      reportLocation: `s3://${BUCKET}/runs/2030-01-02/${id}/`,
+    });
+    const { result, files } = await runBundled<{ planned: number }>(
+      planBundle.outfile,
+      { accountId: TARGET, run },
+      'index.js',
+      emulator.url,
+      { CT_AUDIT_SETTINGS: JSON.stringify(settings) },
+    );
+    const written = await new S3ReportStore(BUCKET, s3).getJson<AccountPlan>(run, PATHS.plan(TARGET));
+    return {
+      planned: result.planned,
+      items: (written?.items ?? []).map((item) => `${item.action} ${item.decision}`),
+      stateSeen: written?.items[0]?.stateSeen,
+      actionFiles: files.filter((file) => file.startsWith('remediation-')).sort(),
+    };
+  }
+
+  test('with one action on, it loads that action alone, which reads the resource through the execution role', async () => {
+    // Act
+    const outcome = await plan('remediation-run-one', {
+      adminEnabled: true,
+      remediation: { actions: { 'revoke-world-ingress': true } },
+    });
+
+    // Assert
+    expect(outcome).toEqual({
+      planned: 1,
+      items: ['revoke-world-ingress PLANNED', 'cancel-key-deletion NOT_ENABLED'],
+      stateSeen: expect.objectContaining({ present: true, ruleId, cidrIpv4: '0.0.0.0/0', fromPort: 22 }),
+      actionFiles: ['remediation-revoke-world-ingress.js'],
+    });
+  });
+
+  test('with every action off, the default, it plans from the catalog and loads no action', async () => {
+    // Act
+    const outcome = await plan('remediation-run-none', { adminEnabled: true });
+
+    // Assert
+    expect(outcome).toEqual({
+      planned: 0,
+      items: ['revoke-world-ingress NOT_ENABLED', 'cancel-key-deletion NOT_ENABLED'],
+      stateSeen: undefined,
+      actionFiles: [],
+    });
   });
 });
