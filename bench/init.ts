@@ -31,6 +31,7 @@ import {
   type BundleOptions,
   bundleFunction,
   handlerNames,
+  LOADED_ON_FIRST_USE,
   loadedAtStart,
 } from '../infra/bundling';
 import { argValue, benchNode, nodeVersion } from './args';
@@ -101,6 +102,9 @@ function loadMs(bundle: string, runtime = false, later?: string): number {
   return Number(out.stdout);
 }
 
+/** The width of the first column: a function's name, or a file it loads on first use under it. */
+const LABEL = Math.max(22, ...[...LOADED_ON_FIRST_USE.values()].map((file) => `  + ${file}`.length));
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
     console.log(
       "the variants of one function are loaded in turn, run after run, so that they share the machine's state",
     );
-    console.log(`\n${'function'.padEnd(22)} ${VARIANTS.map(({ label }) => pad(label, 29)).join('  ')}`);
+    console.log(`\n${'function'.padEnd(LABEL)} ${VARIANTS.map(({ label }) => pad(label, 29)).join('  ')}`);
     const all = handlerNames();
     const only = argValue('functions')?.split(',');
     const unknown = only?.filter((name) => !all.includes(name)) ?? [];
@@ -179,11 +183,13 @@ async function main(): Promise<void> {
         `${pad(kb(files).toFixed(0), 16)} KB ${pad(median(ms).toFixed(1), 7)} ms`;
       const atStart = builtVariants.map((bundle) => loadedAtStart(bundle).map(({ outfile }) => outfile));
       const deployedAtStart = loadedAtStart(deployed).map(({ outfile }) => outfile);
-      console.log(`${handler.padEnd(22)} ${atStart.map((files, index) => cell(files, times[index] ?? [])).join('  ')}`);
+      console.log(
+        `${handler.padEnd(LABEL)} ${atStart.map((files, index) => cell(files, times[index] ?? [])).join('  ')}`,
+      );
       for (const [index, { outfile, requires }] of later.entries()) {
         const own = requires.filter((file) => !deployedAtStart.includes(file));
         console.log(
-          `${`  + ${basename(outfile)}`.padEnd(22)} ${cell([outfile, ...own], laterTimes[index] ?? [])}  on first use: ` +
+          `${`  + ${basename(outfile)}`.padEnd(LABEL)} ${cell([outfile, ...own], laterTimes[index] ?? [])}  on first use: ` +
             "loaded by the deployed bundle, after it and the runtime's modules",
         );
       }
