@@ -7,6 +7,7 @@ export const SETTINGS_ENV = 'CT_AUDIT_SETTINGS';
 
 /**
  * The environment variable that carries the `sdk` block of the settings (JSON) to a function that reads the rest from
- * the SSM parameter: its clients are made at load, before the parameter is read.
+ * the SSM parameter (its clients are made at load, before the parameter is read), and to Record Account Error, which
+ * reads no other setting.
  */
 export const SDK_TIMEOUTS_ENV = 'CT_AUDIT_SDK_TIMEOUTS';

@@ -1,17 +1,13 @@
-import type { RemediationId } from '../lib/remediation-settings';
+import { REMEDIATION_IDS, type RemediationId } from '../lib/ids';
+import { ACTION_INFO } from './catalog';
 
 /**
- * The finding rules each action fixes, without the actions' code and their SDK clients: Publish Report needs only
- * this to decide whether a scheduled run's issues are worth a plan. A unit test keeps it equal to the registry's
- * `fixes.rules`.
+ * The finding rules each action fixes, from the catalog, without the actions' code and their SDK clients: Publish
+ * Report needs only this to decide whether a scheduled run's issues are worth a plan.
  */
-export const FIXABLE_RULES: Readonly<Record<RemediationId, readonly string[]>> = {
-  'revoke-world-ingress': ['network-exposure/world-ingress'],
-  'block-bucket-public-access': ['s3-public-access/bucket-public'],
-  'cancel-key-deletion': ['kms-key-deletion/pending-deletion'],
-  'start-config-recorder': ['security-services/config-recorder-stopped'],
-  'enable-guardduty': ['security-services/guardduty-off'],
-};
+export const FIXABLE_RULES: Readonly<Record<RemediationId, readonly string[]>> = Object.fromEntries(
+  REMEDIATION_IDS.map((id) => [id, ACTION_INFO[id].fixes.rules]),
+) as Record<RemediationId, readonly string[]>;
 
 /** Whether some remediation action fixes findings of this rule. */
 export function isFixableRule(rule: string): boolean {

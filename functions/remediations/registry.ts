@@ -41,7 +41,10 @@ function onFirstUse(id: RemediationId): RemediationAction {
   };
 }
 
-/** Every remediation action by ID: adding one is one file, its entry in catalog.ts, one line here and one test file. */
+/**
+ * Every remediation action by ID. Adding one: its ID in lib/ids.ts, its file named after the ID (the bundle's list of
+ * files loaded on first use is made from the IDs), its entry in catalog.ts, one line in CODE above, one test file.
+ */
 export const REMEDIATIONS: Readonly<Record<RemediationId, RemediationAction>> = Object.fromEntries(
   REMEDIATION_IDS.map((id) => [id, onFirstUse(id)]),
 ) as Record<RemediationId, RemediationAction>;

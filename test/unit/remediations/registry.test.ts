@@ -4,7 +4,7 @@ import { REMEDIATION_IDS, type RemediationId } from '../../../functions/lib/ids'
 import { blockBucketPublicAccess } from '../../../functions/remediations/block-bucket-public-access';
 import { cancelKeyDeletion } from '../../../functions/remediations/cancel-key-deletion';
 import { ACTION_INFO } from '../../../functions/remediations/catalog';
-import { type AccountPlan, PATHS } from '../../../functions/remediations/documents';
+import { type AccountPlan, type AccountRemediationRecord, PATHS } from '../../../functions/remediations/documents';
 import { enableGuardDuty } from '../../../functions/remediations/enable-guardduty';
 import { actionForRule, REMEDIATIONS } from '../../../functions/remediations/registry';
 import { revokeWorldIngress } from '../../../functions/remediations/revoke-world-ingress';
@@ -35,21 +35,37 @@ afterEach(() => {
 const described = ({ inspect: _i, apply: _a, undo: _u, ...rest }: RemediationAction) => rest;
 
 /**
- * Loads a fresh plan step (and registry), with `modules` standing in for the actions' files, and runs `use` on it, all
- * in a module registry of their own, awaits included: the registry `require`s an action's file when the action is first
- * used, which in a plan is after the plan has read the audit record.
+ * Runs `use` in a module registry of its own, awaits included, with `modules` standing in for the actions' files: the
+ * registry `require`s an action's file when the action is first used, which in a plan or an apply is after it has read
+ * its documents.
  */
-async function withFreshPlan<T>(
+async function withFreshModules<T>(
   modules: Partial<Record<RemediationId, () => unknown>>,
-  use: (plan: typeof import('../../../functions/remediations/plan')) => Promise<T>,
+  use: () => Promise<T>,
 ): Promise<T> {
   let result: { value: T } | undefined;
   await jest.isolateModulesAsync(async () => {
     for (const [id, factory] of Object.entries(modules)) jest.doMock(MODULES[id as RemediationId], factory);
-    result = { value: await use(require('../../../functions/remediations/plan')) };
+    result = { value: await use() };
   });
   return (result as { value: T }).value;
 }
+
+/** A fresh plan step (and registry), as {@link withFreshModules} loads it. */
+function withFreshPlan<T>(
+  modules: Partial<Record<RemediationId, () => unknown>>,
+  use: (plan: typeof import('../../../functions/remediations/plan')) => Promise<T>,
+): Promise<T> {
+  return withFreshModules(modules, () => use(require('../../../functions/remediations/plan')));
+}
+
+/** An action's file missing from the asset, as Node.js says it. */
+const missing = () => {
+  throw new Error("Cannot find module './remediation-revoke-world-ingress.js'\nRequire stack:\n- /var/task/index.js");
+};
+const MISSING_MESSAGE =
+  "cannot load the code of the remediation revoke-world-ingress (Cannot find module './remediation-revoke-world-" +
+  "ingress.js'): the function's asset is incomplete; deploy the stack again";
 
 /** Plans ACCOUNT of `run` from its audit record with `list` as its findings, with `ids` switched on. */
 async function plan(
@@ -118,13 +134,6 @@ describe('the remediation registry', () => {
   });
 
   test('an action whose code cannot be loaded fails its items closed, with a named error that says what to do', async () => {
-    // Arrange: the file missing from the asset, as Node.js says it.
-    const missing = () => {
-      throw new Error(
-        "Cannot find module './remediation-revoke-world-ingress.js'\nRequire stack:\n- /var/task/index.js",
-      );
-    };
-
     // Act
     const { written, rejected } = await withFreshPlan({ 'revoke-world-ingress': missing }, async (planStep) => {
       // The registry the plan step loaded.
@@ -140,12 +149,47 @@ describe('the remediation registry', () => {
     });
 
     // Assert
-    const message =
-      "cannot load the code of the remediation revoke-world-ingress (Cannot find module './remediation-revoke-world-" +
-      "ingress.js'): the function's asset is incomplete; deploy the stack again";
+    const message = MISSING_MESSAGE;
     expect(written?.items).toMatchObject([{ action: 'revoke-world-ingress', decision: 'ERROR' }]);
     expect(written?.items[0]?.reason).toContain(message);
     expect(await rejected).toMatchObject({ name: 'CodeUnavailable', message });
+  });
+
+  test('an apply whose action cannot be loaded records the item FAILED and calls nothing', async () => {
+    // Arrange: planned with the action's code at hand (a stand-in that finds the rule open).
+    const store = new MemoryReportStore();
+    const run = remediationRun();
+    store.seed(run.auditRun, `accounts/${ACCOUNT}.json`, auditRecord(ACCOUNT, [findings.worldIngress()]));
+    const deps = {
+      settings: settingsWith(['revoke-world-ingress']),
+      // Apply assumes the role before it applies anything: the one call a session makes here.
+      sessions: { credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) } as unknown as SessionCache,
+      store,
+      partition: 'aws',
+      now: () => NOW,
+    };
+    const approval = { approved: true, approvedBy: 'alice', approvedAt: '2030-01-02T07:05:00.000Z' };
+    await withFreshModules({ 'revoke-world-ingress': () => exportsOf('revoke-world-ingress', inspectionOf()) }, () =>
+      (
+        require('../../../functions/remediations/plan') as typeof import('../../../functions/remediations/plan')
+      ).planAccount({ accountId: ACCOUNT, run }, deps),
+    );
+
+    // Act: applied where the file cannot be loaded.
+    const result = await withFreshModules({ 'revoke-world-ingress': missing }, () =>
+      (
+        require('../../../functions/remediations/apply') as typeof import('../../../functions/remediations/apply')
+      ).applyAccount({ accountId: ACCOUNT, run, approval }, deps),
+    );
+
+    // Assert
+    expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items.map(({ decision }) => decision)).toEqual([
+      'PLANNED',
+    ]);
+    expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
+    const record = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
+    expect(record?.items).toMatchObject([{ action: 'revoke-world-ingress', outcome: 'FAILED', calls: [] }]);
+    expect(record?.items[0]?.reason).toContain(MISSING_MESSAGE);
   });
 });
 
