@@ -17,4 +17,6 @@ module.exports = {
   // At least two test files at a time, even on two cores (jest's default there is one): the workflow suites wait on
   // moto_server and the local engine as much as they compute. A full run on a 2-core machine: 525 s against 865 s.
   maxWorkers: Math.max(2, os.availableParallelism() - 1),
+  // The suites that take minutes start first, cache or no cache, so that no run ends waiting for one alone.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
 };
