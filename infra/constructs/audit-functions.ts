@@ -93,11 +93,13 @@ export class AuditFunctions extends Construct {
       tier: parameterTier(settingsJson),
     });
     const bucketOnly = { [REPORT_BUCKET_ENV]: reportBucket.bucket.bucketName };
-    const common = { environment: bucketOnly, logRetentionDays: settings.logRetentionDays };
+    // Every client follows the `sdk` timeouts, also in a function that reads no other setting (Record Account Error).
+    const sdkTimeouts = { [SDK_TIMEOUTS_ENV]: JSON.stringify(settings.sdk) };
+    const common = { environment: { ...bucketOnly, ...sdkTimeouts }, logRetentionDays: settings.logRetentionDays };
     this.parameterReader = {
       [SETTINGS_PARAMETER_ENV]: this.settingsParameter.parameterName,
       [SETTINGS_SHA256_ENV]: deployedSettingsFingerprint(settingsJson),
-      [SDK_TIMEOUTS_ENV]: JSON.stringify(settings.sdk),
+      ...sdkTimeouts,
     };
     const withSettings = { ...common, environment: { ...bucketOnly, ...this.parameterReader } };
 
@@ -154,8 +156,6 @@ export class AuditFunctions extends Construct {
 
     this.recordAccountError = new AuditFunction(this, 'RecordAccountError', {
       ...common,
-      // It reads no settings, but its S3 client, like every client, follows the `sdk` timeouts.
-      environment: { ...bucketOnly, [SDK_TIMEOUTS_ENV]: this.parameterReader[SDK_TIMEOUTS_ENV] as string },
       handlerName: TASKS.recordAccountError.handler,
       description: 'control-tower-audit Record Account Error: records an account whose audit failed as a whole',
       timeout: RECORD_ACCOUNT_ERROR_TIMEOUT,

@@ -7,7 +7,6 @@ import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Cl
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { build } from 'esbuild';
 import { type Emulator, startMoto } from '../../cli/sandbox/moto';
 import { REMEDIATION_IDS, type RemediationId } from '../../functions/lib/ids';
@@ -24,6 +23,7 @@ import {
   loadedOnFirstUse,
 } from '../../infra/bundling';
 import { REPO_ROOT } from '../../infra/paths';
+import { assumedCredentials } from '../support/assumed-credentials';
 import { auditRecord, findings, remediationRun } from '../support/remediation-factories';
 import { accountFindings, runSummary, trackedFinding } from '../support/report-factories';
 
@@ -207,19 +207,18 @@ const REGION = 'us-east-1';
 const BUCKET = 'ct-audit-reports';
 const CREDENTIALS = { accessKeyId: 'AKIAFIRSTUSE', secretAccessKey: 'secret' };
 
-// Runs a bundle's handler as Lambda would, on the event and with a context, and prints its result and whether the file
-// named (one loaded on first use) was loaded, on the last line (the metrics sink writes its lines to stdout before).
+// Runs a bundle's handler as Lambda would, on the event and with a context, and prints its result and the files of the
+// asset it loaded, on the last line (the metrics sink writes its lines to stdout before).
 const CALL = `
-const [bundle, event, file] = process.argv.slice(1);
+const [bundle, event] = process.argv.slice(1);
 const context = { getRemainingTimeInMillis: () => 300000 };
 require(bundle).handler(JSON.parse(event), context).then(
   (result) => {
-    const loaded = Object.keys(require.cache).some((loadedFile) => loadedFile.endsWith(file));
     const beside = require('path').dirname(require.resolve(bundle));
     const files = Object.keys(require.cache)
       .filter((loadedFile) => require('path').dirname(loadedFile) === beside)
       .map((loadedFile) => require('path').basename(loadedFile));
-    process.stdout.write('\\n' + JSON.stringify({ result, loaded, files }));
+    process.stdout.write('\\n' + JSON.stringify({ result, files }));
   },
   (error) => process.stdout.write('\\nERROR ' + error.message),
 );
@@ -227,16 +226,15 @@ require(bundle).handler(JSON.parse(event), context).then(
 
 /**
  * Runs `bundle`'s handler on `event` in plain node, with the stack's environment pointed at the emulator with the
- * test's keys and changed by `env`: what it returned, whether it loaded `file`, and every file of the asset it loaded.
+ * test's keys and changed by `env`: what it returned, and every file of the asset it loaded.
  */
 async function runBundled<T>(
   bundle: string,
   event: unknown,
-  file: string,
   emulatorUrl: string,
   env: Record<string, string> = {},
-): Promise<{ result: T; loaded: boolean; files: string[] }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', CALL, bundle, JSON.stringify(event), file], {
+): Promise<{ result: T; files: string[] }> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', CALL, bundle, JSON.stringify(event)], {
     env: {
       ...BUNDLE_LOAD_ENV,
       AWS_ENDPOINT_URL: emulatorUrl,
@@ -288,14 +286,14 @@ describe('the bundled Publish Report, run in plain node against the emulator', (
   }, 60_000);
   afterAll(() => emulator?.stop());
 
-  function publish(settings: unknown) {
-    return runBundled<{ sinks: { sink: string; ok: boolean; detail: string }[] }>(
+  async function publish(settings: unknown) {
+    const { result, files } = await runBundled<{ sinks: { sink: string; ok: boolean; detail: string }[] }>(
       bundle.outfile,
       { run },
-      'security-hub-sink.js',
       emulator.url,
       { RUN_TOPIC_ARN: topicArn, AUDIT_ACCOUNT_ID: ACCOUNT, CT_AUDIT_SETTINGS: JSON.stringify(settings) },
     );
+    return { result, loaded: files.includes(basename(sinkFile)) };
   }
 
   test('with the export on, it loads the sink beside it and imports the run’s findings into Security Hub', async () => {
@@ -347,10 +345,9 @@ describe('the bundled Audit Account, run in plain node against the emulator', ()
       failOnIssues: false,
       reportLocation: `s3://${BUCKET}/runs/2030-01-02/${id}/`,
     };
-    const { result, loaded } = await runBundled<{ status: string }>(
+    const { result, files } = await runBundled<{ status: string }>(
       auditBundle.outfile,
       { accountId: TARGET, run },
-      'current-state-checks.js',
       emulator.url,
     );
     // The record the bundle wrote: which checks ran, and how each ended.
@@ -358,7 +355,7 @@ describe('the bundled Audit Account, run in plain node against the emulator', ()
     return {
       status: result.status,
       checks: Object.entries(record?.checks ?? {}).map(([check, { status }]) => `${check} ${status}`),
-      loaded,
+      loaded: files.includes(basename(checksFile)),
     };
   }
 
@@ -397,16 +394,9 @@ describe('the bundled Remediation Plan, run in plain node against the emulator',
     s3 = new S3Client({ ...config, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     // The open rule, in the member account (credentials of a role there).
-    const { Credentials: c } = await new STSClient(config).send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${TARGET}:role/seed`, RoleSessionName: 'seed' }),
-    );
     const ec2 = new EC2Client({
       ...config,
-      credentials: {
-        accessKeyId: c?.AccessKeyId as string,
-        secretAccessKey: c?.SecretAccessKey as string,
-        sessionToken: c?.SessionToken as string,
-      },
+      credentials: await assumedCredentials(config, `arn:aws:iam::${TARGET}:role/seed`, 'seed'),
     });
     const { GroupId: groupId } = await ec2.send(
       new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web servers' }),
@@ -436,7 +426,6 @@ describe('the bundled Remediation Plan, run in plain node against the emulator',
     const { result, files } = await runBundled<{ planned: number }>(
       planBundle.outfile,
       { accountId: TARGET, run },
-      'index.js',
       emulator.url,
       { CT_AUDIT_SETTINGS: JSON.stringify(settings) },
     );

@@ -15,9 +15,9 @@ import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } 
 import { CreateBucketCommand, PutBucketAclCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { EnableSecurityHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Emulator, findMoto, MOTO_INSTALL_HINT, startMoto } from '../../cli/sandbox/moto';
 import type { AccountRecord, RunSummary } from '../../functions/lib/types';
+import { assumedCredentials } from '../support/assumed-credentials';
 import { problemLines } from '../support/cli-output';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'ct-audit.js');
@@ -47,19 +47,8 @@ describe('ct-audit run --endpoint finds one planted problem of each kind, and no
         .CreateAccountStatus?.AccountId as string;
     planted = await create('planted');
     clean = await create('clean');
-    const as = async (accountId: string) => {
-      const { Credentials } = await new STSClient(config()).send(
-        new AssumeRoleCommand({
-          RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
-          RoleSessionName: 'setup',
-        }),
-      );
-      return {
-        accessKeyId: Credentials?.AccessKeyId as string,
-        secretAccessKey: Credentials?.SecretAccessKey as string,
-        sessionToken: Credentials?.SessionToken as string,
-      };
-    };
+    const as = (accountId: string) =>
+      assumedCredentials(config(), `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, 'setup');
 
     // The planted account: one problem of each kind.
     const p = config(await as(planted));

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { runLocal } from '../../cli/engine';
 import { type Emulator, findMoto, MOTO_INSTALL_HINT, startMoto } from '../../cli/sandbox/moto';
 import { LocalReportStore } from '../../functions/lib/report-store';
 import { parseSettings } from '../../functions/lib/settings';
 import type { RunInfo, RunSummary } from '../../functions/lib/types';
+import { assumedCredentials } from '../support/assumed-credentials';
 import { problemLines } from '../support/cli-output';
 
 // An organization built with the plain AWS SDK against moto: no sandbox seeder, no settings file. moto checks no
@@ -70,20 +70,14 @@ async function buildOrganization(endpoint: string): Promise<BuiltOrganization> {
   const logArchiveAccountId = await createAccount('LogArchive');
   const workloadAccountId = await createAccount('Workload');
 
-  const { Credentials } = await new STSClient(config).send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${logArchiveAccountId}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'build-log-archive',
-    }),
-  );
   const s3 = new S3Client({
     ...config,
     forcePathStyle: true,
-    credentials: {
-      accessKeyId: Credentials?.AccessKeyId as string,
-      secretAccessKey: Credentials?.SecretAccessKey as string,
-      sessionToken: Credentials?.SessionToken as string,
-    },
+    credentials: await assumedCredentials(
+      config,
+      `arn:aws:iam::${logArchiveAccountId}:role/OrganizationAccountAccessRole`,
+      'build-log-archive',
+    ),
   });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const organizationId = Organization?.Id as string;

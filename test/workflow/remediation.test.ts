@@ -16,13 +16,13 @@ import {
 import { CreateDetectorCommand, GetDetectorCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { executeUndo } from '../../cli/commands/undo';
 import { RejectedError, runRemediationLocal } from '../../cli/remediate-engine';
 import { type Emulator, findMoto, MOTO_INSTALL_HINT, startMoto } from '../../cli/sandbox/moto';
 import { REMEDIATION_IDS } from '../../functions/lib/remediation-settings';
 import { LocalReportStore } from '../../functions/lib/report-store';
 import { type AccountPlan, type AccountRemediationRecord, PATHS } from '../../functions/remediations/documents';
+import { assumedCredentials } from '../support/assumed-credentials';
 import { auditRecord, auditSummary, findings, settingsWith } from '../support/remediation-factories';
 
 /**
@@ -86,14 +86,7 @@ describe('remediation on the emulator', () => {
     if (!findMoto()) throw new Error(MOTO_INSTALL_HINT);
     moto = await startMoto();
     process.env.AWS_ENDPOINT_URL = moto.url;
-    const { Credentials: c } = await new STSClient({ region: REGION }).send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/seed`, RoleSessionName: 'seed' }),
-    );
-    const credentials = {
-      accessKeyId: c?.AccessKeyId as string,
-      secretAccessKey: c?.SecretAccessKey as string,
-      sessionToken: c?.SessionToken as string,
-    };
+    const credentials = await assumedCredentials({ region: REGION }, `arn:aws:iam::${ACCOUNT}:role/seed`, 'seed');
     const config = { region: REGION, credentials };
     clients = {
       ec2: new EC2Client(config),
