@@ -1,6 +1,6 @@
 import { accountSession } from '../lib/account-session';
 import { type SessionCache, sessionName } from '../lib/assume-role';
-import { errorMessage, InvalidInputError } from '../lib/errors';
+import { CodeUnavailableError, errorMessage, InvalidInputError } from '../lib/errors';
 import { isRemediationId } from '../lib/ids';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
@@ -144,14 +144,13 @@ export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Prom
       const gate = gateAfter(inspection, remediated === undefined || remediatedKey(action.id, key) in remediated.items);
       items.push({ ...base, ...gate, stateSeen: inspection.state });
     } catch (error) {
-      // Fail closed: a state or an exemption tag that cannot be read is never a reason to act.
-      items.push({
-        ...base,
-        decision: 'ERROR',
-        reason: cleanText(
-          `cannot read the current state or its exemption tag, so nothing is applied: ${errorMessage(error)}`,
-        ),
-      });
+      // Fail closed: a state or an exemption tag that cannot be read is never a reason to act, nor is an action
+      // whose code cannot be loaded (its message says so and what to do; the state was never asked for).
+      const why =
+        error instanceof CodeUnavailableError
+          ? error.message
+          : `cannot read the current state or its exemption tag: ${errorMessage(error)}`;
+      items.push({ ...base, decision: 'ERROR', reason: cleanText(`nothing is applied: ${why}`) });
     }
   }
   return write(items, notes);

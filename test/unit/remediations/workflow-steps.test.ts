@@ -176,7 +176,7 @@ describe('remediation steps', () => {
       expect(result.planned).toBe(0);
       expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]).toMatchObject({
         decision: 'ERROR',
-        reason: expect.stringMatching(/nothing is applied/),
+        reason: 'nothing is applied: cannot read the current state or its exemption tag: denied',
       });
     });
 
