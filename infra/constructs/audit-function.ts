@@ -11,6 +11,11 @@ import { handlerEntry } from '../paths';
 /** The service name every function logs under (Powertools `POWERTOOLS_SERVICE_NAME`). */
 export const SERVICE_NAME = 'ct-audit';
 
+/** A function's whole environment: `environment` and the variables every function gets. */
+export function functionEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...environment, POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
+}
+
 /** Properties of {@link AuditFunction}. */
 export interface AuditFunctionProps {
   /** The folder under `functions/` whose `handler.ts` exports `handler`, e.g. `resolve-targets`. */
@@ -100,11 +105,7 @@ export class AuditFunction extends lambda.Function {
       // Active tracing is set below, so that its X-Ray statement goes into a policy of its own (see there).
       tracing: tracing === lambda.Tracing.ACTIVE ? lambda.Tracing.DISABLED : tracing,
       logGroup,
-      environment: {
-        ...props.environment,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-      },
+      environment: functionEnvironment(props.environment),
     });
 
     this.handlerName = handlerName;

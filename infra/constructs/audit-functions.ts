@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -11,7 +11,7 @@ import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import { TASKS, type TaskId } from '../../statemachine/tasks';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { deployedSettingsFingerprint, settingsVariables } from '../settings-schema-id';
-import { AuditFunction } from './audit-function';
+import { AuditFunction, functionEnvironment } from './audit-function';
 import { ReportBucket } from './report-bucket';
 
 /** targets.json of any run: what Resolve Targets writes. */
@@ -35,8 +35,14 @@ function limitConcurrency(fn: AuditFunction, limit: number): void {
 /** The environment variable that names the report bucket. */
 export const REPORT_BUCKET_ENV = 'REPORT_BUCKET';
 
-/** Lambda refuses a function whose environment variables (names and values) add up to more than 4 KB. */
+/**
+ * Lambda refuses a function whose environment variables take more than 4 KB as it counts them: the variables as one
+ * JSON object, "key names, values, quotes, commas, and brackets" (Lambda's troubleshooting guide), so each quote in
+ * the settings' JSON costs two bytes there (`\"`).
+ */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/** The one token in an environment that holds the settings is the report bucket's name: at most 63 characters. */
+const BUCKET_NAME_MAX_BYTES = 63;
 
 /** A Standard SSM parameter holds 4 KB; an Advanced one 8 KB. */
 const STANDARD_PARAMETER_LIMIT_BYTES = 4096;
@@ -346,16 +352,26 @@ export function assertEnvironmentFits(
   reader = 'Audit Account gets them when it runs as a Control Tower role (which cannot read SSM)',
   remedy = ', or set roles.createDedicatedRoles so that it reads them from SSM (8 KB)',
 ): void {
-  const bytes = Object.entries(environment).reduce(
-    (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value),
-    // Room for the variables the preset adds and for the bucket name, which is a token here.
-    200,
-  );
+  const bytes = environmentBytes(functionEnvironment(environment));
   if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
     throw new InvalidSettingsError(
-      `invalid settings: ctAudit: the settings take about ${bytes} bytes as JSON, and Lambda allows 4096 bytes of ` +
-        `environment per function, where ${reader}; shorten the include/exclude lists (list organizational units ` +
-        `rather than accounts)${remedy}`,
+      `invalid settings: ctAudit: with the settings, a function's environment takes ${bytes} bytes as Lambda counts ` +
+        `it, and Lambda allows 4096 bytes of environment per function, where ${reader}; shorten the include/exclude ` +
+        `lists (list organizational units rather than accounts)${remedy}`,
     );
   }
+}
+
+/**
+ * The bytes Lambda counts for `variables` (their compact JSON), with a token (the bucket's name, not yet known at
+ * synth) counted at the longest value it can take.
+ */
+export function environmentBytes(variables: Readonly<Record<string, string>>): number {
+  const longest = Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      Token.isUnresolved(value) ? 'b'.repeat(BUCKET_NAME_MAX_BYTES) : value,
+    ]),
+  );
+  return Buffer.byteLength(JSON.stringify(longest));
 }

@@ -9,6 +9,19 @@ function accountIds(count: number): string[] {
   return Array.from({ length: count }, (_, index) => String(100000000000 + index));
 }
 
+/**
+ * What Lambda counts of a function's variables as the template holds them: their compact JSON, with the bucket's name
+ * (a `Ref`, the only value not known at synth) at S3's longest, 63 characters.
+ */
+function lambdaCountedBytes(variables: Record<string, unknown>): number {
+  const values = Object.entries(variables).map(([name, value]) => {
+    if (typeof value === 'string') return [name, value];
+    expect(name).toBe('REPORT_BUCKET');
+    return [name, 'b'.repeat(63)];
+  });
+  return Buffer.byteLength(JSON.stringify(Object.fromEntries(values)));
+}
+
 function settingsFromContext(ctAudit: unknown) {
   return loadSettings(new App({ context: { ctAudit } }));
 }
@@ -58,6 +71,45 @@ describe('Settings from the cdk.json context ctAudit', () => {
     expect(() => synthesize({ exclude: { accounts: accountIds(250), organizationalUnits: [] } })).toThrow(
       /ctAudit: .* Lambda allows 4096 bytes of environment.* roles\.createDedicatedRoles/,
     );
+  });
+
+  test('Compliance: the synth accepts settings up to the last byte Lambda accepts, counted as Lambda counts them', () => {
+    // Lambda counts the environment as one JSON object, quotes and escapes included ("String measured: {...}"), and
+    // the settings' JSON inside it has two bytes for each of its quotes. The largest exclusion list the synth takes
+    // must give environments that fit, and the next account ID must not have fitted.
+    const excluding = (count: number) => ({
+      adminEnabled: true,
+      exclude: { accounts: accountIds(count), organizationalUnits: [] },
+    });
+    const synthesizes = (count: number) => {
+      try {
+        return synthesize(excluding(count));
+      } catch (error) {
+        if (/Lambda allows 4096 bytes of environment/.test(String(error))) return undefined;
+        throw error;
+      }
+    };
+    // Bisect between a list that fits and one that does not.
+    let [fits, tooBig] = [50, 250];
+    expect(synthesizes(fits)).toBeDefined();
+    expect(synthesizes(tooBig)).toBeUndefined();
+    while (tooBig - fits > 1) {
+      const middle = Math.floor((fits + tooBig) / 2);
+      if (synthesizes(middle)) fits = middle;
+      else tooBig = middle;
+    }
+
+    const { template } = synthesizes(fits) as NonNullable<ReturnType<typeof synthesizes>>;
+    const sizes = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((fn) => (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>)
+      .filter((variables) => 'CT_AUDIT_SETTINGS' in variables)
+      .map(lambdaCountedBytes);
+    // Audit Account, the admin path's Audit Account and the six remediation functions.
+    expect(sizes).toHaveLength(8);
+    const largest = Math.max(...sizes);
+    expect(largest).toBeLessThanOrEqual(4096);
+    // One more ID adds `,\"100000000nnn\"` (17 bytes) to the largest: that is what did not fit.
+    expect(largest + 17).toBeGreaterThan(4096);
   });
 
   test('Noncompliance 7: with the admin path, settings too large for the remediation functions’ environment fail the synth, even with dedicated roles', () => {
