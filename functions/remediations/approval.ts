@@ -25,9 +25,14 @@ export function answerCommands(runId: string): { approve: string; reject: string
 }
 
 /**
- * Asks for approval (deployed: the `.waitForTaskToken` task's function). Writes the token and the plan summary to
- * the run folder and to a state document the `approve`/`reject` commands find by run ID, and publishes the request
- * to the approval topic when one is configured. Returns at once; the execution waits for the answer.
+ * Asks for approval (deployed: the `.waitForTaskToken` task's function). Writes the request (the plan's totals, when
+ * it expires, the commands that answer it) to the run folder, the same with the task token to a state document the
+ * `approve`/`reject` commands find by run ID, and publishes the request to the approval topic when one is configured.
+ * Returns at once; the execution waits for the answer.
+ *
+ * The token is a capability: with `states:SendTaskSuccess`, whoever holds it answers the run. So it goes under
+ * `state/`, which only the stack's functions and the operators who approve read, never to the run folder, which the
+ * named readers (`reportReaders`) may read, nor into the message.
  */
 export async function requestApproval(
   event: RequestApprovalEvent,
@@ -44,7 +49,7 @@ export async function requestApproval(
   const expiresAt = new Date(Date.parse(requestedAt) + run.approvalTimeoutSeconds * 1000).toISOString();
   const commands = answerCommands(run.id);
   const document = { remediationRunId: run.id, auditRunId: run.auditRun.id, requestedAt, expiresAt, totals, commands };
-  await deps.store.putJson(run, PATHS.approval, { ...document, taskToken });
+  await deps.store.putJson(run, PATHS.approval, document);
   await deps.store.putState(PATHS.approvalToken(run.id), {
     ...document,
     taskToken,

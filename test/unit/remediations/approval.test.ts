@@ -1,0 +1,51 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { requestApproval } from '../../../functions/remediations/approval';
+import { PATHS } from '../../../functions/remediations/documents';
+import { remediationRun } from '../../support/remediation-factories';
+import { MemoryReportStore } from '../../support/unit-memory-store';
+
+// Approve Remediations writes the request where people read it and the task token where only those who approve read
+// it: whoever holds the token and may call states:SendTaskSuccess answers the run.
+const sns = mockClient(SNSClient);
+afterEach(() => sns.reset());
+
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAA-task-token';
+const NOW = new Date('2030-01-02T07:05:00.000Z');
+
+describe('requestApproval', () => {
+  test('writes the request to the run folder without the token, and the token to state only', async () => {
+    // Arrange
+    const store = new MemoryReportStore();
+    const run = remediationRun({ approvalTimeoutSeconds: 3_600 });
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+
+    // Act
+    await requestApproval(
+      { taskToken: TOKEN, run, totals: { planned: 2, accounts: 1, accountErrors: 0 } },
+      { store, sns: new SNSClient({}), topicArn: 'arn:aws:sns:us-east-1:111111111111:approvals', now: () => NOW },
+    );
+
+    // Assert: the run folder, which the named readers may read, has the request and not the token.
+    const request = store.read<Record<string, unknown>>(run, PATHS.approval);
+    expect(request).toMatchObject({
+      remediationRunId: run.id,
+      requestedAt: NOW.toISOString(),
+      expiresAt: '2030-01-02T08:05:00.000Z',
+      totals: { planned: 2 },
+    });
+    expect(JSON.stringify(request)).not.toContain(TOKEN);
+    // State, where `ct-audit approve` finds it by run ID, has it.
+    expect(await store.getState(PATHS.approvalToken(run.id))).toMatchObject({
+      taskToken: TOKEN,
+      remediationRunId: run.id,
+    });
+    // Nothing else was written, and the message carries the commands, not the token.
+    expect(store.writes.filter((key) => store.files.get(key)?.includes(TOKEN))).toEqual([
+      `state/${PATHS.approvalToken(run.id)}`,
+    ]);
+    const [publish] = sns.commandCalls(PublishCommand);
+    expect(publish?.args[0].input.Message).toContain(`ct-audit approve --run ${run.id}`);
+    expect(publish?.args[0].input.Message).not.toContain(TOKEN);
+  });
+});
