@@ -2,6 +2,7 @@ import {
   CURSOR_VERSION,
   type CursorDocument,
   cursorName,
+  cursorsForRun,
   nextCursor,
   type RegionCursor,
   type RegionScan,
@@ -43,7 +44,10 @@ function minute(time: Date | string): string {
 async function readCursor(context: CheckContext): Promise<{ doc?: CursorDocument; note?: string }> {
   if (!context.state) return {};
   try {
-    const doc = validCursor(await context.state.get(cursorName(context.accountId)), context.accountId);
+    const doc = cursorsForRun(
+      validCursor(await context.state.get(cursorName(context.accountId)), context.accountId),
+      context.run.id,
+    );
     return doc ? { doc } : {};
   } catch (error) {
     if (isThrottle(error)) throw error;
@@ -149,7 +153,13 @@ export const cloudTrailEventsCheck: Check = {
     const complete = !stats.stopped && plans.every((plan) => plan.listed);
     const regions: Record<string, RegionCursor> = {};
     for (const plan of plans) regions[plan.region] = nextCursor(cursors?.regions[plan.region], plan, found);
-    const next: CursorDocument = { version: CURSOR_VERSION, accountId: context.accountId, regions };
+    const next: CursorDocument = {
+      version: CURSOR_VERSION,
+      accountId: context.accountId,
+      regions,
+      runId: context.run.id,
+      startedFrom: cursors?.regions ?? {},
+    };
     context.state?.put(cursorName(context.accountId), next);
 
     const from = new Date(Math.min(...plans.map((plan) => plan.from.getTime())));

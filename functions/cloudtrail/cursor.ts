@@ -32,6 +32,10 @@ export interface CursorDocument {
   readonly version: typeof CURSOR_VERSION;
   readonly accountId: string;
   readonly regions: Readonly<Record<string, RegionCursor>>;
+  /** The run that wrote the document. */
+  readonly runId?: string;
+  /** The cursors that run started from: where a retry of the same run starts again (see {@link cursorsForRun}). */
+  readonly startedFrom?: Readonly<Record<string, RegionCursor>>;
 }
 
 /** Where the next run lists from: the overlap before the cursor, on a whole minute (keys have minute precision). */
@@ -48,9 +52,33 @@ export function cursorName(accountId: string): string {
 export function validCursor(value: unknown, accountId: string): CursorDocument | undefined {
   const doc = value as Partial<CursorDocument> | undefined;
   if (!doc || doc.version !== CURSOR_VERSION || doc.accountId !== accountId) return undefined;
-  if (typeof doc.regions !== 'object' || doc.regions === null) return undefined;
+  const regions = validRegions(doc.regions);
+  if (!regions) return undefined;
+  const startedFrom = validRegions(doc.startedFrom);
+  return {
+    version: CURSOR_VERSION,
+    accountId,
+    regions,
+    ...(typeof doc.runId === 'string' && startedFrom ? { runId: doc.runId, startedFrom } : {}),
+  };
+}
+
+/**
+ * The cursors a run scans from. A document the same run wrote means this is a retry of an attempt that finished its
+ * scan but whose result Step Functions never got (a Lambda service error, a timeout just after the writes): the
+ * attempt's record is about to be written again, so the retry scans again from where the run started, and finds
+ * again what the attempt found. Starting from the moved cursor would write a record without those findings and
+ * skip their files in every later run: findings lost.
+ */
+export function cursorsForRun(doc: CursorDocument | undefined, runId: string): CursorDocument | undefined {
+  if (!doc || doc.runId !== runId) return doc;
+  return { version: CURSOR_VERSION, accountId: doc.accountId, regions: doc.startedFrom ?? {} };
+}
+
+function validRegions(value: unknown): Record<string, RegionCursor> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
   const regions: Record<string, RegionCursor> = {};
-  for (const [region, cursor] of Object.entries(doc.regions)) {
+  for (const [region, cursor] of Object.entries(value as Record<string, Partial<RegionCursor> | undefined>)) {
     if (typeof cursor?.scannedTo !== 'string' || Number.isNaN(Date.parse(cursor.scannedTo))) continue;
     regions[region] = {
       scannedTo: cursor.scannedTo,
@@ -63,7 +91,7 @@ export function validCursor(value: unknown, accountId: string): CursorDocument |
         : [],
     };
   }
-  return { version: CURSOR_VERSION, accountId, regions };
+  return regions;
 }
 
 /** Where a region's scan starts: the cursor less the overlap, or the look-back window on the first run. */

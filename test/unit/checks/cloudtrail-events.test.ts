@@ -322,10 +322,11 @@ describe('cloudtrail-events', () => {
       logFileKey(CT, ACCOUNT, 'eu-west-1', new Date(delivered), suffix),
       logFile(records),
     ];
-    const runAt = async (state: MemoryCheckState, objects: Map<string, Buffer>, at: string) => {
+    /** A run at `at`, its own unless `runId` names one (an attempt of the same run again). */
+    const runAt = async (state: MemoryCheckState, objects: Map<string, Buffer>, at: string, runId = `run-${at}`) => {
       s3Mock.reset();
       serveBucket(s3Mock, BUCKET, objects);
-      const { context } = checkContext({ now: new Date(at), state });
+      const { context } = checkContext({ now: new Date(at), state, run: { id: runId } });
       const result = await cloudTrailEventsCheck.run(context);
       state.commit();
       return result;
@@ -362,6 +363,34 @@ describe('cloudtrail-events', () => {
       expect(third).toMatchObject({ status: 'PASS', message: expect.stringMatching(/^no log files delivered/) });
       const doc = await state.get<CursorDocument>(`cloudtrail-cursors/${ACCOUNT}.json`);
       expect(doc?.regions['eu-west-1']?.scannedTo).toBe('2026-11-16T06:00:30.000Z');
+    });
+
+    test('a retry of a run whose first attempt was lost after its writes finds the same events again', async () => {
+      // Arrange: the first attempt scans and its record and cursor are written, but Step Functions never gets its
+      // result (a Lambda service error) and retries; the retry writes the record again, over the first one.
+      const state = new MemoryCheckState();
+      const objects = new Map([
+        file([rootCall('root-1', '2026-11-14T05:40:00Z')], '2026-11-14T05:45:00Z', 'aaaaaaaaaaaaaaaa'),
+        file([ctRecord({ eventID: 'plain' })], '2026-11-14T05:55:00Z', 'bbbbbbbbbbbbbbbb'),
+      ]);
+      const first = await runAt(state, objects, '2026-11-14T06:00:30Z', 'run-a');
+
+      // Act: the retry, a minute later, with a file delivered in between; then the next day's run.
+      objects.set(...file([rootCall('root-2', '2026-11-14T06:00:00Z')], '2026-11-14T06:01:00Z', 'cccccccccccccccc'));
+      const retry = await runAt(state, objects, '2026-11-14T06:01:30Z', 'run-a');
+      const next = await runAt(state, objects, '2026-11-15T06:00:30Z', 'run-b');
+
+      // Assert: the record the retry writes has what the first attempt found, and the new file; the next run
+      // continues from the retry's cursor and reports nothing twice.
+      expect(first.findings?.map((f) => f.eventId)).toEqual(['root-1']);
+      expect(retry.findings?.map((f) => f.eventId).sort()).toEqual(['root-1', 'root-2']);
+      expect(retry.scanned).toMatchObject({ filesRead: 3, filesListed: 3, complete: true });
+      expect(next).toMatchObject({ status: 'PASS' });
+      const doc = await state.get<CursorDocument>(`cloudtrail-cursors/${ACCOUNT}.json`);
+      expect(doc).toMatchObject({
+        runId: 'run-b',
+        regions: { 'eu-west-1': { scannedTo: '2026-11-15T06:00:30.000Z' } },
+      });
     });
 
     test('the cursor is only queued: nothing is written until Audit Account commits it after the record', async () => {

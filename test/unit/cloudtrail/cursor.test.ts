@@ -1,4 +1,5 @@
 import {
+  cursorsForRun,
   MAX_CATCH_UP_MS,
   nextCursor,
   type RegionCursor,
@@ -128,5 +129,31 @@ describe('validCursor', () => {
     expect(doc?.regions).toEqual({
       'us-east-1': { scannedTo: '2026-11-14T12:00:00.000Z', read: ['k'], reported: [['a', 'b']] },
     });
+  });
+});
+
+describe('cursorsForRun', () => {
+  const at = (scannedTo: string): RegionCursor => ({ scannedTo, read: [], reported: [] });
+  const doc = validCursor(
+    {
+      version: 1,
+      accountId: ACCOUNT,
+      regions: { 'eu-west-1': at('2026-11-14T06:00:00.000Z') },
+      runId: 'run-a',
+      startedFrom: { 'eu-west-1': at('2026-11-13T06:00:00.000Z') },
+    },
+    ACCOUNT,
+  );
+
+  test('another run continues from the cursor; the run that wrote it starts again from where it started', () => {
+    expect(cursorsForRun(doc, 'run-b')?.regions['eu-west-1']?.scannedTo).toBe('2026-11-14T06:00:00.000Z');
+    expect(cursorsForRun(doc, 'run-a')?.regions['eu-west-1']?.scannedTo).toBe('2026-11-13T06:00:00.000Z');
+  });
+
+  test('a document without a valid start (an older one, or damaged) is a cursor like any other', () => {
+    const damaged = validCursor({ ...doc, startedFrom: 'x' }, ACCOUNT);
+
+    expect(damaged).not.toHaveProperty('runId');
+    expect(cursorsForRun(damaged, 'run-a')?.regions['eu-west-1']?.scannedTo).toBe('2026-11-14T06:00:00.000Z');
   });
 });
