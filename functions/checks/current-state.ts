@@ -1,8 +1,9 @@
 import { AssumeRoleError } from '../lib/assume-role';
 import { mapLimit } from '../lib/concurrency';
 import { errorName, isThrottle, toErrorInfo } from '../lib/errors';
+import { type Gap, gapFinding, gapsError, partialText } from '../lib/gaps';
 import { cleanText } from '../lib/text';
-import type { CheckResult, ErrorInfo, Finding, Severity } from '../lib/types';
+import type { CheckResult, Finding, Severity } from '../lib/types';
 import type { CheckContext } from './types';
 
 /**
@@ -52,15 +53,7 @@ export function isDeadline(error: unknown, context: Pick<CheckContext, 'deadline
   );
 }
 
-/** A part of the work (a region, the bucket list) that could not be done, and why. */
-export interface Gap {
-  /** A region, or `global` for account-wide work. */
-  readonly region: string;
-  /** What was not done: `us-east-1`, `12 buckets`. */
-  readonly what: string;
-  readonly reason: 'deadline' | 'error';
-  readonly error?: ErrorInfo;
-}
+export type { Gap } from '../lib/gaps';
 
 /** What reading the regions gave: the values of the regions done, and the gaps. */
 export interface RegionsRead<T> {
@@ -125,28 +118,11 @@ export function currentStateResult(
   gaps: readonly Gap[],
   passMessage: string,
 ): CheckResult {
-  const incomplete: Finding[] = gaps.map((gap) => ({
-    rule: `${checkId}/incomplete`,
-    severity: 'INFO',
-    title: cleanText(
-      gap.reason === 'deadline'
-        ? `Not checked before the deadline: ${gap.what}`
-        : `Could not be checked: ${gap.what}: ${gap.error?.kind ?? 'UNKNOWN'}`,
-    ),
-    resource: { type: 'AwsAccount', id: context.accountId, region: gap.region, part: `${checkId}: ${gap.what}` },
-    ...(gap.error ? { detail: cleanText(gap.error.message) } : {}),
-  }));
+  const incomplete = gaps.map((gap) => gapFinding(checkId, context.accountId, gap));
   // Titles hold names from the account (recorder names, bucket names): bounded and stripped like all outside text.
   const findings = found.map((finding) => ({ ...finding, title: cleanText(finding.title) })).sort(bySeverity);
   const issues = findings.filter((finding) => finding.severity !== 'INFO');
-  const partial =
-    gaps.length > 0
-      ? `; partial: ${gaps
-          .map((gap) =>
-            gap.reason === 'deadline' ? `${gap.what} not checked (deadline)` : `${gap.what}: ${gap.error?.kind}`,
-          )
-          .join(', ')}`
-      : '';
+  const partial = partialText(gaps);
   const all = [...findings, ...incomplete];
   const withFindings = all.length > 0 ? { findings: all } : {};
   if (issues.length > 0) {
@@ -158,14 +134,7 @@ export function currentStateResult(
       ...withFindings,
     };
   }
-  const [first] = gaps;
-  if (first) {
-    const error: ErrorInfo =
-      gaps.every((gap) => gap.reason === 'deadline') || !gaps.some((gap) => gap.error)
-        ? { kind: 'TIMEOUT', message: cleanText(`deadline reached${partial}`) }
-        : (gaps.find((gap) => gap.error)?.error as ErrorInfo);
-    return { status: 'ERROR', message: cleanText(partial.slice(2)), error, ...withFindings };
-  }
+  if (gaps.length > 0) return { ...gapsError(gaps), ...withFindings };
   const info = findings.length > 0 ? ` (${severityCounts(findings)})` : '';
   return { status: 'PASS', message: cleanText(`${passMessage}${info}`), ...withFindings };
 }

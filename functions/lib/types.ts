@@ -1,7 +1,10 @@
 import type { ChangeSummary } from './changes';
 
+/** Every status, for readers that check what a document says (a record is text in S3, not a typed value). */
+export const STATUSES = ['PASS', 'FAIL', 'ERROR', 'SKIPPED'] as const;
+
 /** Outcome of one check in one account, and of an account as a whole (the worst of its checks). */
-export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED';
+export type Status = (typeof STATUSES)[number];
 
 /** Which Control Tower execution role a run assumes in the member accounts. */
 export type RoleKind = 'readOnly' | 'admin';
@@ -9,16 +12,20 @@ export type RoleKind = 'readOnly' | 'admin';
 /** What a run does. Only auditing exists today; remediation will be a mode of its own. */
 export type Mode = 'audit';
 
+/** Every error kind, for readers that check what a document says. */
+export const ERROR_KINDS = [
+  'ACCESS_DENIED',
+  'THROTTLED',
+  'TIMEOUT',
+  'NOT_FOUND',
+  'INVALID_INPUT',
+  'LAMBDA_FAILURE',
+  'NO_RESULT',
+  'UNKNOWN',
+] as const;
+
 /** Why a check or an account could not be audited. */
-export type ErrorKind =
-  | 'ACCESS_DENIED'
-  | 'THROTTLED'
-  | 'TIMEOUT'
-  | 'NOT_FOUND'
-  | 'INVALID_INPUT'
-  | 'LAMBDA_FAILURE'
-  | 'NO_RESULT'
-  | 'UNKNOWN';
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** A classified error as it is stored in records and summaries. */
 export interface ErrorInfo {

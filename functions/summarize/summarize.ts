@@ -1,6 +1,7 @@
 import type { AccountFindings, ChangeCounts, ChangeLine, ChangeSummary, TrackedFinding } from '../lib/changes';
 import { mapLimit } from '../lib/concurrency';
 import { errorKind } from '../lib/errors';
+import { gapOfFinding, gapsError } from '../lib/gaps';
 import { logger } from '../lib/logger';
 import type { Mute } from '../lib/outputs-settings';
 import type { ReportStore } from '../lib/report-store';
@@ -9,6 +10,7 @@ import { worstStatus } from '../lib/status';
 import { cleanText } from '../lib/text';
 import {
   type AccountRecord,
+  type CheckResult,
   type ErrorInfo,
   type RunInfo,
   type RunSummary,
@@ -213,14 +215,15 @@ function toSummaryAccount(
     Object.entries(record.checks).map(([id, result]) => {
       const current = tracked.filter((finding) => finding.check === id && CURRENT_STATES.has(finding.state));
       const muted = tracked.filter((finding) => finding.check === id && finding.state === 'MUTED').length;
+      const { status, message, error } = mutedAway(id, result, current, muted);
       return [
         id,
         {
-          status: mutedAway(result.status, result.findings?.length ?? 0, current, muted),
-          ...(result.message ? { message: result.message } : {}),
+          status,
+          ...(message ? { message } : {}),
           ...(result.findings ? { findings: result.findings.length } : {}),
           ...(muted > 0 ? { muted } : {}),
-          ...(result.error ? { error: result.error } : {}),
+          ...(error ? { error } : {}),
         },
       ];
     }),
@@ -231,12 +234,26 @@ function toSummaryAccount(
 }
 
 /**
- * A check that FAILed only because of findings that are muted (or INFO) is not an issue: it counts as PASS in the
- * summary, with the muted findings counted. A FAIL without findings (a stopped delivery) stays FAIL.
+ * A check that FAILed only because of findings that are muted (or INFO) is not an issue: it becomes what the check
+ * would have said without them (as `currentStateResult` decides), with the muted findings counted. That is PASS,
+ * unless a part of the check could not be read (a gap, kept as an INFO `<check>/incomplete` finding, muted or not):
+ * what was not checked is not a pass, so the check is ERROR with the gaps' message and error. A FAIL without
+ * findings (a stopped delivery) stays FAIL.
  */
-function mutedAway(status: Status, found: number, current: readonly TrackedFinding[], muted: number): Status {
-  if (status !== 'FAIL' || muted === 0 || found === 0 || current.length < found) return status;
-  return current.every((finding) => finding.state === 'MUTED' || finding.severity === 'INFO') ? 'PASS' : status;
+function mutedAway(
+  checkId: string,
+  result: CheckResult,
+  current: readonly TrackedFinding[],
+  muted: number,
+): Pick<CheckResult, 'status' | 'message' | 'error'> {
+  const { status, message, error } = result;
+  const found = result.findings?.length ?? 0;
+  if (status !== 'FAIL' || muted === 0 || found === 0 || current.length < found) return { status, message, error };
+  if (!current.every((finding) => finding.state === 'MUTED' || finding.severity === 'INFO')) {
+    return { status, message, error };
+  }
+  const gaps = current.flatMap((finding) => gapOfFinding(checkId, finding) ?? []);
+  return gaps.length > 0 ? gapsError(gaps) : { status: 'PASS', message, error };
 }
 
 /** The states of a finding this run found (the others are carried or resolved). */

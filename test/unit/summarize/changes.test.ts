@@ -1,5 +1,6 @@
+import { currentStateResult, type Gap } from '../../../functions/checks/current-state';
 import type { AccountFindings } from '../../../functions/lib/changes';
-import { fingerprintOf } from '../../../functions/lib/fingerprint';
+import { fingerprintOf, withFingerprints } from '../../../functions/lib/fingerprint';
 import type { Mute } from '../../../functions/lib/outputs-settings';
 import {
   type AccountRecord,
@@ -300,6 +301,130 @@ describe('mutes', () => {
     expect(summary.changes?.expiredMutes).toEqual([
       expect.objectContaining({ accountId: ACCOUNT, rule: 'security-group-open-to-world', owner: 'platform-team' }),
     ]);
+  });
+
+  describe('a current-state check that also could not read a region', () => {
+    const worldOpen = (id: string): Finding => ({
+      rule: 'network-exposure/world-ingress',
+      severity: 'HIGH',
+      title: `${id} admits tcp/22 from 0.0.0.0/0 (us-east-1)`,
+      resource: { type: 'AwsEc2SecurityGroup', id, region: 'us-east-1' },
+    });
+    const allowedPort: Finding = {
+      rule: 'network-exposure/world-ingress',
+      severity: 'INFO',
+      title: 'sg-web admits tcp/443 from 0.0.0.0/0 (us-east-1)',
+      resource: { type: 'AwsEc2SecurityGroup', id: 'sg-web', region: 'us-east-1' },
+    };
+    const denied: Gap = {
+      region: 'eu-west-1',
+      what: 'eu-west-1',
+      reason: 'error',
+      error: { kind: 'ACCESS_DENIED', message: 'UnauthorizedOperation: denied' },
+    };
+    const worldMute = mute({ rule: 'network-exposure/world-ingress', resource: 'sg-1' });
+
+    /** An account whose one check is network-exposure, as Audit Account writes it. */
+    function exposureRecord(run: RunInfo, found: Finding[], gaps: Gap[]): AccountRecord {
+      const result = currentStateResult('network-exposure', { accountId: ACCOUNT }, found, gaps, 'no open rule');
+      return {
+        schemaVersion: SCHEMA_VERSION,
+        accountId: ACCOUNT,
+        runId: run.id,
+        status: result.status,
+        checks: {
+          'network-exposure': { ...result, findings: withFingerprints(ACCOUNT, result.findings ?? []) },
+        },
+        startedAt: run.startedAt,
+        finishedAt: run.startedAt,
+      };
+    }
+
+    test('its one finding muted: ERROR with the gap, as the check says with no finding, never PASS', async () => {
+      const store = new MemoryReportStore();
+      const run = runInfo(1, { checks: ['network-exposure'] });
+      const withoutTheFinding = currentStateResult('network-exposure', { accountId: ACCOUNT }, [], [denied], '');
+
+      const { result, summary } = await summarizeRun(store, run, [exposureRecord(run, [worldOpen('sg-1')], [denied])], {
+        mutes: [worldMute],
+      });
+
+      expect(summary.accounts[0]).toEqual({
+        accountId: ACCOUNT,
+        status: 'ERROR',
+        checks: {
+          'network-exposure': {
+            status: 'ERROR',
+            message: 'partial: eu-west-1: ACCESS_DENIED',
+            findings: 2,
+            muted: 1,
+            error: { kind: 'ACCESS_DENIED', message: 'UnauthorizedOperation: denied' },
+          },
+        },
+      });
+      expect(withoutTheFinding).toMatchObject({
+        status: 'ERROR',
+        message: 'partial: eu-west-1: ACCESS_DENIED',
+        error: { kind: 'ACCESS_DENIED', message: 'UnauthorizedOperation: denied' },
+      });
+      expect(result.totals).toMatchObject({ pass: 0, error: 1 });
+      expect(result.hasIssues).toBe(true);
+      expect(result.issues).toEqual([
+        {
+          accountId: ACCOUNT,
+          status: 'ERROR',
+          reason: 'network-exposure: ACCESS_DENIED: UnauthorizedOperation: denied',
+        },
+      ]);
+    });
+
+    test('a region not read before the deadline: ERROR TIMEOUT', async () => {
+      const store = new MemoryReportStore();
+      const run = runInfo(1, { checks: ['network-exposure'] });
+      const late: Gap = { region: 'eu-west-1', what: 'eu-west-1', reason: 'deadline' };
+
+      const { summary } = await summarizeRun(store, run, [exposureRecord(run, [worldOpen('sg-1')], [late])], {
+        mutes: [worldMute],
+      });
+
+      expect(summary.accounts[0]?.checks['network-exposure']).toMatchObject({
+        status: 'ERROR',
+        message: 'partial: eu-west-1 not checked (deadline)',
+        error: { kind: 'TIMEOUT', message: 'deadline reached; partial: eu-west-1 not checked (deadline)' },
+      });
+    });
+
+    test('a mute of the whole check mutes the gap too, and the gap still counts: ERROR', async () => {
+      const store = new MemoryReportStore();
+      const run = runInfo(1, { checks: ['network-exposure'] });
+
+      const { summary } = await summarizeRun(store, run, [exposureRecord(run, [worldOpen('sg-1')], [denied])], {
+        mutes: [mute({ rule: undefined, resource: undefined, check: 'network-exposure' })],
+      });
+
+      expect(summary.accounts[0]).toMatchObject({
+        status: 'ERROR',
+        checks: { 'network-exposure': { status: 'ERROR', muted: 2 } },
+      });
+    });
+
+    test('nothing left but muted and informational findings, every region read: PASS', async () => {
+      const store = new MemoryReportStore();
+      const run = runInfo(1, { checks: ['network-exposure'] });
+
+      const { result, summary } = await summarizeRun(
+        store,
+        run,
+        [exposureRecord(run, [worldOpen('sg-1'), allowedPort], [])],
+        { mutes: [worldMute] },
+      );
+
+      expect(summary.accounts[0]).toMatchObject({
+        status: 'PASS',
+        checks: { 'network-exposure': { status: 'PASS', findings: 2, muted: 1 } },
+      });
+      expect(result.hasIssues).toBe(false);
+    });
   });
 
   test('a date expires at the end of that day UTC; a time at that time', () => {
