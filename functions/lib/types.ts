@@ -238,4 +238,10 @@ export interface RunSummary {
   readonly changes?: ChangeSummary;
   /** The Audit Accounts map's error, when the fan-out itself failed (targets without a record are ERROR). */
   readonly mapError?: ErrorInfo;
+  /**
+   * Summarize's verdict, the one the workflow ends on: an account FAIL or ERROR, an account asked for and not
+   * audited, no account audited, or a failed map. Reports and events say this, never a count of their own. Absent
+   * in summaries written before it was kept: read it with `summaryHasIssues` (lib/verdict.ts).
+   */
+  readonly hasIssues?: boolean;
 }

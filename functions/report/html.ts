@@ -1,5 +1,6 @@
 import type { AccountFindings, ChangeLine, TrackedFinding } from '../lib/changes';
 import type { RunSummary, Status, SummaryAccount } from '../lib/types';
+import { runIssueReasons, summaryHasIssues } from '../lib/verdict';
 import { escapeHtml, text } from './escape';
 import { REPORT_CSS, styleHash } from './style';
 
@@ -116,16 +117,26 @@ function header(summary: RunSummary): string {
     ['Records', `<code>${text(summary.reportLocation)}</code>`],
   ];
   return (
-    `<h1>Control Tower audit: ${verdict(summary)}</h1>` +
+    `<h1>Control Tower audit: ${verdict(summary)}</h1>${runIssues(summary)}` +
     `<dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`
   );
 }
 
+/** The heading's verdict: Summarize's (`hasIssues`), so that the page never says less than the workflow did. */
 function verdict(summary: RunSummary): string {
   const { totals } = summary;
   if (totals.accounts === 0) return 'nothing was audited';
   const withIssues = totals.fail + totals.error;
-  return withIssues === 0 ? 'no issues' : `${withIssues} of ${totals.accounts} accounts have issues`;
+  if (withIssues > 0) return `${withIssues} of ${totals.accounts} accounts have issues`;
+  return summaryHasIssues(summary) ? 'the run has issues' : 'no issues';
+}
+
+/** Why the run has issues beyond its accounts' statuses (the map failed, an account asked for was not audited). */
+function runIssues(summary: RunSummary): string {
+  const reasons = runIssueReasons(summary);
+  if (reasons.length === 0) return '';
+  const shown = reasons.slice(0, MAX_DRILL_DOWNS);
+  return `<ul class="ERROR" id="run-issues">${shown.map((reason) => `<li>⚠ ${text(reason)}</li>`).join('')}</ul>`;
 }
 
 function tile(value: number, label: string, cls = ''): string {

@@ -3,6 +3,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { ReportStore } from '../lib/report-store';
+import { summaryHasIssues } from '../lib/verdict';
 import { REPORT_FILE, renderReportHtml } from './html';
 import { bodyOf, shouldNotify, subjectOf } from './message';
 import { remediationLines } from './remediation-results';
@@ -81,7 +82,10 @@ export class EventBridgeSink implements ReportSink {
       startedAt: summary.startedAt,
       finishedAt: summary.finishedAt,
       totals: summary.totals,
-      hasIssues: summary.totals.fail + summary.totals.error > 0,
+      // Summarize's verdict, the one the workflow ended on (a failed map or an account asked for and not audited
+      // is an issue with no account FAIL or ERROR).
+      hasIssues: summaryHasIssues(summary),
+      ...(summary.mapError ? { mapError: summary.mapError } : {}),
       changes: summary.changes?.counts,
       newlyUnreachable: summary.changes?.newlyUnreachable.length ?? 0,
       report: context.reportLocation,

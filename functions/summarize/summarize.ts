@@ -138,6 +138,8 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     // Skipped accounts, and targets whose every check was not applicable.
     skipped: targets.skipped.length + accounts.filter((account) => account.status === 'SKIPPED').length,
   };
+  // A run that audited nothing, skipped an account it was asked for, or whose fan-out failed is never a pass.
+  const hasIssues = runHasIssues(totals, targets.skipped) || mapError !== undefined;
   const summary: RunSummary = {
     schemaVersion: SCHEMA_VERSION,
     runId: run.id,
@@ -152,6 +154,7 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     skipped: targets.skipped,
     changes: changeSummary(compared),
     ...(mapError ? { mapError } : {}),
+    hasIssues,
   };
   await store.putJson(run, 'summary.json', summary);
   // Last: a run that failed before this point leaves the pointer on the previous run.
@@ -164,8 +167,6 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     .filter((account) => account.status === 'FAIL' || account.status === 'ERROR')
     .slice(0, MAX_ISSUE_LINES)
     .map((account) => ({ accountId: account.accountId, status: account.status, reason: reasonOf(account) }));
-  // A run that audited nothing, skipped an account it was asked for, or whose fan-out failed is never a pass.
-  const hasIssues = runHasIssues(totals, targets.skipped) || mapError !== undefined;
   const counts = summary.changes?.counts ?? emptyCounts();
   logger.info('run summarized', { runId: run.id, ...totals, changes: counts });
   return {

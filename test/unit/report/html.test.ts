@@ -145,4 +145,49 @@ describe('report.html', () => {
     expect(html).toMatch(/<h3>Resolved \(1\)<\/h3>.*T gone/s);
     expect(html).toMatch(/<h3>Expired mutes \(1\)<\/h3>/);
   });
+
+  describe("the heading says Summarize's verdict", () => {
+    const heading = (html: string) => /<h1>(.*?)<\/h1>/.exec(html)?.[1];
+    const skippedAsked = {
+      accountId: '222222222222',
+      reason: 'account is SUSPENDED: only ACTIVE accounts are audited',
+      requested: true,
+    };
+
+    test('a failed map with every account PASS: the run has issues, and the map failure is shown', () => {
+      const html = render({
+        mapError: { kind: 'UNKNOWN', message: 'States.Runtime: map broke <b>' },
+        hasIssues: true,
+      });
+
+      expect(heading(html)).toBe('Control Tower audit: the run has issues');
+      expect(html).toContain('<li>⚠ The Audit Accounts map failed: States.Runtime: map broke &lt;b&gt;</li>');
+    });
+
+    test('an account asked for and skipped: the run has issues, and says which', () => {
+      const html = render({ skipped: [skippedAsked], hasIssues: true });
+
+      expect(heading(html)).toBe('Control Tower audit: the run has issues');
+      expect(html).toContain(
+        '<li>⚠ 222222222222 was asked for and not audited: account is SUSPENDED: only ACTIVE accounts are audited</li>',
+      );
+    });
+
+    test('a summary written before hasIssues was kept is judged as Summarize judges it', () => {
+      expect(heading(render({ mapError: { kind: 'TIMEOUT', message: 'States.Timeout' } }))).toBe(
+        'Control Tower audit: the run has issues',
+      );
+      expect(heading(render({ skipped: [skippedAsked] }))).toBe('Control Tower audit: the run has issues');
+      expect(heading(render({ skipped: [{ ...skippedAsked, requested: false }] }))).toBe(
+        'Control Tower audit: no issues',
+      );
+    });
+
+    test('a run that passed says no issues and lists no run issue', () => {
+      const html = render({ hasIssues: false });
+
+      expect(heading(html)).toBe('Control Tower audit: no issues');
+      expect(html).not.toContain('id="run-issues"');
+    });
+  });
 });

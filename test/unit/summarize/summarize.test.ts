@@ -323,6 +323,7 @@ describe('summarize: summary.json', () => {
         expiredMutes: [],
         listCap: 50,
       },
+      hasIssues: false,
     });
   });
 
@@ -408,7 +409,10 @@ describe('summarize: the Map error and records that do not match', () => {
 
     expect(result.totals.pass).toBe(1);
     expect(result.hasIssues).toBe(true);
-    expect(store.read<RunSummary>(RUN, 'summary.json')?.mapError?.kind).toBe('TIMEOUT');
+    expect(store.read<RunSummary>(RUN, 'summary.json')).toMatchObject({
+      mapError: { kind: 'TIMEOUT' },
+      hasIssues: true,
+    });
   });
 
   test('a record of another run is treated as no record', async () => {
@@ -447,6 +451,7 @@ describe('summarize: nothing audited is not a pass', () => {
     const result = await run(store);
 
     expect(result.hasIssues).toBe(true);
+    expect(store.read<RunSummary>(RUN, 'summary.json')?.hasIssues).toBe(true);
     expect(result.cause).toContain(
       '999999999999 was asked for and not audited: not a member of organization o-a1b2c3d4e5',
     );
@@ -462,9 +467,12 @@ describe('summarize: nothing audited is not a pass', () => {
   });
 
   test('a whole-organization run with zero targets is an issue', async () => {
-    const result = await run(storeWith([]));
+    const store = storeWith([]);
+
+    const result = await run(store);
 
     expect(result.hasIssues).toBe(true);
+    expect(store.read<RunSummary>(RUN, 'summary.json')?.hasIssues).toBe(true);
   });
 
   test('accounts skipped in a whole-organization run (management, suspended) do not make an issue', async () => {
