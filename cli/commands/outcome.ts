@@ -5,7 +5,7 @@ import { errorMessage } from '../../functions/lib/errors';
 import type { ReportStore, RunRef } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
 import type { AccountRecord, Finding, RunSummary } from '../../functions/lib/types';
-import { runHasIssues } from '../../functions/lib/verdict';
+import { summaryHasIssues } from '../../functions/lib/verdict';
 import { EXIT, INVALID_NAMES, type Io } from '../context';
 import { accessDeniedHint, renderCauses, renderSummary } from '../output';
 
@@ -125,7 +125,7 @@ export async function printOutcome(io: Io, flags: OutcomeFlags, outcome: RunOutc
   const hint = accessDeniedHint(summary);
   if (hint) io.stderr.write(`${hint}\n`);
   if (flags.endpoint) io.stderr.write(endpointNote(flags.endpoint));
-  const code = runHasIssues(summary.totals, summary.skipped) ? EXIT.issues : EXIT.passed;
+  const code = summaryHasIssues(summary) ? EXIT.issues : EXIT.passed;
   if (flags.summaryFile) {
     const path = resolve(flags.summaryFile);
     try {

@@ -17,7 +17,7 @@ import { type ReportStore, S3ReportStore } from '../../functions/lib/report-stor
 import { missingSettingsMessage } from '../../functions/lib/required-settings';
 import { cleanText } from '../../functions/lib/text';
 import type { RunSummary } from '../../functions/lib/types';
-import { runHasIssues } from '../../functions/lib/verdict';
+import { summaryHasIssues } from '../../functions/lib/verdict';
 import { parseExecutionInput } from '../../functions/resolve-targets/input';
 import { type CommandContext, EXIT, type Io, UsageError } from '../context';
 import { Progress } from '../output';
@@ -213,7 +213,7 @@ export async function startCommand(io: Io, flags: StartFlags, deps: StartDeps = 
   const endState = summary
     ? execution.status === 'FAILED' && execution.error === 'AuditFoundIssues'
       ? 'Audit Found Issues'
-      : runHasIssues(summary.totals, summary.skipped)
+      : summaryHasIssues(summary)
         ? 'Issues Reported'
         : 'Audit Passed'
     : undefined;

@@ -175,6 +175,22 @@ describe('ct-audit start', () => {
     expect(waits).toEqual([1_000, 1_500]);
   });
 
+  test("a run whose map failed, every account PASS, exits with issues: Summarize's verdict, not the counts", async () => {
+    const { io, stdout, deps, store } = setup();
+    const passed = summary({
+      totals: { accounts: 1, pass: 1, fail: 0, error: 0, skipped: 0 },
+      accounts: [summary().accounts[0] as RunSummary['accounts'][number]],
+      mapError: { kind: 'UNKNOWN', message: 'States.Runtime: map broke' },
+    });
+    store.seed({ id: NAME, startedAt: STARTED.toISOString() }, 'summary.json', passed);
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: STARTED, executionArn: EXECUTION });
+
+    const code = await startCommand(io, FLAGS, deps);
+
+    expect(stdout.text()).toContain('Outcome: Issues Reported');
+    expect(code).toBe(EXIT.issues);
+  });
+
   test('the poll interval never exceeds 10 s however long the run', async () => {
     const { io, deps, waits, store } = setup();
     store.seed(
