@@ -33,8 +33,11 @@ export interface ErrorInfo {
   readonly message: string;
 }
 
+/** Every severity, worst first, for readers that check what a document says. */
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'] as const;
+
 /** Severity of a finding, from CloudTrail rules and other checks. */
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
+export type Severity = (typeof SEVERITIES)[number];
 
 /** The version of the record and summary documents; readers refuse a version they do not know. */
 export const SCHEMA_VERSION = 2;

@@ -65,6 +65,24 @@ const SYMBOL: Readonly<Record<CellStatus, string>> = {
   NOT_ASSESSED: '?',
 };
 const RANK: Readonly<Record<Status, number>> = { ERROR: 0, FAIL: 1, SKIPPED: 2, PASS: 3 };
+
+/**
+ * A status as the page shows it: its class and symbol come from our own table, never from the document. A status
+ * that is not one of ours (a summary written by other code, or edited) takes the ERROR class and shows as escaped
+ * text: it is never green and never markup.
+ */
+function shownStatus(status: unknown): { readonly cls: CellStatus; readonly label: string } {
+  if (typeof status === 'string' && Object.hasOwn(SYMBOL, status)) {
+    const known = status as CellStatus;
+    return { cls: known, label: `${SYMBOL[known]} ${known}` };
+  }
+  return { cls: 'ERROR', label: `${SYMBOL.ERROR} ${text(status, 32)}` };
+}
+
+/** The rank of a status, worst first; one that is not ours ranks with ERROR. */
+function rankOf(status: unknown): number {
+  return typeof status === 'string' && Object.hasOwn(RANK, status) ? RANK[status as Status] : RANK.ERROR;
+}
 const OPEN_STATES = new Set(['NEW', 'STILL_OPEN', 'REOPENED', 'NOT_ASSESSED']);
 
 /**
@@ -76,7 +94,7 @@ export function renderReportHtml(input: ReportInput): string {
   const { summary } = input;
   const accounts = [...summary.accounts].sort(
     (a, b) =>
-      RANK[a.status] - RANK[b.status] ||
+      rankOf(a.status) - rankOf(b.status) ||
       openCount(input, b) - openCount(input, a) ||
       a.accountId.localeCompare(b.accountId),
   );
@@ -261,12 +279,14 @@ function grid(input: ReportInput, accounts: readonly SummaryAccount[]): string {
         open.length > 0
           ? ` <span class="days">${open.length} open, ${oldest === 0 ? 'new today' : `oldest ${oldest}d`}</span>`
           : '';
-      return `<td class="c ${status}">${SYMBOL[status]} ${status}${marker}${detail}</td>`;
+      const shown = shownStatus(status);
+      return `<td class="c ${shown.cls}">${shown.label}${marker}${detail}</td>`;
     });
+    const shown = shownStatus(account.status);
     return (
       `<tr data-account="${text(account.accountId, 12)}"><td><a href="#acct-${text(account.accountId, 12)}">` +
-      `${accountLabel(account.accountId, account.name)}</a></td><td class="c ${account.status}">` +
-      `${SYMBOL[account.status]} ${account.status}</td>${cells.join('')}</tr>`
+      `${accountLabel(account.accountId, account.name)}</a></td><td class="c ${shown.cls}">` +
+      `${shown.label}</td>${cells.join('')}</tr>`
     );
   });
   return (
@@ -291,15 +311,17 @@ function accountDetails(input: ReportInput, account: SummaryAccount): string {
     ? `<p class="ERROR">⚠ ${text(account.error.kind, 40)}: ${text(account.error.message)}</p>`
     : '';
   const checks = input.summary.checks.map((check) => checkDetails(input, account, check)).join('');
+  const shown = shownStatus(account.status);
   return (
     `<details class="account" id="acct-${text(account.accountId, 12)}"><summary>${accountLabel(account.accountId, account.name)} ` +
-    `<span class="badge ${account.status}">${SYMBOL[account.status]} ${account.status}</span></summary>${error}${checks}</details>`
+    `<span class="badge ${shown.cls}">${shown.label}</span></summary>${error}${checks}</details>`
   );
 }
 
 function checkDetails(input: ReportInput, account: SummaryAccount, check: string): string {
   const result = account.checks[check];
   const status = cellStatus(account, check);
+  const badge = shownStatus(status);
   const findings = cellFindings(input, account.accountId, check);
   const message = result?.message ? `<p>${text(result.message)}</p>` : '';
   const error = result?.error
@@ -335,7 +357,7 @@ function checkDetails(input: ReportInput, account: SummaryAccount, check: string
         '</table>'
       : '';
   return (
-    `<details class="check"><summary>${text(check, 64)} <span class="badge ${status}">${SYMBOL[status]} ${status}</span>` +
+    `<details class="check"><summary>${text(check, 64)} <span class="badge ${badge.cls}">${badge.label}</span>` +
     `${findings.length > 0 ? ` <span class="days">${findings.length} findings</span>` : ''}</summary>` +
     `${message}${error}${table}${remediationTable}</details>`
   );

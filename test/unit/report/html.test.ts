@@ -74,6 +74,20 @@ describe('report.html', () => {
     expect(html).toContain('<td class="c ERROR">⚠ ERROR</td>');
   });
 
+  test('a status that is not one of ours never becomes markup or a class of its own: ERROR-coloured text', () => {
+    const status = 'x"><meta http-equiv=refresh content="0;url=https://evil.example">' as never;
+
+    const html = render({
+      accounts: [summaryAccount({ status, checks: { identity: { status: 'BOGUS' as never } } })],
+    });
+
+    expect(html).not.toContain('<meta http-equiv=refresh');
+    expect(html).toContain('<td class="c ERROR">⚠ x&quot;&gt;&lt;meta http-equiv=refresh');
+    expect(html).toContain('<td class="c ERROR">⚠ BOGUS</td>');
+    expect(html).toContain('<span class="badge ERROR">⚠ BOGUS</span>');
+    expect(html).not.toMatch(/class="(c|badge) (?!PASS|FAIL|ERROR|SKIPPED|NOT_ASSESSED|new|reopened)[^"]*"/);
+  });
+
   test('a check with no result is NOT_ASSESSED, never PASS-green', () => {
     const html = render({ accounts: [summaryAccount({ status: 'ERROR', checks: {} })] });
 

@@ -440,6 +440,50 @@ describe('summarize: the Map error and records that do not match', () => {
   });
 });
 
+describe('summarize: a record that is not valid', () => {
+  test("an unknown status is the account's ERROR with what is wrong, never a status of its own", async () => {
+    const odd = { ...accountRecord(id(2), 'PASS'), status: 'x"><meta http-equiv=refresh>' as Status };
+    const bogusCheck = accountRecord(id(3), 'PASS', { identity: { status: 'BOGUS' as Status } });
+    const store = storeWith(
+      [{ accountId: id(1) }, { accountId: id(2) }, { accountId: id(3) }],
+      [accountRecord(id(1), 'PASS'), odd, bogusCheck],
+    );
+
+    const result = await run(store);
+
+    expect(result.totals).toEqual({ accounts: 3, pass: 1, fail: 0, error: 2, skipped: 0 });
+    expect(result.hasIssues).toBe(true);
+    const accounts = store.read<RunSummary>(RUN, 'summary.json')?.accounts ?? [];
+    expect(accounts[1]).toEqual({
+      accountId: id(2),
+      status: 'ERROR',
+      checks: {},
+      error: {
+        kind: 'INVALID_INPUT',
+        message: expect.stringContaining(`accounts/${id(2)}.json is not a valid account record: status is`),
+      },
+    });
+    expect(accounts[2]?.error?.message).toContain('checks.identity.status is "BOGUS"');
+  });
+
+  test("a record without checks is its account's ERROR; the run goes on", async () => {
+    const { checks: _checks, ...noChecks } = accountRecord(id(2), 'PASS');
+    const store = storeWith([{ accountId: id(1) }, { accountId: id(2) }], [accountRecord(id(1), 'PASS')]);
+    store.seed(RUN, `accounts/${id(2)}.json`, noChecks);
+
+    const result = await run(store);
+
+    expect(result.totals).toMatchObject({ pass: 1, error: 1 });
+    expect(result.issues).toEqual([
+      {
+        accountId: id(2),
+        status: 'ERROR',
+        reason: expect.stringContaining('INVALID_INPUT: accounts/000000000002.json is not a valid account record'),
+      },
+    ]);
+  });
+});
+
 describe('summarize: nothing audited is not a pass', () => {
   test('an account asked for and skipped makes the run an issue, with the reason in the cause', async () => {
     const store = storeWith(
