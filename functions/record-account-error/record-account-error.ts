@@ -1,6 +1,7 @@
 import { errorKind } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
+import { cleanText } from '../lib/text';
 import { type AccountRecord, type ErrorInfo, type RunInfo, SCHEMA_VERSION } from '../lib/types';
 
 /** What a Catch hands over: the Map item and the error Step Functions caught. */
@@ -27,14 +28,17 @@ export function causeMessage(cause: string | undefined): string | undefined {
   return cause;
 }
 
-/** The classified error of a failed iteration. */
+/**
+ * The classified error of a failed iteration. Its message is bounded and stripped of control characters: a Lambda
+ * error message is text from anywhere (a stack, a module path, an SDK error carrying a member account's text), and
+ * the record goes on to the console's Fail cause, the report and the terminal.
+ */
 export function iterationError(error: RecordAccountErrorEvent['error']): ErrorInfo {
   const name = error?.Error ?? 'States.TaskFailed';
   const message = causeMessage(error?.Cause);
-  const text = message ? `${name}: ${message}` : name;
   return {
     kind: errorKind(name),
-    message: text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text,
+    message: cleanText(message ? `${name}: ${message}` : name, MAX_MESSAGE),
   };
 }
 

@@ -180,7 +180,13 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     issues,
     cause: causeText(
       totals,
-      [...unauditedIssues(totals, targets.skipped).slice(0, MAX_ISSUE_LINES), ...issueLines(issues)],
+      [
+        // A skipped account's reason is text from targets.json: one line each, bounded.
+        ...unauditedIssues(totals, targets.skipped)
+          .slice(0, MAX_ISSUE_LINES)
+          .map((line) => cleanText(line, 300)),
+        ...issueLines(issues),
+      ],
       run.reportLocation,
       summary.changes,
       mapError,
@@ -329,15 +335,19 @@ function changeLine(account: SummaryAccount, finding: TrackedFinding): ChangeLin
   };
 }
 
-/** The one reason a person reads first for an account with issues. */
+/**
+ * The one reason a person reads first for an account with issues. It is made of record text (an error message, a
+ * check's message), which goes on to the state output and the console's Fail cause: bounded and stripped of control
+ * characters, whoever wrote the record.
+ */
 export function reasonOf(account: SummaryAccount): string {
-  if (account.error) return `${account.error.kind}: ${account.error.message}`;
+  if (account.error) return cleanText(`${account.error.kind}: ${account.error.message}`);
   for (const [id, check] of Object.entries(account.checks)) {
     if (check.status !== 'ERROR' && check.status !== 'FAIL') continue;
     const detail = check.error ? `${check.error.kind}: ${check.error.message}` : (check.message ?? check.status);
-    return `${id}: ${detail}`;
+    return cleanText(`${id}: ${detail}`);
   }
-  return account.status;
+  return cleanText(account.status);
 }
 
 function issueLines(issues: readonly IssueLine[]): string[] {

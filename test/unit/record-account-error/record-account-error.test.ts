@@ -78,11 +78,26 @@ describe('iterationError', () => {
     expect(iterationError(undefined)).toEqual({ kind: 'LAMBDA_FAILURE', message: 'States.TaskFailed' });
   });
 
-  test('a long cause is cut to 1,000 characters ending with ...', () => {
+  test('a long cause is cut to 1,000 characters ending with …', () => {
     const info = iterationError({ Error: 'Error', Cause: 'x'.repeat(5_000) });
 
     expect(info.message).toHaveLength(1_000);
-    expect(info.message.endsWith('...')).toBe(true);
+    expect(info.message.endsWith('x…')).toBe(true);
+  });
+
+  test('control and bidi characters of a Lambda error message become spaces, runs of them one', () => {
+    const cause = JSON.stringify({
+      errorType: 'Runtime.ImportModuleError',
+      errorMessage: "Error: Cannot find module 'x'\nRequire stack:\n- /var/task/index.js\u001b[31m\u202e",
+      trace: [],
+    });
+
+    const info = iterationError({ Error: 'Runtime.ImportModuleError', Cause: cause });
+
+    expect(info).toEqual({
+      kind: 'LAMBDA_FAILURE',
+      message: "Runtime.ImportModuleError: Error: Cannot find module 'x' Require stack: - /var/task/index.js [31m",
+    });
   });
 
   test('a cause that fits is not cut', () => {

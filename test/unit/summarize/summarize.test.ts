@@ -367,6 +367,20 @@ describe('reasonOf', () => {
     ).toBe('cloudtrail-delivery: ACCESS_DENIED: denied');
   });
 
+  test('record text is stripped of control and bidi characters and bounded', () => {
+    const reason = reasonOf({
+      accountId: id(1),
+      status: 'FAIL',
+      checks: { identity: { status: 'FAIL', message: `line one\nline two\u001b[31m\u202e${'x'.repeat(2_000)}` } },
+    });
+
+    expect(reason).toMatch(/^identity: line one line two \[31m x+…$/);
+    expect(reason.length).toBeLessThanOrEqual(512);
+    expect(
+      reasonOf({ accountId: id(1), status: 'ERROR', checks: {}, error: { kind: 'UNKNOWN', message: 'a\r\nb\u0007' } }),
+    ).toBe('UNKNOWN: a b');
+  });
+
   test('a failing check without message or error gives its status', () => {
     expect(reasonOf({ accountId: id(1), status: 'FAIL', checks: { identity: { status: 'FAIL' } } })).toBe(
       'identity: FAIL',
@@ -437,6 +451,31 @@ describe('summarize: the Map error and records that do not match', () => {
 
     expect(store.read<RunSummary>(RUN, 'summary.json')?.accounts[0]?.status).toBe('ERROR');
     expect(result.totals.pass).toBe(0);
+  });
+});
+
+describe('summarize: the Fail cause', () => {
+  test('holds no control character from a record or a skipped reason: one line per issue', async () => {
+    const store = storeWith(
+      [{ accountId: id(1) }],
+      [
+        accountRecord(id(1), 'ERROR', {
+          identity: {
+            status: 'ERROR',
+            error: { kind: 'LAMBDA_FAILURE', message: 'Require stack:\n- /var/task\u001b[31m\u202e' },
+          },
+        }),
+      ],
+      [{ accountId: '999999999999', reason: 'not a member\nof o-a1b2c3d4e5\u0007', requested: true }],
+    );
+
+    const result = await run(store);
+
+    const lines = result.cause.split('\n');
+    expect(lines).toContain(`${id(1)} ERROR identity: LAMBDA_FAILURE: Require stack: - /var/task [31m`);
+    expect(lines).toContain('999999999999 was asked for and not audited: not a member of o-a1b2c3d4e5');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
   });
 });
 
