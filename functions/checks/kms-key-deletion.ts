@@ -1,32 +1,77 @@
 import { DescribeKeyCommand, type KeyMetadata, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mapLimit } from '../lib/concurrency';
+import { isThrottle } from '../lib/errors';
 import type { Finding } from '../lib/types';
 import { CHECK_INFO } from './catalog';
-import { callOptions, currentStateResult, RESOURCE_CONCURRENCY, readRegions, unreachable } from './current-state';
-import type { Check } from './types';
+import {
+  callOptions,
+  currentStateResult,
+  type Gap,
+  gapOf,
+  isDeadline,
+  RESOURCE_CONCURRENCY,
+  readRegions,
+  unreachable,
+} from './current-state';
+import type { Check, CheckContext } from './types';
 
 /** Key states that mean the key is on its way out. */
 const PENDING = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
 
-async function customerKeys(client: KMSClient, deadline: number): Promise<KeyMetadata[]> {
+/** Keys whose DescribeKey failed, named one by one before "N more keys". */
+const NAMED_KEY_GAPS = 5;
+
+/** The customer-managed keys of one region, and the keys that could not be described there. */
+interface RegionKeys {
+  readonly keys: KeyMetadata[];
+  readonly gaps: Gap[];
+}
+
+/**
+ * Lists the region's keys and describes each. A key that cannot be described (a key policy that does not delegate
+ * to IAM denies even the read-only role; a key deleted in between) is a gap of its own, and the other keys are still
+ * described: one locked key must not hide another pending deletion. Only the listing failing fails the region.
+ */
+async function customerKeys(
+  client: KMSClient,
+  region: string,
+  context: Pick<CheckContext, 'deadline'>,
+): Promise<RegionKeys> {
   const ids: string[] = [];
   let marker: string | undefined;
   do {
     const page = await client.send(
       new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }),
-      callOptions({ deadline }, 'every key was listed'),
+      callOptions(context, 'every key was listed'),
     );
     for (const key of page.Keys ?? []) if (key.KeyId) ids.push(key.KeyId);
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker);
-  const described = await mapLimit(ids, RESOURCE_CONCURRENCY, async (KeyId) => {
-    const { KeyMetadata: metadata } = await client.send(
-      new DescribeKeyCommand({ KeyId }),
-      callOptions({ deadline }, 'every key was described'),
-    );
-    return metadata;
+  let late = 0;
+  const failed: { index: number; gap: Gap }[] = [];
+  const described = await mapLimit(ids, RESOURCE_CONCURRENCY, async (KeyId, index) => {
+    try {
+      const { KeyMetadata: metadata } = await client.send(
+        new DescribeKeyCommand({ KeyId }),
+        callOptions(context, 'every key was described'),
+      );
+      return metadata;
+    } catch (error) {
+      if (isThrottle(error)) throw error;
+      if (isDeadline(error, context)) late++;
+      else failed.push({ index, gap: gapOf(context, region, `key ${KeyId} (${region})`, error) });
+      return undefined;
+    }
   });
-  return described.filter((key): key is KeyMetadata => key?.KeyManager === 'CUSTOMER');
+  const gaps: Gap[] = [];
+  if (late > 0) gaps.push({ region, what: `${late} of ${ids.length} keys (${region})`, reason: 'deadline' });
+  // In the order listed, whichever answered first: the same keys are named (and fingerprinted) run after run.
+  const inOrder = failed.sort((a, b) => a.index - b.index).map((entry) => entry.gap);
+  gaps.push(...inOrder.slice(0, NAMED_KEY_GAPS));
+  const more = inOrder.length - NAMED_KEY_GAPS;
+  if (more > 0) gaps.push({ ...(inOrder[NAMED_KEY_GAPS] as Gap), what: `${more} more keys (${region})` });
+  const keys = described.filter((key): key is KeyMetadata => key?.KeyManager === 'CUSTOMER');
+  return { keys, gaps };
 }
 
 /**
@@ -39,12 +84,12 @@ export const kmsKeyDeletionCheck: Check = {
     const cannot = await unreachable(context);
     if (cannot) return cannot;
     const { done, gaps } = await readRegions(context, (region) =>
-      customerKeys(context.target.client(KMSClient, { region }), context.deadline),
+      customerKeys(context.target.client(KMSClient, { region }), region, context),
     );
     let keys = 0;
     const findings: Finding[] = done.flatMap(({ region, value }) => {
-      keys += value.length;
-      return value.flatMap((key): Finding[] => {
+      keys += value.keys.length;
+      return value.keys.flatMap((key): Finding[] => {
         const keyId = key.KeyId ?? 'unknown';
         const resource = { type: 'AwsKmsKey' as const, id: keyId, region, ...(key.Arn ? { arn: key.Arn } : {}) };
         const keyState = key.KeyState ?? 'Unknown';
@@ -79,7 +124,7 @@ export const kmsKeyDeletionCheck: Check = {
       'kms-key-deletion',
       context,
       findings,
-      gaps,
+      [...gaps, ...done.flatMap(({ value }) => value.gaps)],
       `${where}: ${keys} customer-managed key${keys === 1 ? '' : 's'}, none pending deletion or disabled`,
     );
   },

@@ -115,4 +115,74 @@ describe('kms-key-deletion', () => {
     expect(result.status).toBe('ERROR');
     expect(result.error).toEqual({ kind: 'ACCESS_DENIED', message: 'AccessDeniedException: not allowed' });
   });
+
+  describe('a key that cannot be described is a gap of its own, and the other keys still count', () => {
+    const locked = awsError('AccessDeniedException', 'key policy does not allow kms:DescribeKey');
+
+    test('a key pending deletion beside a key whose policy denies DescribeKey: FAIL, and the gap is said', async () => {
+      keys(
+        key('k-locked'),
+        key('k-1', { KeyState: 'PendingDeletion', Enabled: false, DeletionDate: new Date('2026-11-21T12:00:00Z') }),
+      );
+      kmsMock.on(DescribeKeyCommand, { KeyId: 'k-locked' }).rejects(locked);
+
+      const result = await kmsKeyDeletionCheck.run(stateContext());
+
+      expect(result.status).toBe('FAIL');
+      expect(result.message).toBe(
+        '1 HIGH: KMS key k-1 is deleted on 2026-11-21 (us-east-1); partial: key k-locked (us-east-1): ACCESS_DENIED',
+      );
+      expect(result.findings).toEqual([
+        expect.objectContaining({
+          rule: 'kms-key-deletion/pending-deletion',
+          resource: expect.objectContaining({ id: 'k-1' }),
+        }),
+        expect.objectContaining({
+          rule: 'kms-key-deletion/incomplete',
+          severity: 'INFO',
+          resource: {
+            type: 'AwsAccount',
+            id: ACCOUNT,
+            region: 'us-east-1',
+            part: 'kms-key-deletion: key k-locked (us-east-1)',
+          },
+          detail: 'AccessDeniedException: key policy does not allow kms:DescribeKey',
+        }),
+      ]);
+    });
+
+    test('nothing else found: ERROR naming the key, never PASS', async () => {
+      keys(key('k-locked'), key('k-1'));
+      kmsMock.on(DescribeKeyCommand, { KeyId: 'k-locked' }).rejects(locked);
+
+      const result = await kmsKeyDeletionCheck.run(stateContext());
+
+      expect(result).toMatchObject({
+        status: 'ERROR',
+        message: 'partial: key k-locked (us-east-1): ACCESS_DENIED',
+        error: { kind: 'ACCESS_DENIED', message: 'AccessDeniedException: key policy does not allow kms:DescribeKey' },
+      });
+    });
+
+    test('five keys are named in the order listed, the rest counted', async () => {
+      const ids = Array.from({ length: 8 }, (_, i) => `k-${i}`);
+      keys(...ids.map((id) => key(id)));
+      kmsMock.on(DescribeKeyCommand).rejects(locked);
+
+      const result = await kmsKeyDeletionCheck.run(stateContext());
+
+      expect(result.message).toBe(
+        'partial: key k-0 (us-east-1): ACCESS_DENIED, key k-1 (us-east-1): ACCESS_DENIED, key k-2 (us-east-1): ' +
+          'ACCESS_DENIED, key k-3 (us-east-1): ACCESS_DENIED, key k-4 (us-east-1): ACCESS_DENIED, 3 more keys ' +
+          '(us-east-1): ACCESS_DENIED',
+      );
+    });
+
+    test('throttling of one key is not a gap: it is thrown, so that the workflow retries the account', async () => {
+      keys(key('k-1'), key('k-2'));
+      kmsMock.on(DescribeKeyCommand, { KeyId: 'k-2' }).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+      await expect(kmsKeyDeletionCheck.run(stateContext())).rejects.toMatchObject({ name: 'ThrottlingException' });
+    });
+  });
 });
