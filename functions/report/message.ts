@@ -1,6 +1,7 @@
 import type { ChangeLine } from '../lib/changes';
 import { cleanText } from '../lib/text';
 import type { RunSummary } from '../lib/types';
+import { runIssueReasons, summaryHasIssues } from '../lib/verdict';
 
 /** SNS refuses a subject of 100 characters or more; keep under it. */
 export const MAX_SUBJECT = 99;
@@ -9,9 +10,13 @@ export const MAX_BODY = 4000;
 /** Change lines in the body. */
 export const MAX_BODY_LINES = 10;
 
-/** Whether a run is worth a message: something changed (NEW, REOPENED, an account newly unreachable), or always. */
+/**
+ * Whether a run is worth a message: something changed (NEW, REOPENED, an account newly unreachable), the run itself
+ * is not a pass beyond its accounts (the map failed, an account asked for or every account went unaudited), or
+ * always.
+ */
 export function shouldNotify(summary: RunSummary, always: boolean): boolean {
-  if (always) return true;
+  if (always || runIssueReasons(summary).length > 0) return true;
   const changes = summary.changes;
   if (!changes) return false;
   return changes.counts.new + changes.counts.reopened > 0 || changes.newlyUnreachable.length > 0;
@@ -23,10 +28,15 @@ export function subjectOf(summary: RunSummary): string {
   const c = summary.changes?.counts;
   const unreachable = summary.changes?.newlyUnreachable.length ?? 0;
   const issues = totals.fail + totals.error;
+  // Summarize's verdict first: a run whose accounts all passed may still not be a pass (a failed map, an account
+  // asked for and not audited), and its subject must not read as a clean run.
+  const runIssue = issues === 0 && summaryHasIssues(summary);
   const parts = [
     'ct-audit',
     c ? `${c.new} new, ${c.reopened} reopened, ${unreachable} unreachable` : undefined,
-    `${issues}/${totals.accounts} accounts with issues`,
+    runIssue
+      ? `run has issues, ${totals.accounts} accounts audited`
+      : `${issues}/${totals.accounts} accounts with issues`,
   ].filter((part): part is string => part !== undefined);
   const subject = parts.join(': ').replace(/[^\x20-\x7e]/g, '?');
   return subject.length > MAX_SUBJECT ? `${subject.slice(0, MAX_SUBJECT - 3)}...` : subject;
@@ -46,6 +56,8 @@ export function bodyOf(summary: RunSummary, reportLocation: string): string {
     `Control Tower audit run ${cleanText(summary.runId, 80)} (${summary.startedAt})`,
     `Accounts: ${totals.accounts} audited, ${totals.pass} PASS, ${totals.fail} FAIL, ${totals.error} ERROR, ` +
       `${totals.skipped} skipped.`,
+    // Record text (a map error's message, a skipped account's reason): one line each, bounded.
+    ...runIssueReasons(summary).map((reason) => `Not a pass: ${cleanText(reason, 300)}`),
   ];
   if (changes) {
     const c = changes.counts;

@@ -30,6 +30,24 @@ describe('SNS message', () => {
     expect(shouldNotify(runSummary({ changes }), false)).toBe(true);
   });
 
+  test('a run that is not a pass although every account passed is worth a message that says so', () => {
+    // Arrange: every recorded account passed, nothing changed, but the fan-out failed.
+    const summary = runSummary({
+      mapError: { kind: 'UNKNOWN', message: 'States.ExceedToleratedFailureThreshold\nx' },
+      hasIssues: true,
+    });
+
+    // Act
+    const [notify, subject, body] = [shouldNotify(summary, false), subjectOf(summary), bodyOf(summary, 'r.html')];
+
+    // Assert
+    expect(notify).toBe(true);
+    expect(subject).toBe('ct-audit: 0 new, 0 reopened, 0 unreachable: run has issues, 1 accounts audited');
+    expect(body).toContain('Not a pass: The Audit Accounts map failed: States.ExceedToleratedFailureThreshold x');
+    expect(subjectOf(runSummary())).toMatch(/: 0\/1 accounts with issues$/);
+    expect(shouldNotify(runSummary(), false)).toBe(false);
+  });
+
   test('the subject is printable ASCII on one line, under 100 characters, even for a huge run ID and counts', () => {
     const summary = runSummary({
       runId: `run-${'é'.repeat(300)}\n`,
