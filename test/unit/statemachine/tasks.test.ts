@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { THROTTLING_ERROR_NAMES } from '../../../functions/lib/errors';
-import { STATE_MACHINE_DEFINITION } from '../../../infra/paths';
+import { REPO_ROOT, STATE_MACHINE_DEFINITION } from '../../../infra/paths';
 import { TASK_IDS, TASKS } from '../../../statemachine/tasks';
 
 interface AslState {
@@ -24,8 +24,18 @@ function allStates(states: Record<string, AslState>): [string, AslState][] {
   ]);
 }
 
-const TASK_STATES_IN_ASL = allStates((JSON.parse(ASL_TEXT) as { States: Record<string, AslState> }).States).filter(
-  ([, state]) => state.Type === 'Task',
+/** Every Task state of a definition, nested ones included. */
+function taskStates(text: string): [string, AslState][] {
+  return allStates((JSON.parse(text) as { States: Record<string, AslState> }).States).filter(
+    ([, state]) => state.Type === 'Task',
+  );
+}
+
+const TASK_STATES_IN_ASL = taskStates(ASL_TEXT);
+
+/** The remediation workflow: its own file, with its own Task states (cli/remediate-engine.ts maps them). */
+const REMEDIATION_TASK_STATES = taskStates(
+  readFileSync(path.join(REPO_ROOT, 'statemachine', 'remediate.asl.json'), 'utf8'),
 );
 
 describe('the Task table (statemachine/tasks.ts)', () => {
@@ -59,13 +69,25 @@ describe('the Task table (statemachine/tasks.ts)', () => {
     }
   });
 
-  test('the Retry list of every Task state covers every error name classified as throttling', () => {
-    expect(THROTTLING_ERROR_NAMES).toEqual(expect.arrayContaining(['ThrottlingException', 'SlowDown']));
+  // Both workflows: the remediation one is a file of its own, and EC2's throttle (RequestLimitExceeded) once
+  // went missing there while the audit's lists had it.
+  test.each([
+    ['audit.asl.json', TASK_STATES_IN_ASL, 'Audit Account'],
+    ['remediate.asl.json', REMEDIATION_TASK_STATES, 'Apply Account'],
+  ])(
+    'the Retry list of every Task state of %s covers every error name classified as throttling',
+    (_, states, known) => {
+      expect(THROTTLING_ERROR_NAMES).toEqual(
+        expect.arrayContaining(['ThrottlingException', 'SlowDown', 'RequestLimitExceeded']),
+      );
+      // The walk reaches the states inside the Maps, or the check below would pass on nothing.
+      expect(states.map(([name]) => name)).toContain(known);
 
-    for (const [name, state] of TASK_STATES_IN_ASL) {
-      const retried = new Set((state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals));
-      const missing = retried.has('States.ALL') ? [] : THROTTLING_ERROR_NAMES.filter((error) => !retried.has(error));
-      expect({ state: name, missing }).toEqual({ state: name, missing: [] });
-    }
-  });
+      for (const [name, state] of states) {
+        const retried = new Set((state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals));
+        const missing = retried.has('States.ALL') ? [] : THROTTLING_ERROR_NAMES.filter((error) => !retried.has(error));
+        expect({ state: name, missing }).toEqual({ state: name, missing: [] });
+      }
+    },
+  );
 });
