@@ -9,7 +9,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { ACTION_INFO } from './catalog';
-import type { Inspection, RemediationAction } from './types';
+import type { AppliedCall, Inspection, RemediationAction } from './types';
 
 const DAY_MS = 86_400_000;
 
@@ -21,12 +21,14 @@ export function pendingWindowDays(deletionDate: string | null | undefined, now: 
 
 /**
  * Cancels a scheduled key deletion. The key comes back disabled; it is enabled again only with
- * `remediation.enableKeyAfterCancel` (a key may have been disabled on purpose).
+ * `remediation.enableKeyAfterCancel`, and only when this apply cancelled its deletion: a key that is disabled but
+ * not pending deletion is compliant (disabled keys are notify only), since its owner may have cancelled the deletion
+ * and left it disabled on purpose.
  */
 export const cancelKeyDeletion: RemediationAction = {
   ...ACTION_INFO['cancel-key-deletion'],
 
-  async inspect(target, { session, settings }): Promise<Inspection> {
+  async inspect(target, { session }): Promise<Inspection> {
     const kms = session.client(KMSClient, { region: target.resource.region });
     const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: target.resource.id }));
     const { Tags } = await kms.send(new ListResourceTagsCommand({ KeyId: target.resource.id }));
@@ -34,12 +36,11 @@ export const cancelKeyDeletion: RemediationAction = {
     const aliases = (Aliases ?? []).map((alias) => alias.AliasName ?? '');
     const keyState = key?.KeyState ?? 'Unknown';
     const pending = keyState === 'PendingDeletion';
-    const wantEnabled = settings.remediation.enableKeyAfterCancel;
     const tags: Record<string, string> = {};
     for (const tag of Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
     const controlTower = aliases.find((alias) => /^alias\/(aws-controltower|AWSControlTower)/.test(alias));
     return {
-      compliant: !pending && (!wantEnabled || keyState !== 'Disabled'),
+      compliant: !pending,
       state: {
         keyState,
         deletionDate: key?.DeletionDate ? key.DeletionDate.toISOString() : null,
@@ -54,14 +55,14 @@ export const cancelKeyDeletion: RemediationAction = {
 
   async apply(target, before, { session, settings }) {
     const kms = session.client(KMSClient, { region: target.resource.region });
-    const calls = [];
-    if (before.state.keyState === 'PendingDeletion') {
-      const params = { KeyId: target.resource.id };
-      await kms.send(new CancelKeyDeletionCommand(params));
-      calls.push({ call: 'kms:CancelKeyDeletion', params });
-    }
+    const calls: AppliedCall[] = [];
+    if (before.state.keyState !== 'PendingDeletion') return calls;
+    const params = { KeyId: target.resource.id };
+    await kms.send(new CancelKeyDeletionCommand(params));
+    calls.push({ call: 'kms:CancelKeyDeletion', params });
+    // Enabled only after a cancel made here: a key its owner took out of deletion and left disabled stays theirs to
+    // enable (disabled keys are notify only), and such a key never reaches apply, being compliant.
     if (settings.remediation.enableKeyAfterCancel) {
-      const params = { KeyId: target.resource.id };
       await kms.send(new EnableKeyCommand(params));
       calls.push({ call: 'kms:EnableKey', params });
     }

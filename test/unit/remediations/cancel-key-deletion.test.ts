@@ -60,6 +60,26 @@ describe('cancel-key-deletion', () => {
     expect(kms).toHaveReceivedCommandWith(EnableKeyCommand, { KeyId: target.resource.id });
   });
 
+  it('with enableKeyAfterCancel, still sees a disabled key that is not pending deletion as compliant', async () => {
+    // Its owner may have cancelled the deletion and left it disabled on purpose: disabled keys are notify only.
+    givenKey('Disabled');
+    const context = actionContext(settingsWith(['cancel-key-deletion'], { enableKeyAfterCancel: true }));
+
+    expect((await cancelKeyDeletion.inspect(target, context)).compliant).toBe(true);
+  });
+
+  it('enables only a key whose deletion it cancelled itself', async () => {
+    givenKey('Disabled');
+    const context = actionContext(settingsWith(['cancel-key-deletion'], { enableKeyAfterCancel: true }));
+    const before = await cancelKeyDeletion.inspect(target, context);
+
+    const calls = await cancelKeyDeletion.apply(target, before, context);
+
+    expect(calls).toEqual([]);
+    expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);
+    expect(kms).not.toHaveReceivedCommand(CancelKeyDeletionCommand);
+  });
+
   it('marks a Control Tower key by its alias', async () => {
     givenKey('PendingDeletion', ['alias/aws-controltower/landing-zone']);
 
