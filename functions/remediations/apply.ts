@@ -164,15 +164,22 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       continue;
     }
     let calls: AppliedCall[] = [];
+    // What the action has changed so far, as it tells it: a failure part-way keeps what was already done.
+    const made: AppliedCall[] = [];
+    const callMade = async (call: AppliedCall) => void made.push(call);
     try {
-      calls = await action.apply(target, stateBefore, context);
+      calls = await action.apply(target, stateBefore, { ...context, callMade });
     } catch (error) {
       items.push({
         ...base,
         outcome: 'FAILED',
-        reason: cleanText(`the call failed: ${errorMessage(error)}`),
+        reason: cleanText(
+          made.length > 0
+            ? `a call failed part-way, after the calls recorded here, which undo reverses: ${errorMessage(error)}`
+            : `the call failed: ${errorMessage(error)}`,
+        ),
         stateBefore: stateBefore.state,
-        calls,
+        calls: made,
         appliedAt: stamp(),
       });
       continue;

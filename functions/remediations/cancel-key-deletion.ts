@@ -53,18 +53,21 @@ export const cancelKeyDeletion: RemediationAction = {
     };
   },
 
-  async apply(target, before, { session, settings }) {
+  async apply(target, before, { session, settings, callMade }) {
     const kms = session.client(KMSClient, { region: target.resource.region });
     const calls: AppliedCall[] = [];
     if (before.state.keyState !== 'PendingDeletion') return calls;
     const params = { KeyId: target.resource.id };
     await kms.send(new CancelKeyDeletionCommand(params));
     calls.push({ call: 'kms:CancelKeyDeletion', params });
+    // Recorded before EnableKey is tried: if that fails, the cancelled deletion is still on the record for undo.
+    await callMade?.({ call: 'kms:CancelKeyDeletion', params });
     // Enabled only after a cancel made here: a key its owner took out of deletion and left disabled stays theirs to
     // enable (disabled keys are notify only), and such a key never reaches apply, being compliant.
     if (settings.remediation.enableKeyAfterCancel) {
       await kms.send(new EnableKeyCommand(params));
       calls.push({ call: 'kms:EnableKey', params });
+      await callMade?.({ call: 'kms:EnableKey', params });
     }
     return calls;
   },

@@ -48,6 +48,12 @@ export interface ActionContext {
   readonly session: AccountSession;
   readonly settings: Settings;
   readonly now: () => Date;
+  /**
+   * Apply only: told of each call that changed something as soon as it returned. An action that makes more than one
+   * call tells it of each before making the next, so that what it changed is recorded (and can be undone) even when
+   * a later call throws.
+   */
+  readonly callMade?: (call: AppliedCall) => Promise<void>;
 }
 
 /** What is known of an action without its code (catalog.ts): a plan matches, gates and describes with it. */
@@ -72,7 +78,10 @@ export interface ActionInfo {
 export interface RemediationAction extends ActionInfo {
   inspect(target: Target, context: ActionContext): Promise<Inspection>;
   apply(target: Target, before: Inspection, context: ActionContext): Promise<AppliedCall[]>;
-  /** Restores `before`; returns the calls made. */
+  /**
+   * Restores `before`; returns the calls made. `applied` are the calls apply made: all of them, or, when it failed
+   * part-way, the ones made before the failure.
+   */
   undo(
     target: Target,
     before: JsonObject,

@@ -56,8 +56,9 @@ export interface UndoDeps {
 }
 
 /**
- * Restores the recorded state before of every REMEDIATED item of a run (not yet undone), and records what was done
- * in the account record: the calls, the state after, who and when. An item whose undo fails stays REMEDIATED. Then
+ * Restores the recorded state before of every item of a run that changed something (REMEDIATED, or FAILED after some
+ * of its calls were made; not yet undone), and records what was done in the account record: the calls, the state
+ * after, who and when. An item whose undo fails keeps its outcome. Then
  * renders the audit run's report.html again from the records, as Summarize Remediation did after the apply, so that
  * the report no longer says REMEDIATED alone for what was undone.
  */
@@ -80,7 +81,7 @@ export async function undoRun(request: UndoRequest, deps: UndoDeps): Promise<Und
     const items: RecordItem[] = [];
     for (const item of record.items) {
       const done = item.undo?.some((entry) => entry.status === 'UNDONE');
-      if (item.outcome !== 'REMEDIATED' || done || (request.actionId && item.action !== request.actionId)) {
+      if (!changedSomething(item) || done || (request.actionId && item.action !== request.actionId)) {
         items.push(item);
         continue;
       }
@@ -121,6 +122,14 @@ export async function undoRun(request: UndoRequest, deps: UndoDeps): Promise<Und
   }
   if (results.length === 0) return { results };
   return { results, ...(await showInAuditReport(deps.store, request.run, now())) };
+}
+
+/**
+ * An item whose apply changed the account: REMEDIATED, or FAILED after some of its calls were made (a failure
+ * part-way, a verification that did not see compliance). Undo reverses those calls; the rest changed nothing.
+ */
+export function changedSomething(item: RecordItem): boolean {
+  return item.outcome === 'REMEDIATED' || (item.outcome === 'FAILED' && item.calls.length > 0);
 }
 
 /** The audit run's report.html rendered again with the records as they are now; never throws. */
