@@ -8,10 +8,12 @@ import {
   type AccountPlan,
   type AccountRemediationRecord,
   type Approval,
+  changedSomething,
   PATHS,
   type PlanItem,
   REMEDIATION_SCHEMA_VERSION,
   type RecordItem,
+  type RemediatedState,
   type RemediationRun,
   remediatedKey,
 } from './documents';
@@ -58,18 +60,42 @@ export function itemTarget(
   };
 }
 
+/** The record's error while the apply of the account has not ended; the last write replaces it. */
+export const UNFINISHED =
+  'the apply did not end: the items recorded are what it did before it stopped; the other planned items were not applied';
+
+/** The reason of an item whose calls started and whose end was not recorded (the function stopped). */
+export const UNFINISHED_ITEM =
+  'the apply of this item did not end: the function stopped during or after its calls, before it verified them. ' +
+  'The calls recorded were made (undo reverses them); one in flight may have been made too: compare the state ' +
+  'before with the resource now';
+
 /**
  * Applies one account's plan: for each PLANNED item, re-checks the resource (still enabled, not exempt, not
  * Control Tower's, still non-compliant, not reopened), records the state before, applies, and verifies by reading
  * the state again. REMEDIATED only when verify sees compliance. Writes remediation/accounts/<accountId>.json and
  * remembers what was remediated, so that a later run never re-applies what a person reopened.
+ *
+ * The record is written as the apply goes, not only at its end: before an item's first call, after each call that
+ * changed something, and after its verification (with what was remediated remembered at once), so that whatever
+ * stops the function later (a throttle re-thrown for the workflow to retry, the Lambda's timeout) cannot lose a
+ * change already made. A retry of the same iteration keeps what an earlier attempt recorded as changed and never
+ * applies it again: its re-check would see the resource compliant and record nothing to undo.
  */
 export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): Promise<ApplyAccountResult> {
   const { accountId, run, approval } = parseAccountEvent(event, 'Apply Account');
   const now = deps.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  // Read before anything is written: an earlier attempt's changes must survive this attempt's first write.
+  const earlier = await deps.store.getJson<AccountRemediationRecord>(run, PATHS.record(accountId));
+  const startedAt = earlier?.startedAt ?? now().toISOString();
+  const kept = new Map<string, RecordItem>();
+  for (const item of earlier?.items ?? []) {
+    if (changedSomething(item) || item.unfinished) kept.set(remediatedKey(item.action, item.key), item);
+  }
   const items: RecordItem[] = [];
-  const write = async (error?: string): Promise<ApplyAccountResult> => {
+  const save = async (error?: string): Promise<ApplyAccountResult> => {
+    // Kept items this attempt has not reached yet stay on the record too.
+    const all = [...items, ...kept.values()];
     const record: AccountRemediationRecord = {
       schemaVersion: REMEDIATION_SCHEMA_VERSION,
       remediationRunId: run.id,
@@ -77,23 +103,32 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       accountId,
       startedAt,
       finishedAt: now().toISOString(),
-      items,
+      items: all,
       ...(error ? { error: cleanText(error) } : {}),
     };
     await deps.store.putJson(run, PATHS.record(accountId), record);
     return {
       accountId,
-      remediated: items.filter((item) => item.outcome === 'REMEDIATED').length,
-      failed: items.filter((item) => item.outcome === 'FAILED').length + (error ? 1 : 0),
+      remediated: all.filter((item) => item.outcome === 'REMEDIATED').length,
+      failed: all.filter((item) => item.outcome === 'FAILED').length + (error ? 1 : 0),
     };
+  };
+  const remember = async (key: string, at: string): Promise<void> => {
+    // Read as is, errors thrown: a document that cannot be read must not be replaced by this one entry, which would
+    // drop what earlier runs remediated and with it their loop safety.
+    const current = (await deps.store.getState<RemediatedState>(PATHS.remediated(accountId))) ?? { items: {} };
+    if (key in current.items) return;
+    await deps.store.putState(PATHS.remediated(accountId), {
+      items: { ...current.items, [key]: { runId: run.id, at } },
+    });
   };
 
   if (run.mode !== 'apply' || approval?.approved !== true) {
-    return write('not applied: the run is not an approved apply');
+    return save('not applied: the run is not an approved apply');
   }
   const plan = await deps.store.getJson<AccountPlan>(run, PATHS.plan(accountId));
   if (!plan || plan.error)
-    return write(`not applied: no usable plan for this account${plan?.error ? ` (${plan.error})` : ''}`);
+    return save(`not applied: no usable plan for this account${plan?.error ? ` (${plan.error})` : ''}`);
   const remediated = await readRemediated(deps.store, accountId);
 
   const session = accountSession(
@@ -107,87 +142,131 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
     await session.ensure();
   } catch (error) {
     if (isThrottle(error)) throw error;
-    return write(`not applied: ${errorMessage(error)}`);
+    return save(`not applied: ${errorMessage(error)}`);
   }
   const context: ActionContext = { session, settings: deps.settings, now };
   const approvedBy = approval.approvedBy ? { approvedBy: cleanText(approval.approvedBy, 256) } : {};
   const approvedAt = approval.approvedAt ? { approvedAt: approval.approvedAt } : {};
-  const newlyRemediated: Record<string, { runId: string; at: string }> = {};
 
-  for (const item of plan.items.filter((entry) => entry.decision === 'PLANNED')) {
-    const action = REMEDIATIONS[item.action];
-    const target = itemTarget(accountId, item);
-    const base = {
-      action: item.action,
-      rule: item.rule,
-      ...(item.fingerprint ? { fingerprint: item.fingerprint } : {}),
-      resource: item.resource,
-      evidence: item.evidence,
-      severity: item.severity,
-      key: item.key,
-      ...approvedBy,
-      ...approvedAt,
-    };
-    const stamp = () => now().toISOString();
-    const before = gateBefore(action, target, deps.settings, run.actions, now());
-    if (before) {
-      items.push({ ...base, outcome: 'NOT_APPLIED', reason: before.reason, calls: [], appliedAt: stamp() });
-      continue;
-    }
-    let stateBefore: Awaited<ReturnType<typeof action.inspect>>;
-    try {
-      stateBefore = await action.inspect(target, context);
-    } catch (error) {
-      if (isThrottle(error)) throw error;
-      items.push({
+  try {
+    for (const item of plan.items.filter((entry) => entry.decision === 'PLANNED')) {
+      const action = REMEDIATIONS[item.action];
+      const key = remediatedKey(action.id, item.key);
+      const earlierItem = kept.get(key);
+      if (earlierItem) {
+        // Changed by an earlier attempt: kept as it recorded it, and never applied twice.
+        kept.delete(key);
+        items.push(earlierItem);
+        if (earlierItem.outcome === 'REMEDIATED') await remember(key, earlierItem.appliedAt);
+        continue;
+      }
+      const target = itemTarget(accountId, item);
+      const base = {
+        action: item.action,
+        rule: item.rule,
+        ...(item.fingerprint ? { fingerprint: item.fingerprint } : {}),
+        resource: item.resource,
+        evidence: item.evidence,
+        severity: item.severity,
+        key: item.key,
+        ...approvedBy,
+        ...approvedAt,
+      };
+      const stamp = () => now().toISOString();
+      const before = gateBefore(action, target, deps.settings, run.actions, now());
+      if (before) {
+        items.push({ ...base, outcome: 'NOT_APPLIED', reason: before.reason, calls: [], appliedAt: stamp() });
+        continue;
+      }
+      let stateBefore: Awaited<ReturnType<typeof action.inspect>>;
+      try {
+        stateBefore = await action.inspect(target, context);
+      } catch (error) {
+        if (isThrottle(error)) throw error;
+        items.push({
+          ...base,
+          outcome: 'FAILED',
+          reason: cleanText(`cannot re-check the resource, so nothing was applied: ${errorMessage(error)}`),
+          calls: [],
+          appliedAt: stamp(),
+        });
+        continue;
+      }
+      const gate = gateAfter(stateBefore, remediated === undefined || key in remediated.items);
+      if (gate.decision !== 'PLANNED') {
+        items.push({
+          ...base,
+          outcome: gate.decision === 'ALREADY_COMPLIANT' ? 'ALREADY_COMPLIANT' : 'NOT_APPLIED',
+          reason: gate.reason,
+          stateBefore: stateBefore.state,
+          calls: [],
+          appliedAt: stamp(),
+        });
+        continue;
+      }
+      const appliedAt = stamp();
+      // What the action has changed so far, as it tells it: a failure part-way keeps what was already done.
+      const made: AppliedCall[] = [];
+      const inFlight = (): RecordItem => ({
         ...base,
         outcome: 'FAILED',
-        reason: cleanText(`cannot re-check the resource, so nothing was applied: ${errorMessage(error)}`),
-        calls: [],
-        appliedAt: stamp(),
-      });
-      continue;
-    }
-    const gate = gateAfter(
-      stateBefore,
-      remediated === undefined || remediatedKey(action.id, item.key) in remediated.items,
-    );
-    if (gate.decision !== 'PLANNED') {
-      items.push({
-        ...base,
-        outcome: gate.decision === 'ALREADY_COMPLIANT' ? 'ALREADY_COMPLIANT' : 'NOT_APPLIED',
-        reason: gate.reason,
+        reason: UNFINISHED_ITEM,
         stateBefore: stateBefore.state,
-        calls: [],
-        appliedAt: stamp(),
+        calls: [...made],
+        appliedAt,
+        unfinished: true,
       });
-      continue;
-    }
-    let calls: AppliedCall[] = [];
-    // What the action has changed so far, as it tells it: a failure part-way keeps what was already done.
-    const made: AppliedCall[] = [];
-    const callMade = async (call: AppliedCall) => void made.push(call);
-    try {
-      calls = await action.apply(target, stateBefore, { ...context, callMade });
-    } catch (error) {
-      items.push({
-        ...base,
-        outcome: 'FAILED',
-        reason: cleanText(
-          made.length > 0
-            ? `a call failed part-way, after the calls recorded here, which undo reverses: ${errorMessage(error)}`
-            : `the call failed: ${errorMessage(error)}`,
-        ),
-        stateBefore: stateBefore.state,
-        calls: made,
-        appliedAt: stamp(),
-      });
-      continue;
-    }
-    const appliedAt = stamp();
-    try {
-      const after = await action.inspect(target, context);
-      const verification = { compliant: after.compliant, at: stamp() };
+      // On the record before the first call, and again after each call that changed something: if the function
+      // stops now, the record says what was (or may have been) changed, and a retry does not apply it again.
+      const saveInFlight = async () => {
+        items.push(inFlight());
+        try {
+          await save(UNFINISHED);
+        } finally {
+          items.pop();
+        }
+      };
+      await saveInFlight();
+      const callMade = async (call: AppliedCall) => {
+        made.push(call);
+        await saveInFlight();
+      };
+      let calls: AppliedCall[];
+      try {
+        calls = await action.apply(target, stateBefore, { ...context, callMade });
+      } catch (error) {
+        items.push({
+          ...base,
+          outcome: 'FAILED',
+          reason: cleanText(
+            made.length > 0
+              ? `a call failed part-way, after the calls recorded here, which undo reverses: ${errorMessage(error)}`
+              : `the call failed: ${errorMessage(error)}`,
+          ),
+          stateBefore: stateBefore.state,
+          calls: made,
+          appliedAt,
+        });
+        await save(UNFINISHED);
+        continue;
+      }
+      made.splice(0, made.length, ...calls);
+      await saveInFlight();
+      let after: Awaited<ReturnType<typeof action.inspect>>;
+      try {
+        after = await action.inspect(target, context);
+      } catch (error) {
+        items.push({
+          ...base,
+          outcome: 'FAILED',
+          reason: cleanText(`applied, but the state after cannot be read to verify it: ${errorMessage(error)}`),
+          stateBefore: stateBefore.state,
+          calls,
+          appliedAt,
+        });
+        await save(UNFINISHED);
+        continue;
+      }
       items.push({
         ...base,
         outcome: after.compliant ? 'REMEDIATED' : 'FAILED',
@@ -195,25 +274,17 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
         stateBefore: stateBefore.state,
         calls,
         stateAfter: after.state,
-        verification,
+        verification: { compliant: after.compliant, at: stamp() },
         appliedAt,
       });
-      if (after.compliant) newlyRemediated[remediatedKey(action.id, item.key)] = { runId: run.id, at: appliedAt };
-    } catch (error) {
-      items.push({
-        ...base,
-        outcome: 'FAILED',
-        reason: cleanText(`applied, but the state after cannot be read to verify it: ${errorMessage(error)}`),
-        stateBefore: stateBefore.state,
-        calls,
-        appliedAt,
-      });
+      await save(UNFINISHED);
+      if (after.compliant) await remember(key, appliedAt);
     }
+  } catch (error) {
+    // Thrown for the workflow to retry (a throttle) or unexpected: the record says where it stopped and keeps every
+    // change made; the retry reads it back. A record that cannot be written now was written after the last change.
+    await save(`${UNFINISHED} (${errorMessage(error)})`).catch(() => undefined);
+    throw error;
   }
-
-  if (Object.keys(newlyRemediated).length > 0) {
-    const current = (await readRemediated(deps.store, accountId)) ?? { items: {} };
-    await deps.store.putState(PATHS.remediated(accountId), { items: { ...current.items, ...newlyRemediated } });
-  }
-  return write();
+  return save();
 }

@@ -108,6 +108,11 @@ export interface RecordItem extends ActionSubject {
   readonly approvedAt?: string;
   readonly appliedAt: string;
   readonly undo?: readonly UndoEntry[];
+  /**
+   * The apply of this item started and its end was not recorded: the function stopped during or after its calls.
+   * A retry of the same iteration keeps the item as it is and never applies it again.
+   */
+  readonly unfinished?: true;
 }
 
 /** remediation/accounts/<accountId>.json */
@@ -150,4 +155,12 @@ export const PATHS = {
 /** The key of an item in {@link RemediatedState}. */
 export function remediatedKey(action: string, key: string): string {
   return `${action}|${key}`;
+}
+
+/**
+ * An item whose apply changed the account: REMEDIATED, or FAILED after some of its calls were made (a failure
+ * part-way, a verification that did not see compliance). Undo reverses those calls; the rest changed nothing.
+ */
+export function changedSomething(item: RecordItem): boolean {
+  return item.outcome === 'REMEDIATED' || (item.outcome === 'FAILED' && item.calls.length > 0);
 }

@@ -8,6 +8,7 @@ import { rerenderReport } from '../report/remediation-results';
 import { itemTarget } from './apply';
 import {
   type AccountRemediationRecord,
+  changedSomething,
   PATHS,
   type RecordItem,
   type RemediationRun,
@@ -122,14 +123,6 @@ export async function undoRun(request: UndoRequest, deps: UndoDeps): Promise<Und
   }
   if (results.length === 0) return { results };
   return { results, ...(await showInAuditReport(deps.store, request.run, now())) };
-}
-
-/**
- * An item whose apply changed the account: REMEDIATED, or FAILED after some of its calls were made (a failure
- * part-way, a verification that did not see compliance). Undo reverses those calls; the rest changed nothing.
- */
-export function changedSomething(item: RecordItem): boolean {
-  return item.outcome === 'REMEDIATED' || (item.outcome === 'FAILED' && item.calls.length > 0);
 }
 
 /** The audit run's report.html rendered again with the records as they are now; never throws. */

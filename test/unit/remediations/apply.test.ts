@@ -1,4 +1,12 @@
 import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  EC2ServiceException,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
   EnableKeyCommand,
@@ -13,8 +21,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SessionCache } from '../../../functions/lib/assume-role';
 import type { Settings } from '../../../functions/lib/settings';
-import { applyAccount } from '../../../functions/remediations/apply';
-import { type AccountRemediationRecord, PATHS, type RemediationRun } from '../../../functions/remediations/documents';
+import { applyAccount, UNFINISHED, UNFINISHED_ITEM } from '../../../functions/remediations/apply';
+import {
+  type AccountRemediationRecord,
+  PATHS,
+  type RemediatedState,
+  type RemediationRun,
+} from '../../../functions/remediations/documents';
 import { planAccount } from '../../../functions/remediations/plan';
 import { undoRun } from '../../../functions/remediations/undo';
 import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
@@ -22,6 +35,7 @@ import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const sts = mockClient(STSClient);
 const kms = mockClient(KMSClient);
+const ec2 = mockClient(EC2Client);
 const APPROVAL = { approved: true, approvedBy: 'alice', approvedAt: '2030-01-02T07:05:00.000Z' };
 const KEY = findings.keyPendingDeletion();
 const KEY_ID = KEY.resource?.id as string;
@@ -49,6 +63,55 @@ function givenEmulatedKms() {
     keyState = 'PendingDeletion';
     return {};
   });
+}
+
+/** Security group rules as EC2 holds them (a revoke removes one); reading `throttled` throws EC2's throttle. */
+let rules: Map<string, number>;
+let throttled: string | undefined;
+
+function givenEmulatedEc2() {
+  ec2.on(DescribeSecurityGroupsCommand).resolves({
+    SecurityGroups: [{ GroupId: 'sg-0123456789abcdef0', GroupName: 'app', Tags: [] }],
+  });
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake((input: { SecurityGroupRuleIds: string[] }) => {
+    if (throttled && input.SecurityGroupRuleIds.includes(throttled)) {
+      throw new EC2ServiceException({
+        name: 'RequestLimitExceeded',
+        message: 'Request limit exceeded.',
+        $fault: 'client',
+        $metadata: {},
+      });
+    }
+    return {
+      SecurityGroupRules: input.SecurityGroupRuleIds.filter((id) => rules.has(id)).map((id) => ({
+        SecurityGroupRuleId: id,
+        GroupId: 'sg-0123456789abcdef0',
+        IsEgress: false,
+        IpProtocol: 'tcp',
+        FromPort: rules.get(id),
+        ToPort: rules.get(id),
+        CidrIpv4: '0.0.0.0/0',
+      })),
+    };
+  });
+  ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input: { SecurityGroupRuleIds: string[] }) => {
+    for (const id of input.SecurityGroupRuleIds) rules.delete(id);
+    return { Return: true };
+  });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+    const port = input.IpPermissions[0].FromPort;
+    rules.set(`sgr-back-${port}`, port);
+    return { SecurityGroupRules: [{ SecurityGroupRuleId: `sgr-back-${port}` }] };
+  });
+}
+
+/** A promise and the function that resolves it: a test waits for a call to be made. */
+function signal(): { reached: Promise<void>; reach: () => void } {
+  let reach = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  return { reached, reach };
 }
 
 function deps(settings: Settings, store: MemoryReportStore) {
@@ -81,8 +144,147 @@ describe('Apply Account', () => {
         Expiration: new Date('2030-01-02T08:00:00Z'),
       },
     });
+    ec2.reset();
     keyState = 'PendingDeletion';
     givenEmulatedKms();
+    rules = new Map([
+      ['sgr-1', 22],
+      ['sgr-2', 3389],
+    ]);
+    throttled = undefined;
+    givenEmulatedEc2();
+  });
+
+  describe('a record that lasts through a failed attempt', () => {
+    const ON = settingsWith(['revoke-world-ingress']);
+    const TWO_RULES = [
+      findings.worldIngress({ ruleId: 'sgr-1', port: 22 }),
+      findings.worldIngress({ ruleId: 'sgr-2', port: 3389 }),
+    ];
+
+    it('keeps what was changed when a later re-check throws, and the retry neither loses it nor applies it again', async () => {
+      const { store, run } = await planned(ON, TWO_RULES);
+      throttled = 'sgr-2';
+
+      await expect(
+        applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store)),
+      ).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+
+      // Thrown for the workflow to retry; what was changed before it is on the record, and remembered.
+      expect([...rules.keys()]).toEqual(['sgr-2']);
+      const stopped = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
+      expect(stopped?.error).toBe(`${UNFINISHED} (Request limit exceeded.)`);
+      expect(stopped?.items).toEqual([
+        expect.objectContaining({
+          outcome: 'REMEDIATED',
+          stateBefore: expect.objectContaining({ present: true, ruleId: 'sgr-1' }),
+          calls: [expect.objectContaining({ call: 'ec2:RevokeSecurityGroupIngress' })],
+        }),
+      ]);
+      const key = 'revoke-world-ingress|sg-0123456789abcdef0:tcp:22:22:0.0.0.0/0';
+      expect(Object.keys((await store.getState<RemediatedState>(PATHS.remediated(ACCOUNT)))?.items ?? {})).toEqual([
+        key,
+      ]);
+
+      throttled = undefined;
+      const retry = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(retry).toEqual({ accountId: ACCOUNT, remediated: 2, failed: 0 });
+      const record = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
+      expect(record?.error).toBeUndefined();
+      expect(record?.items[0]).toEqual(stopped?.items[0]);
+      expect(record?.items[1]).toMatchObject({ outcome: 'REMEDIATED', evidence: { ruleId: 'sgr-2' } });
+      expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 2);
+      expect(Object.keys((await store.getState<RemediatedState>(PATHS.remediated(ACCOUNT)))?.items ?? {})).toHaveLength(
+        2,
+      );
+
+      // Both changes can be undone: the one of the attempt that threw too.
+      const { results } = await undoRun({ run, by: 'test' }, deps(ON, store));
+
+      expect(results.map(({ status }) => status)).toEqual(['UNDONE', 'UNDONE']);
+      expect([...rules.values()].sort()).toEqual([22, 3389]);
+    });
+
+    it('never replaces a remembered-remediations document it cannot read with one entry', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const earlier = {
+        items: { 'revoke-world-ingress|an-earlier-fix': { runId: 'run-0', at: '2029-12-01T00:00:00Z' } },
+      };
+      await store.putState(PATHS.remediated(ACCOUNT), earlier);
+      // Read once at the start of the apply; the read after the revoke fails.
+      const getState = store.getState.bind(store);
+      let reads = 0;
+      store.getState = async <T>(name: string) => {
+        reads++;
+        if (reads > 1) throw new Error('S3 is unavailable');
+        return getState<T>(name);
+      };
+
+      await expect(applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store))).rejects.toThrow(
+        'S3 is unavailable',
+      );
+
+      expect(await getState(PATHS.remediated(ACCOUNT))).toEqual(earlier);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]?.outcome).toBe('REMEDIATED');
+    });
+
+    it('is on the record before its first call, so a function stopped during it leaves the item for a person', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const revoking = signal();
+      // The call never answers: the function would run out of time here.
+      ec2.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
+        revoking.reach();
+        return new Promise(() => {});
+      });
+
+      void applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      await revoking.reached;
+
+      const stopped = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
+      expect(stopped?.error).toBe(UNFINISHED);
+      expect(stopped?.items).toEqual([
+        expect.objectContaining({
+          outcome: 'FAILED',
+          reason: UNFINISHED_ITEM,
+          unfinished: true,
+          stateBefore: expect.objectContaining({ present: true, ruleId: 'sgr-1' }),
+          calls: [],
+        }),
+      ]);
+
+      // The retry cannot tell whether the revoke was made: it keeps the item and applies nothing again.
+      givenEmulatedEc2();
+      const retry = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(retry).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual(stopped?.items);
+      expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+    });
+
+    it('records each call as it is made, so a function stopped before the next one can still be undone', async () => {
+      const ENABLE = settingsWith(['cancel-key-deletion'], { enableKeyAfterCancel: true });
+      const { store, run } = await planned(ENABLE);
+      const enabling = signal();
+      kms.on(EnableKeyCommand).callsFake(() => {
+        enabling.reach();
+        return new Promise(() => {});
+      });
+
+      void applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ENABLE, store));
+      await enabling.reached;
+
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual([
+        expect.objectContaining({
+          outcome: 'FAILED',
+          unfinished: true,
+          calls: [{ call: 'kms:CancelKeyDeletion', params: { KeyId: KEY_ID } }],
+        }),
+      ]);
+      const { results } = await undoRun({ run, by: 'test' }, deps(ENABLE, store));
+      expect(results.map(({ status }) => status)).toEqual(['UNDONE']);
+      expect(keyState).toBe('PendingDeletion');
+    });
   });
 
   describe('an action that fails part-way', () => {
