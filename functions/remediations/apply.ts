@@ -17,7 +17,7 @@ import {
   type RemediationRun,
   remediatedKey,
 } from './documents';
-import { gateAfter, gateBefore } from './gate';
+import { changedSincePlan, gateAfter, gateBefore } from './gate';
 import { parseAccountEvent, readRemediated } from './plan';
 import { REMEDIATIONS } from './registry';
 import type { ActionContext, AppliedCall, Target } from './types';
@@ -198,6 +198,18 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
           ...base,
           outcome: gate.decision === 'ALREADY_COMPLIANT' ? 'ALREADY_COMPLIANT' : 'NOT_APPLIED',
           reason: gate.reason,
+          stateBefore: stateBefore.state,
+          calls: [],
+          appliedAt: stamp(),
+        });
+        continue;
+      }
+      const changed = changedSincePlan(action, item.stateSeen, stateBefore);
+      if (changed) {
+        items.push({
+          ...base,
+          outcome: 'NOT_APPLIED',
+          reason: changed,
           stateBefore: stateBefore.state,
           calls: [],
           appliedAt: stamp(),

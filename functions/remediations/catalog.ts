@@ -30,6 +30,9 @@ export const ACTION_INFO: { readonly [Id in RemediationId]: ActionInfo & { reado
         target.evidence.toPort,
         target.evidence.cidr,
       ].join(':'),
+    // The rule's ID survives ModifySecurityGroupRules: what was approved is the rule as the plan saw it (the fields
+    // of revoke-world-ingress.ts's state), not whatever the ID names at apply.
+    mustMatchPlan: ['groupId', 'protocol', 'fromPort', 'toPort', 'cidrIpv4', 'cidrIpv6'],
   },
   'block-bucket-public-access': {
     id: 'block-bucket-public-access',

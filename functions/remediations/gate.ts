@@ -4,7 +4,7 @@ import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { Finding } from '../lib/types';
 import type { PlanDecision } from './documents';
-import type { Inspection, RemediationAction, Target } from './types';
+import type { Inspection, Json, JsonObject, RemediationAction, Target } from './types';
 
 /** A decision and the reason a person reads. */
 export interface Gate {
@@ -68,6 +68,7 @@ export function gateAfter(inspection: Inspection, remediatedBefore: boolean): Ga
   if (tag !== undefined)
     return { decision: 'EXEMPT', reason: cleanText(`tag ${EXEMPT_TAG}: ${tag || '(no reason given)'}`) };
   if (inspection.compliant) return { decision: 'ALREADY_COMPLIANT', reason: 'compliant now: nothing to do' };
+  if (inspection.allowed) return { decision: 'ALLOWED_PORT', reason: inspection.allowed };
   if (inspection.needsPerson) return { decision: 'NEEDS_PERSON', reason: `needs a person: ${inspection.needsPerson}` };
   if (remediatedBefore) {
     return {
@@ -78,4 +79,28 @@ export function gateAfter(inspection: Inspection, remediatedBefore: boolean): Ga
     };
   }
   return { decision: 'PLANNED', reason: 'non-compliant now' };
+}
+
+/**
+ * Why apply must not act on a resource that changed since the plan, in the fields the action names
+ * (`mustMatchPlan`); `undefined` when it is as the plan saw it. What a person approved was the change to the resource
+ * as the plan showed it ("revoke sgr-1, tcp 22"): a rule edited in place keeps its ID, and revoking it now would
+ * revoke something nobody approved. Fails closed: a plan item without the state it saw is refused too.
+ */
+export function changedSincePlan(
+  action: Pick<RemediationAction, 'mustMatchPlan'>,
+  seen: JsonObject | undefined,
+  now: Inspection,
+): string | undefined {
+  const fields = action.mustMatchPlan ?? [];
+  if (fields.length === 0) return undefined;
+  if (!seen) return 'the plan did not record the state it saw, so no change to it was approved: nothing is applied';
+  const show = (value: Json | undefined) => JSON.stringify(value ?? null);
+  const changes = fields
+    .filter((field) => show(seen[field]) !== show(now.state[field]))
+    .map((field) => `${field} ${show(seen[field])} → ${show(now.state[field])}`);
+  if (changes.length === 0) return undefined;
+  return cleanText(
+    `changed since the plan (${changes.join(', ')}): not what was approved, so nothing is applied; plan again`,
+  );
 }

@@ -6,6 +6,7 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { describePorts, exposureSeverity } from '../checks/network-exposure';
 import { errorName } from '../lib/errors';
 import { ACTION_INFO } from './catalog';
 import { tagMap } from './tags';
@@ -46,7 +47,7 @@ function ruleState(rule: SecurityGroupRule): JsonObject {
 export const revokeWorldIngress: RemediationAction = {
   ...ACTION_INFO['revoke-world-ingress'],
 
-  async inspect(target, { session }): Promise<Inspection> {
+  async inspect(target, { session, settings }): Promise<Inspection> {
     const ec2 = session.client(EC2Client, { region: target.resource.region });
     const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [target.resource.id] }));
     const group = SecurityGroups?.[0];
@@ -60,11 +61,16 @@ export const revokeWorldIngress: RemediationAction = {
       rule !== undefined &&
       rule.IsEgress !== true &&
       (WORLD.has(rule.CidrIpv4 ?? '') || WORLD.has(rule.CidrIpv6 ?? ''));
+    // Rated from the rule as it is now, not from the finding: a rule edited to an allowed port since is never revoked.
+    const allowed = open && exposureSeverity(rule, settings.exposure).allowedPort;
     return {
       compliant: !open,
       state: rule ? { present: true, ...ruleState(rule) } : { present: false, ruleId: String(target.evidence.ruleId) },
       tags,
       ...(controlTower ? { controlTower } : {}),
+      ...(allowed
+        ? { allowed: `the rule's ports (${describePorts(rule)}) are in exposure.allowedPublicPorts: never revoked` }
+        : {}),
     };
   },
 

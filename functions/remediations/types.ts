@@ -31,6 +31,12 @@ export interface Inspection {
   readonly needsPerson?: string;
   /** Why the resource belongs to Control Tower and is never touched. */
   readonly controlTower?: string;
+  /**
+   * Why the settings allow the resource as it is now, whatever the finding said (a rule whose ports are all in
+   * `exposure.allowedPublicPorts`): never changed. Rated from the current state, so that a rule edited in place
+   * since the audit is rated as it is.
+   */
+  readonly allowed?: string;
 }
 
 /** A call an action made, as recorded: enough to undo it. */
@@ -68,6 +74,12 @@ export interface ActionInfo {
   describe(target: Target, settings: Settings): string;
   /** A stable key for "this resource was remediated before" that outlives IDs apply changes (a new rule ID). */
   key(target: Target): string;
+  /**
+   * The fields of the state that must be at apply as the plan saw them (the plan item's `stateSeen`): the person
+   * approved a change to the resource as the plan showed it. A resource changed in place since (a rule edited to
+   * another port, keeping its ID) is not applied to.
+   */
+  readonly mustMatchPlan?: readonly string[];
 }
 
 /**

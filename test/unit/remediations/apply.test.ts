@@ -23,6 +23,7 @@ import { SessionCache } from '../../../functions/lib/assume-role';
 import type { Settings } from '../../../functions/lib/settings';
 import { applyAccount, UNFINISHED, UNFINISHED_ITEM } from '../../../functions/remediations/apply';
 import {
+  type AccountPlan,
   type AccountRemediationRecord,
   PATHS,
   type RemediatedState,
@@ -284,6 +285,73 @@ describe('Apply Account', () => {
       const { results } = await undoRun({ run, by: 'test' }, deps(ENABLE, store));
       expect(results.map(({ status }) => status)).toEqual(['UNDONE']);
       expect(keyState).toBe('PendingDeletion');
+    });
+  });
+
+  describe('a resource changed between plan and apply', () => {
+    const ON = settingsWith(['revoke-world-ingress']);
+
+    it.each([
+      [
+        'to a port that is not allowed',
+        3389,
+        'changed since the plan (fromPort 22 → 3389, toPort 22 → 3389): not what was approved, so nothing is ' +
+          'applied; plan again',
+      ],
+      [
+        'to an allowed port, rated as it is now',
+        443,
+        "the rule's ports (tcp/443) are in exposure.allowedPublicPorts: never revoked",
+      ],
+    ])('is not applied when the rule was edited in place (same ID) %s', async (_, port, reason) => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      // ModifySecurityGroupRules keeps the rule's ID.
+      rules.set('sgr-1', port);
+
+      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 0 });
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+      expect(rules.get('sgr-1')).toBe(port);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual([
+        expect.objectContaining({
+          outcome: 'NOT_APPLIED',
+          reason,
+          stateBefore: expect.objectContaining({ ruleId: 'sgr-1', fromPort: port }),
+          calls: [],
+        }),
+      ]);
+    });
+
+    it('is not applied when the plan item does not say what state it saw', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const plan = store.read<AccountPlan>(run, PATHS.plan(ACCOUNT)) as AccountPlan;
+      store.seed(run, PATHS.plan(ACCOUNT), {
+        ...plan,
+        items: plan.items.map(({ stateSeen: _, ...item }) => item),
+      });
+
+      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]).toMatchObject({
+        outcome: 'NOT_APPLIED',
+        reason: expect.stringMatching(/^the plan did not record the state it saw/),
+      });
+    });
+
+    it('is applied when only what does not matter changed (the description)', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const plan = store.read<AccountPlan>(run, PATHS.plan(ACCOUNT)) as AccountPlan;
+      store.seed(run, PATHS.plan(ACCOUNT), {
+        ...plan,
+        items: plan.items.map((item) => ({ ...item, stateSeen: { ...item.stateSeen, description: 'was other' } })),
+      });
+
+      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
+      expect(rules.has('sgr-1')).toBe(false);
     });
   });
 

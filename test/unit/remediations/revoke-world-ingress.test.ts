@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { gateAfter } from '../../../functions/remediations/gate';
 import { revokeWorldIngress } from '../../../functions/remediations/revoke-world-ingress';
 import { actionContext, findings, targetOf } from '../../support/remediation-factories';
 
@@ -20,7 +21,7 @@ function givenGroup(name = 'app-servers', tags: { Key: string; Value: string }[]
   });
 }
 
-function givenRule(present: boolean) {
+function givenRule(present: boolean, port = 22) {
   const call = ec2.on(DescribeSecurityGroupRulesCommand, { SecurityGroupRuleIds: ['sgr-0world000000000001'] });
   if (!present) {
     call.rejects(
@@ -40,8 +41,8 @@ function givenRule(present: boolean) {
         GroupId: target.resource.id,
         IsEgress: false,
         IpProtocol: 'tcp',
-        FromPort: 22,
-        ToPort: 22,
+        FromPort: port,
+        ToPort: port,
         CidrIpv4: '0.0.0.0/0',
         Description: 'ssh for everyone',
       },
@@ -80,6 +81,24 @@ describe('revoke-world-ingress', () => {
     const sent = ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input;
     expect(sent?.IpPermissions).toBeUndefined();
     expect(calls).toEqual([{ call: 'ec2:RevokeSecurityGroupIngress', params: expect.any(Object) }]);
+  });
+
+  it('rates the rule as it is now: edited in place to a port in exposure.allowedPublicPorts, it is allowed', async () => {
+    givenGroup();
+    givenRule(true, 443);
+
+    const inspection = await revokeWorldIngress.inspect(target, actionContext());
+
+    expect(inspection.compliant).toBe(false);
+    expect(inspection.allowed).toBe("the rule's ports (tcp/443) are in exposure.allowedPublicPorts: never revoked");
+    expect(gateAfter(inspection, false).decision).toBe('ALLOWED_PORT');
+  });
+
+  it('does not allow a rule whose ports are not all in exposure.allowedPublicPorts', async () => {
+    givenGroup();
+    givenRule(true, 22);
+
+    expect((await revokeWorldIngress.inspect(target, actionContext())).allowed).toBeUndefined();
   });
 
   it("marks Control Tower's security groups, which are never touched", async () => {
