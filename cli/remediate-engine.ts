@@ -10,7 +10,7 @@ import { cleanText } from '../functions/lib/text';
 import { type ApplyAccountEvent, applyAccount } from '../functions/remediations/apply';
 import { REJECTED_ERROR } from '../functions/remediations/approval';
 import { type Approval, PATHS, type RemediationRun } from '../functions/remediations/documents';
-import { type PlanAccountEvent, planAccount } from '../functions/remediations/plan';
+import { type PlanAccountEvent, planAccount, planSessions } from '../functions/remediations/plan';
 import { type ReviewPlanEvent, type ReviewPlanResult, reviewPlan } from '../functions/remediations/review';
 import { REMEDIATION_SESSION_POLICY } from '../functions/remediations/session-policy';
 import { type StartRemediationEvent, startRemediation } from '../functions/remediations/start';
@@ -104,7 +104,7 @@ export async function runRemediationLocal(options: LocalRemediationOptions): Pro
   const executionName = options.executionName ?? newExecutionName(now()).replace(/^local-/, 'local-remediate-');
   const credentials = options.credentials ?? {};
   const partition = currentPartition();
-  const readOnly = new SessionCache(stsClient(credentials.audit));
+  const readOnly = planSessions(stsClient(credentials.audit));
   const admin = new SessionCache(
     stsClient(credentials.auditAdmin ?? credentials.audit),
     undefined,

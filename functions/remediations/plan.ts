@@ -1,5 +1,6 @@
+import type { STSClient } from '@aws-sdk/client-sts';
 import { accountSession } from '../lib/account-session';
-import { type SessionCache, sessionName } from '../lib/assume-role';
+import { SessionCache, sessionName } from '../lib/assume-role';
 import { CodeUnavailableError, errorMessage, InvalidInputError } from '../lib/errors';
 import { isRemediationId } from '../lib/ids';
 import type { ReportStore } from '../lib/report-store';
@@ -20,6 +21,7 @@ import {
 } from './documents';
 import { gateAfter, gateBefore, targetOf } from './gate';
 import { actionForRule, NOT_FIXED } from './registry';
+import { PLAN_SESSION_POLICY } from './session-policy';
 
 /** One Map item of Plan Remediations. */
 export interface PlanAccountEvent {
@@ -41,6 +43,15 @@ export interface PlanDeps {
   readonly store: ReportStore;
   readonly partition: string;
   readonly now?: () => Date;
+}
+
+/**
+ * The sessions Plan Account inspects with: the read-only execution role, narrowed to the reads the actions'
+ * `inspect` makes (not the audit's session policy, which lacks some of them). The Lambda handler and the local
+ * engine both make theirs here.
+ */
+export function planSessions(sts: STSClient): SessionCache {
+  return new SessionCache(sts, undefined, PLAN_SESSION_POLICY);
 }
 
 const nonEmpty = z.string().check(z.minLength(1));
