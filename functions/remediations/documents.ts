@@ -39,6 +39,8 @@ export type PlanDecision =
   | 'ALLOWED_PORT'
   | 'NEEDS_PERSON'
   | 'REOPENED'
+  /** An unexpired mute in the settings (`ctAudit.mutes`) accepts the finding: it is not planned, nor inspected. */
+  | 'MUTED'
   | 'ERROR';
 
 /** What a plan item and a record item both name: the action, and the finding and resource it acts on. */

@@ -3,6 +3,7 @@ import { accountSession } from '../lib/account-session';
 import { SessionCache, sessionName } from '../lib/assume-role';
 import { CodeUnavailableError, errorMessage, InvalidInputError } from '../lib/errors';
 import { isRemediationId } from '../lib/ids';
+import { activeMute } from '../lib/mutes';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
@@ -98,12 +99,14 @@ export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Prom
 
   const record = await deps.store.getJson<AccountRecord>(run.auditRun, `accounts/${accountId}.json`);
   if (!record) return write([], [], `the audit run ${run.auditRun.id} has no record for this account`);
-  const findings = Object.values(record.checks).flatMap((check) => check.findings ?? []);
+  const findings = Object.entries(record.checks).flatMap(([check, result]) =>
+    (result.findings ?? []).map((finding) => ({ check, finding })),
+  );
 
   const notes: PlanNote[] = [];
   const candidates = [];
   const seen = new Set<string>();
-  for (const finding of findings) {
+  for (const { check, finding } of findings) {
     const note = NOT_FIXED[finding.rule];
     if (note) {
       notes.push({
@@ -120,7 +123,14 @@ export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Prom
     const key = action.key(target);
     if (seen.has(remediatedKey(action.id, key))) continue;
     seen.add(remediatedKey(action.id, key));
-    candidates.push({ action, target, key });
+    // The settings' mutes as they are now, not as the audit run saw them: a mute added since keeps the finding out,
+    // and one that has expired since no longer does.
+    const mute = activeMute(
+      deps.settings.mutes,
+      { accountId, check, rule: finding.rule, resource: finding.resource },
+      now(),
+    );
+    candidates.push({ action, target, key, mute });
   }
 
   const remediated = await readRemediated(deps.store, accountId);
@@ -133,7 +143,7 @@ export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Prom
   );
   const context = { session, settings: deps.settings, now };
   const items: PlanItem[] = [];
-  for (const { action, target, key } of candidates) {
+  for (const { action, target, key, mute } of candidates) {
     const base = {
       action: action.id,
       rule: target.rule,
@@ -145,6 +155,15 @@ export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Prom
       change: action.describe(target, deps.settings),
       risk: action.risk,
     };
+    if (mute) {
+      // An accepted finding is not acted on, whatever else holds: it is not even inspected.
+      items.push({
+        ...base,
+        decision: 'MUTED',
+        reason: cleanText(`muted until ${mute.expires} (owner ${mute.owner}): ${mute.reason}`),
+      });
+      continue;
+    }
     const before = gateBefore(action, target, deps.settings, run.actions, now());
     if (before) {
       items.push({ ...base, ...before });

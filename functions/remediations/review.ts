@@ -63,7 +63,9 @@ export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Pr
   const message = overCap
     ? `${planned} actions planned, more than remediation.maxActionsPerRun (${run.maxActionsPerRun}): nothing is ` +
       'applied; narrow the run with --accounts or --actions, or raise the cap deliberately'
-    : `${planned} actions planned in ${perAccount.filter((account) => account.planned > 0).length} accounts`;
+    : `${planned} actions planned in ${perAccount.filter((account) => account.planned > 0).length} accounts` +
+      // Muted findings are said apart: a person reading "0 planned" should know what was left alone on purpose.
+      (decisions.MUTED ? `; ${decisions.MUTED} muted findings not planned (ctAudit.mutes)` : '');
   const summary: PlanSummary = {
     remediationRunId: run.id,
     auditRunId: run.auditRun.id,

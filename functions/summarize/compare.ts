@@ -1,5 +1,6 @@
 import type { AccountFindings, MuteInfo, ResolvedMemory, TrackedFinding } from '../lib/changes';
 import { fingerprintOf } from '../lib/fingerprint';
+import { muteExpiry, muteMatches } from '../lib/mutes';
 import type { Mute } from '../lib/outputs-settings';
 import type { AccountRecord, Finding, FindingState, Status } from '../lib/types';
 
@@ -106,22 +107,8 @@ function notAssessed(before: TrackedFinding): TrackedFinding {
   return { ...rest, state: 'NOT_ASSESSED', ...(previousState ? { previousState } : {}) };
 }
 
-/** The end of a mute: a date means the end of that day (UTC). */
-export function muteExpiry(mute: Pick<Mute, 'expires'>): number {
-  return /^\d{4}-\d{2}-\d{2}$/.test(mute.expires)
-    ? Date.parse(`${mute.expires}T23:59:59.999Z`)
-    : Date.parse(mute.expires);
-}
-
-/** Whether a mute names this finding (account, check, rule, resource ID or ARN: every field given must match). */
-export function muteMatches(mute: Mute, finding: Pick<TrackedFinding, 'accountId' | 'check' | 'rule' | 'resource'>) {
-  return (
-    (mute.account === undefined || mute.account === finding.accountId) &&
-    (mute.check === undefined || mute.check === finding.check) &&
-    (mute.rule === undefined || mute.rule === finding.rule) &&
-    (mute.resource === undefined || mute.resource === finding.resource?.id || mute.resource === finding.resource?.arn)
-  );
-}
+// Kept importable from here: the mute rules live in lib/mutes.ts, which the remediation plan shares.
+export { muteExpiry, muteMatches };
 
 function withMute(finding: TrackedFinding, input: CompareInput): TrackedFinding {
   const matching = input.mutes.filter((mute) => muteMatches(mute, finding));

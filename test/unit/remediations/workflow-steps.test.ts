@@ -180,6 +180,79 @@ describe('remediation steps', () => {
       });
     });
 
+    const bastionMute = (expires: string, more: Record<string, string> = {}) =>
+      settingsWith(
+        ['revoke-world-ingress'],
+        {},
+        {
+          mutes: [
+            {
+              account: ACCOUNT,
+              rule: 'network-exposure/world-ingress',
+              resource: 'sg-0123456789abcdef0',
+              reason: 'bastion, reviewed',
+              owner: 'sec-team',
+              expires,
+              ...more,
+            },
+          ],
+        },
+      );
+
+    it('does not plan a finding an unexpired mute accepts, and says which mute; the review counts it', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+
+      const result = await planAccount({ accountId: ACCOUNT, run }, deps(bastionMute('2030-01-02'), store));
+
+      expect(result.planned).toBe(0);
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items).toEqual([
+        expect.objectContaining({
+          decision: 'MUTED',
+          reason: 'muted until 2030-01-02 (owner sec-team): bastion, reviewed',
+          resource: expect.objectContaining({ id: 'sg-0123456789abcdef0', part: 'sgr-1' }),
+        }),
+      ]);
+      // Accepted: not even inspected.
+      expect(ec2).not.toHaveReceivedCommand(DescribeSecurityGroupsCommand);
+      await reviewPlan({ run, accounts: [ACCOUNT] }, store);
+      expect(store.read<{ decisions: object; message: string }>(run, PATHS.planSummary)).toMatchObject({
+        decisions: { MUTED: 1 },
+        message: '0 actions planned in 0 accounts; 1 muted findings not planned (ctAudit.mutes)',
+      });
+    });
+
+    it('a mute of the check mutes its findings too', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+      const settings = settingsWith(
+        ['revoke-world-ingress'],
+        {},
+        { mutes: [{ check: 'network-exposure', reason: 'lab account', owner: 'lab', expires: '2031-01-01' }] },
+      );
+
+      await planAccount({ accountId: ACCOUNT, run }, deps(settings, store));
+
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]?.decision).toBe('MUTED');
+    });
+
+    it.each([
+      ['an expired mute', bastionMute('2030-01-01')],
+      ['a mute of another resource', bastionMute('2031-01-01', { resource: 'sg-0fffffffffffffff0' })],
+      ['a mute of another account', bastionMute('2031-01-01', { account: '222222222222' })],
+    ])('plans a finding that only %s names', async (_, settings) => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run);
+
+      const result = await planAccount({ accountId: ACCOUNT, run }, deps(settings, store));
+
+      expect(result.planned).toBe(1);
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))?.items[0]?.decision).toBe('PLANNED');
+    });
+
     it('never plans an allowed public port', async () => {
       const store = new MemoryReportStore();
       const run = remediationRun({ mode: 'plan' });

@@ -262,6 +262,16 @@ describe('remediation results in the audit report', () => {
     expect(rowOf(html, 'sg-2 allows tcp 3389')).not.toContain('remediation revoke-world-ingress');
   });
 
+  test('a finding a mute kept out of the plan says so on its row, with the mute', async () => {
+    const muted = planItem({ decision: 'MUTED', reason: 'muted until 2030-06-30 (owner sec-team): bastion, reviewed' });
+    const store = seeded(APPLIED, [muted], []);
+    await summarizeRemediation({ run: APPLIED, accountsToApply: [] }, store, () => NOW);
+
+    const other = rowOf(store.files.get('runs/2030-01-02/audit-run-1/report.html') ?? '', 'sg-2 allows tcp 3389');
+    expect(other).toContain('<strong>PLAN: MUTED</strong>');
+    expect(other).toContain('muted until 2030-06-30 (owner sec-team): bastion, reviewed');
+  });
+
   test('an audit run that was never remediated has no remediation results', async () => {
     expect(await remediationLines(new MemoryReportStore(), AUDIT.id)).toEqual([]);
   });
