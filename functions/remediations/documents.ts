@@ -20,6 +20,28 @@ export interface RemediationRun extends RunRef {
   readonly maxActionsPerRun: number;
 }
 
+/**
+ * An account asked for (the input's `accounts`) that is not planned, and why. Only `NO_FINDINGS` means the audit run
+ * looked and found nothing to do; the others mean nothing was checked there, and the run does not end as a success.
+ */
+export interface SkippedAccount {
+  readonly accountId: string;
+  readonly kind: 'NO_FINDINGS' | 'NOT_ASSESSED' | 'NOT_IN_AUDIT_RUN';
+  readonly reason: string;
+}
+
+/** remediation/run.json: the run, the accounts it plans and the accounts asked for that it does not. */
+export interface RemediationRunDocument {
+  readonly schemaVersion: typeof REMEDIATION_SCHEMA_VERSION;
+  readonly remediationRunId: string;
+  readonly startedAt: string;
+  readonly mode: 'plan' | 'apply';
+  readonly auditRun: RemediationRun['auditRun'];
+  readonly actions: readonly RemediationId[];
+  readonly accounts: readonly string[];
+  readonly skipped: readonly SkippedAccount[];
+}
+
 /** Who approved the apply, and when; Apply Account refuses to change anything without it. */
 export interface Approval {
   readonly approved: boolean;

@@ -1,5 +1,6 @@
 import { mapLimit } from '../lib/concurrency';
 import type { ReportStore } from '../lib/report-store';
+import { cleanText } from '../lib/text';
 import { type AccountPlan, PATHS, type PlanDecision, type RemediationRun } from './documents';
 
 /** Review Plan's event. */
@@ -17,12 +18,32 @@ export interface ReviewPlanResult {
   readonly next: NextStep;
   /** The accounts with at least one PLANNED action. */
   readonly accountsToApply: string[];
-  readonly totals: { readonly planned: number; readonly accounts: number; readonly accountErrors: number };
+  /**
+   * `accountErrors`: accounts whose plan could not be made (or was never written); `itemErrors`: findings whose
+   * state could not be read (ERROR) in the other accounts. Nothing is applied to either, and the run does not end
+   * as a success.
+   */
+  readonly totals: {
+    readonly planned: number;
+    readonly accounts: number;
+    readonly accountErrors: number;
+    readonly itemErrors: number;
+  };
   /** Why the plan is not applied, when it is not. */
   readonly stop?: 'PLAN_ONLY' | 'NOTHING_TO_DO' | 'OVER_CAP';
 }
 
-/** The plan as a whole: remediation/plan.json. */
+/** One targeted account in remediation/plan.json. */
+export interface PlannedAccount {
+  readonly accountId: string;
+  readonly planned: number;
+  /** Its plan's items counted by decision. */
+  readonly decisions: Partial<Record<PlanDecision, number>>;
+  /** Why the account is in error: its plan could not be made, or some of its findings could not be planned. */
+  readonly error?: string;
+}
+
+/** The plan as a whole: remediation/plan.json. Every targeted account is in `accounts`, once. */
 export interface PlanSummary {
   readonly remediationRunId: string;
   readonly auditRunId: string;
@@ -30,42 +51,70 @@ export interface PlanSummary {
   readonly planned: number;
   readonly maxActionsPerRun: number;
   readonly overCap: boolean;
-  readonly accounts: { accountId: string; planned: number; error?: string }[];
+  readonly accountErrors: number;
+  readonly itemErrors: number;
+  readonly accounts: PlannedAccount[];
   readonly message: string;
+}
+
+/** One targeted account's plan, as the review counts it. */
+function reviewAccount(accountId: string, plan: AccountPlan | undefined): PlannedAccount & { failed: boolean } {
+  const decisions: Partial<Record<PlanDecision, number>> = {};
+  for (const item of plan?.items ?? []) decisions[item.decision] = (decisions[item.decision] ?? 0) + 1;
+  // A plan that could not be made applies nothing, whatever items it holds.
+  const failed = !plan || plan.error !== undefined;
+  const planned = failed ? 0 : (decisions.PLANNED ?? 0);
+  // Read defensively: a plan file is data from S3, and a review that throws on one would summarize no account.
+  const firstError = (plan?.items ?? []).find((item) => item.decision === 'ERROR');
+  const error = !plan
+    ? 'no plan recorded: Plan Account failed before writing one'
+    : plan.error
+      ? `the plan could not be made: ${plan.error}`
+      : firstError
+        ? cleanText(
+            `${decisions.ERROR} findings could not be planned, e.g. ${firstError.resource?.id ?? firstError.action}: ${firstError.reason}`,
+          )
+        : undefined;
+  return { accountId, planned, decisions, ...(error ? { error } : {}), failed };
 }
 
 /**
  * Joins the accounts' plans, enforces the cap (a plan over remediation.maxActionsPerRun is not applied at all) and
- * decides what comes next. Writes remediation/plan.json.
+ * decides what comes next. Writes remediation/plan.json, with every targeted account once, each in error or not.
  */
 export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Promise<ReviewPlanResult> {
-  const { run, accounts } = event;
-  const plans = await mapLimit([...accounts], 16, async (accountId) => ({
-    accountId,
-    plan: await store.getJson<AccountPlan>(run, PATHS.plan(accountId)),
-  }));
+  const { run } = event;
+  // Each account once, even if the input named one twice: the summary counts accounts, not Map items.
+  const accounts = [...new Set(event.accounts)];
+  const plans = await mapLimit(accounts, 16, async (accountId) =>
+    reviewAccount(accountId, await store.getJson<AccountPlan>(run, PATHS.plan(accountId))),
+  );
   const decisions: Partial<Record<PlanDecision, number>> = {};
-  const perAccount: PlanSummary['accounts'] = [];
-  let accountErrors = 0;
-  for (const { accountId, plan } of plans) {
-    const error = plan ? plan.error : 'no plan recorded';
-    if (error) accountErrors++;
-    let planned = 0;
-    for (const item of plan?.items ?? []) {
-      decisions[item.decision] = (decisions[item.decision] ?? 0) + 1;
-      if (item.decision === 'PLANNED' && !error) planned++;
+  for (const plan of plans) {
+    for (const [decision, count] of Object.entries(plan.decisions) as [PlanDecision, number][]) {
+      decisions[decision] = (decisions[decision] ?? 0) + count;
     }
-    perAccount.push({ accountId, planned, ...(error ? { error } : {}) });
   }
+  const perAccount: PlannedAccount[] = plans.map(({ failed: _failed, ...account }) => account);
+  const accountErrors = plans.filter((plan) => plan.failed).length;
+  const itemErrors = plans
+    .filter((plan) => !plan.failed)
+    .reduce((total, plan) => total + (plan.decisions.ERROR ?? 0), 0);
   const planned = perAccount.reduce((total, account) => total + account.planned, 0);
   const overCap = planned > run.maxActionsPerRun;
   const stop = run.mode === 'plan' ? 'PLAN_ONLY' : planned === 0 ? 'NOTHING_TO_DO' : overCap ? 'OVER_CAP' : undefined;
-  const message = overCap
-    ? `${planned} actions planned, more than remediation.maxActionsPerRun (${run.maxActionsPerRun}): nothing is ` +
-      'applied; narrow the run with --accounts or --actions, or raise the cap deliberately'
-    : `${planned} actions planned in ${perAccount.filter((account) => account.planned > 0).length} accounts` +
-      // Muted findings are said apart: a person reading "0 planned" should know what was left alone on purpose.
-      (decisions.MUTED ? `; ${decisions.MUTED} muted findings not planned (ctAudit.mutes)` : '');
+  const errors = [
+    ...(accountErrors > 0 ? [`${accountErrors} of ${accounts.length} accounts could not be planned`] : []),
+    ...(itemErrors > 0 ? [`${itemErrors} findings could not be planned (ERROR)`] : []),
+  ];
+  const message =
+    (overCap
+      ? `${planned} actions planned, more than remediation.maxActionsPerRun (${run.maxActionsPerRun}): nothing is ` +
+        'applied; narrow the run with --accounts or --actions, or raise the cap deliberately'
+      : `${planned} actions planned in ${perAccount.filter((account) => account.planned > 0).length} accounts` +
+        // Muted findings are said apart: a person reading "0 planned" should know what was left alone on purpose.
+        (decisions.MUTED ? `; ${decisions.MUTED} muted findings not planned (ctAudit.mutes)` : '')) +
+    (errors.length > 0 ? `; ${errors.join(', ')}: nothing is applied to them` : '');
   const summary: PlanSummary = {
     remediationRunId: run.id,
     auditRunId: run.auditRun.id,
@@ -73,6 +122,8 @@ export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Pr
     planned,
     maxActionsPerRun: run.maxActionsPerRun,
     overCap,
+    accountErrors,
+    itemErrors,
     accounts: perAccount,
     message,
   };
@@ -81,7 +132,7 @@ export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Pr
     run,
     next: stop ? 'summarize' : run.requireApproval ? 'approve' : 'apply',
     accountsToApply: perAccount.filter((account) => account.planned > 0).map((account) => account.accountId),
-    totals: { planned, accounts: accounts.length, accountErrors },
+    totals: { planned, accounts: accounts.length, accountErrors, itemErrors },
     ...(stop ? { stop } : {}),
   };
 }

@@ -2,10 +2,17 @@ import { InvalidInputError } from '../lib/errors';
 import { REMEDIATION_IDS, type RemediationId } from '../lib/ids';
 import type { ReportStore } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
-import type { RunSummary } from '../lib/types';
+import { cleanText } from '../lib/text';
+import type { RunSummary, SummaryAccount } from '../lib/types';
 import { accountIdSchema, formatIssues, uniqueList } from '../lib/validation';
 import * as z from '../lib/zod';
-import { PATHS, REMEDIATION_SCHEMA_VERSION, type RemediationRun } from './documents';
+import {
+  PATHS,
+  REMEDIATION_SCHEMA_VERSION,
+  type RemediationRun,
+  type RemediationRunDocument,
+  type SkippedAccount,
+} from './documents';
 
 /** The execution input of the remediation workflow. */
 export const remediationInputSchema = z.strictObject({
@@ -73,10 +80,20 @@ export async function startRemediation(
   const located = { ...run, reportLocation: `${store.location(run)}remediation/` };
   const wanted = input.accounts ? new Set(input.accounts) : undefined;
   const accounts = summary.accounts
-    .filter((account) => Object.values(account.checks).some((check) => (check.findings ?? 0) > 0))
+    .filter(hasFindings)
     .map((account) => account.accountId)
     .filter((accountId) => !wanted || wanted.has(accountId));
-  await store.putJson(located, PATHS.run, {
+  // An account asked for by name that is not planned is said so, with why: never dropped without a word. Without
+  // `accounts` the run is for the whole audit run, and an account the audit could not assess (ERROR, no findings)
+  // is not known to be clean: it is listed too. Those the audit skipped (suspended, excluded) were never targets.
+  const planned = new Set(accounts);
+  const named =
+    input.accounts ??
+    summary.accounts.filter((account) => account.status === 'ERROR').map((account) => account.accountId);
+  const skipped = named
+    .filter((accountId) => !planned.has(accountId))
+    .map((accountId) => skippedAccount(accountId, summary));
+  const document: RemediationRunDocument = {
     schemaVersion: REMEDIATION_SCHEMA_VERSION,
     remediationRunId: run.id,
     startedAt: run.startedAt,
@@ -84,7 +101,41 @@ export async function startRemediation(
     auditRun: located.auditRun,
     actions: run.actions,
     accounts,
-  });
+    skipped,
+  };
+  await store.putJson(located, PATHS.run, document);
   await store.putState(PATHS.runPointer(run.id), { id: run.id, startedAt: run.startedAt });
   return { run: located, accounts };
+}
+
+function hasFindings(account: SummaryAccount): boolean {
+  return Object.values(account.checks).some((check) => (check.findings ?? 0) > 0);
+}
+
+/** Why an account asked for is not planned: the audit run found nothing there, could not look, or never had it. */
+function skippedAccount(accountId: string, summary: RunSummary): SkippedAccount {
+  const audited = summary.accounts.find((account) => account.accountId === accountId);
+  if (audited?.status === 'ERROR' || audited?.status === 'SKIPPED') {
+    return {
+      accountId,
+      kind: 'NOT_ASSESSED',
+      reason: `the audit run ${summary.runId} could not assess it (${audited.status}${audited.error ? `: ${cleanText(audited.error.message, 200)}` : ''}): nothing to plan`,
+    };
+  }
+  if (audited) {
+    return {
+      accountId,
+      kind: 'NO_FINDINGS',
+      reason: `no findings in the audit run ${summary.runId} (${audited.status}): nothing to remediate`,
+    };
+  }
+  const skipped = summary.skipped.find((account) => account.accountId === accountId);
+  if (skipped) {
+    return {
+      accountId,
+      kind: 'NOT_ASSESSED',
+      reason: `the audit run ${summary.runId} skipped it (${cleanText(skipped.reason, 200)}): nothing to plan`,
+    };
+  }
+  return { accountId, kind: 'NOT_IN_AUDIT_RUN', reason: `not in the audit run ${summary.runId}: nothing to plan` };
 }

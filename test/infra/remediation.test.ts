@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { Match } from 'aws-cdk-lib/assertions';
+import { REMEDIATION_OUTCOMES, SUCCESSFUL_OUTCOMES } from '../../functions/remediations/summarize';
 import { REMEDIATION_DEFINITION, type RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
 import { importedRoleArn, logicalIdsOf, synthesize } from './support';
 
@@ -62,6 +63,29 @@ describe('remediation workflow', () => {
     expect(approve.Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.rejection', Next: 'Summarize Remediation' },
     ]);
+  });
+
+  test('Compliance: each outcome ends in a state of its own; only PLANNED, NOTHING_TO_DO and APPLIED succeed', () => {
+    const states = JSON.parse(aslText()).States;
+    const choice = states['Outcome?'] as { Choices: { StringEquals: string; Next: string }[]; Default: string };
+    const endOf = new Map(choice.Choices.map((branch) => [branch.StringEquals, branch.Next]));
+
+    for (const outcome of REMEDIATION_OUTCOMES) {
+      const end = states[endOf.get(outcome) ?? choice.Default];
+      expect({ outcome, type: end.Type }).toEqual({
+        outcome,
+        type: SUCCESSFUL_OUTCOMES.has(outcome) ? 'Succeed' : 'Fail',
+      });
+    }
+    // An outcome the Choice does not name (a new one, a typo) fails the run: fail closed.
+    expect(states[choice.Default].Type).toBe('Fail');
+    expect(new Set([...endOf.values(), choice.Default]).size).toBe(REMEDIATION_OUTCOMES.length);
+    expect(states['Remediation Incomplete']).toMatchObject({
+      Type: 'Fail',
+      Error: 'RemediationIncomplete',
+      CausePath: '$.cause',
+    });
+    expect(endOf.get('INCOMPLETE')).toBe('Remediation Incomplete');
   });
 
   test('Compliance: the approval function may publish only to the configured topic', () => {

@@ -16,7 +16,7 @@ import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const sfn = mockClient(SFNClient);
 const sts = mockClient(STSClient);
-const REQUEST = { run: remediationRun(), totals: { planned: 3, accounts: 2, accountErrors: 0 } };
+const REQUEST = { run: remediationRun(), totals: { planned: 3, accounts: 2, accountErrors: 0, itemErrors: 0 } };
 
 function io() {
   let out = '';

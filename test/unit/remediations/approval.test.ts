@@ -22,7 +22,7 @@ describe('requestApproval', () => {
 
     // Act
     await requestApproval(
-      { taskToken: TOKEN, run, totals: { planned: 2, accounts: 1, accountErrors: 0 } },
+      { taskToken: TOKEN, run, totals: { planned: 2, accounts: 1, accountErrors: 0, itemErrors: 0 } },
       { store, sns: new SNSClient({}), topicArn: 'arn:aws:sns:us-east-1:111111111111:approvals', now: () => NOW },
     );
 
