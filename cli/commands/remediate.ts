@@ -19,7 +19,7 @@ import {
   runRemediationLocal,
 } from '../remediate-engine';
 import { readSettingsFile, resolveSettings } from '../settings-file';
-import { exitCodeOf, REMEDIATION_EXIT, renderPlan } from './remediation-output';
+import { exitCodeOf, REMEDIATION_EXIT, renderAccountProblems, renderPlan } from './remediation-output';
 
 /** Flags of `ct-audit remediate`. */
 export interface RemediateFlags {
@@ -112,6 +112,7 @@ export async function executeRemediation(
   if (options.json) io.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
   else {
     io.stdout.write(`${result.summary.message}\n`);
+    io.stdout.write(renderAccountProblems(result.summary));
     io.stdout.write(`Remediation run ${result.executionName}: ${result.endState ?? result.summary.outcome}\n`);
     io.stdout.write(`Records: ${result.summary.reportLocation}\n`);
   }

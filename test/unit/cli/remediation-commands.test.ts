@@ -8,9 +8,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { answerApproval } from '../../../cli/commands/approve';
 import { terminalApprover } from '../../../cli/commands/remediate';
+import { exitCodeOf, renderAccountProblems, renderPlan } from '../../../cli/commands/remediation-output';
 import { main } from '../../../cli/main';
 import { RejectedError } from '../../../cli/remediate-engine';
-import { PATHS } from '../../../functions/remediations/documents';
+import { type AccountPlan, PATHS, type RemediationRunDocument } from '../../../functions/remediations/documents';
+import type { PlanSummary } from '../../../functions/remediations/review';
+import { REMEDIATION_OUTCOMES, type RemediationSummary } from '../../../functions/remediations/summarize';
 import { remediationRun } from '../../support/remediation-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
@@ -156,5 +159,95 @@ describe('ct-audit remediate: invalid requests exit 2 with a message that says w
 
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/InvalidInput: no finished audit run no-such-run/);
+  });
+});
+
+describe('ct-audit remediate: what it prints of a run that could not plan everything', () => {
+  const run = remediationRun({ mode: 'plan' });
+  const A = '111111111111';
+  const B = '222222222222';
+  const C = '333333333333';
+
+  it.each([
+    ['PLANNED', 0],
+    ['NOTHING_TO_DO', 0],
+    ['APPLIED', 0],
+    ['INCOMPLETE', 1],
+    ['OVER_CAP', 1],
+    ['REJECTED', 1],
+    ['FAILED', 1],
+  ] as const)('%s exits %i', (outcome, code) => {
+    expect(exitCodeOf(outcome)).toBe(code);
+  });
+
+  it('every outcome has its exit code here', () => {
+    expect([...REMEDIATION_OUTCOMES].sort()).toEqual(
+      ['PLANNED', 'NOTHING_TO_DO', 'APPLIED', 'INCOMPLETE', 'OVER_CAP', 'REJECTED', 'FAILED'].sort(),
+    );
+  });
+
+  it('the plan shows every account Review Plan joined, the one without a plan file too, and those not planned', async () => {
+    const store = new MemoryReportStore();
+    const muted = {
+      action: 'revoke-world-ingress',
+      rule: 'network-exposure/world-ingress',
+      resource: { type: 'AwsEc2SecurityGroup', id: 'sg-1', region: 'us-east-1', part: 'sgr-1' },
+      evidence: {},
+      severity: 'HIGH',
+      key: 'sgr-1',
+      decision: 'MUTED',
+      reason: 'muted until 2030-06-30 (owner sec-team): bastion, reviewed',
+      change: 'revoke sgr-1',
+      risk: 'traffic stops',
+    } as const;
+    store.seed(run, PATHS.plan(A), {
+      schemaVersion: 1,
+      remediationRunId: run.id,
+      auditRunId: run.auditRun.id,
+      accountId: A,
+      plannedAt: '2030-01-02T07:00:00.000Z',
+      items: [muted],
+      notes: [],
+    } satisfies AccountPlan);
+    store.seed(run, PATHS.planSummary, {
+      accounts: [
+        { accountId: A, planned: 0, decisions: { MUTED: 1 } },
+        { accountId: B, planned: 0, decisions: {}, error: 'no plan recorded' },
+      ],
+    } as Partial<PlanSummary>);
+    store.seed(run, PATHS.run, {
+      skipped: [
+        { accountId: C, kind: 'NOT_IN_AUDIT_RUN', reason: 'not in the audit run audit-run-1: nothing to plan' },
+      ],
+    } as Partial<RemediationRunDocument>);
+
+    const text = await renderPlan(store, run, [A]);
+
+    expect(text.split('\n')).toEqual([
+      'Remediation plan remediation-run-1 for audit run audit-run-1 (mode plan)',
+      `  ${A}  MUTED             revoke-world-ingress sg-1`,
+      `${' '.repeat(34)}muted until 2030-06-30 (owner sec-team): bastion, reviewed`,
+      `  ${B}: no plan recorded: nothing is applied here`,
+      `  ${C}  NOT PLANNED       not in the audit run audit-run-1: nothing to plan`,
+      '',
+    ]);
+  });
+
+  it('after the outcome, it lists the accounts in error and those asked for that were not planned', () => {
+    const summary = {
+      accounts: [
+        { accountId: A, planned: 1, decisions: { PLANNED: 1 }, results: {} },
+        { accountId: B, planned: 0, decisions: {}, results: {}, error: 'the plan could not be made: denied' },
+      ],
+      skipped: [{ accountId: C, kind: 'NOT_ASSESSED', reason: 'the audit run audit-run-1 skipped it (SUSPENDED)' }],
+    } as Partial<RemediationSummary> as RemediationSummary;
+
+    expect(renderAccountProblems(summary)).toBe(
+      'Accounts in error (nothing was applied to what could not be planned):\n' +
+        `  ${B}  the plan could not be made: denied\n` +
+        'Accounts asked for and not planned:\n' +
+        `  ${C}  the audit run audit-run-1 skipped it (SUSPENDED)\n`,
+    );
+    expect(renderAccountProblems({ ...summary, accounts: [], skipped: [] })).toBe('');
   });
 });
