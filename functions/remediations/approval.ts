@@ -63,6 +63,10 @@ export async function requestApproval(
         // The token is not in the message: whoever may approve reads it from the report bucket.
         Message:
           `Remediation run ${run.id} (audit run ${run.auditRun.id}) plans ${totals.planned} actions.\n` +
+          // What the plan could not cover: approving applies the rest, and the run still ends incomplete.
+          (totals.accountErrors + totals.itemErrors > 0
+            ? `Not planned (errors): ${totals.accountErrors} accounts, ${totals.itemErrors} findings.\n`
+            : '') +
           `Plan: ${run.reportLocation}plan.json and plan/<account>.json\n` +
           `Approve: ${commands.approve}\nReject: ${commands.reject}\n` +
           `No answer by ${expiresAt} is a rejection.`,

@@ -21,12 +21,16 @@ export interface RemediationRun extends RunRef {
 }
 
 /**
- * An account asked for (the input's `accounts`) that is not planned, and why. Only `NO_FINDINGS` means the audit run
- * looked and found nothing to do; the others mean nothing was checked there, and the run does not end as a success.
+ * An account that is not planned, and why. Asked for by name (the input's `accounts`): `NO_FINDINGS` means the audit
+ * run looked and found nothing to do; `NOT_ASSESSED` and `NOT_IN_AUDIT_RUN` mean nothing was checked there, and the
+ * run does not end as a success. In a run for the whole audit run (no `accounts`), an account the audit run could
+ * not assess is `AUDIT_ERROR`: listed and said in the outcome's message, but it does not make the remediation run
+ * incomplete, because the audit run already failed on it and says why (a remediation run of an organization with one
+ * unreachable account would otherwise fail every day for the same reason, and teach people to ignore it).
  */
 export interface SkippedAccount {
   readonly accountId: string;
-  readonly kind: 'NO_FINDINGS' | 'NOT_ASSESSED' | 'NOT_IN_AUDIT_RUN';
+  readonly kind: 'NO_FINDINGS' | 'NOT_ASSESSED' | 'NOT_IN_AUDIT_RUN' | 'AUDIT_ERROR';
   readonly reason: string;
 }
 

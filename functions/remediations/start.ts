@@ -85,14 +85,16 @@ export async function startRemediation(
     .filter((accountId) => !wanted || wanted.has(accountId));
   // An account asked for by name that is not planned is said so, with why: never dropped without a word. Without
   // `accounts` the run is for the whole audit run, and an account the audit could not assess (ERROR, no findings)
-  // is not known to be clean: it is listed too. Those the audit skipped (suspended, excluded) were never targets.
+  // is not known to be clean: it is listed too, as AUDIT_ERROR (see SkippedAccount). Those the audit skipped
+  // (suspended, excluded) were never targets.
   const planned = new Set(accounts);
-  const named =
-    input.accounts ??
-    summary.accounts.filter((account) => account.status === 'ERROR').map((account) => account.accountId);
-  const skipped = named
-    .filter((accountId) => !planned.has(accountId))
-    .map((accountId) => skippedAccount(accountId, summary));
+  const skipped = input.accounts
+    ? input.accounts
+        .filter((accountId) => !planned.has(accountId))
+        .map((accountId) => skippedAccount(accountId, summary))
+    : summary.accounts
+        .filter((account) => account.status === 'ERROR' && !planned.has(account.accountId))
+        .map((account) => ({ ...skippedAccount(account.accountId, summary), kind: 'AUDIT_ERROR' as const }));
   const document: RemediationRunDocument = {
     schemaVersion: REMEDIATION_SCHEMA_VERSION,
     remediationRunId: run.id,

@@ -191,7 +191,10 @@ export async function summarizeRemediation(
   const inError = accounts.filter(
     (account) => planned.get(account.accountId)?.error !== undefined || !planned.has(account.accountId),
   );
-  const unassessed = skipped.filter((account) => account.kind !== 'NO_FINDINGS');
+  const unassessed = skipped.filter(
+    (account) => account.kind === 'NOT_ASSESSED' || account.kind === 'NOT_IN_AUDIT_RUN',
+  );
+  const auditErrors = skipped.filter((account) => account.kind === 'AUDIT_ERROR');
   const problems = [
     ...(plan ? [] : [`${PATHS.planSummary} is missing: the plan of each account is unknown`]),
     ...(runDocument ? [] : [`${PATHS.run} is missing: the accounts asked for are unknown`]),
@@ -208,6 +211,12 @@ export async function summarizeRemediation(
   const noFindings = skipped.filter((account) => account.kind === 'NO_FINDINGS');
   const also = [
     ...problems,
+    ...(auditErrors.length > 0
+      ? [
+          `${auditErrors.length} accounts could not be assessed by the audit run, which says why ` +
+            `(${named(auditErrors.map((a) => a.accountId))})`,
+        ]
+      : []),
     ...(noFindings.length > 0
       ? [`${noFindings.length} accounts asked for have no findings (${named(noFindings.map((a) => a.accountId))})`]
       : []),

@@ -47,5 +47,19 @@ describe('requestApproval', () => {
     const [publish] = sns.commandCalls(PublishCommand);
     expect(publish?.args[0].input.Message).toContain(`ct-audit approve --run ${run.id}`);
     expect(publish?.args[0].input.Message).not.toContain(TOKEN);
+    expect(publish?.args[0].input.Message).not.toContain('Not planned');
+  });
+
+  test('the message says what the plan could not cover, which approving does not apply', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+
+    await requestApproval(
+      { taskToken: TOKEN, run: remediationRun(), totals: { planned: 2, accounts: 3, accountErrors: 1, itemErrors: 4 } },
+      { store: new MemoryReportStore(), sns: new SNSClient({}), topicArn: 'arn:aws:sns:us-east-1:1:a', now: () => NOW },
+    );
+
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(
+      'Not planned (errors): 1 accounts, 4 findings.',
+    );
   });
 });

@@ -275,9 +275,22 @@ describe('accounts asked for that are not planned', () => {
 
     const { run } = await start(store, {});
 
-    expect(store.read<RemediationRunDocument>(run, PATHS.run)?.skipped.map((account) => account.accountId)).toEqual([
-      UNREACHABLE,
+    expect(store.read<RemediationRunDocument>(run, PATHS.run)?.skipped).toEqual([
+      expect.objectContaining({ accountId: UNREACHABLE, kind: 'AUDIT_ERROR' }),
     ]);
+  });
+
+  it('without accounts, an account the audit could not assess is said, but the plan of the others is ready', async () => {
+    // The audit run already failed on the unreachable account and says why; failing every remediation run of the
+    // organization for it too would only repeat that.
+    const store = new MemoryReportStore();
+    seedAudit(store);
+
+    const result = await run(store, { mode: 'plan' });
+
+    expect(result.endState).toBe('Plan Ready');
+    expect(result.summary?.skipped).toEqual([expect.objectContaining({ accountId: UNREACHABLE, kind: 'AUDIT_ERROR' })]);
+    expect(result.summary?.message).toMatch(/1 accounts could not be assessed by the audit run, which says why/);
   });
 
   it('an account asked for that is not in the audit run makes the run incomplete, and the result says so', async () => {
