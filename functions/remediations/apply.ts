@@ -11,6 +11,7 @@ import {
   changedSomething,
   PATHS,
   type PlanItem,
+  planDigest,
   REMEDIATION_SCHEMA_VERSION,
   type RecordItem,
   type RemediatedState,
@@ -27,6 +28,8 @@ export interface ApplyAccountEvent {
   readonly accountId: string;
   readonly run: RemediationRun;
   readonly approval: Approval;
+  /** The digest of the account's plan as Review Plan read it ({@link planDigest}): the plan that was approved. */
+  readonly planSha256?: string;
 }
 
 /** What the iteration returns. */
@@ -69,6 +72,23 @@ export const UNFINISHED_ITEM =
   'the apply of this item did not end: the function stopped during or after its calls, before it verified them. ' +
   'The calls recorded were made (undo reverses them); one in flight may have been made too: compare the state ' +
   'before with the resource now';
+
+/** Why the plan read is not the one approved for this account and run, or undefined when it is. */
+function planMismatch(
+  plan: AccountPlan,
+  event: ApplyAccountEvent,
+  accountId: string,
+  runId: string,
+): string | undefined {
+  if (plan.accountId !== accountId || plan.remediationRunId !== runId) {
+    return 'the plan file names another account or run than the one approved';
+  }
+  if (!event.planSha256) return 'Review Plan handed over no digest of the plan, so the plan approved is unknown';
+  if (planDigest(plan) !== event.planSha256) {
+    return 'the plan file changed after Review Plan read it (its SHA-256 differs from the one approved)';
+  }
+  return undefined;
+}
 
 /**
  * Applies one account's plan: for each PLANNED item, re-checks the resource (still enabled, not exempt, not
@@ -129,6 +149,10 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
   const plan = await deps.store.getJson<AccountPlan>(run, PATHS.plan(accountId));
   if (!plan || plan.error)
     return save(`not applied: no usable plan for this account${plan?.error ? ` (${plan.error})` : ''}`);
+  // Only the plan that was reviewed, capped and approved: the file is in the run folder, which more than this
+  // workflow can write (README, "Security"), and Review Plan's digest comes through the execution's state.
+  const changed = planMismatch(plan, event, accountId, run.id);
+  if (changed) return save(`not applied: ${changed}; nothing was changed: plan the run again`);
   const remediated = await readRemediated(deps.store, accountId);
 
   const session = accountSession(

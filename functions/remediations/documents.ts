@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RemediationId } from '../lib/remediation-settings';
 import type { RunRef } from '../lib/report-store';
 import type { ResourceRef } from '../lib/types';
@@ -109,6 +110,16 @@ export interface AccountPlan {
   readonly notes: readonly PlanNote[];
   /** The plan could not be made (the audit record is missing, the role cannot be assumed): nothing is applied. */
   readonly error?: string;
+}
+
+/**
+ * The SHA-256 (hex) of an account's plan as read from the store. Review Plan takes it of each plan it counts and
+ * hands it to Apply Account through the execution's state, not through S3; Apply refuses a plan file whose digest
+ * differs, so what is applied is what was reviewed, capped and approved, whoever can write the run folder. Both sides
+ * read the file with `getJson` and hash its JSON again, which gives the same text for the same file.
+ */
+export function planDigest(plan: AccountPlan): string {
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
 }
 
 /** How one planned action ended at apply time. */

@@ -1,7 +1,7 @@
 import { mapLimit } from '../lib/concurrency';
 import type { ReportStore } from '../lib/report-store';
 import { cleanText } from '../lib/text';
-import { type AccountPlan, PATHS, type PlanDecision, type RemediationRun } from './documents';
+import { type AccountPlan, PATHS, type PlanDecision, planDigest, type RemediationRun } from './documents';
 
 /** Review Plan's event. */
 export interface ReviewPlanEvent {
@@ -18,6 +18,11 @@ export interface ReviewPlanResult {
   readonly next: NextStep;
   /** The accounts with at least one PLANNED action. */
   readonly accountsToApply: string[];
+  /**
+   * The digest of each of those accounts' plans as this review read them, in the same order: Apply Remediations
+   * hands each to its iteration (`States.ArrayGetItem` by the item's index), which applies only that plan.
+   */
+  readonly planDigests: string[];
   /**
    * `accountErrors`: accounts whose plan could not be made (or was never written); `itemErrors`: findings whose
    * state could not be read (ERROR) in the other accounts. Nothing is applied to either, and the run does not end
@@ -58,7 +63,10 @@ export interface PlanSummary {
 }
 
 /** One targeted account's plan, as the review counts it. */
-function reviewAccount(accountId: string, plan: AccountPlan | undefined): PlannedAccount & { failed: boolean } {
+function reviewAccount(
+  accountId: string,
+  plan: AccountPlan | undefined,
+): PlannedAccount & { failed: boolean; digest?: string } {
   const decisions: Partial<Record<PlanDecision, number>> = {};
   for (const item of plan?.items ?? []) decisions[item.decision] = (decisions[item.decision] ?? 0) + 1;
   // A plan that could not be made applies nothing, whatever items it holds.
@@ -75,7 +83,14 @@ function reviewAccount(accountId: string, plan: AccountPlan | undefined): Planne
             `${decisions.ERROR} findings could not be planned, e.g. ${firstError.resource?.id ?? firstError.action}: ${firstError.reason}`,
           )
         : undefined;
-  return { accountId, planned, decisions, ...(error ? { error } : {}), failed };
+  return {
+    accountId,
+    planned,
+    decisions,
+    ...(error ? { error } : {}),
+    failed,
+    ...(plan ? { digest: planDigest(plan) } : {}),
+  };
 }
 
 /**
@@ -95,7 +110,8 @@ export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Pr
       decisions[decision] = (decisions[decision] ?? 0) + count;
     }
   }
-  const perAccount: PlannedAccount[] = plans.map(({ failed: _failed, ...account }) => account);
+  const perAccount: PlannedAccount[] = plans.map(({ failed: _failed, digest: _digest, ...account }) => account);
+  const toApply = plans.filter((plan) => plan.planned > 0);
   const accountErrors = plans.filter((plan) => plan.failed).length;
   const itemErrors = plans
     .filter((plan) => !plan.failed)
@@ -131,7 +147,8 @@ export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Pr
   return {
     run,
     next: stop ? 'summarize' : run.requireApproval ? 'approve' : 'apply',
-    accountsToApply: perAccount.filter((account) => account.planned > 0).map((account) => account.accountId),
+    accountsToApply: toApply.map((account) => account.accountId),
+    planDigests: toApply.map((account) => account.digest ?? ''),
     totals: { planned, accounts: accounts.length, accountErrors, itemErrors },
     ...(stop ? { stop } : {}),
   };

@@ -3,9 +3,10 @@ import type { AccountSession } from '../../functions/lib/account-session';
 import type { AwsClientConstructor } from '../../functions/lib/clients';
 import { fingerprintOf } from '../../functions/lib/fingerprint';
 import type { RemediationId } from '../../functions/lib/remediation-settings';
+import type { ReportStore } from '../../functions/lib/report-store';
 import { parseSettings, type Settings, type SettingsInput } from '../../functions/lib/settings';
 import { type AccountRecord, type Finding, type RunSummary, SCHEMA_VERSION } from '../../functions/lib/types';
-import type { RemediationRun } from '../../functions/remediations/documents';
+import { type AccountPlan, PATHS, planDigest, type RemediationRun } from '../../functions/remediations/documents';
 import type { ActionContext, Target } from '../../functions/remediations/types';
 
 export const ACCOUNT = '111111111111';
@@ -219,4 +220,13 @@ export function targetOf(finding: Finding, accountId = ACCOUNT): Target {
     severity: finding.severity,
     fingerprint: fingerprintOf(accountId, finding),
   };
+}
+
+/**
+ * The digest Review Plan hands Apply Account for the account's plan as it now is in `store`: the plan approved. A
+ * missing plan gets a digest no plan has.
+ */
+export async function reviewedDigest(store: ReportStore, run: RemediationRun, accountId = ACCOUNT): Promise<string> {
+  const plan = await store.getJson<AccountPlan>(run, PATHS.plan(accountId));
+  return plan ? planDigest(plan) : 'no plan';
 }

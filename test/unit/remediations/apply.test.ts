@@ -30,8 +30,17 @@ import {
   type RemediationRun,
 } from '../../../functions/remediations/documents';
 import { planAccount } from '../../../functions/remediations/plan';
+import { reviewPlan } from '../../../functions/remediations/review';
 import { undoRun } from '../../../functions/remediations/undo';
-import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
+import {
+  ACCOUNT,
+  auditRecord,
+  findings,
+  NOW,
+  remediationRun,
+  reviewedDigest,
+  settingsWith,
+} from '../../support/remediation-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const sts = mockClient(STSClient);
@@ -168,7 +177,10 @@ describe('Apply Account', () => {
       throttled = 'sgr-2';
 
       await expect(
-        applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store)),
+        applyAccount(
+          { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+          deps(ON, store),
+        ),
       ).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
 
       // Thrown for the workflow to retry; what was changed before it is on the record, and remembered.
@@ -188,7 +200,10 @@ describe('Apply Account', () => {
       ]);
 
       throttled = undefined;
-      const retry = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      const retry = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(retry).toEqual({ accountId: ACCOUNT, remediated: 2, failed: 0 });
       const record = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
@@ -222,9 +237,12 @@ describe('Apply Account', () => {
         return getState<T>(name);
       };
 
-      await expect(applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store))).rejects.toThrow(
-        'S3 is unavailable',
-      );
+      await expect(
+        applyAccount(
+          { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+          deps(ON, store),
+        ),
+      ).rejects.toThrow('S3 is unavailable');
 
       expect(await getState(PATHS.remediated(ACCOUNT))).toEqual(earlier);
       expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]?.outcome).toBe('REMEDIATED');
@@ -239,7 +257,10 @@ describe('Apply Account', () => {
         return new Promise(() => {});
       });
 
-      void applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      void applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
       await revoking.reached;
 
       const stopped = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
@@ -256,7 +277,10 @@ describe('Apply Account', () => {
 
       // The retry cannot tell whether the revoke was made: it keeps the item and applies nothing again.
       givenEmulatedEc2();
-      const retry = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      const retry = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(retry).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
       expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual(stopped?.items);
@@ -272,7 +296,10 @@ describe('Apply Account', () => {
         return new Promise(() => {});
       });
 
-      void applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ENABLE, store));
+      void applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ENABLE, store),
+      );
       await enabling.reached;
 
       expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual([
@@ -308,7 +335,10 @@ describe('Apply Account', () => {
       // ModifySecurityGroupRules keeps the rule's ID.
       rules.set('sgr-1', port);
 
-      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 0 });
       expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
@@ -331,7 +361,10 @@ describe('Apply Account', () => {
         items: plan.items.map(({ stateSeen: _, ...item }) => item),
       });
 
-      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
       expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]).toMatchObject({
@@ -348,7 +381,10 @@ describe('Apply Account', () => {
         items: plan.items.map((item) => ({ ...item, stateSeen: { ...item.stateSeen, description: 'was other' } })),
       });
 
-      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(result).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
       expect(rules.has('sgr-1')).toBe(false);
@@ -362,7 +398,10 @@ describe('Apply Account', () => {
       kms.on(EnableKeyCommand).rejects(new KMSInternalException({ message: 'internal error', $metadata: {} }));
       const { store, run } = await planned(ENABLE);
 
-      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ENABLE, store));
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ENABLE, store),
+      );
 
       expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
       expect(keyState).toBe('Disabled');
@@ -384,12 +423,78 @@ describe('Apply Account', () => {
     it('undo leaves alone an item that failed before it changed anything', async () => {
       kms.on(CancelKeyDeletionCommand).rejects(new KMSInternalException({ message: 'internal error', $metadata: {} }));
       const { store, run } = await planned(ENABLE);
-      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ENABLE, store));
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ENABLE, store),
+      );
 
       const item = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0];
       expect(item).toMatchObject({ outcome: 'FAILED', reason: 'the call failed: internal error', calls: [] });
       expect((await undoRun({ run, by: 'test' }, deps(ENABLE, store))).results).toEqual([]);
       expect(kms).not.toHaveReceivedCommand(ScheduleKeyDeletionCommand);
+    });
+  });
+
+  describe('only the plan that was reviewed and approved', () => {
+    const ON = settingsWith(['revoke-world-ingress']);
+
+    it('applies the plan with the digest Review Plan handed over', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const review = await reviewPlan({ run, accounts: [ACCOUNT] }, store);
+
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: review.planDigests[0] },
+        deps(ON, store),
+      );
+
+      expect(review).toMatchObject({
+        accountsToApply: [ACCOUNT],
+        planDigests: [expect.stringMatching(/^[0-9a-f]{64}$/)],
+      });
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
+    });
+
+    it.each([
+      [
+        'a plan file replaced after the review',
+        (plan: AccountPlan) => ({ ...plan, items: [...plan.items, { ...plan.items[0], key: 'another' }] }),
+        'the plan file changed after Review Plan read it',
+      ],
+      [
+        "another run's plan copied in",
+        (plan: AccountPlan) => ({ ...plan, remediationRunId: 'remediation-run-0' }),
+        'the plan file names another account or run',
+      ],
+    ])('refuses %s and changes nothing', async (_, replace, why) => {
+      // Arrange: reviewed and approved, then the file in the run folder is written again.
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const { planDigests } = await reviewPlan({ run, accounts: [ACCOUNT] }, store);
+      store.seed(run, PATHS.plan(ACCOUNT), replace(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT)) as AccountPlan));
+
+      // Act
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: planDigests[0] },
+        deps(ON, store),
+      );
+
+      // Assert
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))).toMatchObject({
+        items: [],
+        error: expect.stringContaining(`not applied: ${why}`),
+      });
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+      expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    });
+
+    it('refuses a plan without the digest of the review (an iteration from another definition)', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+
+      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+
+      expect(result.failed).toBe(1);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.error).toMatch(/no digest of the plan/);
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
     });
   });
 });

@@ -10,7 +10,15 @@ import { actionForRule, REMEDIATIONS } from '../../../functions/remediations/reg
 import { revokeWorldIngress } from '../../../functions/remediations/revoke-world-ingress';
 import { startConfigRecorder } from '../../../functions/remediations/start-config-recorder';
 import type { Inspection, RemediationAction } from '../../../functions/remediations/types';
-import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
+import {
+  ACCOUNT,
+  auditRecord,
+  findings,
+  NOW,
+  remediationRun,
+  reviewedDigest,
+  settingsWith,
+} from '../../support/remediation-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 // The registry describes every action from the catalog and loads an action's code, with its SDK client, the first time
@@ -176,11 +184,13 @@ describe('the remediation registry', () => {
       ).planAccount({ accountId: ACCOUNT, run }, deps),
     );
 
+    const planSha256 = await reviewedDigest(store, run);
+
     // Act: applied where the file cannot be loaded.
     const result = await withFreshModules({ 'revoke-world-ingress': missing }, () =>
       (
         require('../../../functions/remediations/apply') as typeof import('../../../functions/remediations/apply')
-      ).applyAccount({ accountId: ACCOUNT, run, approval }, deps),
+      ).applyAccount({ accountId: ACCOUNT, run, approval, planSha256 }, deps),
     );
 
     // Assert

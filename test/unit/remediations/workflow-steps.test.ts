@@ -24,7 +24,15 @@ import { REMEDIATION_SESSION_POLICY } from '../../../functions/remediations/sess
 import { undoRun } from '../../../functions/remediations/undo';
 import { REPORT_FILE } from '../../../functions/report/html';
 import { rememberRemediationRun } from '../../../functions/report/remediation-results';
-import { ACCOUNT, auditRecord, findings, NOW, remediationRun, settingsWith } from '../../support/remediation-factories';
+import {
+  ACCOUNT,
+  auditRecord,
+  findings,
+  NOW,
+  remediationRun,
+  reviewedDigest,
+  settingsWith,
+} from '../../support/remediation-factories';
 import { runSummary, summaryAccount } from '../../support/report-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
@@ -286,7 +294,10 @@ describe('remediation steps', () => {
       const run = remediationRun();
       seedAudit(store, run);
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
-      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
       rules.set('sgr-1', { cidr: '0.0.0.0/0', port: 22 });
       const next = remediationRun({ id: 'remediation-run-2' });
 
@@ -338,7 +349,10 @@ describe('remediation steps', () => {
       seedAudit(store, run);
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
 
-      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store, true));
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store, true),
+      );
 
       expect(result).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
       expect([...rules.keys()]).toEqual(['sgr-2', 'sgr-3']);
@@ -377,7 +391,10 @@ describe('remediation steps', () => {
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
       rules.delete('sgr-1');
 
-      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]?.outcome).toBe(
         'ALREADY_COMPLIANT',
@@ -392,7 +409,10 @@ describe('remediation steps', () => {
       seedAudit(store, run);
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
 
-      const result = await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
 
       expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 1 });
       expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items[0]).toMatchObject({
@@ -423,7 +443,10 @@ describe('remediation steps', () => {
       store.seed(run, PATHS.run, run);
       await rememberRemediationRun(store, run.auditRun.id, run);
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
-      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
       ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
         rules.set('sgr-9', { cidr: '0.0.0.0/0', port: 22 });
         return { SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-9' }] };
@@ -451,7 +474,10 @@ describe('remediation steps', () => {
       const run = remediationRun();
       seedAudit(store, run);
       await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
-      await applyAccount({ accountId: ACCOUNT, run, approval: APPROVAL }, deps(ON, store));
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
       ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-9' }] });
 
       // No run.json: the remediation run's folder does not say which audit run's report to render.
