@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { UsageError } from './context';
 
 /**
  * `--endpoint` names a plain-http host that is not this machine. Every call the CLI makes is signed with the
@@ -42,4 +43,20 @@ export function assertSafeEndpoint(endpoint: string): void {
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
   throw new InsecureEndpointError(endpoint);
+}
+
+/**
+ * What every command that takes `--endpoint` does with it, before any AWS client is made: refuses a value that is
+ * not a URL (UsageError) and an endpoint the shell's credentials must not be sent to ({@link InsecureEndpointError}),
+ * then points every SDK client at it (`AWS_ENDPOINT_URL`). Without `--endpoint`, nothing changes.
+ */
+export function useEndpoint(endpoint: string | undefined): void {
+  if (endpoint === undefined) return;
+  try {
+    new URL(endpoint);
+  } catch {
+    throw new UsageError(`--endpoint must be a URL like http://127.0.0.1:5000 (got "${endpoint}")`);
+  }
+  assertSafeEndpoint(endpoint);
+  process.env.AWS_ENDPOINT_URL = endpoint;
 }

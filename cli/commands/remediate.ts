@@ -9,6 +9,7 @@ import type { Settings } from '../../functions/lib/settings';
 import { cleanText } from '../../functions/lib/text';
 import type { Approval } from '../../functions/remediations/documents';
 import { remediationInputSchema } from '../../functions/remediations/start';
+import { useEndpoint } from '../endpoint';
 import type { LocalCredentials } from '../engine';
 import type { Io } from '../main';
 import {
@@ -138,7 +139,7 @@ async function remediateCommand(io: Io, flags: RemediateFlags, terminal: Termina
   if (Boolean(flags.plan) === Boolean(flags.apply)) {
     throw new InvalidInputError('give exactly one of --plan (change nothing) or --apply');
   }
-  if (flags.endpoint) process.env.AWS_ENDPOINT_URL = flags.endpoint;
+  useEndpoint(flags.endpoint);
   const settings = resolveSettings(readSettingsFile(flags.settings));
   const input = {
     auditRunId: flags.run,

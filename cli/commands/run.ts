@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configureClientTimeouts } from '../../functions/lib/clients';
-import { type CommandContext, type Io, UsageError } from '../context';
-import { assertSafeEndpoint } from '../endpoint';
+import type { CommandContext, Io } from '../context';
+import { useEndpoint } from '../endpoint';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { executeLocal, requireBucket, requireCredentials } from './local';
 import { addRunOptions, executionInput, flagSettings, type RunFlags, validateRun } from './options';
@@ -18,15 +18,7 @@ export function registerRun(root: Command, { io, done }: CommandContext): void {
 }
 
 async function runCommand(io: Io, flags: RunFlags): Promise<number> {
-  if (flags.endpoint) {
-    try {
-      new URL(flags.endpoint);
-    } catch {
-      throw new UsageError(`--endpoint must be a URL like http://127.0.0.1:5000 (got "${flags.endpoint}")`);
-    }
-    assertSafeEndpoint(flags.endpoint);
-    process.env.AWS_ENDPOINT_URL = flags.endpoint;
-  }
+  useEndpoint(flags.endpoint);
   const settings = resolveSettings(readSettingsFile(flags.settings), flagSettings(flags));
   configureClientTimeouts(settings.sdk);
   const input = executionInput(flags);

@@ -13,6 +13,7 @@ import { cleanText } from '../../functions/lib/text';
 import { PATHS } from '../../functions/remediations/documents';
 import { REMEDIATION_SESSION_POLICY } from '../../functions/remediations/session-policy';
 import { type UndoOutcome, undoRun } from '../../functions/remediations/undo';
+import { useEndpoint } from '../endpoint';
 import type { Io } from '../main';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { REMEDIATION_EXIT } from './remediation-output';
@@ -97,7 +98,7 @@ export function registerUndo(root: Command, io: Io, done: (code: number) => void
         reportDir: string;
         endpoint?: string;
       }) => {
-        if (flags.endpoint) process.env.AWS_ENDPOINT_URL = flags.endpoint;
+        useEndpoint(flags.endpoint);
         const { code } = await executeUndo(io, {
           settings: resolveSettings(readSettingsFile(flags.settings)),
           store: new LocalReportStore(resolve(flags.reportDir)),
