@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { configureClientTimeouts } from '../functions/lib/clients';
 import { InvalidSettingsError } from '../functions/lib/errors';
 import { parseSettings, type Settings, type SettingsInput } from '../functions/lib/settings';
 
@@ -60,4 +61,14 @@ export function readSettingsFile(path?: string): Json {
 /** Validated settings from layers of raw settings (file, sandbox, flags), later layers winning. */
 export function resolveSettings(...layers: readonly (Json | SettingsInput | undefined)[]): Settings {
   return parseSettings(mergeSettings(...(layers as Json[])), 'ctAudit');
+}
+
+/**
+ * Applies the `sdk.*` timeouts of the settings file (`--settings`, else `./cdk.json` when there is one) to every AWS
+ * client made from now on: for the commands that need no other setting (`show`, `report`, `approve`, `reject`). Only
+ * the `sdk` block is validated, so a settings file meant for the stack never stops a read-only command.
+ */
+export function configureTimeoutsFrom(path?: string): void {
+  const { sdk } = readSettingsFile(path);
+  configureClientTimeouts(resolveSettings(sdk === undefined ? {} : { sdk }).sdk);
 }

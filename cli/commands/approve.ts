@@ -9,6 +9,7 @@ import { cleanText } from '../../functions/lib/text';
 import { REJECTED_ERROR } from '../../functions/remediations/approval';
 import { PATHS } from '../../functions/remediations/documents';
 import type { Io } from '../main';
+import { configureTimeoutsFrom } from '../settings-file';
 import { REMEDIATION_EXIT } from './remediation-output';
 
 /** What answers a waiting deployed remediation run. */
@@ -65,6 +66,7 @@ interface AnswerFlags {
   reason?: string;
   reportBucket?: string;
   reportDir: string;
+  settings?: string;
 }
 
 /** `ct-audit approve` and `ct-audit reject`, for the deployed workflow's Approve Remediations. */
@@ -80,9 +82,11 @@ export function registerApproval(root: Command, io: Io, done: (code: number) => 
       .exitOverride()
       .requiredOption('--run <remediationRunId>', 'the waiting remediation run')
       .option('--report-bucket <name>', 'the report bucket of the deployed stack')
-      .option('--report-dir <dir>', 'a local report folder instead of the bucket', 'audit-reports');
+      .option('--report-dir <dir>', 'a local report folder instead of the bucket', 'audit-reports')
+      .option('--settings <path>', 'settings file whose sdk.* timeouts apply (default: ./cdk.json)');
     if (!approve) command.option('--reason <text>', 'why, for the record');
     command.action(async (flags: AnswerFlags) => {
+      configureTimeoutsFrom(flags.settings);
       const store = flags.reportBucket
         ? new S3ReportStore(flags.reportBucket, s3Client())
         : new LocalReportStore(resolve(flags.reportDir));

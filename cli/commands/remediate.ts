@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { type Command, Option } from 'commander';
+import { configureClientTimeouts } from '../../functions/lib/clients';
 import { InvalidInputError } from '../../functions/lib/errors';
 import { LocalReportStore, type ReportStore } from '../../functions/lib/report-store';
 import type { Settings } from '../../functions/lib/settings';
@@ -141,6 +142,7 @@ async function remediateCommand(io: Io, flags: RemediateFlags, terminal: Termina
   }
   useEndpoint(flags.endpoint);
   const settings = resolveSettings(readSettingsFile(flags.settings));
+  configureClientTimeouts(settings.sdk);
   const input = {
     auditRunId: flags.run,
     mode: flags.apply ? 'apply' : 'plan',

@@ -6,6 +6,7 @@ import { LocalReportStore, type ReportStore, type RunRef, S3ReportStore } from '
 import type { RunInfo, RunSummary } from '../../functions/lib/types';
 import { publishReport } from '../../functions/publish-report/publish-report';
 import { ReportFileSink } from '../../functions/report/sinks';
+import { configureTimeoutsFrom } from '../settings-file';
 
 /** Where ct-audit writes. */
 interface ReportIo {
@@ -17,6 +18,7 @@ interface ReportFlags {
   reportDir: string;
   reportBucket?: string;
   date?: string;
+  settings?: string;
 }
 
 /** A problem with what the user asked for: one line, exit code 2. */
@@ -59,6 +61,7 @@ export async function reportCommand(io: ReportIo, flags: ReportFlags): Promise<n
   if (flags.date && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date)) {
     throw new ReportUsageError(`--date must be the run's day as YYYY-MM-DD (got "${flags.date}")`);
   }
+  configureTimeoutsFrom(flags.settings);
   let store: ReportStore;
   let ref: RunRef;
   if (flags.reportBucket) {
@@ -104,5 +107,6 @@ export function registerReportCommand(root: Command, io: ReportIo, done: (code: 
     .option('--report-dir <dir>', 'where run records are', 'audit-reports')
     .option('--report-bucket <name>', 'read the run from this S3 bucket (runs/<date>/<runId>/) instead')
     .option('--date <YYYY-MM-DD>', 'the day the run started (with --report-bucket; found by listing when left out)')
+    .option('--settings <path>', 'settings file whose sdk.* timeouts apply (default: ./cdk.json)')
     .action(async (flags: ReportFlags) => done(await reportCommand(io, flags)));
 }

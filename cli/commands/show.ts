@@ -7,6 +7,7 @@ import type { AccountRecord, CheckResult, Finding, RunSummary } from '../../func
 import { accountIdSchema } from '../../functions/lib/validation';
 import { type CommandContext, EXIT, type Io, UsageError } from '../context';
 import { actionableFirst, displayLocation, renderSummary } from '../output';
+import { configureTimeoutsFrom } from '../settings-file';
 import { wholeNumber } from './options';
 
 interface ShowFlags {
@@ -15,6 +16,7 @@ interface ShowFlags {
   reportDir: string;
   reportBucket?: string;
   findings: number;
+  settings?: string;
 }
 
 /** `ct-audit show`: a run's table, or one account's record, readably. */
@@ -28,6 +30,7 @@ export function registerShow(root: Command, { io, done }: CommandContext): void 
     .option('--report-dir <dir>', 'where local run records are', 'audit-reports')
     .option('--report-bucket <name>', 'read the run from this S3 report bucket instead')
     .option('--findings <n>', 'findings shown per check', wholeNumber('--findings'), 50)
+    .option('--settings <path>', 'settings file whose sdk.* timeouts apply (default: ./cdk.json)')
     .action(async (flags: ShowFlags) => done(await showCommand(io, flags)));
 }
 
@@ -61,6 +64,7 @@ async function showCommand(io: Io, flags: ShowFlags): Promise<number> {
   if (flags.account && !accountIdSchema.safeParse(flags.account).success) {
     throw new UsageError(`--account must be a 12-digit AWS account ID (got "${flags.account}")`);
   }
+  configureTimeoutsFrom(flags.settings);
   let store: ReportStore;
   let run: RunRef | undefined;
   if (flags.reportBucket) {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SessionCache } from '../../functions/lib/assume-role';
 import type { Credentials } from '../../functions/lib/clients';
-import { stsClient } from '../../functions/lib/clients';
+import { configureClientTimeouts, stsClient } from '../../functions/lib/clients';
 import { InvalidInputError } from '../../functions/lib/errors';
 import { isRemediationId } from '../../functions/lib/ids';
 import { currentPartition } from '../../functions/lib/partition';
@@ -99,8 +99,10 @@ export function registerUndo(root: Command, io: Io, done: (code: number) => void
         endpoint?: string;
       }) => {
         useEndpoint(flags.endpoint);
+        const settings = resolveSettings(readSettingsFile(flags.settings));
+        configureClientTimeouts(settings.sdk);
         const { code } = await executeUndo(io, {
-          settings: resolveSettings(readSettingsFile(flags.settings)),
+          settings,
           store: new LocalReportStore(resolve(flags.reportDir)),
           runId: flags.run,
           ...(flags.account ? { accountId: flags.account } : {}),
