@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { configureClientTimeouts } from '../../functions/lib/clients';
-import { InvalidInputError } from '../../functions/lib/errors';
+import { errorMessage, InvalidInputError } from '../../functions/lib/errors';
 import { LocalReportStore, type ReportStore } from '../../functions/lib/report-store';
 import type { Settings } from '../../functions/lib/settings';
 import { cleanText } from '../../functions/lib/text';
@@ -106,11 +106,6 @@ export async function executeRemediation(
     io.stderr.write(`ct-audit: the remediation could not run: ${error.error}: ${cleanText(error.cause)}\n`);
     return { code: REMEDIATION_EXIT.invalid, result };
   }
-  if (options.summaryFile) {
-    const path = resolve(options.summaryFile);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(result.summary, null, 2)}\n`);
-  }
   if (options.json) io.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
   else {
     io.stdout.write(`${result.summary.message}\n`);
@@ -118,7 +113,28 @@ export async function executeRemediation(
     io.stdout.write(`Remediation run ${result.executionName}: ${result.endState ?? result.summary.outcome}\n`);
     io.stdout.write(`Records: ${result.summary.reportLocation}\n`);
   }
-  return { code: exitCodeOf(result.summary.outcome), result };
+  const code = exitCodeOf(result.summary.outcome);
+  // After the outcome, never instead of it: an --apply has changed things by now, whatever becomes of the file.
+  if (options.summaryFile && !(await writeSummaryFile(io, options.summaryFile, result.summary))) {
+    return { code: Math.max(code, REMEDIATION_EXIT.failed), result };
+  }
+  return { code, result };
+}
+
+/** Writes `--summary-file`; a failure is said on stderr, with where the records are, and returns false. */
+async function writeSummaryFile(io: Io, file: string, summary: { reportLocation: string }): Promise<boolean> {
+  const path = resolve(file);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(summary, null, 2)}\n`);
+    return true;
+  } catch (error) {
+    io.stderr.write(
+      `ct-audit: cannot write --summary-file ${path}: ${cleanText(errorMessage(error), 300)}; the outcome above ` +
+        `stands, and the remediation's records are in ${summary.reportLocation}\n`,
+    );
+    return false;
+  }
 }
 
 async function plannedAccounts(store: ReportStore, run: { id: string; startedAt: string }): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,7 +14,7 @@ import { RejectedError } from '../../../cli/remediate-engine';
 import { type AccountPlan, PATHS, type RemediationRunDocument } from '../../../functions/remediations/documents';
 import type { PlanSummary } from '../../../functions/remediations/review';
 import { REMEDIATION_OUTCOMES, type RemediationSummary } from '../../../functions/remediations/summarize';
-import { remediationRun } from '../../support/remediation-factories';
+import { auditSummary, remediationRun } from '../../support/remediation-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const sfn = mockClient(SFNClient);
@@ -249,5 +249,48 @@ describe('ct-audit remediate: what it prints of a run that could not plan everyt
         `  ${C}  the audit run audit-run-1 skipped it (SUSPENDED)\n`,
     );
     expect(renderAccountProblems({ ...summary, accounts: [], skipped: [] })).toBe('');
+  });
+});
+
+describe('ct-audit remediate --summary-file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-audit-remediate-file-'));
+  const settings = join(dir, 'settings.json');
+  writeFileSync(settings, '{}');
+  // An audit run with no findings: the remediation runs to its end (nothing to do) without an AWS call.
+  mkdirSync(join(dir, 'audit-run-1'));
+  writeFileSync(join(dir, 'audit-run-1', 'summary.json'), JSON.stringify(auditSummary([])));
+  // A file where the summary file's folder should be.
+  writeFileSync(join(dir, 'blocker'), 'not a folder');
+  const remediate = async (file: string) => {
+    const { io: out, out: text } = io();
+    let err = '';
+    out.stderr.write = ((chunk: string) => {
+      err += chunk;
+      return true;
+    }) as never;
+    const argv = ['remediate', '--run', 'audit-run-1', '--apply', '--approve', '--report-dir', dir];
+    const code = await main([...argv, '--settings', settings, '--summary-file', file], out);
+    return { code, out: text(), err };
+  };
+
+  it('writes the remediation summary after printing the outcome', async () => {
+    const result = await remediate(join(dir, 'out', 'remediation.json'));
+
+    expect(result.out).toMatch(/^Remediation run \S+: Nothing To Remediate$/m);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'remediation.json'), 'utf8'))).toMatchObject({
+      outcome: 'NOTHING_TO_DO',
+    });
+    expect(result.code).toBe(0);
+  });
+
+  it('that cannot be written still prints the outcome, then says so, and exits 1 (not 2: the input was fine)', async () => {
+    const result = await remediate(join(dir, 'blocker', 'remediation.json'));
+
+    expect(result.out).toMatch(/^Remediation run \S+: Nothing To Remediate$/m);
+    expect(result.out).toMatch(/^Records: /m);
+    expect(result.err).toMatch(
+      /^ct-audit: cannot write --summary-file .*blocker\/remediation\.json: .*; the outcome above stands, and the remediation's records are in /,
+    );
+    expect(result.code).toBe(1);
   });
 });
