@@ -151,6 +151,17 @@ export function reasonText(account: SummaryAccount): string {
   return failed.length > 1 ? `${id}: ${text} (+${failed.length - 1} more)` : text;
 }
 
+/** Whether a run is not a pass, as Summarize judged it (lib/verdict.ts): the table and the exit code agree with it. */
+export { summaryHasIssues } from '../functions/lib/verdict';
+
+/** Why a run is not a pass beyond its accounts' statuses: what was not audited, and a failed Audit Accounts map. */
+export function notAPass(summary: RunSummary): string[] {
+  const issues = unauditedIssues(summary.totals, summary.skipped);
+  const { mapError } = summary;
+  if (mapError) issues.push(`the Audit Accounts map failed: ${errorText(mapError)}`);
+  return issues;
+}
+
 const STATUS_ORDER: Readonly<Record<Status, number>> = { ERROR: 0, FAIL: 1, SKIPPED: 2, PASS: 3 };
 
 /** Options of {@link renderSummary}. */
@@ -205,9 +216,9 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
       out.push(`  ${skipped.accountId}  ${pad(clip(skipped.name ?? '', 24), 24)}  ${clip(skipped.reason, undefined)}`);
     }
   }
-  const notAudited = unauditedIssues(summary.totals, summary.skipped);
-  if (notAudited.length > 0) {
-    out.push('', 'Not a pass:', ...notAudited.map((issue) => `  ${clip(issue, undefined)}`));
+  const notPassed = notAPass(summary);
+  if (notPassed.length > 0) {
+    out.push('', 'Not a pass:', ...notPassed.map((issue) => `  ${clip(issue, undefined)}`));
   }
   const { totals } = summary;
   const location = displayLocation(summary.reportLocation, options.cwd);

@@ -5,9 +5,8 @@ import { errorMessage } from '../../functions/lib/errors';
 import type { ReportStore, RunRef } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
 import type { AccountRecord, Finding, RunSummary } from '../../functions/lib/types';
-import { summaryHasIssues } from '../../functions/lib/verdict';
 import { EXIT, INVALID_NAMES, type Io } from '../context';
-import { accessDeniedHint, renderCauses, renderSummary } from '../output';
+import { accessDeniedHint, renderCauses, renderSummary, summaryHasIssues } from '../output';
 
 /** How a run ended, whichever way it ran (local engine or the deployed state machine). */
 export interface RunOutcome {

@@ -17,10 +17,9 @@ import { type ReportStore, S3ReportStore } from '../../functions/lib/report-stor
 import { missingSettingsMessage } from '../../functions/lib/required-settings';
 import { cleanText } from '../../functions/lib/text';
 import type { RunSummary } from '../../functions/lib/types';
-import { summaryHasIssues } from '../../functions/lib/verdict';
 import { parseExecutionInput } from '../../functions/resolve-targets/input';
 import { type CommandContext, EXIT, type Io, UsageError } from '../context';
-import { Progress } from '../output';
+import { Progress, summaryHasIssues } from '../output';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { requireCredentials } from './local';
 import { addInputOptions, addOutputOptions, executionInput, type RunFlags } from './options';

@@ -1,4 +1,6 @@
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { printOutcome } from '../../../cli/commands/outcome';
+import { EXIT } from '../../../cli/context';
 import {
   accessDeniedHint,
   actionableFirst,
@@ -6,8 +8,10 @@ import {
   reasonText,
   renderCauses,
   renderSummary,
+  summaryHasIssues,
 } from '../../../cli/output';
 import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../../functions/lib/types';
+import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const PASS: SummaryAccount = {
   accountId: '111111111111',
@@ -330,5 +334,56 @@ describe('Progress on a terminal', () => {
 
     expect(afterOne).toMatch(/1\/40 \| 39 running \| 1 FAIL \| 0 ERROR/);
     expect(afterTwo).toMatch(/2\/40 \| 38 running \| 1 FAIL \| 1 ERROR/);
+  });
+});
+
+describe('the verdict agrees with Summarize', () => {
+  const allPass = (overrides: Partial<RunSummary> = {}) =>
+    summary({
+      totals: { accounts: 1, pass: 1, fail: 0, error: 0, skipped: 0 },
+      accounts: [PASS],
+      skipped: [],
+      ...overrides,
+    });
+  const mapError = { kind: 'UNKNOWN' as const, message: 'States.ItemReaderFailed: the map failed' };
+
+  async function printed(run: RunSummary, endState = 'Audit Found Issues') {
+    let stdout = '';
+    const io = {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: Object.assign(new PassThrough(), { write: () => true }),
+    };
+    const code = await printOutcome(io, {}, { summary: run, endState, store: new MemoryReportStore() });
+    return { code, stdout };
+  }
+
+  test('a failed Audit Accounts map is never a pass, even when every record says PASS: exit 1', async () => {
+    const { code, stdout } = await printed(allPass({ mapError }));
+
+    expect(stdout).toContain('Outcome: Audit Found Issues');
+    expect(code).toBe(EXIT.issues);
+  });
+
+  test('the map error is printed under what was not a pass', () => {
+    const text = renderSummary(allPass({ mapError }));
+
+    const at = lines(text).indexOf('Not a pass:');
+    expect(at).toBeGreaterThan(0);
+    expect(lines(text)[at + 1]).toBe(
+      '  the Audit Accounts map failed: States.ItemReaderFailed: the map failed [UNKNOWN]',
+    );
+  });
+
+  test('all PASS and no map error is a pass: exit 0, and no such section', async () => {
+    const { code, stdout } = await printed(allPass(), 'Audit Passed');
+
+    expect(stdout).not.toContain('Not a pass');
+    expect(code).toBe(EXIT.passed);
+  });
+
+  test("the summary's own hasIssues, when it carries one, is the verdict", () => {
+    expect(summaryHasIssues({ ...allPass(), hasIssues: true } as RunSummary)).toBe(true);
+    expect(summaryHasIssues({ ...summary(), hasIssues: false } as RunSummary)).toBe(false);
+    expect(summaryHasIssues(summary())).toBe(true);
   });
 });

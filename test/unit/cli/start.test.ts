@@ -210,6 +210,26 @@ describe('ct-audit start', () => {
     expect(code).toBe(EXIT.passed);
   });
 
+  test('a run whose Audit Accounts map failed is an issue even when every record passed (failOnIssues false)', async () => {
+    const { io, stdout, deps, store } = setup();
+    store.seed(
+      { id: NAME, startedAt: STARTED.toISOString() },
+      'summary.json',
+      summary({
+        totals: { accounts: 1, pass: 1, fail: 0, error: 0, skipped: 0 },
+        accounts: [{ accountId: '111111111111', status: 'PASS', checks: { identity: { status: 'PASS' } } }],
+        mapError: { kind: 'UNKNOWN', message: 'States.Runtime: the map failed' },
+      }),
+    );
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: STARTED, executionArn: EXECUTION });
+
+    const code = await startCommand(io, FLAGS, deps);
+
+    expect(stdout.text()).toContain('the Audit Accounts map failed: States.Runtime: the map failed [UNKNOWN]');
+    expect(stdout.text()).toContain('Outcome: Issues Reported');
+    expect(code).toBe(EXIT.issues);
+  });
+
   test('--no-wait prints the execution ARN and returns', async () => {
     const { io, stdout, deps } = setup();
 
