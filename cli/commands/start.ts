@@ -78,7 +78,8 @@ export function registerStart(root: Command, { io, done }: CommandContext): void
     .option('--name <name>', 'the execution name, which is the run ID (default: ct-audit-<time>-<random>)')
     .option(
       '--settings <path>',
-      'settings file the stack was deployed with, to validate the input (default: ./cdk.json)',
+      'settings file the stack was deployed with, to validate the input (default: ./cdk.json; without one, only ' +
+        "the input's form is checked here, and the deployed Resolve Targets judges role, concurrency and settings)",
     )
     .option('--no-wait', 'print the execution ARN and return without following the run')
     .action(async (flags: StartFlags) => done(await startCommand(io, flags)));
@@ -128,13 +129,21 @@ async function locate(flags: StartFlags, deps: StartDeps): Promise<{ stateMachin
   return { stateMachineArn, bucket };
 }
 
-/** The same validation as `run`, against the settings the stack was deployed with when they are here. */
+/**
+ * The same validation as `run`, against the settings the stack was deployed with when they are here. Without them
+ * only the input's form is checked: whether the deployment allows role admin (`adminEnabled`) or this much
+ * concurrency (`concurrencyLimit`), and has the settings the checks need, is the deployed Resolve Targets' to say;
+ * the defaults would refuse what the stack may allow.
+ */
 function validate(flags: StartFlags, input: Record<string, unknown>): void {
   const haveSettings = Boolean(flags.settings) || existsSync('cdk.json');
   const settings = resolveSettings(readSettingsFile(flags.settings));
   configureClientTimeouts(settings.sdk);
+  if (!haveSettings) {
+    parseExecutionInput(input, { ...settings, adminEnabled: true, concurrencyLimit: Number.POSITIVE_INFINITY });
+    return;
+  }
   const request = parseExecutionInput(input, settings);
-  if (!haveSettings) return;
   const missing = missingSettingsFor(request.checks, settings, { organizationDiscoverable: true });
   if (missing.length > 0) {
     throw new InvalidInputError(

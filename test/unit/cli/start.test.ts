@@ -265,6 +265,31 @@ describe('ct-audit start', () => {
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
+  test.each([
+    ['--role admin', { role: 'admin' }],
+    ['--max-concurrency 60', { maxConcurrency: 60 }],
+  ])(
+    'without a settings file, %s is left to the deployed Resolve Targets, not refused by the defaults',
+    async (_, flags) => {
+      const { io, deps, store } = setup();
+      store.seed({ id: NAME, startedAt: STARTED.toISOString() }, 'summary.json', summary());
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: STARTED, executionArn: EXECUTION });
+
+      await startCommand(io, { ...FLAGS, ...flags }, deps);
+
+      expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { input: JSON.stringify(flags) });
+    },
+  );
+
+  test('with the settings file, what it does not allow is refused before anything is started', async () => {
+    const { io, deps } = setup();
+    writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ context: { ctAudit: {} } }));
+
+    await expect(startCommand(io, { ...FLAGS, role: 'admin' }, deps)).rejects.toThrow(/set ctAudit\.adminEnabled/);
+    await expect(startCommand(io, { ...FLAGS, maxConcurrency: 60 }, deps)).rejects.toThrow(/must be at most 50/);
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
   test('checks whose settings the deployed cdk.json lacks are refused, naming every setting', async () => {
     const { io, deps } = setup();
     writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ context: { ctAudit: {} } }));
