@@ -98,6 +98,12 @@ export class Progress {
   }
 }
 
+/**
+ * Bounds of fields from a record as the terminal gets them, after {@link cleanText}: a crafted or corrupt record
+ * (summary.json, an account record) must not move the cursor, retitle the window or clear the screen.
+ */
+export const FIELD = { id: 80, status: 12, kind: 40, list: 400, location: 1_000 } as const;
+
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
@@ -134,7 +140,7 @@ export function actionableFirst(message: string): string {
 }
 
 function errorText(error: ErrorInfo): string {
-  return `${actionableFirst(error.message)} [${error.kind}]`;
+  return `${actionableFirst(error.message)} [${cleanText(error.kind, FIELD.kind)}]`;
 }
 
 /**
@@ -164,6 +170,11 @@ export function notAPass(summary: RunSummary): string[] {
 
 const STATUS_ORDER: Readonly<Record<Status, number>> = { ERROR: 0, FAIL: 1, SKIPPED: 2, PASS: 3 };
 
+/** A status's place in the table; one that is not a status (a corrupt record) comes first. */
+function rank(status: Status): number {
+  return STATUS_ORDER[status] ?? -1;
+}
+
 /** Options of {@link renderSummary}. */
 export interface RenderOptions {
   /** Columns of the terminal; undefined (not a terminal) cuts nothing. */
@@ -190,11 +201,11 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
   const reasonWidth = options.width === undefined ? undefined : Math.max(30, options.width - 14 - 24 - 9 - 22 - 8);
   const shown = options.onlyIssues ? summary.accounts.filter((account) => account.status !== 'PASS') : summary.accounts;
   const rows = [...shown]
-    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.accountId.localeCompare(b.accountId))
+    .sort((a, b) => rank(a.status) - rank(b.status) || String(a.accountId).localeCompare(String(b.accountId)))
     .map((account) => [
-      account.accountId,
+      cleanText(account.accountId, FIELD.id),
       clip(account.name ?? '', options.width === undefined ? undefined : 24),
-      account.status,
+      cleanText(account.status, FIELD.status),
       clip(failedChecks(account), options.width === undefined ? undefined : 22),
       account.status === 'PASS' ? '' : clip(reasonText(account), reasonWidth),
     ]);
@@ -213,27 +224,32 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
   if (summary.skipped.length > 0) {
     out.push('', `Skipped (${summary.skipped.length}):`);
     for (const skipped of summary.skipped) {
-      out.push(`  ${skipped.accountId}  ${pad(clip(skipped.name ?? '', 24), 24)}  ${clip(skipped.reason, undefined)}`);
+      const id = cleanText(skipped.accountId, FIELD.id);
+      out.push(`  ${id}  ${pad(clip(skipped.name ?? '', 24), 24)}  ${clip(skipped.reason, undefined)}`);
     }
   }
   const notPassed = notAPass(summary);
   if (notPassed.length > 0) {
     out.push('', 'Not a pass:', ...notPassed.map((issue) => `  ${clip(issue, undefined)}`));
   }
-  const { totals } = summary;
-  const location = displayLocation(summary.reportLocation, options.cwd);
-  const example = [...summary.accounts].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status])[0];
+  const totals = Object.fromEntries(
+    Object.entries(summary.totals).map(([key, count]) => [key, cleanText(count, FIELD.status)]),
+  ) as Record<keyof RunSummary['totals'], string>;
+  const location = displayLocation(cleanText(summary.reportLocation, FIELD.location), options.cwd);
+  const runId = cleanText(summary.runId, FIELD.id);
+  const checks = cleanText([summary.checks].flat().join(', '), FIELD.list);
+  const example = [...summary.accounts].sort((a, b) => rank(a.status) - rank(b.status))[0];
   out.push(
     '',
     `Accounts: ${totals.accounts}  PASS: ${totals.pass}  FAIL: ${totals.fail}  ERROR: ${totals.error}  SKIPPED: ${totals.skipped}`,
-    `Checks: ${summary.checks.join(', ')}  Role: ${summary.role}  Run: ${summary.runId}`,
+    `Checks: ${checks}  Role: ${cleanText(summary.role, FIELD.kind)}  Run: ${runId}`,
     // Every run, local or deployed, writes report.html beside summary.json.
     `Report: ${location}report.html`,
   );
   if (example) {
     out.push(
       `Records: ${location}accounts/<account>.json (every check, message and finding); read one with ` +
-        `ct-audit show --run ${summary.runId} --account ${example.accountId}`,
+        `ct-audit show --run ${runId} --account ${cleanText(example.accountId, FIELD.id)}`,
     );
   }
   return `${out.join('\n')}\n`;
@@ -274,7 +290,8 @@ export function renderCauses(summary: RunSummary, max = 10): string {
         const where = cause.sourceIp ? ` from ${clip(cause.sourceIp, undefined)}` : '';
         const when = cause.eventTime ? ` at ${clip(cause.eventTime, undefined)}` : '';
         lines.push(
-          `  ${account.accountId}  ${finding.severity}  ${clip(finding.title, undefined)} <- ` +
+          `  ${cleanText(account.accountId, FIELD.id)}  ${cleanText(finding.severity, FIELD.status)}  ` +
+            `${clip(finding.title, undefined)} <- ` +
             `${clip(cause.eventName, undefined)}${who}${where}${when}`,
         );
       }
@@ -283,7 +300,9 @@ export function renderCauses(summary: RunSummary, max = 10): string {
   if (lines.length === 0) return '';
   const more =
     lines.length > max
-      ? [`  ... and ${lines.length - max} more: ct-audit show --run ${summary.runId} --account <account>`]
+      ? [
+          `  ... and ${lines.length - max} more: ct-audit show --run ${cleanText(summary.runId, FIELD.id)} --account <account>`,
+        ]
       : [];
   return `\nCaused by (the run's CloudTrail events behind what is exposed now):\n${[...lines.slice(0, max), ...more].join('\n')}\n`;
 }

@@ -6,7 +6,7 @@ import type { ReportStore, RunRef } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
 import type { AccountRecord, Finding, RunSummary } from '../../functions/lib/types';
 import { EXIT, INVALID_NAMES, type Io } from '../context';
-import { accessDeniedHint, renderCauses, renderSummary, summaryHasIssues } from '../output';
+import { accessDeniedHint, FIELD, renderCauses, renderSummary, summaryHasIssues } from '../output';
 
 /** How a run ended, whichever way it ran (local engine or the deployed state machine). */
 export interface RunOutcome {
@@ -30,6 +30,23 @@ export interface OutcomeFlags {
 /** Findings `--json` carries per check; the count says how many the record holds. */
 export const JSON_FINDINGS_PER_CHECK = 20;
 
+/** The longest string `--json` and `--summary-file` carry from a record; a longer one is cut with `…`. */
+export const JSON_TEXT_MAX = 2_000;
+
+/**
+ * A JSON value with every string, keys included, through {@link cleanText}: JSON.stringify escapes the C0 controls
+ * but not the C1 controls (U+009B starts an escape sequence on many terminals) or the bidi overrides, and `--json`
+ * is read on terminals too.
+ */
+export function cleanJson<T>(value: T): T {
+  if (typeof value === 'string') return cleanText(value, JSON_TEXT_MAX) as T;
+  if (Array.isArray(value)) return value.map((item) => cleanJson(item)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [cleanText(key, FIELD.id), cleanJson(item)]),
+  ) as T;
+}
+
 /** A finding as `--json` shows it: the record's fields, text cleaned. */
 function shownFinding(finding: Finding): Finding {
   return {
@@ -41,7 +58,7 @@ function shownFinding(finding: Finding): Finding {
 
 /**
  * summary.json with each check's findings from the account records (at most {@link JSON_FINDINGS_PER_CHECK} per
- * check, `findingsShown` of `findings`): what `--json` prints and `--summary-file` writes.
+ * check, `findingsShown` of `findings`): what `--json` prints and `--summary-file` writes, every string cleaned.
  */
 export async function summaryWithFindings(summary: RunSummary, store: ReportStore): Promise<RunSummary> {
   const run: RunRef = { id: summary.runId, startedAt: summary.startedAt };
@@ -60,7 +77,7 @@ export async function summaryWithFindings(summary: RunSummary, store: ReportStor
     );
     return { ...account, checks };
   });
-  return { ...summary, accounts };
+  return cleanJson({ ...summary, accounts });
 }
 
 /** What an error from the run means for a person: the known ones get their remedy. */

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { s3Client } from '../../functions/lib/clients';
 import { LocalReportStore, type ReportStore, type RunRef, S3ReportStore } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
-import type { AccountRecord, CheckResult, Finding, RunSummary } from '../../functions/lib/types';
+import type { AccountRecord, CheckResult, ErrorInfo, Finding, RunSummary } from '../../functions/lib/types';
 import { accountIdSchema } from '../../functions/lib/validation';
 import { type CommandContext, EXIT, type Io, UsageError } from '../context';
-import { actionableFirst, displayLocation, renderSummary } from '../output';
+import { actionableFirst, displayLocation, FIELD, renderSummary } from '../output';
 import { configureTimeoutsFrom } from '../settings-file';
 import { wholeNumber } from './options';
 
@@ -60,9 +60,11 @@ async function findS3Run(bucket: string, store: ReportStore, runId: string): Pro
 }
 
 async function showCommand(io: Io, flags: ShowFlags): Promise<number> {
-  if (!/^[\w.-]{1,80}$/.test(flags.run)) throw new UsageError(`--run must be a run ID (got "${flags.run}")`);
+  if (!/^[\w.-]{1,80}$/.test(flags.run)) {
+    throw new UsageError(`--run must be a run ID (got "${cleanText(flags.run, FIELD.id)}")`);
+  }
   if (flags.account && !accountIdSchema.safeParse(flags.account).success) {
-    throw new UsageError(`--account must be a 12-digit AWS account ID (got "${flags.account}")`);
+    throw new UsageError(`--account must be a 12-digit AWS account ID (got "${cleanText(flags.account, FIELD.id)}")`);
   }
   configureTimeoutsFrom(flags.settings);
   let store: ReportStore;
@@ -95,7 +97,8 @@ async function showCommand(io: Io, flags: ShowFlags): Promise<number> {
     const target = summary.accounts.find((account) => account.accountId === flags.account);
     if (!target) throw new UsageError(`account ${flags.account} is not in run ${flags.run}`);
     io.stdout.write(
-      `Account ${flags.account}: ${target.status}, no record written (${cleanText(target.error?.message ?? '')})\n`,
+      `Account ${flags.account}: ${cleanText(target.status, FIELD.status)}, no record written ` +
+        `(${cleanText(target.error?.message ?? '')})\n`,
     );
     return EXIT.passed;
   }
@@ -116,14 +119,15 @@ function findingLine(finding: Finding): string {
     .filter((part) => part !== undefined && part !== '')
     .map((part) => cleanText(part, 160));
   const rule = cleanText(finding.rule ?? '', 80);
-  return `${finding.severity.padEnd(8)} ${rule}  ${cleanText(finding.title, 200)}${where.length > 0 ? `\n          ${where.join('  ')}` : ''}${finding.detail ? `\n          ${cleanText(finding.detail, 300)}` : ''}`;
+  return `${cleanText(finding.severity, FIELD.status).padEnd(8)} ${rule}  ${cleanText(finding.title, 200)}${where.length > 0 ? `\n          ${where.join('  ')}` : ''}${finding.detail ? `\n          ${cleanText(finding.detail, 300)}` : ''}`;
 }
 
 function checkLines(id: string, check: CheckResult, maxFindings: number): string[] {
+  const status = cleanText(check.status, FIELD.status);
   const head =
-    `  ${id.padEnd(22)} ${check.status.padEnd(7)} ${check.message ? cleanText(check.message) : ''}`.trimEnd();
+    `  ${cleanText(id, FIELD.id).padEnd(22)} ${status.padEnd(7)} ${check.message ? cleanText(check.message) : ''}`.trimEnd();
   const out = [head];
-  if (check.error) out.push(`      ${check.error.kind}: ${cleanText(actionableFirst(check.error.message))}`);
+  if (check.error) out.push(`      ${errorLine(check.error)}`);
   const findings = check.findings ?? [];
   for (const finding of findings.slice(0, maxFindings)) out.push(`      ${findingLine(finding)}`);
   if (findings.length > maxFindings) {
@@ -132,17 +136,25 @@ function checkLines(id: string, check: CheckResult, maxFindings: number): string
   return out;
 }
 
+/** An error as `show` prints it: its kind, then the message with its advice first. */
+function errorLine(error: ErrorInfo): string {
+  return `${cleanText(error.kind, FIELD.kind)}: ${actionableFirst(cleanText(error.message))}`;
+}
+
 /** An account record as a person reads it: each check with its status, message, error and findings. */
 export function renderRecord(
   record: AccountRecord,
   options: { name?: string | undefined; findings: number; location: string },
 ): string {
+  const accountId = cleanText(record.accountId, FIELD.id);
+  const name = options.name ? ` (${cleanText(options.name, 80)})` : '';
+  const status = cleanText(record.status, FIELD.status);
   const out = [
-    `Account ${record.accountId}${options.name ? ` (${cleanText(options.name, 80)})` : ''}  ${record.status}  run ${record.runId}`,
-    `  audited ${record.startedAt} to ${record.finishedAt}`,
+    `Account ${accountId}${name}  ${status}  run ${cleanText(record.runId, FIELD.id)}`,
+    `  audited ${cleanText(record.startedAt, FIELD.kind)} to ${cleanText(record.finishedAt, FIELD.kind)}`,
   ];
-  if (record.error) out.push(`  ${record.error.kind}: ${cleanText(actionableFirst(record.error.message))}`);
+  if (record.error) out.push(`  ${errorLine(record.error)}`);
   for (const [id, check] of Object.entries(record.checks)) out.push(...checkLines(id, check, options.findings));
-  out.push('', `Record: ${options.location}accounts/${record.accountId}.json`);
+  out.push('', `Record: ${options.location}accounts/${accountId}.json`);
   return `${out.join('\n')}\n`;
 }

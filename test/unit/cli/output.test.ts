@@ -387,3 +387,63 @@ describe('the verdict agrees with Summarize', () => {
     expect(summaryHasIssues(summary())).toBe(true);
   });
 });
+
+/** What a crafted record carries: retitle the window (OSC … BEL), clear the screen, a C1 CSI, a bidi override. */
+const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
+// Control characters (newline aside: the output's own lines), DEL, C1 controls, and the format characters cleanText strips.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
+
+/** A summary.json whose every field a person could craft carries {@link EVIL}. */
+function crafted(): RunSummary {
+  return {
+    ...summary(),
+    runId: `run${EVIL}`,
+    role: `readOnly${EVIL}` as never,
+    checks: [`identity${EVIL}`],
+    reportLocation: `/tmp/r${EVIL}/`,
+    totals: { accounts: `3${EVIL}`, pass: 1, fail: 1, error: 1, skipped: 1 } as never,
+    accounts: [
+      { ...PASS, accountId: `111111111111${EVIL}` },
+      {
+        accountId: `222222222222${EVIL}`,
+        name: `Dev${EVIL}`,
+        status: `FAIL${EVIL}` as never,
+        checks: {
+          [`identity${EVIL}`]: {
+            status: 'ERROR',
+            error: { kind: `ACCESS_DENIED${EVIL}` as never, message: `denied${EVIL}` },
+            findings: 1,
+            findingList: [
+              {
+                rule: 'network-exposure/open',
+                severity: `HIGH${EVIL}`,
+                title: `open${EVIL}`,
+                cause: { eventName: `Authorize${EVIL}`, principalArn: `arn${EVIL}` },
+              },
+            ],
+          } as never,
+        },
+      },
+    ],
+    skipped: [{ accountId: `444444444444${EVIL}`, reason: `gone${EVIL}`, requested: true }],
+    mapError: { kind: `UNKNOWN${EVIL}` as never, message: `States.Runtime${EVIL}` },
+  };
+}
+
+describe('text from records never reaches the terminal raw', () => {
+  test('the table: IDs, statuses, check keys, error kinds, totals, checks, role, run, location, map error', () => {
+    const text = renderSummary(crafted()) + renderCauses(crafted());
+
+    for (const line of lines(text)) expect(line).not.toMatch(UNSAFE);
+    expect(text).toMatch(/^222222222222 \]0;pwned \[2J 31m\s+Dev/m);
+    expect(text).toContain('Checks: identity ]0;pwned [2J 31m  Role: readOnly ]0;pwned [2J 31m  Run: run ]0;pwned');
+    expect(text).toContain('  222222222222 ]0;pwned [2J 31m  HIGH ]0;pwn…  open ]0;pwned [2J 31m <- Authorize');
+  });
+
+  test("a field that is not a status is cut to a status's length", () => {
+    const long = { ...FAIL, status: 'X'.repeat(500) as never };
+
+    expect(rowOf(renderSummary(summary({ accounts: [long] })), FAIL.accountId)).not.toContain('X'.repeat(13));
+  });
+});

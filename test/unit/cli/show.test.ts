@@ -1,4 +1,4 @@
-import { JSON_FINDINGS_PER_CHECK, summaryWithFindings } from '../../../cli/commands/outcome';
+import { cleanJson, JSON_FINDINGS_PER_CHECK, summaryWithFindings } from '../../../cli/commands/outcome';
 import { renderRecord } from '../../../cli/commands/show';
 import { type AccountRecord, type Finding, type RunSummary, SCHEMA_VERSION } from '../../../functions/lib/types';
 import { MemoryReportStore } from '../../support/unit-memory-store';
@@ -113,5 +113,87 @@ describe('--json: each check carries its findings, capped, with the count', () =
     expect(check).toMatchObject({ status: 'FAIL', message: '25 findings', findings: 25, findingsShown: 20 });
     expect(check.findingList).toHaveLength(JSON_FINDINGS_PER_CHECK);
     expect(full.accounts[0]?.checks.identity).toEqual({ status: 'ERROR', message: 'cannot assume' });
+  });
+});
+
+/** What a crafted record carries: retitle the window (OSC … BEL), clear the screen, a C1 CSI, a bidi override. */
+const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
+
+describe('every field of a crafted record is cleaned', () => {
+  const craftedRecord = (): AccountRecord => ({
+    ...record([finding(1, { severity: `CRITICAL${EVIL}` as never })]),
+    accountId: `111111111111${EVIL}`,
+    runId: `run${EVIL}`,
+    status: `ERROR${EVIL}` as never,
+    startedAt: `2030${EVIL}`,
+    finishedAt: `2031${EVIL}`,
+    error: { kind: `ACCESS_DENIED${EVIL}` as never, message: `denied${EVIL}` },
+    checks: {
+      [`identity${EVIL}`]: {
+        status: `PASS${EVIL}` as never,
+        message: `ok${EVIL}`,
+        error: { kind: `THROTTLED${EVIL}` as never, message: `slow${EVIL}` },
+      },
+    },
+  });
+
+  test('show: account, status, run, times, check keys and statuses, error kinds, severities', () => {
+    const text = renderRecord(craftedRecord(), { name: `Prod${EVIL}`, findings: 5, location: './r/' });
+
+    for (const line of text.split('\n')) expect(line).not.toMatch(UNSAFE);
+    expect(text.split('\n')[0]).toBe(
+      'Account 111111111111 ]0;pwned [2J 31m (Prod ]0;pwned [2J 31m)  ERROR ]0;pw…  run run ]0;pwned [2J 31m',
+    );
+    expect(text).toContain('  identity ]0;pwned [2J 31m PASS ]0;pwn… ok ]0;pwned [2J 31m');
+    expect(text).toContain('  audited 2030 ]0;pwned [2J 31m to 2031 ]0;pwned [2J 31m');
+    expect(text).toContain('      THROTTLED ]0;pwned [2J 31m: slow ]0;pwned [2J 31m');
+  });
+
+  test('--json: every string and key, messages and error messages too, not only finding titles', async () => {
+    const store = new MemoryReportStore();
+    store.seed(RUN, 'accounts/111111111111.json', record([finding(1, { eventName: `Console${EVIL}` })]));
+    const summary = {
+      schemaVersion: SCHEMA_VERSION,
+      runId: RUN.id,
+      mode: 'audit',
+      role: 'readOnly',
+      checks: ['cloudtrail-events'],
+      startedAt: RUN.startedAt,
+      finishedAt: RUN.startedAt,
+      reportLocation: './r/',
+      totals: { accounts: 1, pass: 0, fail: 1, error: 0, skipped: 1 },
+      accounts: [
+        {
+          accountId: '111111111111',
+          name: `Prod${EVIL}`,
+          status: 'FAIL',
+          checks: {
+            'cloudtrail-events': { status: 'FAIL', message: `1 finding${EVIL}`, findings: 1 },
+            [`identity${EVIL}`]: { status: 'ERROR', error: { kind: 'UNKNOWN', message: `boom${EVIL}` } },
+          },
+        },
+      ],
+      skipped: [{ accountId: '222222222222', reason: `closed${EVIL}` }],
+      mapError: { kind: 'UNKNOWN', message: `States.Runtime${EVIL}` },
+    } as RunSummary;
+
+    const printed = JSON.stringify(await summaryWithFindings(summary, store));
+
+    expect(printed).not.toMatch(UNSAFE);
+    expect(printed).not.toContain('\\u001b');
+    expect(printed).toContain('"message":"1 finding ]0;pwned [2J 31m"');
+    expect(printed).toContain('"identity ]0;pwned [2J 31m":');
+    expect(printed).toContain('"eventName":"Console ]0;pwned [2J 31m"');
+  });
+
+  test('cleanJson bounds a long string and keeps numbers, booleans and null', () => {
+    expect(cleanJson({ a: 'x'.repeat(5_000), n: 3, b: true, z: null })).toEqual({
+      a: `${'x'.repeat(1_999)}…`,
+      n: 3,
+      b: true,
+      z: null,
+    });
   });
 });
