@@ -3,6 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { cleanText } from '../functions/lib/text';
 import type { ErrorInfo, Finding, RunSummary, Status, SummaryAccount } from '../functions/lib/types';
 import { unauditedIssues } from '../functions/lib/verdict';
+import { onInterrupt } from './interrupt';
 
 /** A place to write text: stdout, stderr, or a buffer in tests. */
 export interface Writer {
@@ -11,12 +12,17 @@ export interface Writer {
   readonly columns?: number;
 }
 
+/** Shows the cursor and turns line wrap back on: what the bar turned off while it is drawn. */
+export const RESTORE_TERMINAL = '\x1b[?25h\x1b[?7h';
+
 /**
  * Progress of a run on stderr: accounts done of the total, with FAIL and ERROR counted apart. Silent when not a
- * terminal. The bar is redrawn on every account, so that it moves as accounts finish at any concurrency.
+ * terminal. The bar is redrawn on every account, so that it moves as accounts finish at any concurrency. While it is
+ * drawn, Ctrl-C or SIGTERM stops it and gives the terminal its cursor and line wrap back before the CLI exits.
  */
 export class Progress {
   private bar: SingleBar | undefined;
+  private release: (() => void) | undefined;
   private fail = 0;
   private errors = 0;
   private done = 0;
@@ -45,6 +51,10 @@ export class Progress {
       fps: 20,
       synchronousUpdate: true,
       noTTYOutput: false,
+    });
+    this.release ??= onInterrupt(() => {
+      this.stop();
+      this.stream.write(RESTORE_TERMINAL);
     });
     this.bar.start(total, this.done, this.payload());
   }
@@ -95,6 +105,8 @@ export class Progress {
   stop(): void {
     this.bar?.stop();
     this.bar = undefined;
+    this.release?.();
+    this.release = undefined;
   }
 }
 

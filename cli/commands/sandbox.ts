@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { configureClientTimeouts } from '../../functions/lib/clients';
 import { parseExecutionInput } from '../../functions/resolve-targets/input';
 import type { CommandContext, Io } from '../context';
+import { onInterrupt } from '../interrupt';
 import { Progress } from '../output';
 import { startGateway } from '../sandbox/gateway';
 import { startMoto } from '../sandbox/moto';
@@ -52,14 +53,8 @@ async function sandboxCommand(io: Io, flags: SandboxFlags): Promise<number> {
   const started = Date.now();
   const moto = await startMoto();
   const stopAll: (() => Promise<void>)[] = [moto.stop];
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) return;
-    stopping = true;
-    void Promise.all(stopAll.map((stop) => stop())).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C or SIGTERM: the emulator stops and the progress bar gives the terminal back (its own cleanup), then exit.
+  const release = onInterrupt(() => Promise.all(stopAll.map((stop) => stop())));
   const steps = new Progress(io.stderr, flags.progress && !flags.json);
   try {
     const gateway = await startGateway(moto.url);
@@ -81,8 +76,7 @@ async function sandboxCommand(io: Io, flags: SandboxFlags): Promise<number> {
     if (flags.remediate) return await sandboxRemediate(io, flags, settings, organization);
     return await executeLocal(io, flags, settings, input, organization.credentials);
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    release();
     for (const stop of stopAll) await stop();
   }
 }
