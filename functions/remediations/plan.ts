@@ -5,6 +5,7 @@ import { CodeUnavailableError, errorMessage, InvalidInputError } from '../lib/er
 import { isRemediationId } from '../lib/ids';
 import { activeMute } from '../lib/mutes';
 import type { ReportStore } from '../lib/report-store';
+import { readableAccountRecord } from '../lib/schema-version';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { AccountRecord } from '../lib/types';
@@ -97,8 +98,15 @@ export async function planAccount(event: PlanAccountEvent, deps: PlanDeps): Prom
     return { accountId, planned, error: error !== undefined };
   };
 
-  const record = await deps.store.getJson<AccountRecord>(run.auditRun, `accounts/${accountId}.json`);
-  if (!record) return write([], [], `the audit run ${run.auditRun.id} has no record for this account`);
+  const stored = await deps.store.getJson<AccountRecord>(run.auditRun, `accounts/${accountId}.json`);
+  if (!stored) return write([], [], `the audit run ${run.auditRun.id} has no record for this account`);
+  // Read as Summarize reads it: a record of an unknown version or shape is not planned from (its findings' fields
+  // become the plan's targets and the calls' parameters), nor is one that names another account or run.
+  const record = readableAccountRecord(stored, `the audit run ${run.auditRun.id}'s record of this account`);
+  if (record !== stored) return write([], [], record?.error?.message ?? 'the audit record cannot be read');
+  if (record.accountId !== accountId || record.runId !== run.auditRun.id) {
+    return write([], [], `the audit run ${run.auditRun.id}'s record of this account names another account or run`);
+  }
   const findings = Object.entries(record.checks).flatMap(([check, result]) =>
     (result.findings ?? []).map((finding) => ({ check, finding })),
   );

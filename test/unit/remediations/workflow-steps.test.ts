@@ -11,6 +11,7 @@ import 'aws-sdk-client-mock-jest';
 import { SessionCache } from '../../../functions/lib/assume-role';
 import { runPrefix } from '../../../functions/lib/report-store';
 import type { Settings } from '../../../functions/lib/settings';
+import type { AccountRecord } from '../../../functions/lib/types';
 import { applyAccount } from '../../../functions/remediations/apply';
 import {
   type AccountPlan,
@@ -169,6 +170,35 @@ describe('remediation steps', () => {
       });
 
       expect((await planAccount({ accountId: ACCOUNT, run }, deps(settings, store))).planned).toBe(1);
+    });
+
+    it.each([
+      [
+        'a finding without a resource id',
+        (record: AccountRecord) => ({
+          ...record,
+          checks: { x: { status: 'FAIL', findings: [{ rule: 'r', title: 't', severity: 'HIGH', resource: {} }] } },
+        }),
+        /not a valid account record: checks\.x\.findings\[0\]\.resource\.type is missing/,
+      ],
+      [
+        'another account',
+        (record: AccountRecord) => ({ ...record, accountId: '999999999999' }),
+        /names another account or run/,
+      ],
+    ])('plans nothing from an audit record with %s, and says why', async (_, damage, why) => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      store.seed(run.auditRun, `accounts/${ACCOUNT}.json`, damage(auditRecord(ACCOUNT, [findings.worldIngress()])));
+
+      const result = await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      expect(result).toEqual({ accountId: ACCOUNT, planned: 0, error: true });
+      expect(store.read<AccountPlan>(run, PATHS.plan(ACCOUNT))).toMatchObject({
+        items: [],
+        error: expect.stringMatching(why),
+      });
+      expect(ec2).not.toHaveReceivedCommand(DescribeSecurityGroupRulesCommand);
     });
 
     it('fails closed when the state or the exempt tag cannot be read', async () => {
