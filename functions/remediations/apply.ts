@@ -113,9 +113,14 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
     if (changedSomething(item) || item.unfinished) kept.set(remediatedKey(item.action, item.key), item);
   }
   const items: RecordItem[] = [];
+  /**
+   * The item whose calls have started and whose end is not yet in `items`: on every write until then, so that no
+   * write (the outer catch's included) can leave out a change made, whatever failed in between.
+   */
+  let inFlight: (() => RecordItem) | undefined;
   const save = async (error?: string): Promise<ApplyAccountResult> => {
     // Kept items this attempt has not reached yet stay on the record too.
-    const all = [...items, ...kept.values()];
+    const all = [...items, ...(inFlight ? [inFlight()] : []), ...kept.values()];
     const record: AccountRemediationRecord = {
       schemaVersion: REMEDIATION_SCHEMA_VERSION,
       remediationRunId: run.id,
@@ -243,7 +248,7 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       const appliedAt = stamp();
       // What the action has changed so far, as it tells it: a failure part-way keeps what was already done.
       const made: AppliedCall[] = [];
-      const inFlight = (): RecordItem => ({
+      inFlight = (): RecordItem => ({
         ...base,
         outcome: 'FAILED',
         reason: UNFINISHED_ITEM,
@@ -255,12 +260,12 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       // On the record before the first call, and again after each call that changed something: if the function
       // stops now, the record says what was (or may have been) changed, and a retry does not apply it again.
       const saveInFlight = async () => {
-        items.push(inFlight());
-        try {
-          await save(UNFINISHED);
-        } finally {
-          items.pop();
-        }
+        await save(UNFINISHED);
+      };
+      /** The item's end replaces its in-flight entry, in one step. */
+      const finish = (entry: RecordItem) => {
+        items.push(entry);
+        inFlight = undefined;
       };
       await saveInFlight();
       const callMade = async (call: AppliedCall) => {
@@ -271,7 +276,7 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       try {
         calls = await action.apply(target, stateBefore, { ...context, callMade });
       } catch (error) {
-        items.push({
+        finish({
           ...base,
           outcome: 'FAILED',
           reason: cleanText(
@@ -292,7 +297,7 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       try {
         after = await action.inspect(target, context);
       } catch (error) {
-        items.push({
+        finish({
           ...base,
           outcome: 'FAILED',
           reason: cleanText(`applied, but the state after cannot be read to verify it: ${errorMessage(error)}`),
@@ -303,7 +308,7 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
         await save(UNFINISHED);
         continue;
       }
-      items.push({
+      finish({
         ...base,
         outcome: after.compliant ? 'REMEDIATED' : 'FAILED',
         reason: after.compliant ? 'verified compliant' : 'verification failed: the resource is still non-compliant',

@@ -435,6 +435,49 @@ describe('Apply Account', () => {
     });
   });
 
+  describe('a record write that fails once', () => {
+    const ON = settingsWith(['revoke-world-ingress']);
+
+    it('never takes a change made off the record: the item stays unfinished with its call, and undo reverses it', async () => {
+      // Arrange: the record's second write, the one right after the revoke returned, meets S3's SlowDown once.
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const put = store.putJson.bind(store);
+      let recordWrites = 0;
+      store.putJson = async (at, name, value) => {
+        if (name === PATHS.record(ACCOUNT) && ++recordWrites === 2) {
+          throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' });
+        }
+        return put(at, name, value);
+      };
+
+      // Act
+      await expect(
+        applyAccount(
+          { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+          deps(ON, store),
+        ),
+      ).rejects.toMatchObject({ name: 'SlowDown' });
+
+      // Assert: the outer catch's write has the revoke; a retry keeps it and undo puts the rule back.
+      expect(rules.has('sgr-1')).toBe(false);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual([
+        expect.objectContaining({
+          outcome: 'FAILED',
+          unfinished: true,
+          calls: [expect.objectContaining({ call: 'ec2:RevokeSecurityGroupIngress' })],
+        }),
+      ]);
+      await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
+      expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+      const { results } = await undoRun({ run, by: 'test' }, deps(ON, store));
+      expect(results).toEqual([expect.objectContaining({ action: 'revoke-world-ingress', status: 'UNDONE' })]);
+      expect(rules.get('sgr-back-22')).toBe(22);
+    });
+  });
+
   describe('only the plan that was reviewed and approved', () => {
     const ON = settingsWith(['revoke-world-ingress']);
 
