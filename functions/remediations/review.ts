@@ -16,7 +16,7 @@ export type NextStep = 'summarize' | 'approve' | 'apply';
 export interface ReviewPlanResult {
   readonly run: RemediationRun;
   readonly next: NextStep;
-  /** The accounts with at least one PLANNED action. */
+  /** The accounts with at least one PLANNED action, when the run goes on to apply them (none when it stops). */
   readonly accountsToApply: string[];
   /**
    * The digest of each of those accounts' plans as this review read them, in the same order: Apply Remediations
@@ -147,8 +147,11 @@ export async function reviewPlan(event: ReviewPlanEvent, store: ReportStore): Pr
   return {
     run,
     next: stop ? 'summarize' : run.requireApproval ? 'approve' : 'apply',
-    accountsToApply: toApply.map((account) => account.accountId),
-    planDigests: toApply.map((account) => account.digest ?? ''),
+    // Only for a run that goes on to apply, which the cap bounds (at most 1,000 accounts, about 82 KB with their
+    // digests): a plan of a whole organization that stops here would put every account with a planned action into
+    // the state's 256 KiB (States.DataLimitExceeded from about 3,200 accounts). Summarize reads plan.json.
+    accountsToApply: stop ? [] : toApply.map((account) => account.accountId),
+    planDigests: stop ? [] : toApply.map((account) => account.digest ?? ''),
     totals: { planned, accounts: accounts.length, accountErrors, itemErrors },
     ...(stop ? { stop } : {}),
   };

@@ -20,7 +20,7 @@ import {
   type RemediationRun,
 } from '../../../functions/remediations/documents';
 import { planAccount } from '../../../functions/remediations/plan';
-import { reviewPlan } from '../../../functions/remediations/review';
+import { type PlanSummary, reviewPlan } from '../../../functions/remediations/review';
 import { REMEDIATION_SESSION_POLICY } from '../../../functions/remediations/session-policy';
 import { undoRun } from '../../../functions/remediations/undo';
 import { REPORT_FILE } from '../../../functions/report/html';
@@ -369,6 +369,23 @@ describe('remediation steps', () => {
 
       expect((await reviewPlan({ run: apply, accounts: [ACCOUNT] }, store)).next).toBe('approve');
       expect((await reviewPlan({ run: planOnly, accounts: [ACCOUNT] }, store)).stop).toBe('PLAN_ONLY');
+    });
+
+    it('hands over the accounts to apply, with their plans’ digests, only to a run that applies', async () => {
+      // A plan that stops keeps the state small whatever the organization's size (256 KiB); plan.json lists them.
+      const store = new MemoryReportStore();
+      const apply = remediationRun();
+      seedAudit(store, apply);
+      await planAccount({ accountId: ACCOUNT, run: apply }, deps(ON, store));
+
+      const applying = await reviewPlan({ run: apply, accounts: [ACCOUNT] }, store);
+      const stopping = await reviewPlan({ run: { ...apply, mode: 'plan' }, accounts: [ACCOUNT] }, store);
+
+      expect(applying).toMatchObject({ accountsToApply: [ACCOUNT], planDigests: [expect.any(String)] });
+      expect(stopping).toMatchObject({ stop: 'PLAN_ONLY', accountsToApply: [], planDigests: [] });
+      expect(store.read<PlanSummary>(apply, PATHS.planSummary)?.accounts).toEqual([
+        expect.objectContaining({ accountId: ACCOUNT, planned: 1 }),
+      ]);
     });
   });
 
