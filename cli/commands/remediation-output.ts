@@ -46,9 +46,19 @@ export function renderAccountProblems(summary: RemediationSummary): string {
       account.error ? [{ accountId: account.accountId, text: account.error }] : [],
     ),
   );
+  const skipped = (summary.skipped ?? []).map((account) => ({
+    accountId: account.accountId,
+    text: account.reason,
+    asked: account.kind !== 'AUDIT_ERROR',
+  }));
   list(
     'Accounts asked for and not planned:',
-    (summary.skipped ?? []).map((account) => ({ accountId: account.accountId, text: account.reason })),
+    skipped.filter((account) => account.asked),
+  );
+  // Without --accounts nobody asked for them: the audit run could not assess them, and says why.
+  list(
+    'Not assessed by the audit run (not planned):',
+    skipped.filter((account) => !account.asked),
   );
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
@@ -80,7 +90,8 @@ export async function renderPlan(store: ReportStore, run: RemediationRun, planne
   }
   const started = await store.getJson<RemediationRunDocument>(run, PATHS.run);
   for (const account of started?.skipped ?? []) {
-    lines.push(`  ${account.accountId}  ${'NOT PLANNED'.padEnd(17)} ${cleanText(account.reason, 200)}`);
+    const label = account.kind === 'AUDIT_ERROR' ? 'NOT ASSESSED' : 'NOT PLANNED';
+    lines.push(`  ${account.accountId}  ${label.padEnd(17)} ${cleanText(account.reason, 200)}`);
   }
   return `${lines.join('\n')}\n`;
 }

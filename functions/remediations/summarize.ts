@@ -71,7 +71,10 @@ export interface RemediationSummary {
     results: Partial<Record<ApplyOutcome, number>>;
     error?: string;
   }[];
-  /** The accounts asked for (`--accounts`) that were not planned, and why. */
+  /**
+   * The accounts not planned, and why: those asked for (`--accounts`), or without it the audit run's accounts it
+   * could not assess (`AUDIT_ERROR`).
+   */
   readonly skipped: readonly SkippedAccount[];
 }
 

@@ -250,6 +250,18 @@ describe('ct-audit remediate: what it prints of a run that could not plan everyt
     );
     expect(renderAccountProblems({ ...summary, accounts: [], skipped: [] })).toBe('');
   });
+
+  it('lists an account the audit run could not assess apart: without --accounts, nobody asked for it', () => {
+    const D = '444444444444';
+    const summary = {
+      accounts: [],
+      skipped: [{ accountId: D, kind: 'AUDIT_ERROR', reason: 'the audit run audit-run-1 could not assess it (ERROR)' }],
+    } as Partial<RemediationSummary> as RemediationSummary;
+
+    expect(renderAccountProblems(summary)).toBe(
+      `Not assessed by the audit run (not planned):\n  ${D}  the audit run audit-run-1 could not assess it (ERROR)\n`,
+    );
+  });
 });
 
 describe('ct-audit remediate --summary-file', () => {
