@@ -1,5 +1,6 @@
 import type { AccountFindings, MuteInfo, ResolvedMemory, TrackedFinding } from '../lib/changes';
 import { fingerprintOf } from '../lib/fingerprint';
+import { gapOfFinding } from '../lib/gaps';
 import { muteExpiry, muteMatches } from '../lib/mutes';
 import type { Mute } from '../lib/outputs-settings';
 import type { AccountRecord, Finding, FindingState, Status } from '../lib/types';
@@ -36,7 +37,10 @@ function isEvent(finding: TrackedFinding): boolean {
  * Gives each finding of one account its state against the previous comparable run, matching by fingerprint:
  * NEW, STILL_OPEN (first seen carried), REOPENED (resolved before, found again), RESOLVED (open before, not found by
  * a check that ran). A check that could not run (ERROR, SKIPPED, or no record at all) resolves nothing: its previous
- * open findings are carried forward as NOT_ASSESSED. A matching mute makes an open finding MUTED.
+ * open findings are carried forward as NOT_ASSESSED. Nor does a check that ran but could not read a region or part
+ * (a gap, kept as its `<check>/incomplete` finding): its previous open findings there (in that region, or anywhere
+ * for an account-wide gap or a finding without a region) are NOT_ASSESSED. A matching mute makes an open finding
+ * MUTED.
  */
 export function compareAccount(input: CompareInput): AccountFindings {
   const { accountId, record, previous, runStartedAt } = input;
@@ -50,6 +54,22 @@ export function compareAccount(input: CompareInput): AccountFindings {
       .filter(([, result]) => result.status === 'PASS' || result.status === 'FAIL')
       .map(([check]) => check),
   );
+
+  // The parts an assessed check could not read (its `<check>/incomplete` gaps), by region: a finding there was not
+  // looked for, so its absence resolves nothing.
+  const unread = new Map<string, Set<string>>();
+  for (const check of assessed) {
+    for (const finding of record?.checks[check]?.findings ?? []) {
+      const gap = gapOfFinding(check, finding);
+      if (gap) unread.set(check, (unread.get(check) ?? new Set()).add(gap.region));
+    }
+  }
+  const lookedFor = (before: TrackedFinding): boolean => {
+    const regions = unread.get(before.check);
+    if (!regions) return true;
+    const region = before.resource?.region;
+    return !regions.has('global') && region !== undefined && !regions.has(region);
+  };
 
   const findings: TrackedFinding[] = [];
   const seen = new Set<string>();
@@ -66,7 +86,7 @@ export function compareAccount(input: CompareInput): AccountFindings {
   const resolvedNow: ResolvedMemory[] = [];
   for (const [fingerprint, before] of previousOpen) {
     if (seen.has(fingerprint) || isEvent(before)) continue;
-    if (assessed.has(before.check)) {
+    if (assessed.has(before.check) && lookedFor(before)) {
       const { mute: _mute, expiredMute: _expired, previousState: _state, ...rest } = before;
       findings.push({ ...rest, state: 'RESOLVED', resolvedAt: runStartedAt });
       resolvedNow.push({ fingerprint, firstSeen: before.firstSeen, resolvedAt: runStartedAt });

@@ -425,6 +425,30 @@ describe('mutes', () => {
       });
       expect(result.hasIssues).toBe(false);
     });
+
+    test('a finding in the region it could not read is NOT_ASSESSED, never RESOLVED; one in a region read is', async () => {
+      // Arrange: run 1 saw sg-1 in us-east-1 and sg-2 in eu-west-1; run 2 read us-east-1 (sg-1 gone, sg-3 new
+      // there, so the check FAILs) and was denied eu-west-1.
+      const store = new MemoryReportStore();
+      const checks = ['network-exposure'];
+      const [r1, r2] = [runInfo(1, { checks }), runInfo(2, { checks })];
+      const inIreland = (id: string): Finding => {
+        const open = worldOpen(id);
+        return { ...open, resource: { ...open.resource, region: 'eu-west-1' } as Finding['resource'] };
+      };
+      await summarizeRun(store, r1, [exposureRecord(r1, [worldOpen('sg-1'), inIreland('sg-2')], [])]);
+
+      // Act
+      const { summary } = await summarizeRun(store, r2, [exposureRecord(r2, [worldOpen('sg-3')], [denied])]);
+
+      // Assert
+      const now = states(store, r2);
+      expect(summary.accounts[0]?.checks['network-exposure']?.status).toBe('FAIL');
+      expect(now['sg-1']).toMatchObject({ state: 'RESOLVED' });
+      expect(now['sg-2']).toMatchObject({ state: 'NOT_ASSESSED', previousState: 'NEW' });
+      expect(now['sg-3']).toMatchObject({ state: 'NEW' });
+      expect(summary.changes?.counts).toMatchObject({ resolved: 1, notAssessed: 1 });
+    });
   });
 
   test('a date expires at the end of that day UTC; a time at that time', () => {
