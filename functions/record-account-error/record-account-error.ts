@@ -1,8 +1,9 @@
 import { errorKind } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
+import { readableAccountRecord } from '../lib/schema-version';
 import { cleanText } from '../lib/text';
-import { type AccountRecord, type ErrorInfo, type RunInfo, SCHEMA_VERSION } from '../lib/types';
+import { type AccountRecord, type ErrorInfo, type RunInfo, SCHEMA_VERSION, type Status } from '../lib/types';
 
 /** What a Catch hands over: the Map item and the error Step Functions caught. */
 export interface RecordAccountErrorEvent {
@@ -52,12 +53,28 @@ export interface RecordAccountErrorDeps {
 /**
  * Writes an ERROR record for an account whose audit failed as a whole (a crash, a timeout, throttled beyond all
  * retries), so that it is reported with its reason and never lost. Every check of the run is ERROR with it.
+ *
+ * Unless an attempt of this run already wrote the account's record: the audit finished and only its result never
+ * reached Step Functions (a Lambda service error, the task's timeout just after the writes), and the later attempts
+ * failed. That record is kept. Overwriting it would lose its findings for good: Audit Account moved the CloudTrail
+ * cursor past the files they came from right after writing it, so no later run reads those files again.
  */
 export async function recordAccountError(
   event: RecordAccountErrorEvent,
   deps: RecordAccountErrorDeps,
-): Promise<{ accountId: string; status: 'ERROR' }> {
+): Promise<{ accountId: string; status: Status }> {
   const { store, now = () => new Date() } = deps;
+  const name = `accounts/${event.accountId}.json`;
+  const written = await store.getJson<AccountRecord>(event.run, name).catch(() => undefined);
+  // Only a record this code reads, of this run and account: anything else is written over, as before.
+  const kept = written && readableAccountRecord(written, name) === written ? written : undefined;
+  if (kept && kept.runId === event.run.id && kept.accountId === event.accountId) {
+    logger.warn('account audited, its result lost on the way back: the record it wrote is kept', {
+      accountId: event.accountId,
+      kind: iterationError(event.error).kind,
+    });
+    return { accountId: event.accountId, status: kept.status };
+  }
   const error = iterationError(event.error);
   const at = now().toISOString();
   const record: AccountRecord = {
@@ -72,7 +89,7 @@ export async function recordAccountError(
     startedAt: at,
     finishedAt: at,
   };
-  await store.putJson(event.run, `accounts/${event.accountId}.json`, record);
+  await store.putJson(event.run, name, record);
   logger.warn('account audit failed', { accountId: event.accountId, kind: error.kind });
   return { accountId: event.accountId, status: 'ERROR' };
 }

@@ -168,6 +168,8 @@ export class AuditFunctions extends Construct {
       memorySize: 256,
     });
     reportBucket.grantWriteRuns(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
+    // It reads the record first: one an attempt of the run already wrote is kept, not overwritten (see the handler).
+    reportBucket.grantRead(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
 
     this.summarize = new AuditFunction(this, 'Summarize', {
       // Summarize applies the mutes of the settings.

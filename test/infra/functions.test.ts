@@ -290,7 +290,7 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     ).toHaveLength(3);
   });
 
-  test('Compliance: Record Account Error may only write account records', () => {
+  test('Compliance: Record Account Error may only read and write account records', () => {
     const statements = statementsOfRole(
       template,
       roleIdOf(functionByState(template, 'Record Account Error').properties),
@@ -300,7 +300,11 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     );
 
     expect(s3Statements).toEqual([
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn(bucketId, 'runs/*/accounts/*') },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: objectsArn(bucketId, 'runs/*/accounts/*'),
+      },
     ]);
   });
 });

@@ -149,3 +149,67 @@ describe('recordAccountError', () => {
     expect(written?.error?.kind).toBe('THROTTLED');
   });
 });
+
+describe('an account whose record this run already wrote', () => {
+  // The audit finished and wrote its record, then its result was lost on the way back to Step Functions and the
+  // later attempts failed: the record is the only place its CloudTrail findings are (the cursor moved past them).
+  const audited = (overrides: Partial<AccountRecord> = {}): AccountRecord => ({
+    schemaVersion: 2,
+    accountId: TARGET,
+    runId: RUN.id,
+    status: 'FAIL',
+    checks: {
+      'cloudtrail-events': {
+        status: 'FAIL',
+        findings: [
+          {
+            rule: 'root-activity',
+            severity: 'CRITICAL',
+            title: 'Root used',
+            resource: { type: 'AwsAccount', id: TARGET, region: 'us-east-1' },
+          },
+        ],
+      },
+    },
+    startedAt: '2030-01-02T06:01:00.000Z',
+    finishedAt: '2030-01-02T06:02:00.000Z',
+    ...overrides,
+  });
+
+  test('keeps it, and returns its status', async () => {
+    const store = new MemoryReportStore();
+    store.seed(RUN, `accounts/${TARGET}.json`, audited());
+
+    const result = await recordAccountError(event({ Error: 'Lambda.ServiceException' }), { store, now: () => NOW });
+
+    expect(result).toEqual({ accountId: TARGET, status: 'FAIL' });
+    expect(store.read(RUN, `accounts/${TARGET}.json`)).toEqual(audited());
+    expect(store.writes).toEqual([]);
+  });
+
+  test.each([
+    ['of another run', audited({ runId: 'ct-audit-run-8' })],
+    ['of another account', audited({ accountId: '222222222222' })],
+    ['that is not a valid record', { ...audited(), checks: 'x' }],
+  ])('writes the ERROR record over one %s', async (_, found) => {
+    const store = new MemoryReportStore();
+    store.seed(RUN, `accounts/${TARGET}.json`, found);
+
+    const result = await recordAccountError(event({ Error: 'Lambda.ServiceException' }), { store, now: () => NOW });
+
+    expect(result).toEqual({ accountId: TARGET, status: 'ERROR' });
+    expect(store.read<AccountRecord>(RUN, `accounts/${TARGET}.json`)).toMatchObject({ status: 'ERROR', runId: RUN.id });
+  });
+
+  test('writes the ERROR record when the one there cannot be read', async () => {
+    const store = new MemoryReportStore();
+    store.getJson = async () => {
+      throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    };
+
+    const result = await recordAccountError(event({ Error: 'States.Timeout' }), { store, now: () => NOW });
+
+    expect(result).toEqual({ accountId: TARGET, status: 'ERROR' });
+    expect(store.writes).toEqual([`runs/2030-01-02/${RUN.id}/accounts/${TARGET}.json`]);
+  });
+});
