@@ -64,12 +64,18 @@ async function customerKeys(
     }
   });
   const gaps: Gap[] = [];
-  if (late > 0) gaps.push({ region, what: `${late} of ${ids.length} keys (${region})`, reason: 'deadline' });
+  if (late > 0) {
+    const what = `${late} of ${ids.length} keys (${region})`;
+    gaps.push({ region, what, key: `keys not described before the deadline (${region})`, reason: 'deadline' });
+  }
   // In the order listed, whichever answered first: the same keys are named (and fingerprinted) run after run.
   const inOrder = failed.sort((a, b) => a.index - b.index).map((entry) => entry.gap);
   gaps.push(...inOrder.slice(0, NAMED_KEY_GAPS));
   const more = inOrder.length - NAMED_KEY_GAPS;
-  if (more > 0) gaps.push({ ...(inOrder[NAMED_KEY_GAPS] as Gap), what: `${more} more keys (${region})` });
+  if (more > 0) {
+    const what = `${more} more keys (${region})`;
+    gaps.push({ ...(inOrder[NAMED_KEY_GAPS] as Gap), what, key: `more keys not described (${region})` });
+  }
   const keys = described.filter((key): key is KeyMetadata => key?.KeyManager === 'CUSTOMER');
   return { keys, gaps };
 }

@@ -187,9 +187,14 @@ export const s3PublicAccessCheck: Check = {
         else failed.push(gapOf(context, 'global', `bucket ${bucket}`, error));
       }
     });
-    if (late > 0) gaps.push({ region: 'global', what: `${late} of ${buckets.length} buckets`, reason: 'deadline' });
+    if (late > 0) {
+      const what = `${late} of ${buckets.length} buckets`;
+      gaps.push({ region: 'global', what, key: 'buckets not checked before the deadline', reason: 'deadline' });
+    }
     gaps.push(...failed.slice(0, 5));
-    if (failed.length > 5) gaps.push({ ...(failed[5] as Gap), what: `${failed.length - 5} more buckets` });
+    if (failed.length > 5) {
+      gaps.push({ ...(failed[5] as Gap), what: `${failed.length - 5} more buckets`, key: 'more buckets not checked' });
+    }
     return currentStateResult(
       's3-public-access',
       context,

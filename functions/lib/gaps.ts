@@ -13,6 +13,12 @@ export interface Gap {
   readonly region: string;
   /** What was not done: `us-east-1`, `12 buckets`. */
   readonly what: string;
+  /**
+   * What the gap is, the same from run to run when `what` holds a count (`buckets not checked before the
+   * deadline`): the finding's identity (`resource.part`, hence its fingerprint) is made of it, so that a count that
+   * changes does not make a NEW finding, and a notification, of the same gap every run. Default: `what`.
+   */
+  readonly key?: string;
   readonly reason: 'deadline' | 'error';
   readonly error?: ErrorInfo;
 }
@@ -37,8 +43,8 @@ export function gapFinding(checkId: string, accountId: string, gap: Gap): Findin
         ? `Not checked before the deadline: ${gap.what}`
         : `Could not be checked: ${gap.what}: ${gap.error?.kind ?? 'UNKNOWN'}`,
     ),
-    resource: { type: 'AwsAccount', id: accountId, region: gap.region, part: `${checkId}: ${gap.what}` },
-    evidence: { gap: gap.reason, ...(gap.error ? { errorKind: gap.error.kind } : {}) },
+    resource: { type: 'AwsAccount', id: accountId, region: gap.region, part: `${checkId}: ${gap.key ?? gap.what}` },
+    evidence: { gap: gap.reason, what: gap.what, ...(gap.error ? { errorKind: gap.error.kind } : {}) },
     ...(gap.error ? { detail: cleanText(gap.error.message) } : {}),
   };
 }
@@ -51,7 +57,11 @@ export function gapOfFinding(checkId: string, finding: Finding): Gap | undefined
   if (finding.rule !== incompleteRule(checkId)) return undefined;
   const prefix = `${checkId}: `;
   const part = finding.resource?.part;
-  const what = cleanText(part?.startsWith(prefix) ? part.slice(prefix.length) : (part ?? finding.title), 256);
+  const said = finding.evidence?.what;
+  const what = cleanText(
+    typeof said === 'string' ? said : part?.startsWith(prefix) ? part.slice(prefix.length) : (part ?? finding.title),
+    256,
+  );
   const region = cleanText(finding.resource?.region ?? 'global', 64);
   if (finding.evidence?.gap === 'deadline') return { region, what, reason: 'deadline' };
   const kind = finding.evidence?.errorKind;

@@ -2,6 +2,7 @@ import { DescribeKeyCommand, type KeyMetadata, KMSClient, ListKeysCommand } from
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { kmsKeyDeletionCheck } from '../../../functions/checks/kms-key-deletion';
+import { withFingerprints } from '../../../functions/lib/fingerprint';
 import { ACCOUNT, awsError, stateContext } from './current-state-helpers';
 
 const kmsMock = mockClient(KMSClient);
@@ -176,6 +177,22 @@ describe('kms-key-deletion', () => {
           'ACCESS_DENIED, key k-3 (us-east-1): ACCESS_DENIED, key k-4 (us-east-1): ACCESS_DENIED, 3 more keys ' +
           '(us-east-1): ACCESS_DENIED',
       );
+    });
+
+    test('the counted gap is the same finding from run to run, whatever the count: no NEW finding each run', async () => {
+      const run = async (count: number) => {
+        kmsMock.reset();
+        keys(...Array.from({ length: count }, (_, i) => key(`k-${i}`)));
+        kmsMock.on(DescribeKeyCommand).rejects(locked);
+        const result = await kmsKeyDeletionCheck.run(stateContext());
+        return withFingerprints(ACCOUNT, result.findings ?? []).find((finding) => finding.title.includes('more keys'));
+      };
+
+      const [seven, nine] = [await run(7), await run(9)];
+
+      expect(seven?.title).toContain('2 more keys (us-east-1)');
+      expect(nine?.title).toContain('4 more keys (us-east-1)');
+      expect(nine?.fingerprint).toBe(seven?.fingerprint);
     });
 
     test('throttling of one key is not a gap: it is thrown, so that the workflow retries the account', async () => {
