@@ -1,6 +1,6 @@
 import type { AccountFindings, MuteInfo, ResolvedMemory, TrackedFinding } from '../lib/changes';
 import { fingerprintOf } from '../lib/fingerprint';
-import { gapOfFinding } from '../lib/gaps';
+import { gapOfFinding, incompleteRule } from '../lib/gaps';
 import { muteExpiry, muteMatches } from '../lib/mutes';
 import type { Mute } from '../lib/outputs-settings';
 import type { AccountRecord, Finding, FindingState, Status } from '../lib/types';
@@ -66,7 +66,8 @@ export function compareAccount(input: CompareInput): AccountFindings {
   }
   const lookedFor = (before: TrackedFinding): boolean => {
     const regions = unread.get(before.check);
-    if (!regions) return true;
+    // A gap of the last run that is not one now was read this time: the check states its gaps afresh every run.
+    if (!regions || before.rule === incompleteRule(before.check)) return true;
     const region = before.resource?.region;
     return !regions.has('global') && region !== undefined && !regions.has(region);
   };

@@ -449,6 +449,25 @@ describe('mutes', () => {
       expect(now['sg-3']).toMatchObject({ state: 'NEW' });
       expect(summary.changes?.counts).toMatchObject({ resolved: 1, notAssessed: 1 });
     });
+
+    test('a gap that is gone is RESOLVED, even beside another gap in the same region', async () => {
+      // The check states its gaps afresh every run: a gap finding's absence means that part was read this time.
+      const store = new MemoryReportStore();
+      const checks = ['network-exposure'];
+      const [r1, r2] = [runInfo(1, { checks }), runInfo(2, { checks })];
+      const part = (what: string): Gap => ({ ...denied, what });
+      await summarizeRun(store, r1, [exposureRecord(r1, [worldOpen('sg-1')], [part('vpc-a (eu-west-1)')])]);
+
+      await summarizeRun(store, r2, [exposureRecord(r2, [worldOpen('sg-1')], [part('vpc-b (eu-west-1)')])]);
+
+      const gaps = (store.read<AccountFindings>(r2, `findings/${ACCOUNT}.json`)?.findings ?? []).filter((f) =>
+        f.rule.endsWith('/incomplete'),
+      );
+      expect(gaps.map((f) => [f.resource?.part, f.state])).toEqual([
+        ['network-exposure: vpc-b (eu-west-1)', 'NEW'],
+        ['network-exposure: vpc-a (eu-west-1)', 'RESOLVED'],
+      ]);
+    });
   });
 
   test('a date expires at the end of that day UTC; a time at that time', () => {
