@@ -260,7 +260,13 @@ export async function applyAccount(event: ApplyAccountEvent, deps: ApplyDeps): P
       // On the record before the first call, and again after each call that changed something: if the function
       // stops now, the record says what was (or may have been) changed, and a retry does not apply it again.
       const saveInFlight = async () => {
-        await save(UNFINISHED);
+        try {
+          await save(UNFINISHED);
+        } catch (error) {
+          // Before any call, nothing has changed: the item is not in flight, and a retry applies it as planned.
+          if (made.length === 0) inFlight = undefined;
+          throw error;
+        }
       };
       /** The item's end replaces its in-flight entry, in one step. */
       const finish = (entry: RecordItem) => {

@@ -478,6 +478,35 @@ describe('Apply Account', () => {
     });
   });
 
+  describe('a record write that fails before the first call', () => {
+    const ON = settingsWith(['revoke-world-ingress']);
+
+    it('leaves nothing in flight: the retry applies the item as planned', async () => {
+      // Arrange: the record's first write, before the revoke, meets S3's SlowDown once.
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      const put = store.putJson.bind(store);
+      let recordWrites = 0;
+      store.putJson = async (at, name, value) => {
+        if (name === PATHS.record(ACCOUNT) && ++recordWrites === 1) {
+          throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' });
+        }
+        return put(at, name, value);
+      };
+      const event = { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) };
+
+      // Act
+      await expect(applyAccount(event, deps(ON, store))).rejects.toMatchObject({ name: 'SlowDown' });
+      const stopped = store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT));
+      const retry = await applyAccount(event, deps(ON, store));
+
+      // Assert: nothing was called the first time, nothing was left in flight, and the retry did the work.
+      expect(stopped?.items).toEqual([]);
+      expect(retry).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
+      expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+      expect(rules.has('sgr-1')).toBe(false);
+    });
+  });
+
   describe('only the plan that was reviewed and approved', () => {
     const ON = settingsWith(['revoke-world-ingress']);
 
