@@ -65,10 +65,15 @@ export async function recordAccountError(
 ): Promise<{ accountId: string; status: Status }> {
   const { store, now = () => new Date() } = deps;
   const name = `accounts/${event.accountId}.json`;
-  const written = await store.getJson<AccountRecord>(event.run, name).catch(() => undefined);
+  // Listed first: a missing record is known without a GetObject, which S3 answers with AccessDenied to a role whose
+  // listing is narrowed by a prefix condition. A read that fails is thrown (the step retries, and Summarize reads
+  // whatever record is there), never taken for "no record", which would write ERROR over the one an attempt wrote.
+  const listed = (await store.list(event.run, name)).includes(name);
+  const written = listed ? await store.getJson<AccountRecord>(event.run, name) : undefined;
   // Only a record this code reads, of this run and account: anything else is written over, as before.
   const kept = written && readableAccountRecord(written, name) === written ? written : undefined;
-  if (kept && kept.runId === event.run.id && kept.accountId === event.accountId) {
+  // Not its own ERROR record of an earlier attempt (the only records with a top-level error): that one is replaced.
+  if (kept && kept.runId === event.run.id && kept.accountId === event.accountId && kept.error === undefined) {
     logger.warn('account audited, its result lost on the way back: the record it wrote is kept', {
       accountId: event.accountId,
       kind: iterationError(event.error).kind,

@@ -167,9 +167,8 @@ export class AuditFunctions extends Construct {
       timeout: RECORD_ACCOUNT_ERROR_TIMEOUT,
       memorySize: 256,
     });
-    reportBucket.grantWriteRuns(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
-    // It reads the record first: one an attempt of the run already wrote is kept, not overwritten (see the handler).
-    reportBucket.grantRead(this.recordAccountError, [ACCOUNT_RECORD_KEYS]);
+    // It lists and reads the record first: one an attempt of the run already wrote is kept (see the handler).
+    reportBucket.grantReadWrite(this.recordAccountError, ACCOUNT_RECORD_KEYS);
 
     this.summarize = new AuditFunction(this, 'Summarize', {
       // Summarize applies the mutes of the settings.

@@ -259,6 +259,14 @@ export class ReportBucket extends Construct {
     return this.grantUnder(grantee, `${ReportBucket.STATE_PREFIX}${folder}/*`, options.write);
   }
 
+  /**
+   * Lets a function read and write the run files matching `pattern` and list keys under it (and nowhere else in the
+   * bucket), so that a missing file is known by listing.
+   */
+  grantReadWrite(grantee: iam.IGrantable, pattern: string): iam.Grant {
+    return this.grantUnder(grantee, pattern, true);
+  }
+
   /** Lets a function read and write run files and list the keys under `runs/` (and nowhere else in the bucket). */
   grantReadWriteRuns(grantee: iam.IGrantable): iam.Grant {
     return this.grantUnder(grantee, `${ReportBucket.RUNS_PREFIX}*`, true);

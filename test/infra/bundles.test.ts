@@ -424,7 +424,7 @@ require(process.argv[1]).handler({ accountId: '111111111111', run: { id: 'run-1'
     const out = await callWith({ AWS_ACCESS_KEY_ID: 'ASIAENVIRONMENT', AWS_SECRET_ACCESS_KEY: 'secret' });
 
     expect(out).toBe(JSON.stringify({ accountId: '111111111111', status: 'ERROR' }));
-    // It reads the account's record first (none here), then writes its own.
+    // It lists the account's record first (none here), then writes its own.
     expect(signedBy()).toEqual([
       expect.stringContaining('Credential=ASIAENVIRONMENT/'),
       expect.stringContaining('Credential=ASIAENVIRONMENT/'),

@@ -305,6 +305,12 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
         Action: ['s3:GetObject', 's3:PutObject'],
         Resource: objectsArn(bucketId, 'runs/*/accounts/*'),
       },
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['runs/*/accounts/*'] } },
+      },
     ]);
   });
 });

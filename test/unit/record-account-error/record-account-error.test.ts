@@ -201,15 +201,41 @@ describe('an account whose record this run already wrote', () => {
     expect(store.read<AccountRecord>(RUN, `accounts/${TARGET}.json`)).toMatchObject({ status: 'ERROR', runId: RUN.id });
   });
 
-  test('writes the ERROR record when the one there cannot be read', async () => {
+  test('a record there that cannot be read is never taken for none: it throws, and writes nothing over it', async () => {
+    // A transient S3 error must not make it write ERROR over the record an attempt wrote; the step retries, and
+    // Summarize reads whatever record is there.
+    const store = new MemoryReportStore();
+    store.seed(RUN, `accounts/${TARGET}.json`, audited());
+    store.getJson = async () => {
+      throw Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError' });
+    };
+
+    await expect(
+      recordAccountError(event({ Error: 'States.Timeout' }), { store, now: () => NOW }),
+    ).rejects.toMatchObject({ name: 'InternalError' });
+    expect(store.writes).toEqual([]);
+  });
+
+  test('no record listed: it writes the ERROR record without reading one', async () => {
     const store = new MemoryReportStore();
     store.getJson = async () => {
-      throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      throw new Error('not read: the listing says there is none');
     };
 
     const result = await recordAccountError(event({ Error: 'States.Timeout' }), { store, now: () => NOW });
 
     expect(result).toEqual({ accountId: TARGET, status: 'ERROR' });
     expect(store.writes).toEqual([`runs/2030-01-02/${RUN.id}/accounts/${TARGET}.json`]);
+  });
+
+  test('its own ERROR record of an earlier attempt is written again, with this error', async () => {
+    const store = new MemoryReportStore();
+    await recordAccountError(event({ Error: 'States.Timeout' }), { store, now: () => NOW });
+
+    await recordAccountError(event({ Error: 'Lambda.ServiceException' }), { store, now: () => NOW });
+
+    expect(store.read<AccountRecord>(RUN, `accounts/${TARGET}.json`)?.error?.message).toMatch(
+      /^Lambda\.ServiceException/,
+    );
   });
 });
