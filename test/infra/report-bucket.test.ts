@@ -144,7 +144,8 @@ describe('Report bucket', () => {
 
   test('Noncompliance 1: no policy allows anything on the bucket outside runs/ and state/', () => {
     const folders = ['runs/*', 'state/cloudtrail-cursors/*', 'state/last-run/*'];
-    const listings = folders.map((folder) => ({ StringLike: { 's3:prefix': [folder] } }));
+    // Record Account Error lists the account records it may keep (runs/*/accounts/*), inside runs/.
+    const listings = [...folders, 'runs/*/accounts/*'].map((folder) => ({ StringLike: { 's3:prefix': [folder] } }));
     const allowedObjects = [...folders, 'runs/*/targets.json', 'runs/*/accounts/*'].map((pattern) =>
       objectsArn(bucketId, pattern),
     );
