@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { interrupt, onInterrupt, SIGNAL_EXIT } from '../../../cli/interrupt';
 import { Progress, RESTORE_TERMINAL } from '../../../cli/output';
+import { terminal } from '../../support/cli-output';
 import { deferred, flushPromises } from '../../support/unit-deferred';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -41,20 +41,6 @@ function restored(text: string): boolean {
     text.lastIndexOf(SHOW_CURSOR) > text.lastIndexOf(HIDE_CURSOR) &&
     text.lastIndexOf(WRAP_ON) > text.lastIndexOf(WRAP_OFF)
   );
-}
-
-function terminal() {
-  const written: string[] = [];
-  const stream = Object.assign(
-    new Writable({
-      write(chunk, _encoding, done) {
-        written.push(String(chunk));
-        done();
-      },
-    }),
-    { isTTY: true, columns: 120 },
-  );
-  return { written, stream, text: () => written.join('') };
 }
 
 describe('a CLI process showing the progress bar', () => {

@@ -11,6 +11,7 @@ import {
   summaryHasIssues,
 } from '../../../cli/output';
 import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../../functions/lib/types';
+import { terminal } from '../../support/cli-output';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const PASS: SummaryAccount = {
@@ -304,20 +305,6 @@ describe('Progress', () => {
 });
 
 describe('Progress on a terminal', () => {
-  function terminal() {
-    const written: string[] = [];
-    const stream = Object.assign(
-      new Writable({
-        write(chunk, _encoding, done) {
-          written.push(String(chunk));
-          done();
-        },
-      }),
-      { isTTY: true, columns: 120 },
-    );
-    return { written, stream };
-  }
-
   test('advances as each account finishes and counts FAIL and ERROR apart', () => {
     const { written, stream } = terminal();
     const progress = new Progress(stream as never, true);
