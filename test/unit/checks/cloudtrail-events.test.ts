@@ -506,7 +506,7 @@ describe('cloudtrail-events', () => {
     expect(text).not.toMatch(/[\u007f-\u009f\u202a-\u202e]/);
     expect(finding?.detail?.length).toBeLessThanOrEqual(512);
     expect(finding?.resource?.id.length).toBeLessThanOrEqual(1024);
-    expect(finding?.sourceIp).toBe('6n203.0.113.9');
+    expect(finding?.sourceIp).toBe('203.0.113.9');
     expect(text.length).toBeLessThan(5_000);
   });
 });

@@ -117,7 +117,7 @@ describe('--json: each check carries its findings, capped, with the count', () =
 });
 
 /** What a crafted record carries: retitle the window (OSC … BEL), clear the screen, a C1 CSI, a bidi override. */
-const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
+const EVIL = '\u001b]0;title\u0007\u001b[2J\u009b31m\u202epwned-by-mallory';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
 
@@ -144,11 +144,11 @@ describe('every field of a crafted record is cleaned', () => {
 
     for (const line of text.split('\n')) expect(line).not.toMatch(UNSAFE);
     expect(text.split('\n')[0]).toBe(
-      'Account 111111111111 ]0;pwned [2J 31m (Prod ]0;pwned [2J 31m)  ERROR ]0;pw…  run run ]0;pwned [2J 31m',
+      'Account 111111111111 pwned-by-mallory (Prod pwned-by-mallory)  ERROR pwned…  run run pwned-by-mallory',
     );
-    expect(text).toContain('  identity ]0;pwned [2J 31m PASS ]0;pwn… ok ]0;pwned [2J 31m');
-    expect(text).toContain('  audited 2030 ]0;pwned [2J 31m to 2031 ]0;pwned [2J 31m');
-    expect(text).toContain('      THROTTLED ]0;pwned [2J 31m: slow ]0;pwned [2J 31m');
+    expect(text).toContain('  identity pwned-by-mallory PASS pwned-… ok pwned-by-mallory');
+    expect(text).toContain('  audited 2030 pwned-by-mallory to 2031 pwned-by-mallory');
+    expect(text).toContain('      THROTTLED pwned-by-mallory: slow pwned-by-mallory');
   });
 
   test('--json: every string and key, messages and error messages too, not only finding titles', async () => {
@@ -183,9 +183,9 @@ describe('every field of a crafted record is cleaned', () => {
 
     expect(printed).not.toMatch(UNSAFE);
     expect(printed).not.toContain('\\u001b');
-    expect(printed).toContain('"message":"1 finding ]0;pwned [2J 31m"');
-    expect(printed).toContain('"identity ]0;pwned [2J 31m":');
-    expect(printed).toContain('"eventName":"Console ]0;pwned [2J 31m"');
+    expect(printed).toContain('"message":"1 finding pwned-by-mallory"');
+    expect(printed).toContain('"identity pwned-by-mallory":');
+    expect(printed).toContain('"eventName":"Console pwned-by-mallory"');
   });
 
   test('cleanJson bounds a long string and keeps numbers, booleans and null', () => {

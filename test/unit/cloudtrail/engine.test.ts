@@ -176,7 +176,7 @@ describe('RuleEngine', () => {
     expect(result.findings[1]).toMatchObject({
       severity: 'MEDIUM',
       title: 'Rule root-activity failed on 2 records',
-      detail: 'root-activity could not judge 2 records (first: TypeError: [31mboom); the other rules judged them',
+      detail: 'root-activity could not judge 2 records (first: TypeError: boom); the other rules judged them',
     });
   });
 

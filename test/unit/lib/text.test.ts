@@ -2,13 +2,21 @@ import { cleanOptional, cleanText, MAX_TEXT } from '../../../functions/lib/text'
 
 describe('cleanText', () => {
   test.each([
-    ['ESC sequences', '\u001b[31mred\u001b[0m', '[31mred [0m'],
-    ['an OSC hyperlink ended by BEL', '\u001b]8;;http://evil\u0007click', ']8;;http://evil click'],
-    ['C1 controls (CSI)', 'a\u009b6nb', 'a 6nb'],
+    ['colour sequences, parameters and all', '\u001b[31mred\u001b[0m', 'red'],
+    ['a cursor move with several parameters', 'a\u001b[2;10Hb', 'a b'],
+    ['an OSC hyperlink ended by BEL', '\u001b]8;;http://evil\u0007click', 'click'],
+    ['an OSC hyperlink ended by ESC \\', '\u001b]8;;http://evil\u001b\\click\u001b]8;;\u001b\\', 'click'],
+    ['a title change (OSC 0)', 'a\u001b]0;pwned\u0007b', 'a b'],
+    ['a two-byte escape (charset, keypad)', 'a\u001b(0b\u001b=c', 'a b c'],
+    ['the C1 form of CSI', 'a\u009b6nb', 'a b'],
+    ['the C1 form of OSC, ended by ST', 'a\u009d0;x\u009cb', 'a b'],
+    ['an unterminated OSC: only its introducer, the rest stays readable', 'a\u001b]rest of it', 'a rest of it'],
     ['newlines and tabs', 'line1\nline2\tend', 'line1 line2 end'],
     ['bidi overrides and isolates', 'abc\u202eexe.txt\u2066x\u2069', 'abc exe.txt x'],
     ['zero-width characters and the BOM', '\ufeffa\u200bb', 'a b'],
     ['DEL', 'a\u007fb', 'a b'],
+    ['the Arabic letter mark (a bidi control)', 'a\u061cb', 'a b'],
+    ['line and paragraph separators', 'a\u2028b\u2029c', 'a b c'],
   ])('strips %s', (_name, input, expected) => {
     expect(cleanText(input)).toBe(expected);
   });
@@ -46,6 +54,6 @@ describe('cleanOptional', () => {
   });
 
   test('cleans and bounds like cleanText', () => {
-    expect(cleanOptional('a\u001bb', 10)).toBe('a b');
+    expect(cleanOptional('a\u0007b', 10)).toBe('a b');
   });
 });

@@ -96,7 +96,7 @@ describe('iterationError', () => {
 
     expect(info).toEqual({
       kind: 'LAMBDA_FAILURE',
-      message: "Runtime.ImportModuleError: Error: Cannot find module 'x' Require stack: - /var/task/index.js [31m",
+      message: "Runtime.ImportModuleError: Error: Cannot find module 'x' Require stack: - /var/task/index.js",
     });
   });
 
