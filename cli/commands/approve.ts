@@ -4,7 +4,7 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { awsClient, s3Client, stsClient } from '../../functions/lib/clients';
 import { InvalidInputError } from '../../functions/lib/errors';
-import { LocalReportStore, type ReportStore, S3ReportStore } from '../../functions/lib/report-store';
+import { isRunId, LocalReportStore, type ReportStore, S3ReportStore } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
 import { REJECTED_ERROR } from '../../functions/remediations/approval';
 import { PATHS } from '../../functions/remediations/documents';
@@ -29,7 +29,7 @@ export async function answerApproval(
   request: { readonly runId: string; readonly approve: boolean; readonly reason?: string },
   deps: AnswerDeps,
 ): Promise<number> {
-  if (!/^[\w.:-]{1,80}$/.test(request.runId)) {
+  if (!isRunId(request.runId)) {
     throw new InvalidInputError(`--run must be a remediation run ID (got "${cleanText(request.runId, 80)}")`);
   }
   const waiting = await deps.store.getState<{ taskToken?: string }>(PATHS.approvalToken(request.runId));

@@ -2,7 +2,13 @@ import { resolve } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { s3Client } from '../../functions/lib/clients';
-import { LocalReportStore, type ReportStore, type RunRef, S3ReportStore } from '../../functions/lib/report-store';
+import {
+  isRunId,
+  LocalReportStore,
+  type ReportStore,
+  type RunRef,
+  S3ReportStore,
+} from '../../functions/lib/report-store';
 import type { RunInfo, RunSummary } from '../../functions/lib/types';
 import { publishReport } from '../../functions/publish-report/publish-report';
 import { ReportFileSink } from '../../functions/report/sinks';
@@ -29,8 +35,6 @@ class ReportUsageError extends Error {
   }
 }
 
-const RUN_ID = /^[\w.-]{1,80}$/;
-
 /** The date folder of a run in the bucket (`runs/<date>/<runId>/`): given, or found by listing the dates. */
 async function runInBucket(bucket: string, runId: string, date: string | undefined): Promise<RunRef> {
   if (date) return { id: runId, startedAt: `${date}T00:00:00.000Z` };
@@ -55,7 +59,7 @@ async function runInBucket(bucket: string, runId: string, date: string | undefin
 
 /** Renders report.html again from a run's stored summary and findings; returns the exit code. */
 export async function reportCommand(io: ReportIo, flags: ReportFlags): Promise<number> {
-  if (!RUN_ID.test(flags.run)) {
+  if (!isRunId(flags.run)) {
     throw new ReportUsageError(`--run must be a run ID (the execution name), like local-20300101T060000Z-abc123`);
   }
   if (flags.date && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date)) {

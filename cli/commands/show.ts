@@ -1,7 +1,13 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { s3Client } from '../../functions/lib/clients';
-import { LocalReportStore, type ReportStore, type RunRef, S3ReportStore } from '../../functions/lib/report-store';
+import {
+  isRunId,
+  LocalReportStore,
+  type ReportStore,
+  type RunRef,
+  S3ReportStore,
+} from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
 import type { AccountRecord, CheckResult, ErrorInfo, Finding, RunSummary } from '../../functions/lib/types';
 import { accountIdSchema } from '../../functions/lib/validation';
@@ -60,7 +66,7 @@ async function findS3Run(bucket: string, store: ReportStore, runId: string): Pro
 }
 
 async function showCommand(io: Io, flags: ShowFlags): Promise<number> {
-  if (!/^[\w.-]{1,80}$/.test(flags.run)) {
+  if (!isRunId(flags.run)) {
     throw new UsageError(`--run must be a run ID (got "${cleanText(flags.run, FIELD.id)}")`);
   }
   if (flags.account && !accountIdSchema.safeParse(flags.account).success) {

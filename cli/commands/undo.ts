@@ -7,7 +7,7 @@ import { configureClientTimeouts, stsClient } from '../../functions/lib/clients'
 import { InvalidInputError } from '../../functions/lib/errors';
 import { isRemediationId } from '../../functions/lib/ids';
 import { currentPartition } from '../../functions/lib/partition';
-import { LocalReportStore, type ReportStore, type RunRef } from '../../functions/lib/report-store';
+import { isRunId, LocalReportStore, type ReportStore, type RunRef } from '../../functions/lib/report-store';
 import type { Settings } from '../../functions/lib/settings';
 import { cleanText } from '../../functions/lib/text';
 import { PATHS } from '../../functions/remediations/documents';
@@ -20,7 +20,7 @@ import { REMEDIATION_EXIT } from './remediation-output';
 
 /** Finds a remediation run's folder from its ID (the pointer Start Remediation leaves). */
 export async function remediationRunRef(store: ReportStore, runId: string): Promise<RunRef> {
-  if (!/^[\w.:-]{1,80}$/.test(runId))
+  if (!isRunId(runId))
     throw new InvalidInputError(`--run must be a remediation run ID (got "${cleanText(runId, 80)}")`);
   const pointer = await store.getState<RunRef>(PATHS.runPointer(runId));
   if (!pointer)

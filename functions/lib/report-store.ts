@@ -39,6 +39,17 @@ export function checkStateName(name: string): string {
   return name;
 }
 
+/**
+ * A run ID as it names a folder: an execution name or a local run's ID (letters, digits and `_.:-`, at most 80
+ * characters), starting with a letter or a digit, so that `.` and `..` never name a store's parent folder.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][\w.:-]{0,79}$/;
+
+/** Whether `value` is a run ID ({@link RUN_ID_PATTERN}). */
+export function isRunId(value: string): boolean {
+  return RUN_ID_PATTERN.test(value);
+}
+
 /** `runs/<YYYY-MM-DD>/<runId>/`: runs of a day sort together and expire together. */
 export function runPrefix(run: RunRef): string {
   const day = /^\d{4}-\d{2}-\d{2}/.exec(run.startedAt)?.[0] ?? 'undated';
@@ -130,19 +141,19 @@ export class LocalReportStore implements ReportStore {
   }
 
   location(run: RunRef): string {
-    return `${join(this.directory, run.id)}/`;
+    return `${this.folder(run)}/`;
   }
 
-  putJson(run: RunRef, name: string, value: unknown): Promise<void> {
-    return writeJson(join(this.directory, run.id, name), value);
+  async putJson(run: RunRef, name: string, value: unknown): Promise<void> {
+    await writeJson(join(this.folder(run), name), value);
   }
 
-  putText(run: RunRef, name: string, body: string): Promise<void> {
-    return writeText(join(this.directory, run.id, name), body);
+  async putText(run: RunRef, name: string, body: string): Promise<void> {
+    await writeText(join(this.folder(run), name), body);
   }
 
-  getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
-    return readJson<T>(join(this.directory, run.id, name));
+  async getJson<T>(run: RunRef, name: string): Promise<T | undefined> {
+    return await readJson<T>(join(this.folder(run), name));
   }
 
   /** State documents live in `<directory>/.state/`, which no run ID can name. */
@@ -157,12 +168,18 @@ export class LocalReportStore implements ReportStore {
   async list(run: RunRef, folder: string): Promise<string[]> {
     try {
       const base = folder.endsWith('/') ? folder : `${folder}/`;
-      const entries = await readdir(join(this.directory, run.id, base));
+      const entries = await readdir(join(this.folder(run), base));
       return entries.filter((entry) => !entry.endsWith('.partial')).map((entry) => `${base}${entry}`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+  }
+
+  /** The run's folder; a run ID that could name another folder (`..`, a path) is refused, never joined. */
+  private folder(run: RunRef): string {
+    if (!isRunId(run.id)) throw new Error(`invalid run ID for a folder: ${JSON.stringify(run.id).slice(0, 90)}`);
+    return join(this.directory, run.id);
   }
 }
 

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../lib/errors';
 import { REMEDIATION_IDS, type RemediationId } from '../lib/ids';
-import type { ReportStore } from '../lib/report-store';
+import { type ReportStore, RUN_ID_PATTERN } from '../lib/report-store';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { RunSummary, SummaryAccount } from '../lib/types';
@@ -16,7 +16,7 @@ import {
 
 /** The execution input of the remediation workflow. */
 export const remediationInputSchema = z.strictObject({
-  auditRunId: z.string().check(z.regex(/^[\w.:-]{1,80}$/, { error: 'must be the ID of a finished audit run' })),
+  auditRunId: z.string().check(z.regex(RUN_ID_PATTERN, { error: 'must be the ID of a finished audit run' })),
   /** When the audit run started (its folder's date in S3); the remediation's own start date when left out. */
   auditRunStartedAt: z.optional(z.iso.datetime({ offset: true })),
   mode: z._default(z.enum(['plan', 'apply'], { error: 'must be "plan" or "apply"' }), 'plan'),

@@ -160,6 +160,31 @@ describe('ct-audit remediate: invalid requests exit 2 with a message that says w
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/InvalidInput: no finished audit run no-such-run/);
   });
+
+  // `..` passed the old patterns ([\w.:-]{1,80}): a local report store joined it into a path and read the folder
+  // above the reports. Every command that takes a run ID refuses it before any store is read.
+  it.each([
+    ['remediate', '--plan', /auditRunId: must be the ID of a finished audit run/],
+    ['approve', '', /--run must be a remediation run ID \(got "\.\."\)/],
+    ['reject', '', /--run must be a remediation run ID \(got "\.\."\)/],
+    ['undo', '', /--run must be a remediation run ID \(got "\.\."\)/],
+    ['show', '', /--run must be a run ID \(got "\.\."\)/],
+    ['report', '', /--run must be a run ID/],
+  ])('%s refuses the run ID ".." (it would name the folder above the reports)', async (command, flag, message) => {
+    const result = await run(
+      command,
+      '--run',
+      '..',
+      ...(flag ? [flag] : []),
+      '--report-dir',
+      dir,
+      '--settings',
+      settings,
+    );
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
 });
 
 describe('ct-audit remediate: what it prints of a run that could not plan everything', () => {

@@ -11,6 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  checkStateName,
+  isRunId,
   LocalReportStore,
   type ReportStore,
   runPrefix,
@@ -41,6 +43,33 @@ describe('runPrefix', () => {
   test('a start time without a date goes under undated', () => {
     expect(runPrefix({ id: 'run-42', startedAt: 'yesterday' })).toBe('runs/undated/run-42/');
   });
+});
+
+describe('names that become paths', () => {
+  test.each([
+    'local-20300101T060000Z-abc123',
+    'ct-audit-run-3',
+    'remediation-20300102T060000Z-0a1b2c',
+    'a',
+    'x'.repeat(80),
+  ])('%s is a run ID', (id) => {
+    expect(isRunId(id)).toBe(true);
+  });
+
+  test.each(['', '.', '..', '.hidden', '-flag', 'a/b', '../etc', 'a b', 'x'.repeat(81)])('%j is not a run ID', (id) => {
+    expect(isRunId(id)).toBe(false);
+  });
+
+  test.each(['remediation/approvals/run-1.json', 'audit/cursor.json'])('%s is a state document name', (name) => {
+    expect(checkStateName(name)).toBe(name);
+  });
+
+  test.each(['', '../x.json', 'a/../../b.json', '/abs.json', 'a//b.json', 'a/./b.json/..'])(
+    '%j is refused as a state document name: it could leave state/',
+    (name) => {
+      expect(() => checkStateName(name)).toThrow(/invalid state document name/);
+    },
+  );
 });
 
 describe('S3ReportStore', () => {
@@ -142,6 +171,18 @@ describe('LocalReportStore', () => {
     const store = new LocalReportStore(directory);
 
     expect(store.location(RUN)).toBe(`${join(directory, 'run-42')}/`);
+  });
+
+  test('a run ID that names another folder is refused: nothing above the reports is read or written', async () => {
+    const inner = join(directory, 'reports');
+    const store = new LocalReportStore(inner);
+    await writeFile(join(directory, 'summary.json'), '{"outside":true}');
+
+    await expect(store.getJson({ ...RUN, id: '..' }, 'summary.json')).rejects.toThrow(/invalid run ID/);
+    await expect(store.putJson({ ...RUN, id: '..' }, 'x.json', {})).rejects.toThrow(/invalid run ID/);
+    await expect(store.list({ ...RUN, id: '..' }, 'accounts')).rejects.toThrow(/invalid run ID/);
+    expect(() => store.location({ ...RUN, id: '../x' })).toThrow(/invalid run ID/);
+    await expect(readdir(directory)).resolves.toEqual(['summary.json']);
   });
 });
 
