@@ -56,13 +56,14 @@ describe('outputs of two runs on the sandbox: changes, SNS, Security Hub', () =>
       }),
       accountId,
     );
-  const fingerprints = (run: LocalRunResult, accountId: string): string[] => {
+  const exposures = (run: LocalRunResult, accountId: string) => {
     const path = join(sandbox.reportDir, run.executionName, 'accounts', `${accountId}.json`);
     if (!existsSync(path)) return [];
     const record = JSON.parse(readFileSync(path, 'utf8')) as AccountRecord;
-    const findings = record.checks['network-exposure']?.findings ?? [];
-    return findings.map((finding) => finding.fingerprint as string);
+    return record.checks['network-exposure']?.findings ?? [];
   };
+  const fingerprints = (run: LocalRunResult, accountId: string): string[] =>
+    exposures(run, accountId).map((finding) => finding.fingerprint as string);
   const run = () =>
     sandbox.run(
       { checks: CHECKS },
@@ -136,8 +137,18 @@ describe('outputs of two runs on the sandbox: changes, SNS, Security Hub', () =>
     const changes = second.summary?.changes as ChangeSummary;
     const expectedNew = fingerprints(second, appearing);
     const expectedResolved = fingerprints(first, disappearing);
-    expect(expectedNew.length).toBeGreaterThan(0);
+    // What the test did, read from the records: the one rule it opened, and every world-open rule it revoked.
+    expect(
+      exposures(second, appearing).map(({ resource, evidence }) => ({
+        region: resource?.region,
+        protocol: evidence?.protocol,
+        fromPort: evidence?.fromPort,
+        toPort: evidence?.toPort,
+        cidr: evidence?.cidr,
+      })),
+    ).toEqual([{ region: REGION, protocol: 'tcp', fromPort: 3389, toPort: 3389, cidr: '0.0.0.0/0' }]);
     expect(expectedResolved.length).toBeGreaterThan(0);
+    expect(exposures(second, disappearing)).toEqual([]);
 
     expect(changes.compared).toBe(true);
     expect(changes.new.map((line) => line.fingerprint).sort()).toEqual([...expectedNew].sort());

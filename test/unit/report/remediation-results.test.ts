@@ -129,6 +129,7 @@ const appliedStore = () =>
 describe('remediation results in the audit report', () => {
   test('Summarize Remediation renders the audit run’s report.html again, each result on its own finding', async () => {
     const store = appliedStore();
+    const auditSummary = store.files.get('runs/2030-01-02/audit-run-1/summary.json');
 
     await summarizeRemediation({ run: APPLIED, accountsToApply: [ACCOUNT] }, store, () => NOW);
 
@@ -144,7 +145,9 @@ describe('remediation results in the audit report', () => {
     expect(other).toContain('<strong>NEEDS A PERSON</strong>');
     expect(other).toContain('the group is used by a load balancer');
     expect(other).not.toContain('REMEDIATED');
-    expect(store.read(AUDIT, 'summary.json')).toBeDefined();
+    // The audit run's own summary is read, never written: the report is rendered from it as it stands.
+    expect(store.files.get('runs/2030-01-02/audit-run-1/summary.json')).toBe(auditSummary);
+    expect(store.writes).not.toContain('runs/2030-01-02/audit-run-1/summary.json');
     expect(await store.getState(PATHS.byAuditRun(AUDIT.id))).toEqual({
       runs: [{ id: APPLIED.id, startedAt: APPLIED.startedAt }],
     });
