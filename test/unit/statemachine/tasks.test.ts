@@ -33,6 +33,19 @@ function taskStates(text: string): [string, AslState][] {
 
 const TASK_STATES_IN_ASL = taskStates(ASL_TEXT);
 
+/**
+ * The transient Lambda service errors a Task state retries (Step Functions best practice, "Handle Lambda service
+ * exceptions": ClientExecutionTimeoutException, ServiceException, AWSLambdaException, SdkClientException), and the
+ * Lambda throttle.
+ */
+const LAMBDA_SERVICE_ERROR_NAMES = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
 /** The remediation workflow: its own file, with its own Task states (cli/remediate-engine.ts maps them). */
 const REMEDIATION_TASK_STATES = taskStates(
   readFileSync(path.join(REPO_ROOT, 'statemachine', 'remediate.asl.json'), 'utf8'),
@@ -75,7 +88,7 @@ describe('the Task table (statemachine/tasks.ts)', () => {
     ['audit.asl.json', TASK_STATES_IN_ASL, 'Audit Account'],
     ['remediate.asl.json', REMEDIATION_TASK_STATES, 'Apply Account'],
   ])(
-    'the Retry list of every Task state of %s covers every error name classified as throttling',
+    'the Retry list of every Task state of %s covers every error name classified as throttling and the transient Lambda service errors',
     (_, states, known) => {
       expect(THROTTLING_ERROR_NAMES).toEqual(
         expect.arrayContaining(['ThrottlingException', 'SlowDown', 'RequestLimitExceeded']),
@@ -85,7 +98,9 @@ describe('the Task table (statemachine/tasks.ts)', () => {
 
       for (const [name, state] of states) {
         const retried = new Set((state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals));
-        const missing = retried.has('States.ALL') ? [] : THROTTLING_ERROR_NAMES.filter((error) => !retried.has(error));
+        const missing = retried.has('States.ALL')
+          ? []
+          : [...THROTTLING_ERROR_NAMES, ...LAMBDA_SERVICE_ERROR_NAMES].filter((error) => !retried.has(error));
         expect({ state: name, missing }).toEqual({ state: name, missing: [] });
       }
     },
