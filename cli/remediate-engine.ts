@@ -66,6 +66,11 @@ export interface LocalRemediationOptions {
   /** Called when the plan is reviewed, before the approval is asked: the CLI shows the plan here. */
   readonly onPlanned?: (review: ReviewPlanResult) => Promise<void> | void;
   readonly now?: () => Date;
+  /**
+   * Tests only: the definition to run instead of {@link localDefinition}'s, to stand in for a failure the local
+   * engine cannot produce (a Distributed Map Run that fails as a whole).
+   */
+  readonly definition?: ReturnType<typeof localDefinition>;
 }
 
 /**
@@ -135,7 +140,7 @@ export async function runRemediationLocal(options: LocalRemediationOptions): Pro
       summarizeRemediation(input as SummarizeRemediationEvent, store, now),
   };
 
-  const machine = new StateMachine(localDefinition());
+  const machine = new StateMachine(options.definition ?? localDefinition());
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: {

@@ -43,6 +43,11 @@ export interface SummarizeRemediationEvent extends Partial<Omit<ReviewPlanResult
   /** The Catch of Approve Remediations: a rejection, a timeout or a failure to ask. */
   readonly rejection?: { readonly Error?: string; readonly Cause?: string };
   readonly applyError?: { readonly Error?: string; readonly Cause?: string };
+  /**
+   * The Catch of Plan Remediations: the Map failed as a whole, so Review Plan never ran (no plan.json) and nothing
+   * was applied. The run is INCOMPLETE, never a success, and says why.
+   */
+  readonly planError?: { readonly Error?: string; readonly Cause?: string };
 }
 
 /** remediation/summary.json */
@@ -83,6 +88,11 @@ export interface SummarizeRemediationResult {
   readonly outcome: RemediationOutcome;
   readonly cause: string;
   readonly reportLocation: string;
+}
+
+function planErrorMessage(planError: NonNullable<SummarizeRemediationEvent['planError']>): string {
+  const cause = cleanText(planError.Cause ?? '', 300);
+  return `Plan Remediations failed (${cleanText(planError.Error ?? 'error', 80)}${cause ? `: ${cause}` : ''})`;
 }
 
 function rejectionMessage(rejection: NonNullable<SummarizeRemediationEvent['rejection']>): string {
@@ -141,7 +151,8 @@ export async function summarizeRemediation(
     store.getJson<PlanSummary>(run, PATHS.planSummary),
     store.getJson<RemediationRunDocument>(run, PATHS.run),
   ]);
-  const applied = !event.rejection && !event.stop && event.next !== 'summarize' && run.mode === 'apply';
+  const applied =
+    !event.planError && !event.rejection && !event.stop && event.next !== 'summarize' && run.mode === 'apply';
   const targets = applied ? (event.accountsToApply ?? []) : [];
   const records = new Map(
     await mapLimit(
@@ -168,7 +179,11 @@ export async function summarizeRemediation(
       ? planOf.error
         ? [planOf.error]
         : []
-      : ['not in remediation/plan.json: its plan is unknown'];
+      : [
+          event.planError
+            ? 'not planned: Plan Remediations failed before the plan was reviewed'
+            : 'not in remediation/plan.json: its plan is unknown',
+        ];
     const counts: Partial<Record<ApplyOutcome, number>> = {};
     if (records.has(accountId)) {
       const record = records.get(accountId);
@@ -199,7 +214,8 @@ export async function summarizeRemediation(
   );
   const auditErrors = skipped.filter((account) => account.kind === 'AUDIT_ERROR');
   const problems = [
-    ...(plan ? [] : [`${PATHS.planSummary} is missing: the plan of each account is unknown`]),
+    ...(event.planError ? [planErrorMessage(event.planError)] : []),
+    ...(plan || event.planError ? [] : [`${PATHS.planSummary} is missing: the plan of each account is unknown`]),
     ...(runDocument ? [] : [`${PATHS.run} is missing: the accounts asked for are unknown`]),
     ...(inError.length > 0
       ? [`${inError.length} of ${targeted.length} accounts in error (${named(inError.map((a) => a.accountId))})`]
@@ -228,7 +244,11 @@ export async function summarizeRemediation(
 
   let outcome: RemediationOutcome;
   let message: string;
-  if (event.rejection) {
+  if (event.planError) {
+    // problems names the Map's error; nothing was reviewed, asked for or applied.
+    outcome = 'INCOMPLETE';
+    message = `the plan could not be made; nothing was ${run.mode === 'apply' ? 'applied' : 'changed'}`;
+  } else if (event.rejection) {
     outcome = 'REJECTED';
     message = `${rejectionMessage(event.rejection)}; nothing was applied`;
   } else if (event.stop === 'OVER_CAP') {

@@ -17,11 +17,12 @@ import { CreateDetectorCommand, GetDetectorCommand, GuardDutyClient } from '@aws
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { executeUndo } from '../../cli/commands/undo';
-import { RejectedError, runRemediationLocal } from '../../cli/remediate-engine';
+import { localDefinition, RejectedError, runRemediationLocal } from '../../cli/remediate-engine';
 import { type Emulator, findMoto, MOTO_INSTALL_HINT, startMoto } from '../../cli/sandbox/moto';
 import { REMEDIATION_IDS } from '../../functions/lib/remediation-settings';
 import { LocalReportStore } from '../../functions/lib/report-store';
 import { type AccountPlan, type AccountRemediationRecord, PATHS } from '../../functions/remediations/documents';
+import type { RemediationSummary } from '../../functions/remediations/summarize';
 import { assumedCredentials } from '../support/assumed-credentials';
 import { auditRecord, auditSummary, findings, settingsWith } from '../support/remediation-factories';
 
@@ -162,6 +163,7 @@ describe('remediation on the emulator', () => {
   const remediate = (
     mode: 'plan' | 'apply',
     approve: () => Promise<never> | Promise<{ approved: true; approvedBy: string }>,
+    definition?: ReturnType<typeof localDefinition>,
   ) =>
     runRemediationLocal({
       settings,
@@ -169,6 +171,7 @@ describe('remediation on the emulator', () => {
       store,
       executionName: `remediate-${process.pid}-${++runs}`,
       approve,
+      ...(definition ? { definition } : {}),
     });
   const approve = async () => ({ approved: true as const, approvedBy: 'test:approver' });
   const mustNotAsk = async (): Promise<never> => {
@@ -207,6 +210,43 @@ describe('remediation on the emulator', () => {
     expect(result.summary?.outcome).toBe('REJECTED');
     expect(result.error?.cause).toMatch(/rejected on the terminal by test; nothing was applied/);
     expect(await state()).toEqual(before);
+  });
+
+  it('ends in Remediation Incomplete with a summary of every account, and applies nothing, when the Plan Map fails', async () => {
+    // On AWS the Map's children are tolerated (ToleratedFailurePercentage 100) and Plan Account catches its own
+    // errors, so what fails Plan Remediations is the Distributed Map Run as a whole, which the local engine cannot
+    // produce (it runs the Map inline). Its item processor is replaced by one that fails, which the local engine
+    // reports as the Map's failure; the Map's Catch and everything after it are the file's own.
+    const definition = localDefinition();
+    definition.States['Plan Remediations'].ItemProcessor.States = {
+      'Map Run Fails': { Type: 'Fail', Error: 'Test.MapRunFailed', Cause: 'the Map Run failed' },
+    };
+    definition.States['Plan Remediations'].ItemProcessor.StartAt = 'Map Run Fails';
+    const before = await state();
+
+    const result = await remediate('apply', mustNotAsk, definition);
+
+    expect(result.endState).toBe('Remediation Incomplete');
+    expect(result.error?.error).toBe('RemediationIncomplete');
+    expect(result.error?.cause).toMatch(
+      /^incomplete: the plan could not be made; nothing was applied; Plan Remediations failed \(Test\.MapRunFailed: the Map Run failed\); 1 of 1 accounts in error \(210987654321\)\. Report: /,
+    );
+    expect(await state()).toEqual(before);
+    // summary.json is written, with the targeted account once.
+    const summary = await store.getJson<RemediationSummary>(
+      { id: result.executionName, startedAt: result.startedAt },
+      PATHS.summary,
+    );
+    expect(summary).toMatchObject({ outcome: 'INCOMPLETE', results: {}, skipped: [] });
+    expect(summary?.accounts).toEqual([
+      {
+        accountId: ACCOUNT,
+        planned: 0,
+        decisions: {},
+        results: {},
+        error: 'not planned: Plan Remediations failed before the plan was reviewed',
+      },
+    ]);
   });
 
   let applied: { executionName: string; startedAt: string };

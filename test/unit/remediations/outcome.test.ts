@@ -175,6 +175,36 @@ describe('the outcome of a remediation run', () => {
     expect(ids(result.summary)).toEqual([PLANNED]);
   });
 
+  it('a plan whose Plan Remediations Map failed is incomplete, says why, and lists each account once', async () => {
+    const store = new MemoryReportStore();
+    auditRun(store, [PLANNED, ITEM_ERROR]);
+    const started = await startRemediation(
+      {
+        input: { auditRunId: AUDIT.id, auditRunStartedAt: AUDIT.startedAt, mode: 'plan' },
+        executionName: 'remediate-1',
+        startedAt: '2030-01-02T07:00:00.000Z',
+      },
+      { settings, store },
+    );
+
+    // The state the Map's Catch hands on: Start Remediation's output and the Map's error.
+    const result = await summarizeRemediation(
+      { ...started, planError: { Error: 'States.ItemReaderFailed', Cause: 'the Map Run failed' } },
+      store,
+    );
+
+    expect(result.outcome).toBe('INCOMPLETE');
+    expect(result.cause).toMatch(
+      /^incomplete: the plan could not be made; nothing was changed; Plan Remediations failed \(States\.ItemReaderFailed: the Map Run failed\); 2 of 2 accounts in error \(111111111111, 333333333333\)\. Report: /,
+    );
+    const summary = store.read<RemediationSummary>(started.run, PATHS.summary);
+    expect(summary?.outcome).toBe('INCOMPLETE');
+    expect(summary?.accounts.map((account) => [account.accountId, account.error])).toEqual([
+      [PLANNED, 'not planned: Plan Remediations failed before the plan was reviewed'],
+      [ITEM_ERROR, 'not planned: Plan Remediations failed before the plan was reviewed'],
+    ]);
+  });
+
   it('an account whose plan was never written is in error even when review and summarize are called directly', async () => {
     const store = new MemoryReportStore();
     const remediation = remediationRun({ mode: 'apply' });
