@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TaskHandler } from '../../cli/engine';
 import type { AuditAccountEvent } from '../../functions/audit-account/audit-account';
 import type { SummaryAccount } from '../../functions/lib/types';
@@ -95,6 +97,31 @@ describe('iterations that crash, time out or stay throttled', () => {
     });
     expect(result.summary?.accounts.map((account) => account.accountId)).toEqual(activeTargets(sandbox.organization));
     expect(result.summary?.totals).toMatchObject({ error: 2, pass: (result.summary?.totals.accounts ?? 0) - 2 });
+  });
+
+  it('a Summarize that fails after its retries ends in Audit Not Summarized, naming the error and where the records are', async () => {
+    const wrap = (state: string, handler: TaskHandler): TaskHandler =>
+      state === 'Summarize'
+        ? async () => {
+            throw named('AccessDenied', 'Access Denied');
+          }
+        : handler;
+
+    const result = await sandbox.run({ checks: ['identity'] }, { wrap });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.endState).toBe('Audit Not Summarized');
+    expect(result.summary).toBeUndefined();
+    const folder = join(sandbox.reportDir, result.executionName);
+    expect(result.error).toEqual({
+      error: 'SummarizeFailed',
+      cause:
+        'Summarize failed (AccessDenied): Access Denied. No summary.json was written; targets.json and the record ' +
+        `of each audited account are in ${folder}/`,
+    });
+    // What the cause points at is there: every account was audited and recorded before Summarize failed.
+    expect(existsSync(join(folder, 'targets.json'))).toBe(true);
+    expect(healthy.filter((accountId) => !existsSync(join(folder, 'accounts', `${accountId}.json`)))).toEqual([]);
   });
 
   it('retries a throttled account in the workflow: PASS when a retry recovers, ERROR THROTTLED when none does', async () => {
