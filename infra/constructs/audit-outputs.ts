@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -77,16 +77,39 @@ export class AuditOutputs extends Construct {
       description: 'control-tower-audit: encrypts the run and operations topics',
       enableKeyRotation: true,
     });
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          principals: [new iam.ServicePrincipal(service)],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-      );
-    }
+    // `enforceSSL` gives each topic a policy of its own, which replaces SNS's default one: every publisher that is
+    // not an IAM principal of this account must be allowed by name. CloudWatch alarms publish as
+    // cloudwatch.amazonaws.com and, on a topic under a customer key, need the key too (SNS developer guide, "Key
+    // management"; Knowledge Center "cloudwatch-receive-sns-for-alarm-trigger"). Only alarms of this account and Region.
+    // The key policy cannot name the alarms themselves (each alarm names the topic, which names this key), so it
+    // takes them all.
+    const alarmsOfThisAccount = stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': alarmsOfThisAccount },
+        },
+      }),
+    );
+
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
 
     reportBucket.grantState(props.functions.summarize, LAST_RUN_FOLDER, { write: true });
 
@@ -192,6 +215,18 @@ export class AuditOutputs extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deadLetterAlarm.addAlarmAction(alarmAction);
+    this.operationsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisStack',
+        actions: ['sns:Publish'],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: [this.operationsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': [this.noCompletedRunAlarm.alarmArn, this.deadLetterAlarm.alarmArn] },
+        },
+      }),
+    );
 
     // AuditFoundIssues is the audit doing its job; any other end but success is the audit not working.
     this.executionFailedRule = new events.Rule(this, 'ExecutionFailed', {

@@ -9,6 +9,23 @@ interface Statement {
   readonly Resource: unknown;
 }
 
+interface PolicyStatement extends Statement {
+  readonly Principal?: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The properties these tests read, of any resource. */
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties: {
+    readonly AlarmActions?: { Ref: string }[];
+    readonly Topics?: unknown;
+    readonly KmsMasterKeyId?: { 'Fn::GetAtt': [string, string] };
+    readonly PolicyDocument?: { Statement: PolicyStatement[] };
+    readonly KeyPolicy?: { Statement: PolicyStatement[] };
+  };
+}
+
 /** The function whose description starts with "control-tower-audit Publish Report:". */
 function publishReportRoleId(template: Template): string {
   const [entry] = Object.values(
@@ -52,19 +69,63 @@ describe('Outputs: topics', () => {
     for (const topic of topics) expect(outputs).toContainEqual(expect.objectContaining({ Value: { Ref: topic } }));
   });
 
-  test('Compliance: CloudWatch and EventBridge may use the topic key, for this account only', () => {
+  test('Compliance: EventBridge may use the topic key', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Principal: { Service: 'events.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },
     });
   });
+});
+
+describe('Outputs: every alarm can publish to its topic', () => {
+  const { template } = synthesize();
+  const resources = template.toJSON().Resources as Record<string, CfnResource>;
+  const alarms = Object.keys(resources).filter((id) => resources[id]?.Type === 'AWS::CloudWatch::Alarm');
+  const byCloudWatch = (statement: PolicyStatement, action: string) =>
+    statement.Effect === 'Allow' &&
+    JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }) &&
+    asList(statement.Action).includes(action);
+
+  test('Compliance: the stack has alarms, and each has an action', () => {
+    expect(alarms.length).toBeGreaterThanOrEqual(2);
+    for (const id of alarms) expect(resources[id]?.Properties.AlarmActions?.length).toBeGreaterThan(0);
+  });
+
+  test.each(alarms)(
+    'Compliance: %s — its topic lets CloudWatch publish for it, and the topic key lets CloudWatch use it',
+    (alarmId) => {
+      for (const { Ref: topicId } of resources[alarmId]?.Properties.AlarmActions ?? []) {
+        const publishing = Object.values(resources)
+          .filter(
+            (r) => r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties.Topics).includes(`"${topicId}"`),
+          )
+          .flatMap((policy) => policy.Properties.PolicyDocument?.Statement ?? [])
+          .filter((statement) => byCloudWatch(statement, 'sns:Publish'));
+        expect(publishing).toHaveLength(1);
+        expect(publishing[0]?.Resource).toEqual({ Ref: topicId });
+        expect(publishing[0]?.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+        expect(asList(publishing[0]?.Condition?.ArnLike?.['aws:SourceArn'])).toContainEqual({
+          'Fn::GetAtt': [alarmId, 'Arn'],
+        });
+
+        const keyArn = resources[topicId]?.Properties.KmsMasterKeyId;
+        if (keyArn === undefined) continue;
+        const using = (resources[keyArn['Fn::GetAtt'][0]]?.Properties.KeyPolicy?.Statement ?? []).filter(
+          (statement) =>
+            byCloudWatch(statement, 'kms:Decrypt') && asList(statement.Action).includes('kms:GenerateDataKey*'),
+        );
+        expect(using).toHaveLength(1);
+        expect(using[0]?.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+        expect(JSON.stringify(using[0]?.Condition?.ArnLike?.['aws:SourceArn'])).toMatch(/:cloudwatch:.*:alarm:\*"/);
+      }
+    },
+  );
 });
 
 describe('Outputs: alarms and the failed-execution rule', () => {
