@@ -2,7 +2,6 @@ import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -102,12 +101,16 @@ export class AuditOutputs extends Construct {
       }),
     );
 
+    // EventBridge (the failed-execution rule) publishes to the operations topic as events.amazonaws.com. AWS does not
+    // support aws:SourceAccount or aws:SourceArn in a key policy for EventBridge-to-encrypted-topic delivery (SNS
+    // developer guide, "Key management"): with them the statement never matches. Which rules may publish is decided by
+    // the topic policy below (aws:SourceArn = the rule).
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        sid: 'EventBridgeThroughTheTopicPolicy',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
 
@@ -243,14 +246,27 @@ export class AuditOutputs extends Construct {
         },
       },
       targets: [
-        new eventTargets.SnsTopic(this.operationsTopic, {
-          message: events.RuleTargetInput.fromText(
+        new TopicTarget(
+          this.operationsTopic,
+          events.RuleTargetInput.fromText(
             `control-tower-audit execution ${events.EventField.fromPath('$.detail.name')} ended ` +
               `${events.EventField.fromPath('$.detail.status')}: ${events.EventField.fromPath('$.detail.error')}`,
           ),
-        }),
+        ),
       ],
     });
+    this.operationsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TheFailedExecutionRule',
+        actions: ['sns:Publish'],
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        resources: [this.operationsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': this.executionFailedRule.ruleArn },
+        },
+      }),
+    );
 
     new CfnOutput(this, 'RunTopicArn', {
       description: 'Run notifications: subscribe here, or list emails in ctAudit.notify.emails',
@@ -260,6 +276,22 @@ export class AuditOutputs extends Construct {
       description: 'Alarms about the audit itself: no completed run, failed executions, schedule dead letters',
       value: this.operationsTopic.topicArn,
     });
+  }
+}
+
+/**
+ * An SNS topic as a rule target, without a grant: CDK's `SnsTopic` target adds a topic-policy statement for
+ * events.amazonaws.com with no condition, which would let any rule of any account publish; {@link AuditOutputs}
+ * allows the one rule by its ARN instead.
+ */
+class TopicTarget implements events.IRuleTarget {
+  constructor(
+    private readonly topic: sns.ITopic,
+    private readonly message: events.RuleTargetInput,
+  ) {}
+
+  bind(): events.RuleTargetConfig {
+    return { arn: this.topic.topicArn, input: this.message, targetResource: this.topic };
   }
 }
 

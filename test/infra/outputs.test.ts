@@ -1,7 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
-import { asList, logicalIdsOf, type Synthesized, synthesize } from './support';
+import { allPolicyStatements, asList, logicalIdsOf, onlyLogicalIdOf, type Synthesized, synthesize } from './support';
 
 interface Statement {
   readonly Effect: string;
@@ -69,17 +69,62 @@ describe('Outputs: topics', () => {
     for (const topic of topics) expect(outputs).toContainEqual(expect.objectContaining({ Value: { Ref: topic } }));
   });
 
-  test('Compliance: EventBridge may use the topic key', () => {
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          }),
-        ]),
-      },
-    });
+  test('Compliance: EventBridge publishes to the operations topic only for the failed-execution rule of this account', () => {
+    const resources = template.toJSON().Resources as Record<string, CfnResource>;
+    const operations = logicalIdsOf(template, 'AWS::SNS::Topic', { DisplayName: 'Control Tower audit operations' });
+    const rule = onlyLogicalIdOf(template, 'AWS::Events::Rule');
+    const publishing = Object.values(resources)
+      .filter(
+        (r) => r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties.Topics).includes(`"${operations[0]}"`),
+      )
+      .flatMap((policy) => policy.Properties.PolicyDocument?.Statement ?? [])
+      .filter((statement) => JSON.stringify(statement.Principal) === '{"Service":"events.amazonaws.com"}');
+
+    expect(publishing).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } },
+        },
+      }),
+    ]);
+  });
+
+  test('Noncompliance 1: no topic policy allows a service without a condition on the source', () => {
+    const unconditioned = allPolicyStatements(template).filter(
+      ({ type, statement }) =>
+        type === 'AWS::SNS::TopicPolicy' &&
+        statement.Effect === 'Allow' &&
+        JSON.stringify(statement.Principal ?? {}).includes('"Service"') &&
+        !['aws:SourceArn', 'aws:SourceAccount'].every((key) => JSON.stringify(statement.Condition ?? {}).includes(key)),
+    );
+
+    expect(unconditioned).toEqual([]);
+  });
+
+  test('Noncompliance 2: the key has one EventBridge statement, with no source condition (AWS does not pass one to KMS)', () => {
+    const resources = template.toJSON().Resources as Record<string, CfnResource>;
+    const topicKeys = new Set(
+      Object.values(resources).flatMap((r) =>
+        r.Type === 'AWS::SNS::Topic' && r.Properties.KmsMasterKeyId
+          ? [r.Properties.KmsMasterKeyId['Fn::GetAtt'][0]]
+          : [],
+      ),
+    );
+    for (const keyId of topicKeys) {
+      const events = (resources[keyId]?.Properties.KeyPolicy?.Statement ?? []).filter((statement) =>
+        JSON.stringify(statement.Principal).includes('events.amazonaws.com'),
+      );
+      expect(events).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      ]);
+      expect(events[0]?.Condition).toBeUndefined();
+    }
   });
 });
 
