@@ -186,8 +186,8 @@ export class AuditFunctions extends Construct {
       acknowledge(
         fn,
         'NIST.800.53.R5-LambdaConcurrency',
-        'Invoked once per execution (Resolve Targets, Summarize); a reservation would take concurrency from the ' +
-          "Audit account's shared pool for a function that runs twice a run. Audit Account has a reservation.",
+        'Invoked once per execution (Resolve Targets, Summarize), plus retries; a reservation would take concurrency ' +
+          "from the Audit account's shared pool for a function that runs once a run. Audit Account has a reservation.",
       );
     }
     acknowledge(

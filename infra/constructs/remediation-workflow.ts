@@ -150,8 +150,9 @@ export class RemediationWorkflow extends Construct {
       acknowledge(
         fn,
         'NIST.800.53.R5-LambdaConcurrency',
-        'Remediation runs are started by a person (or after a scheduled audit), one at a time; the Distributed Maps ' +
-          'of Plan and Apply run at most 10 children at once (MaxConcurrency in the ASL), so no reservation is needed.',
+        'Remediation runs are started by a person (or after a scheduled audit), rarely; nothing stops two from ' +
+          'overlapping, and each Distributed Map of Plan and Apply runs at most 10 children at once (MaxConcurrency in ' +
+          'the ASL), so a few runs at once stay far below the shared pool and no reservation is needed.',
       );
     }
     // Without execution data: it would carry the task token and the plan; the records in S3 hold what a person needs.

@@ -73,6 +73,13 @@ describe('cdk-nag AwsSolutions and NIST 800-53 R5', () => {
     }
   });
 
+  test('Noncompliance 3: no reason claims what nothing enforces (remediation runs one at a time) or miscounts runs', () => {
+    const { app } = variants['dedicated roles inside an organization'] as Synthesized;
+    const reasons = acknowledgements(app).map(({ reason }) => String(reason));
+
+    expect(reasons.filter((reason) => /one at a time|twice a run/.test(reason))).toEqual([]);
+  });
+
   test('Compliance: IAM5[Resource::*] is acknowledged only on policies of their own, never on a role', () => {
     const { app } = variants['dedicated roles inside an organization'] as Synthesized;
 
