@@ -77,15 +77,51 @@ export interface ChangeSummary {
   /** The runs compared with (most accounts compare with one run; a partial run in between makes it several). */
   readonly previousRunIds: readonly string[];
   readonly counts: ChangeCounts;
-  /** Accounts ERROR now that were not ERROR in their previous run (or are new to the comparison). */
+  /**
+   * Accounts ERROR now that were not ERROR in their previous run (or are new to the comparison): the first
+   * {@link listCap}; {@link newlyUnreachableCount} counts them all.
+   */
   readonly newlyUnreachable: readonly string[];
+  /** How many accounts are newly unreachable (absent in summaries written before it was kept: the list's length). */
+  readonly newlyUnreachableCount?: number;
   readonly new: readonly ChangeLine[];
   readonly reopened: readonly ChangeLine[];
   readonly resolved: readonly ChangeLine[];
-  /** Mutes that matched a finding but have expired. */
+  /** Findings matched by a mute that has expired, one line each (the first {@link listCap}). */
   readonly expiredMutes: readonly (MuteInfo & { readonly accountId: string; readonly rule: string })[];
+  /** How many mutes expired: one rule-wide mute over 120 accounts is one (absent in older summaries). */
+  readonly expiredMuteCount?: number;
+  /** How many findings an expired mute matched, which count again (absent in older summaries). */
+  readonly expiredMuteFindings?: number;
   /** Each list holds at most this many lines; the counts are complete. */
   readonly listCap: number;
+}
+
+/** A count as a summary holds it: a whole number ≥ 0, or undefined for anything else (absent, edited, corrupt). */
+function countOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * How many accounts are newly unreachable: the full count Summarize kept, or, in a summary written before it kept
+ * one, the length of the (capped) list.
+ */
+export function newlyUnreachableCount(changes: Pick<ChangeSummary, 'newlyUnreachable' | 'newlyUnreachableCount'>) {
+  return countOf(changes.newlyUnreachableCount) ?? changes.newlyUnreachable.length;
+}
+
+/**
+ * How many mutes expired, and how many findings they matched: the full counts Summarize kept, or, in a summary
+ * written before it kept them, what the (capped) list says: its distinct mutes and its lines.
+ */
+export function expiredMuteCounts(
+  changes: Pick<ChangeSummary, 'expiredMutes' | 'expiredMuteCount' | 'expiredMuteFindings'>,
+): { readonly mutes: number; readonly findings: number } {
+  const listed = new Set(changes.expiredMutes.map((mute) => JSON.stringify([mute.reason, mute.owner, mute.expires])));
+  return {
+    mutes: countOf(changes.expiredMuteCount) ?? listed.size,
+    findings: countOf(changes.expiredMuteFindings) ?? changes.expiredMutes.length,
+  };
 }
 
 /** Whether a state is an open finding (something to fix, or accepted for now). */

@@ -1,4 +1,10 @@
-import type { AccountFindings, ChangeLine, TrackedFinding } from '../lib/changes';
+import {
+  type AccountFindings,
+  type ChangeLine,
+  expiredMuteCounts,
+  newlyUnreachableCount,
+  type TrackedFinding,
+} from '../lib/changes';
 import type { RunSummary, Status, SummaryAccount } from '../lib/types';
 import { runIssueReasons, summaryHasIssues } from '../lib/verdict';
 import { escapeHtml, text } from './escape';
@@ -195,19 +201,22 @@ function changes(summary: RunSummary): string {
     ? `Compared with ${changed.previousRunIds.map((id) => `<code>${text(id, 80)}</code>`).join(', ')}.`
     : 'No earlier run with the same checks: every finding is new.';
   const parts = [`<h2>Changes since the last run</h2><p class="note">${intro}</p>`];
-  if (changed.newlyUnreachable.length > 0) {
+  const unreachable = newlyUnreachableCount(changed);
+  if (unreachable > 0) {
     parts.push(
-      `<h3>Newly unreachable accounts (${changed.newlyUnreachable.length})</h3><p>${changed.newlyUnreachable
+      `<h3>Newly unreachable accounts (${unreachable})</h3><p>${changed.newlyUnreachable
         .map((id) => `<a href="#acct-${text(id, 12)}"><code>${text(id, 12)}</code></a>`)
-        .join(', ')}</p>`,
+        .join(', ')}</p>${moreNote(unreachable, changed.newlyUnreachable.length, 'summary.json')}`,
     );
   }
   parts.push(changeTable('New', changed.new, changed.counts.new));
   parts.push(changeTable('Reopened', changed.reopened, changed.counts.reopened));
   parts.push(changeTable('Resolved', changed.resolved, changed.counts.resolved));
-  if (changed.expiredMutes.length > 0) {
+  const expired = expiredMuteCounts(changed);
+  if (expired.findings > 0) {
     parts.push(
-      `<h3>Expired mutes (${changed.expiredMutes.length})</h3><p class="note">These findings count again.</p>` +
+      `<h3>Expired mutes (${expired.mutes})</h3><p class="note">${expired.findings} findings they matched count ` +
+        'again.</p>' +
         '<table><tr><th>Account</th><th>Rule</th><th>Reason</th><th>Owner</th><th>Expired</th></tr>' +
         changed.expiredMutes
           .map(
@@ -216,10 +225,15 @@ function changes(summary: RunSummary): string {
               `<td>${text(m.owner, 128)}</td><td>${text(m.expires, 40)}</td></tr>`,
           )
           .join('') +
-        '</table>',
+        `</table>${moreNote(expired.findings, changed.expiredMutes.length, 'the records')}`,
     );
   }
   return parts.join('');
+}
+
+/** "… and N more in <where>." when a capped list shows fewer lines than its full count. */
+function moreNote(total: number, shown: number, where: string): string {
+  return total > shown ? `<p class="note">… and ${total - shown} more in ${where}.</p>` : '';
 }
 
 function changeTable(title: string, lines: readonly ChangeLine[], total: number): string {

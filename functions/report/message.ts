@@ -1,4 +1,4 @@
-import type { ChangeLine } from '../lib/changes';
+import { type ChangeLine, expiredMuteCounts, newlyUnreachableCount } from '../lib/changes';
 import { cleanText } from '../lib/text';
 import type { RunSummary } from '../lib/types';
 import { runIssueReasons, summaryHasIssues } from '../lib/verdict';
@@ -19,14 +19,14 @@ export function shouldNotify(summary: RunSummary, always: boolean): boolean {
   if (always || runIssueReasons(summary).length > 0) return true;
   const changes = summary.changes;
   if (!changes) return false;
-  return changes.counts.new + changes.counts.reopened > 0 || changes.newlyUnreachable.length > 0;
+  return changes.counts.new + changes.counts.reopened > 0 || newlyUnreachableCount(changes) > 0;
 }
 
 /** An SNS subject: printable ASCII, one line, under 100 characters. */
 export function subjectOf(summary: RunSummary): string {
   const { totals } = summary;
   const c = summary.changes?.counts;
-  const unreachable = summary.changes?.newlyUnreachable.length ?? 0;
+  const unreachable = summary.changes ? newlyUnreachableCount(summary.changes) : 0;
   const issues = totals.fail + totals.error;
   // Summarize's verdict first: a run whose accounts all passed may still not be a pass (a failed map, an account
   // asked for and not audited), and its subject must not read as a clean run.
@@ -66,9 +66,11 @@ export function bodyOf(summary: RunSummary, reportLocation: string): string {
         `${c.stillOpen} still open, ${c.notAssessed} not assessed, ${c.muted} muted.`,
     );
     if (!changes.compared) lines.push('(No earlier run with the same checks: every finding is new.)');
-    if (changes.newlyUnreachable.length > 0) {
+    const unreachable = newlyUnreachableCount(changes);
+    if (unreachable > 0) {
+      // The list is capped (listCap); "and N more" comes from the full count.
       const shown = changes.newlyUnreachable.slice(0, MAX_BODY_LINES);
-      const more = changes.newlyUnreachable.length - shown.length;
+      const more = unreachable - shown.length;
       lines.push('', `Newly unreachable: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
     }
     const top = [...changes.reopened, ...changes.new].slice(0, MAX_BODY_LINES);
@@ -77,7 +79,10 @@ export function bodyOf(summary: RunSummary, reportLocation: string): string {
       const total = c.new + c.reopened;
       if (total > top.length) lines.push(`... and ${total - top.length} more in the report.`);
     }
-    if (changes.expiredMutes.length > 0) lines.push('', `${changes.expiredMutes.length} mute(s) expired.`);
+    const expired = expiredMuteCounts(changes);
+    if (expired.findings > 0) {
+      lines.push('', `${expired.mutes} mute(s) expired: ${expired.findings} finding(s) they matched count again.`);
+    }
   }
   const tail = ['', `Report: ${cleanText(reportLocation, 1024)}`];
   let body = lines.join('\n');

@@ -2,6 +2,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { newlyUnreachableCount } from '../lib/changes';
 import type { ReportStore } from '../lib/report-store';
 import { summaryHasIssues } from '../lib/verdict';
 import { REPORT_FILE, renderReportHtml } from './html';
@@ -87,7 +88,7 @@ export class EventBridgeSink implements ReportSink {
       hasIssues: summaryHasIssues(summary),
       ...(summary.mapError ? { mapError: summary.mapError } : {}),
       changes: summary.changes?.counts,
-      newlyUnreachable: summary.changes?.newlyUnreachable.length ?? 0,
+      newlyUnreachable: summary.changes ? newlyUnreachableCount(summary.changes) : 0,
       report: context.reportLocation,
     };
     const result = await this.events.send(

@@ -3,6 +3,7 @@ import { mapLimit } from '../lib/concurrency';
 import { errorKind } from '../lib/errors';
 import { gapOfFinding, gapsError } from '../lib/gaps';
 import { logger } from '../lib/logger';
+import { muteMatches } from '../lib/mutes';
 import type { Mute } from '../lib/outputs-settings';
 import type { ReportStore } from '../lib/report-store';
 import { readableAccountRecord } from '../lib/schema-version';
@@ -152,7 +153,7 @@ export async function summarize(event: SummarizeEvent, deps: SummarizeDeps): Pro
     totals,
     accounts,
     skipped: targets.skipped,
-    changes: changeSummary(compared),
+    changes: changeSummary(compared, deps.mutes ?? []),
     ...(mapError ? { mapError } : {}),
     hasIssues,
   };
@@ -279,16 +280,31 @@ const COUNT_OF: Readonly<Record<TrackedFinding['state'], keyof ChangeCounts>> = 
   MUTED: 'muted',
 };
 
+/**
+ * Which mute a finding's expired mute is: its place in the settings' mutes (the first that matches the finding, as
+ * Compare picks it), or, when none matches, what the finding says of it.
+ */
+function expiredMuteKey(finding: TrackedFinding, mutes: readonly Mute[]): string {
+  const at = mutes.findIndex((mute) => muteMatches(mute, finding));
+  if (at >= 0) return `#${at}`;
+  const info = finding.expiredMute;
+  return JSON.stringify([info?.reason, info?.owner, info?.expires]);
+}
+
 function changeSummary(
   compared: readonly {
     account: SummaryAccount;
     findings: readonly TrackedFinding[];
     previous: { run: { id: string }; status: Status } | undefined;
   }[],
+  mutes: readonly Mute[],
 ): ChangeSummary {
   const counts: Record<keyof ChangeCounts, number> = { ...emptyCounts() };
   const lists = { new: [] as ChangeLine[], reopened: [] as ChangeLine[], resolved: [] as ChangeLine[] };
   const expiredMutes: ChangeSummary['expiredMutes'][number][] = [];
+  // Which mute expired, per finding that one matched: a rule-wide mute over 120 accounts is one mute.
+  const expiredMuteKeys = new Set<string>();
+  let expiredMuteFindings = 0;
   const previousRunIds = new Set<string>();
   const newlyUnreachable: string[] = [];
   for (const { account, findings, previous } of compared) {
@@ -305,8 +321,12 @@ function changeSummary(
               ? lists.resolved
               : undefined;
       if (list && list.length < CHANGE_LIST_CAP) list.push(changeLine(account, finding));
-      if (finding.expiredMute && expiredMutes.length < CHANGE_LIST_CAP) {
-        expiredMutes.push({ ...finding.expiredMute, accountId: account.accountId, rule: finding.rule });
+      if (finding.expiredMute) {
+        expiredMuteFindings++;
+        expiredMuteKeys.add(expiredMuteKey(finding, mutes));
+        if (expiredMutes.length < CHANGE_LIST_CAP) {
+          expiredMutes.push({ ...finding.expiredMute, accountId: account.accountId, rule: finding.rule });
+        }
       }
     }
   }
@@ -315,8 +335,11 @@ function changeSummary(
     previousRunIds: [...previousRunIds].sort().slice(0, CHANGE_LIST_CAP),
     counts,
     newlyUnreachable: newlyUnreachable.slice(0, CHANGE_LIST_CAP),
+    newlyUnreachableCount: newlyUnreachable.length,
     ...lists,
     expiredMutes,
+    expiredMuteCount: expiredMuteKeys.size,
+    expiredMuteFindings,
     listCap: CHANGE_LIST_CAP,
   };
 }

@@ -160,6 +160,49 @@ describe('report.html', () => {
     expect(html).toMatch(/<h3>Expired mutes \(1\)<\/h3>/);
   });
 
+  test('capped lists show their full counts in the headings, and how many more are in the records', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => String(100000000000 + i));
+    const expiredMutes = ids.map((accountId) => ({
+      accountId,
+      rule: 'r',
+      reason: 'accepted',
+      owner: 'ops',
+      expires: '2030-01-01',
+    }));
+
+    const html = render({
+      changes: changeSummary({
+        newlyUnreachable: ids,
+        newlyUnreachableCount: 5000,
+        expiredMutes,
+        expiredMuteCount: 1,
+        expiredMuteFindings: 120,
+      }),
+    });
+
+    expect(html).toMatch(
+      /<h3>Newly unreachable accounts \(5000\)<\/h3><p>.*?<\/p><p class="note">… and 4950 more in summary\.json\.<\/p>/s,
+    );
+    expect(html).toMatch(/<h3>Expired mutes \(1\)<\/h3><p class="note">120 findings they matched count again\.<\/p>/);
+    expect(html).toContain('… and 70 more in the records.');
+  });
+
+  test('a summary written before the counts were kept: the lists are the counts', () => {
+    const html = render({
+      changes: changeSummary({
+        newlyUnreachable: ['111111111111'],
+        expiredMutes: [
+          { accountId: '111111111111', rule: 'r', reason: 'a', owner: 'ops', expires: '2030-01-01' },
+          { accountId: '222222222222', rule: 'r', reason: 'a', owner: 'ops', expires: '2030-01-01' },
+        ],
+      }),
+    });
+
+    expect(html).toContain('<h3>Newly unreachable accounts (1)</h3>');
+    expect(html).toMatch(/<h3>Expired mutes \(1\)<\/h3><p class="note">2 findings they matched/);
+    expect(html).not.toContain('more in');
+  });
+
   describe("the heading says Summarize's verdict", () => {
     const heading = (html: string) => /<h1>(.*?)<\/h1>/.exec(html)?.[1];
     const skippedAsked = {

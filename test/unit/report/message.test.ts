@@ -82,6 +82,42 @@ describe('SNS message', () => {
     expect(body.endsWith('Report: s3://reports/runs/2030-01-02/run-2/report.html')).toBe(true);
   });
 
+  describe('a capped list is never taken for a count', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => String(100000000000 + i));
+    const expiredMutes = ids.map((accountId) => ({
+      accountId,
+      rule: 'root-activity',
+      reason: 'accepted',
+      owner: 'ops',
+      expires: '2030-01-01',
+    }));
+
+    test('5,000 accounts newly unreachable, 50 listed: the subject and body say 5000', () => {
+      const summary = runSummary({
+        changes: changeSummary({ newlyUnreachable: ids, newlyUnreachableCount: 5000 }),
+      });
+
+      expect(subjectOf(summary)).toMatch(/, 5000 unreachable:/);
+      expect(bodyOf(summary, 'r.html')).toMatch(/^Newly unreachable: 100000000000, .* and 4990 more$/m);
+    });
+
+    test('one mute that expired over 120 accounts: one mute, 120 findings', () => {
+      const summary = runSummary({
+        changes: changeSummary({ expiredMutes, expiredMuteCount: 1, expiredMuteFindings: 120 }),
+      });
+
+      expect(bodyOf(summary, 'r.html')).toContain('1 mute(s) expired: 120 finding(s) they matched count again.');
+    });
+
+    test('a summary written before the counts were kept reads its lists: their length, their distinct mutes', () => {
+      const summary = runSummary({ changes: changeSummary({ newlyUnreachable: ids.slice(0, 3), expiredMutes }) });
+
+      expect(shouldNotify(summary, false)).toBe(true);
+      expect(subjectOf(summary)).toMatch(/, 3 unreachable:/);
+      expect(bodyOf(summary, 'r.html')).toContain('1 mute(s) expired: 50 finding(s) they matched count again.');
+    });
+  });
+
   test('text from records reaches the body without control characters', () => {
     const summary = runSummary({
       changes: changeSummary({

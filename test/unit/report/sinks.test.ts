@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RunInfo } from '../../../functions/lib/types';
 import { EventBridgeSink, RUN_COMPLETED } from '../../../functions/report/sinks';
-import { runSummary } from '../../support/report-factories';
+import { changeSummary, runSummary } from '../../support/report-factories';
 
 const events = mockClient(EventBridgeClient);
 
@@ -68,5 +68,21 @@ describe("the run-completed event says Summarize's verdict", () => {
 
     expect(detail.hasIssues).toBe(false);
     expect(detail).not.toHaveProperty('mapError');
+  });
+});
+
+describe('the run-completed event counts', () => {
+  test('newlyUnreachable is the full count, not the length of the capped list', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => String(100000000000 + i));
+
+    const detail = await detailOf({ changes: changeSummary({ newlyUnreachable: ids, newlyUnreachableCount: 5000 }) });
+
+    expect(detail.newlyUnreachable).toBe(5000);
+  });
+
+  test('a summary written before the count was kept: the list length', async () => {
+    const detail = await detailOf({ changes: changeSummary({ newlyUnreachable: ['111111111111', '222222222222'] }) });
+
+    expect(detail.newlyUnreachable).toBe(2);
   });
 });

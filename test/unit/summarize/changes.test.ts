@@ -183,6 +183,17 @@ describe('changes since the last run', () => {
     expect(summary.changes?.counts.resolved).toBe(0);
   });
 
+  test('more newly unreachable accounts than the list holds: the list is capped, the count is complete', async () => {
+    const store = new MemoryReportStore();
+    const run = runInfo(1);
+    const targets = Array.from({ length: 75 }, (_, i) => String(300000000000 + i));
+
+    const { summary } = await summarizeRun(store, run, [], { targets });
+
+    expect(summary.changes?.newlyUnreachable).toHaveLength(50);
+    expect(summary.changes?.newlyUnreachableCount).toBe(75);
+  });
+
   test('an account that was unreachable before and still is, is not newly unreachable', async () => {
     const store = new MemoryReportStore();
     const [r1, r2] = [runInfo(1), runInfo(2)];
@@ -301,6 +312,33 @@ describe('mutes', () => {
     expect(summary.changes?.expiredMutes).toEqual([
       expect.objectContaining({ accountId: ACCOUNT, rule: 'security-group-open-to-world', owner: 'platform-team' }),
     ]);
+  });
+
+  test('one rule-wide mute that expired over 60 accounts is one mute matching 60 findings, the list capped', async () => {
+    const store = new MemoryReportStore();
+    const run = runInfo(1);
+    const accounts = Array.from({ length: 60 }, (_, i) => String(300000000000 + i));
+
+    const { summary } = await summarizeRun(
+      store,
+      run,
+      accounts.map((accountId) => record(run, accountId, fail(finding('sg-1')))),
+      { mutes: [mute({ resource: undefined, expires: '2029-12-31' })] },
+    );
+
+    expect(summary.changes).toMatchObject({ expiredMuteCount: 1, expiredMuteFindings: 60 });
+    expect(summary.changes?.expiredMutes).toHaveLength(50);
+  });
+
+  test('two expired mutes with the same reason, owner and expiry are still two mutes', async () => {
+    const store = new MemoryReportStore();
+    const run = runInfo(1);
+
+    const { summary } = await summarizeRun(store, run, [record(run, ACCOUNT, fail(finding('sg-1'), finding('sg-2')))], {
+      mutes: [mute({ resource: 'sg-1', expires: '2029-12-31' }), mute({ resource: 'sg-2', expires: '2029-12-31' })],
+    });
+
+    expect(summary.changes).toMatchObject({ expiredMuteCount: 2, expiredMuteFindings: 2 });
   });
 
   describe('a current-state check that also could not read a region', () => {
