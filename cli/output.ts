@@ -1,8 +1,10 @@
 import { relative, sep } from 'node:path';
 import { SingleBar } from 'cli-progress';
+import { fileInEach } from '../functions/lib/report-store';
 import { cleanText } from '../functions/lib/text';
 import type { ErrorInfo, Finding, RunSummary, Status, SummaryAccount } from '../functions/lib/types';
 import { unauditedIssues } from '../functions/lib/verdict';
+import { REPORT_FILE } from '../functions/report/html';
 import { onInterrupt } from './interrupt';
 
 /** A place to write text: stdout, stderr, or a buffer in tests. */
@@ -197,12 +199,20 @@ export interface RenderOptions {
   readonly cwd?: string;
 }
 
-/** Where the report is, as a person types it: relative to the working directory when it is under it. */
-export function displayLocation(location: string, cwd?: string): string {
-  if (!cwd || !location.startsWith('/')) return location;
-  const path = relative(cwd, location);
-  if (path.startsWith('..') || path.startsWith(sep)) return location;
-  return `./${path}${location.endsWith('/') && path !== '' ? '/' : ''}`;
+/** One folder as a person types it: a local one relative to the working directory when it is under it. */
+function displayFolder(folder: string, cwd?: string): string {
+  if (!cwd || !folder.startsWith('/')) return folder;
+  const path = relative(cwd, folder);
+  if (path.startsWith('..') || path.startsWith(sep)) return folder;
+  return `./${path}${folder.endsWith('/') && path !== '' ? '/' : ''}`;
+}
+
+/**
+ * Where the records are, as a person types it, with `file` in each folder: a run with `--report-bucket` names two
+ * (`./audit-reports/<run>/report.html and s3://<bucket>/runs/…/report.html`); only a local one is made relative.
+ */
+export function displayLocation(location: string, cwd?: string, file = ''): string {
+  return fileInEach(location, file, (folder) => displayFolder(folder, cwd));
 }
 
 /**
@@ -247,7 +257,7 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
   const totals = Object.fromEntries(
     Object.entries(summary.totals).map(([key, count]) => [key, cleanText(count, FIELD.status)]),
   ) as Record<keyof RunSummary['totals'], string>;
-  const location = displayLocation(cleanText(summary.reportLocation, FIELD.location), options.cwd);
+  const location = cleanText(summary.reportLocation, FIELD.location);
   const runId = cleanText(summary.runId, FIELD.id);
   const checks = cleanText([summary.checks].flat().join(', '), FIELD.list);
   const example = [...summary.accounts].sort((a, b) => rank(a.status) - rank(b.status))[0];
@@ -256,11 +266,12 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
     `Accounts: ${totals.accounts}  PASS: ${totals.pass}  FAIL: ${totals.fail}  ERROR: ${totals.error}  SKIPPED: ${totals.skipped}`,
     `Checks: ${checks}  Role: ${cleanText(summary.role, FIELD.kind)}  Run: ${runId}`,
     // Every run, local or deployed, writes report.html beside summary.json.
-    `Report: ${location}report.html`,
+    `Report: ${displayLocation(location, options.cwd, REPORT_FILE)}`,
   );
   if (example) {
     out.push(
-      `Records: ${location}accounts/<account>.json (every check, message and finding); read one with ` +
+      `Records: ${displayLocation(location, options.cwd, 'accounts/<account>.json')} (every check, message and ` +
+        'finding); read one with ' +
         `ct-audit show --run ${runId} --account ${cleanText(example.accountId, FIELD.id)}`,
     );
   }

@@ -204,6 +204,24 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
+/** How a {@link TeeReportStore} joins the locations of its stores: `/tmp/r/run/ and s3://b/runs/…/run/`. */
+export const LOCATION_SEPARATOR = ' and ';
+
+/** The folders a store's location names: one, or one per store of a tee store. */
+export function locationParts(location: string): string[] {
+  return location.split(LOCATION_SEPARATOR);
+}
+
+/**
+ * A file in every folder a location names, joined the way the location was: `a/report.html and s3://…/report.html`.
+ * `folder` may rewrite each folder first (the CLI shows a local one relative to the working directory).
+ */
+export function fileInEach(location: string, file: string, folder: (part: string) => string = (part) => part): string {
+  return locationParts(location)
+    .map((part) => `${folder(part)}${file}`)
+    .join(LOCATION_SEPARATOR);
+}
+
 /** Writes to every store and reads from the first: the CLI keeps local reports and fills the bucket too. */
 export class TeeReportStore implements ReportStore {
   private readonly stores: readonly [ReportStore, ...ReportStore[]];
@@ -213,7 +231,7 @@ export class TeeReportStore implements ReportStore {
   }
 
   location(run: RunRef): string {
-    return this.stores.map((store) => store.location(run)).join(' and ');
+    return this.stores.map((store) => store.location(run)).join(LOCATION_SEPARATOR);
   }
 
   async putJson(run: RunRef, name: string, value: unknown): Promise<void> {

@@ -2,7 +2,7 @@ import type { AccountFindings } from '../lib/changes';
 import { mapLimit } from '../lib/concurrency';
 import { errorMessage, errorName } from '../lib/errors';
 import { logger } from '../lib/logger';
-import type { ReportStore } from '../lib/report-store';
+import { fileInEach, type ReportStore } from '../lib/report-store';
 import { cleanText } from '../lib/text';
 import type { RunInfo, RunSummary } from '../lib/types';
 import type { ReportSink } from '../report/sink';
@@ -38,11 +38,7 @@ const READ_CONCURRENCY = 32;
 
 /** Where report.html is, for people (a tee store names each of its places). */
 export function reportLocationOf(store: ReportStore, run: RunInfo): string {
-  return store
-    .location(run)
-    .split(' and ')
-    .map((folder) => `${folder}${REPORT_FILE}`)
-    .join(' and ');
+  return fileInEach(store.location(run), REPORT_FILE);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AccountFindings } from '../lib/changes';
 import { mapLimit } from '../lib/concurrency';
-import type { ReportStore, RunRef } from '../lib/report-store';
+import { locationParts, type ReportStore, type RunRef } from '../lib/report-store';
 import type { RunSummary } from '../lib/types';
 import { type AccountPlan, type AccountRemediationRecord, PATHS } from '../remediations/documents';
 import { REPORT_FILE, type RemediationLine, renderReportHtml } from './html';
@@ -140,5 +140,5 @@ export async function rerenderReport(store: ReportStore, run: RunRef, now: Date)
   const remediations = await remediationLines(store, summary.runId);
   const html = renderReportHtml({ summary, findings, remediations, now });
   await store.putText(run, REPORT_FILE, html, 'text/html; charset=utf-8');
-  return `${store.location(run).split(' and ')[0]}${REPORT_FILE}`;
+  return `${locationParts(store.location(run))[0]}${REPORT_FILE}`;
 }

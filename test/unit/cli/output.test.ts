@@ -4,6 +4,7 @@ import { EXIT } from '../../../cli/context';
 import {
   accessDeniedHint,
   actionableFirst,
+  displayLocation,
   Progress,
   reasonText,
   renderCauses,
@@ -191,6 +192,30 @@ describe('renderSummary: why, not only what', () => {
 
     expect(text).toContain('Report: ./audit-reports/run-5/report.html');
     expect(text).not.toContain('/home/me');
+  });
+
+  test('a run with --report-bucket names report.html and the records in each place, the bucket as it is', () => {
+    const text = renderSummary(
+      summary({
+        reportLocation: '/home/me/project/audit-reports/local-1/ and s3://my-bucket/runs/2030-01-02/local-1/',
+      }),
+      { cwd: '/home/me/project' },
+    );
+
+    expect(text).toContain(
+      'Report: ./audit-reports/local-1/report.html and s3://my-bucket/runs/2030-01-02/local-1/report.html\n',
+    );
+    expect(text).toContain(
+      'Records: ./audit-reports/local-1/accounts/<account>.json and ' +
+        's3://my-bucket/runs/2030-01-02/local-1/accounts/<account>.json (every check',
+    );
+  });
+
+  test('displayLocation makes only local folders under the working directory relative', () => {
+    expect(displayLocation('/home/me/project/r/run/ and s3://b/runs/d/run/', '/home/me/project', 'report.html')).toBe(
+      './r/run/report.html and s3://b/runs/d/run/report.html',
+    );
+    expect(displayLocation('/elsewhere/run/', '/home/me/project')).toBe('/elsewhere/run/');
   });
 
   test('control characters in names and reasons from records never reach the terminal', () => {
