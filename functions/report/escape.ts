@@ -17,3 +17,11 @@ export function escapeHtml(value: string): string {
 export function text(value: unknown, max = 512): string {
   return escapeHtml(cleanText(value, max));
 }
+
+/**
+ * A count from a document as the page shows it: a finite number as its digits, anything else (a string or an object
+ * in a summary.json edited or written by other code) as escaped text, never markup.
+ */
+export function numberText(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : text(value, 32);
+}

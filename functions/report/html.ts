@@ -7,7 +7,7 @@ import {
 } from '../lib/changes';
 import type { RunSummary, Status, SummaryAccount } from '../lib/types';
 import { runIssueReasons, summaryHasIssues } from '../lib/verdict';
-import { escapeHtml, text } from './escape';
+import { escapeHtml, numberText, text } from './escape';
 import { REPORT_CSS, styleHash } from './style';
 
 /** The report's file name, beside summary.json. */
@@ -134,7 +134,7 @@ function header(summary: RunSummary): string {
     ['Duration', Number.isFinite(duration) ? text(formatDuration(duration)) : 'unknown'],
     [
       'Scope',
-      `${summary.totals.accounts} accounts audited, ${summary.skipped.length} skipped; checks ${text(
+      `${numberText(summary.totals.accounts)} accounts audited, ${numberText(summary.skipped.length)} skipped; checks ${text(
         summary.checks.join(', '),
       )}; mode ${text(summary.mode)}, role ${text(summary.role)}`,
     ],
@@ -146,12 +146,18 @@ function header(summary: RunSummary): string {
   );
 }
 
-/** The heading's verdict: Summarize's (`hasIssues`), so that the page never says less than the workflow did. */
+/**
+ * The heading's verdict: Summarize's (`hasIssues`), so that the page never says less than the workflow did. The
+ * counts are read as numbers: a summary whose counts are not (edited, or written by other code) never reads as a
+ * pass.
+ */
 function verdict(summary: RunSummary): string {
   const { totals } = summary;
-  if (totals.accounts === 0) return 'nothing was audited';
-  const withIssues = totals.fail + totals.error;
-  if (withIssues > 0) return `${withIssues} of ${totals.accounts} accounts have issues`;
+  const [accounts, fail, error] = [totals.accounts, totals.fail, totals.error].map(Number) as [number, number, number];
+  if (![accounts, fail, error].every(Number.isFinite)) return 'the counts in summary.json are not numbers';
+  if (accounts === 0) return 'nothing was audited';
+  const withIssues = fail + error;
+  if (withIssues > 0) return `${withIssues} of ${accounts} accounts have issues`;
   return summaryHasIssues(summary) ? 'the run has issues' : 'no issues';
 }
 
@@ -163,8 +169,8 @@ function runIssues(summary: RunSummary): string {
   return `<ul class="ERROR" id="run-issues">${shown.map((reason) => `<li>⚠ ${text(reason)}</li>`).join('')}</ul>`;
 }
 
-function tile(value: number, label: string, cls = ''): string {
-  return `<div class="tile ${cls}"><b>${value}</b><span>${label}</span></div>`;
+function tile(value: unknown, label: string, cls = ''): string {
+  return `<div class="tile ${cls}"><b>${numberText(value)}</b><span>${label}</span></div>`;
 }
 
 function counts(summary: RunSummary): string {
@@ -204,7 +210,7 @@ function changes(summary: RunSummary): string {
   const unreachable = newlyUnreachableCount(changed);
   if (unreachable > 0) {
     parts.push(
-      `<h3>Newly unreachable accounts (${unreachable})</h3><p>${changed.newlyUnreachable
+      `<h3>Newly unreachable accounts (${numberText(unreachable)})</h3><p>${changed.newlyUnreachable
         .map((id) => `<a href="#acct-${text(id, 12)}"><code>${text(id, 12)}</code></a>`)
         .join(', ')}</p>${moreNote(unreachable, changed.newlyUnreachable.length, 'summary.json')}`,
     );
@@ -215,7 +221,7 @@ function changes(summary: RunSummary): string {
   const expired = expiredMuteCounts(changed);
   if (expired.findings > 0) {
     parts.push(
-      `<h3>Expired mutes (${expired.mutes})</h3><p class="note">${expired.findings} findings they matched count ` +
+      `<h3>Expired mutes (${numberText(expired.mutes)})</h3><p class="note">${numberText(expired.findings)} findings they matched count ` +
         'again.</p>' +
         '<table><tr><th>Account</th><th>Rule</th><th>Reason</th><th>Owner</th><th>Expired</th></tr>' +
         changed.expiredMutes
@@ -236,11 +242,12 @@ function moreNote(total: number, shown: number, where: string): string {
   return total > shown ? `<p class="note">… and ${total - shown} more in ${where}.</p>` : '';
 }
 
-function changeTable(title: string, lines: readonly ChangeLine[], total: number): string {
+function changeTable(title: string, lines: readonly ChangeLine[], total: unknown): string {
   if (total === 0) return `<h3>${title} (0)</h3>`;
-  const more = total > lines.length ? `<p class="note">… and ${total - lines.length} more in the records.</p>` : '';
+  const count = Number(total);
+  const more = Number.isFinite(count) ? moreNote(count, lines.length, 'the records') : '';
   return (
-    `<h3>${title} (${total})</h3><table><tr><th>Account</th><th>Check</th><th>Severity</th><th>Finding</th>` +
+    `<h3>${title} (${numberText(total)})</h3><table><tr><th>Account</th><th>Check</th><th>Severity</th><th>Finding</th>` +
     '<th>Resource</th><th>First seen</th></tr>' +
     lines
       .map(
@@ -428,7 +435,7 @@ function skipped(summary: RunSummary): string {
   if (summary.skipped.length === 0) return '';
   const shown = summary.skipped.slice(0, MAX_DRILL_DOWNS);
   return (
-    `<h2>Skipped accounts (${summary.skipped.length})</h2><table><tr><th>Account</th><th>Reason</th></tr>` +
+    `<h2>Skipped accounts (${numberText(summary.skipped.length)})</h2><table><tr><th>Account</th><th>Reason</th></tr>` +
     shown.map((s) => `<tr><td>${accountLabel(s.accountId, s.name)}</td><td>${text(s.reason)}</td></tr>`).join('') +
     '</table>'
   );

@@ -203,6 +203,26 @@ describe('report.html', () => {
     expect(html).not.toContain('more in');
   });
 
+  test('counts in an edited summary.json are shown as text, never markup, and never read as a pass', () => {
+    const markup = '<a href="https://example.com/x">click</a>';
+
+    const html = render({
+      totals: { accounts: 1, pass: markup, fail: markup, error: 0, skipped: markup } as never,
+      changes: changeSummary({ counts: { ...changeSummary().counts, new: markup, muted: markup } as never }),
+      hasIssues: false,
+    });
+
+    expect(html).not.toContain('<a href="https://example.com');
+    expect(html).toContain('<b>&lt;a href=&quot;https://example.com/x&quot;…</b>');
+    expect(/<h1>(.*?)<\/h1>/.exec(html)?.[1]).toBe('Control Tower audit: the counts in summary.json are not numbers');
+  });
+
+  test('counts written as strings of digits are read as numbers', () => {
+    const html = render({ totals: { accounts: '3', pass: '1', fail: '2', error: '0', skipped: '0' } as never });
+
+    expect(/<h1>(.*?)<\/h1>/.exec(html)?.[1]).toBe('Control Tower audit: 2 of 3 accounts have issues');
+  });
+
   describe("the heading says Summarize's verdict", () => {
     const heading = (html: string) => /<h1>(.*?)<\/h1>/.exec(html)?.[1];
     const skippedAsked = {
