@@ -166,7 +166,10 @@ function runIssues(summary: RunSummary): string {
   const reasons = runIssueReasons(summary);
   if (reasons.length === 0) return '';
   const shown = reasons.slice(0, MAX_DRILL_DOWNS);
-  return `<ul class="ERROR" id="run-issues">${shown.map((reason) => `<li>⚠ ${text(reason)}</li>`).join('')}</ul>`;
+  return (
+    `<ul class="ERROR" id="run-issues">${shown.map((reason) => `<li>⚠ ${text(reason)}</li>`).join('')}</ul>` +
+    moreNote(reasons.length, shown.length, 'summary.json')
+  );
 }
 
 function tile(value: unknown, label: string, cls = ''): string {
@@ -437,7 +440,7 @@ function skipped(summary: RunSummary): string {
   return (
     `<h2>Skipped accounts (${numberText(summary.skipped.length)})</h2><table><tr><th>Account</th><th>Reason</th></tr>` +
     shown.map((s) => `<tr><td>${accountLabel(s.accountId, s.name)}</td><td>${text(s.reason)}</td></tr>`).join('') +
-    '</table>'
+    `</table>${moreNote(summary.skipped.length, shown.length, 'summary.json')}`
   );
 }
 

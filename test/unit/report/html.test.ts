@@ -223,6 +223,23 @@ describe('report.html', () => {
     expect(/<h1>(.*?)<\/h1>/.exec(html)?.[1]).toBe('Control Tower audit: 2 of 3 accounts have issues');
   });
 
+  test('the skipped table and the run issues past 2,000 rows say how many more are in summary.json', () => {
+    const skipped = Array.from({ length: 2500 }, (_, i) => ({
+      accountId: String(200000000000 + i),
+      reason: 'account is SUSPENDED',
+      requested: true,
+    }));
+
+    const html = render({ skipped, hasIssues: true });
+
+    const table = html.slice(html.indexOf('<h2>Skipped accounts (2500)</h2>'));
+    expect(table.match(/<tr><td>/g)).toHaveLength(2000);
+    expect(table).toContain('</table><p class="note">… and 500 more in summary.json.</p>');
+    const issues = /<ul class="ERROR" id="run-issues">.*?<\/ul>(<p class="note">[^<]*<\/p>)?/s.exec(html);
+    expect(issues?.[0].match(/<li>/g)).toHaveLength(2000);
+    expect(issues?.[1]).toBe('<p class="note">… and 500 more in summary.json.</p>');
+  });
+
   describe("the heading says Summarize's verdict", () => {
     const heading = (html: string) => /<h1>(.*?)<\/h1>/.exec(html)?.[1];
     const skippedAsked = {
