@@ -6,6 +6,7 @@ import type { ErrorInfo, Finding, RunSummary, Status, SummaryAccount } from '../
 import { unauditedIssues } from '../functions/lib/verdict';
 import { REPORT_FILE } from '../functions/report/html';
 import { onInterrupt } from './interrupt';
+import { displayWidth, fitWidth } from './width';
 
 /** A place to write text: stdout, stderr, or a buffer in tests. */
 export interface Writer {
@@ -118,13 +119,16 @@ export class Progress {
  */
 export const FIELD = { id: 80, status: 12, kind: 40, list: 400, location: 1_000 } as const;
 
+/** Pads to `width` terminal columns: a wide (CJK) character takes two, an emoji's surrogate pair one character. */
 function pad(text: string, width: number): string {
-  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+  const columns = displayWidth(text);
+  return columns >= width ? text : text + ' '.repeat(width - columns);
 }
 
+/** A field cleaned of control characters and, when `width` is given, cut to that many columns without splitting a character. */
 function clip(text: string, width: number | undefined): string {
   const line = cleanText(text, Number.MAX_SAFE_INTEGER);
-  return width !== undefined && line.length > width ? `${line.slice(0, width - 1)}…` : line;
+  return width === undefined ? line : fitWidth(line, width);
 }
 
 function failing(account: SummaryAccount): [string, SummaryAccount['checks'][string]][] {
@@ -233,7 +237,7 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
     ]);
   const header = ['ACCOUNT', 'NAME', 'STATUS', 'FAILED CHECKS', 'REASON'];
   const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+    Math.max(title.length, ...rows.map((row) => displayWidth(row[column] ?? ''))),
   );
   const line = (cells: readonly string[]) =>
     cells

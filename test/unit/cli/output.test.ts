@@ -218,6 +218,48 @@ describe('renderSummary: why, not only what', () => {
     expect(displayLocation('/elsewhere/run/', '/home/me/project')).toBe('/elsewhere/run/');
   });
 
+  describe('names with emoji and wide characters', () => {
+    // Columns as a terminal draws them, for this test's characters: CJK and emoji take two.
+    const columnsOf = (text: string) =>
+      [...text].reduce((n, c) => n + (/[\u3040-\u9fff]|\p{Extended_Pictographic}/u.test(c) ? 2 : 1), 0);
+    const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+    test('a name cut at the column width keeps an emoji whole or leaves it out, never half of it', () => {
+      const text = renderSummary(summary({ accounts: [{ ...FAIL, name: `${'a'.repeat(22)}😀xyz` }] }), { width: 100 });
+
+      expect(text).not.toMatch(loneSurrogate);
+      expect(rowOf(text, '222222222222')).toContain(`${'a'.repeat(22)}…`);
+    });
+
+    test('columns line up after names of CJK characters, which take two columns each', () => {
+      const text = renderSummary(
+        summary({
+          accounts: [
+            { ...FAIL, name: '日本語の名前' },
+            { ...ERROR, name: 'Sandbox' },
+          ],
+        }),
+      );
+
+      const [header = '', ...rows] = lines(text);
+      const statusAt = header.indexOf('STATUS');
+      for (const id of ['222222222222', '333333333333']) {
+        const row = rowOf(text, id);
+        expect(columnsOf(row.slice(0, row.search(/ (FAIL|ERROR) /) + 1))).toBe(statusAt);
+      }
+      expect(rows.length).toBeGreaterThan(0);
+    });
+
+    test('a wide name is cut to its columns, not its characters', () => {
+      const text = renderSummary(summary({ accounts: [{ ...FAIL, name: '名'.repeat(30) }] }), { width: 100 });
+
+      const row = rowOf(text, '222222222222');
+      const name = row.slice(14, row.indexOf('…') + 1);
+      expect(name).toBe(`${'名'.repeat(11)}…`);
+      expect(columnsOf(name)).toBeLessThanOrEqual(24);
+    });
+  });
+
   test('control characters in names and reasons from records never reach the terminal', () => {
     const hostile: SummaryAccount = {
       ...FAIL,
