@@ -19,6 +19,9 @@ import * as z from './zod';
 /** The default of `concurrencyLimit`: Audit Account's reserved concurrency and the cap on `maxConcurrency`. */
 export const DEFAULT_CONCURRENCY_LIMIT = 50;
 
+/** What Lambda lets the functions of an account reserve: its default pool of 1,000, less the 100 kept unreserved. */
+const MAX_RESERVED_CONCURRENCY = 900;
+
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -143,7 +146,10 @@ export const SettingsSchema = z.strictObject({
    * account's Lambda pool (1,000 by default, of which Lambda keeps 100 unreserved) is shared with Control Tower and
    * other security automation; one start must not take all of it.
    */
-  concurrencyLimit: z._default(wholeNumber(1, 900, 'must be a whole number from 1 to 900'), DEFAULT_CONCURRENCY_LIMIT),
+  concurrencyLimit: z._default(
+    wholeNumber(1, MAX_RESERVED_CONCURRENCY, `must be a whole number from 1 to ${MAX_RESERVED_CONCURRENCY}`),
+    DEFAULT_CONCURRENCY_LIMIT,
+  ),
   /**
    * Role ARNs (besides the stack's own function roles) that may decrypt the reports: the people and tools that read
    * the evidence. The report bucket's KMS key allows nobody else to decrypt.
@@ -171,6 +177,21 @@ const CheckedSettingsSchema = SettingsSchema.check(
         message:
           `must be at most concurrencyLimit (${settings.concurrencyLimit}); lower it, or raise concurrencyLimit ` +
           '(the reserved concurrency of Audit Account)',
+      });
+    }
+    // With the admin path, Audit Account As Admin reserves the same again: the stack's reservations must fit in what
+    // Lambda lets an account reserve (the default pool of 1,000 less the 100 it keeps unreserved), or the deploy
+    // fails in CloudFormation, after the synth said yes.
+    const reservations = settings.adminEnabled ? 2 : 1;
+    if (settings.concurrencyLimit * reservations > MAX_RESERVED_CONCURRENCY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrencyLimit'],
+        input: settings.concurrencyLimit,
+        message:
+          `with adminEnabled, Audit Account and Audit Account As Admin each reserve it: 2 x ${settings.concurrencyLimit} ` +
+          `is more than the ${MAX_RESERVED_CONCURRENCY} an account's Lambda pool (1,000 by default, 100 kept ` +
+          `unreserved) lets functions reserve; lower it to ${MAX_RESERVED_CONCURRENCY / 2} or less`,
       });
     }
     if (settings.roles.createDedicatedRoles && settings.organizationId === undefined) {

@@ -40,6 +40,12 @@ describe('Audit Account concurrency', () => {
       /ctAudit\.maxConcurrency: must be at most concurrencyLimit \(50\)/,
     );
   });
+
+  test('Noncompliance 3: with adminEnabled, two reservations over 900 are refused at synth, not at deploy', () => {
+    expect(() => synthesize({ adminEnabled: true, concurrencyLimit: 900, maxConcurrency: 40 })).toThrow(
+      /ctAudit\.concurrencyLimit: with adminEnabled.*2 x 900 is more than the 900.*lower it to 450 or less/,
+    );
+  });
 });
 
 describe('X-Ray rights in a policy of their own', () => {

@@ -162,6 +162,17 @@ describe('parseSettings refinements across settings', () => {
     expect(parseSettings({ maxConcurrency: 200, concurrencyLimit: 200 }).maxConcurrency).toBe(200);
   });
 
+  test('with adminEnabled, a concurrencyLimit whose two reservations pass 900 is refused: the deploy would fail', () => {
+    expect(parseSettings({ adminEnabled: true, concurrencyLimit: 450 }).concurrencyLimit).toBe(450);
+    expect(parseSettings({ concurrencyLimit: 900 }).concurrencyLimit).toBe(900);
+
+    const message = settingsError({ adminEnabled: true, concurrencyLimit: 451 }).message;
+
+    expect(message).toContain('ctAudit.concurrencyLimit: with adminEnabled, Audit Account and Audit Account As Admin');
+    expect(message).toContain('2 x 451 is more than the 900');
+    expect(message).toContain('lower it to 450 or less');
+  });
+
   test('concurrencyLimit above what Lambda lets one function reserve is refused', () => {
     expect(settingsError({ concurrencyLimit: 1000 }).message).toContain(
       'ctAudit.concurrencyLimit: must be a whole number from 1 to 900 (got 1000)',
