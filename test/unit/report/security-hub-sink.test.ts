@@ -1,0 +1,156 @@
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { TrackedFinding } from '../../../functions/lib/changes';
+import { logger } from '../../../functions/lib/logger';
+import { SecurityHubSink } from '../../../functions/report/security-hub-sink';
+import type { PublishContext } from '../../../functions/report/sink';
+import { accountFindings, runSummary, trackedFinding } from '../../support/report-factories';
+
+const TARGET = { auditAccountId: '999999999999', region: 'eu-west-1', partition: 'aws' };
+const NOW = new Date('2030-01-02T06:05:00.000Z');
+
+const securityHub = mockClient(SecurityHubClient);
+
+function context(findings: TrackedFinding[], now = NOW): PublishContext {
+  return {
+    run: {
+      id: 'run-2',
+      mode: 'audit',
+      checks: [],
+      role: 'readOnly',
+      startedAt: '2030-01-02T06:00:00.000Z',
+      maxConcurrency: 1,
+      failOnIssues: true,
+      reportLocation: '',
+    },
+    summary: runSummary(),
+    findings: new Map([['111111111111', accountFindings(findings)]]),
+    reportLocation: 'report.html',
+    now,
+  };
+}
+
+const many = (count: number, prefix = 'f') =>
+  Array.from({ length: count }, (_, i) => trackedFinding({ fingerprint: `${prefix}${i}` }));
+
+function throttled(): Error {
+  return Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+}
+
+function sentIds(): string[] {
+  return securityHub
+    .commandCalls(BatchImportFindingsCommand)
+    .flatMap((call) => call.args[0].input.Findings ?? [])
+    .map((finding) => finding.Id as string);
+}
+
+/** The attributes of the warning whose message matches. */
+function loggedWith(pattern: RegExp): unknown {
+  const call = warn.mock.calls.find(([message]) => pattern.test(String(message)));
+  if (!call) throw new Error(`no warning matching ${pattern}`);
+  return call[1];
+}
+
+const sink = () => new SecurityHubSink(new SecurityHubClient({}), TARGET);
+
+let warn: jest.SpyInstance;
+beforeEach(() => {
+  securityHub.reset();
+  securityHub.on(BatchImportFindingsCommand).callsFake((input: { Findings?: unknown[] }) => ({
+    FailedCount: 0,
+    SuccessCount: input.Findings?.length ?? 0,
+    FailedFindings: [],
+  }));
+  warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+});
+afterEach(() => warn.mockRestore());
+
+describe('SecurityHubSink, a partial failure', () => {
+  test('a batch that throws after the SDK’s retries does not stop the others, and the outcome says what failed', async () => {
+    securityHub
+      .on(BatchImportFindingsCommand)
+      .resolvesOnce({ FailedCount: 0, SuccessCount: 100, FailedFindings: [] })
+      .rejectsOnce(throttled())
+      .resolves({ FailedCount: 0, SuccessCount: 50, FailedFindings: [] });
+
+    const outcome = sink().publish(context(many(250)));
+
+    await expect(outcome).rejects.toThrow(
+      /^Security Hub: 150 imported, 0 refused, 0 invalid, 1 of 3 batches failed \(100 findings not sent\).*batch 2: ThrottlingException: Rate exceeded/,
+    );
+    expect(securityHub).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 3);
+    expect(sentIds()).toContain('ct-audit/f249');
+  });
+
+  test('each refused finding is logged with its code and message, cleaned; the outcome names the first ones', async () => {
+    securityHub.on(BatchImportFindingsCommand).resolves({
+      FailedCount: 2,
+      SuccessCount: 1,
+      FailedFindings: [
+        { Id: 'ct-audit/f0', ErrorCode: 'InvalidInput', ErrorMessage: 'Finding\u001b[31m is malformed\nsecond line' },
+        { Id: 'ct-audit/f1', ErrorCode: 'LimitExceeded', ErrorMessage: 'x'.repeat(5000) },
+      ],
+    });
+
+    const outcome = sink().publish(context(many(3)));
+
+    await expect(outcome).rejects.toThrow(
+      /^Security Hub: 1 imported, 2 refused, 0 invalid.*refused: ct-audit\/f0 InvalidInput: Finding is malformed second line/,
+    );
+    const refused = (loggedWith(/refused/) as { refused: { id: string; code: string; message: string }[] }).refused;
+    expect(refused).toEqual([
+      { id: 'ct-audit/f0', code: 'InvalidInput', message: 'Finding is malformed second line' },
+      { id: 'ct-audit/f1', code: 'LimitExceeded', message: expect.stringMatching(/…$/) },
+    ]);
+    expect(refused[1]?.message.length).toBeLessThanOrEqual(200);
+  });
+
+  test('each invalid finding is logged with its problems, and the outcome names the first ones', async () => {
+    const bad = trackedFinding({ fingerprint: 'bad', accountId: 'not-an-id' });
+
+    const outcome = sink().publish(context([trackedFinding(), bad]));
+
+    await expect(outcome).rejects.toThrow(
+      /^Security Hub: 1 imported, 0 refused, 1 invalid.*invalid: ct-audit\/bad: Resources must name the member account/,
+    );
+    expect(loggedWith(/invalid/)).toMatchObject({
+      invalid: [{ id: 'ct-audit/bad', problems: [expect.stringMatching(/member account/)] }],
+    });
+  });
+
+  test('the log is bounded: the first 20 refused findings, and the total', async () => {
+    securityHub.on(BatchImportFindingsCommand).callsFake((input: { Findings?: { Id?: string }[] }) => ({
+      FailedCount: input.Findings?.length ?? 0,
+      SuccessCount: 0,
+      FailedFindings: (input.Findings ?? []).map((f) => ({ Id: f.Id, ErrorCode: 'E', ErrorMessage: 'no' })),
+    }));
+
+    await expect(sink().publish(context(many(150)))).rejects.toThrow(/0 imported, 150 refused/);
+    expect(loggedWith(/refused/)).toMatchObject({ total: 150 });
+    expect((loggedWith(/refused/) as { refused: unknown[] }).refused).toHaveLength(20);
+  });
+
+  test('a batch that fails and a refused finding are both in the outcome, counts first', async () => {
+    securityHub
+      .on(BatchImportFindingsCommand)
+      .rejectsOnce(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }))
+      .resolves({
+        FailedCount: 1,
+        SuccessCount: 0,
+        FailedFindings: [{ Id: 'ct-audit/f100', ErrorCode: 'InvalidInput', ErrorMessage: 'bad' }],
+      });
+
+    const outcome = sink().publish(context(many(101)));
+
+    await expect(outcome).rejects.toThrow(
+      /^Security Hub: 0 imported, 1 refused, 0 invalid, 1 of 2 batches failed \(100 findings not sent\)/,
+    );
+  });
+});
+
+test('a FailedCount that names no finding still counts as refused', async () => {
+  securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 1, SuccessCount: 2, FailedFindings: [] });
+
+  await expect(sink().publish(context(many(3)))).rejects.toThrow(/^Security Hub: 2 imported, 1 refused, 0 invalid/);
+});
