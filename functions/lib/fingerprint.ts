@@ -26,3 +26,11 @@ export function withFingerprints(accountId: string, findings: readonly Finding[]
     finding.fingerprint ? finding : { ...finding, fingerprint: fingerprintOf(accountId, finding) },
   );
 }
+
+/**
+ * Whether a finding was made from CloudTrail events (it has an event ID or time): something that happened, reported by
+ * the run that scans its file and never again (the cursor does not rescan it), not a state that can stay open.
+ */
+export function isEventFinding(finding: Pick<Finding, 'eventId' | 'eventTime'>): boolean {
+  return finding.eventId !== undefined || finding.eventTime !== undefined;
+}

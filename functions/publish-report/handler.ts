@@ -43,11 +43,14 @@ function makeSinks(settings: Settings): ReportSink[] {
     new EventBridgeSink(awsClient(EventBridgeClient)),
     ...(settings.securityHub.enabled
       ? [
-          loadSecurityHubSink().securityHubSink({
-            auditAccountId: requireEnv('AUDIT_ACCOUNT_ID'),
-            region: requireEnv('AWS_REGION'),
-            partition: currentPartition(),
-          }),
+          loadSecurityHubSink().securityHubSink(
+            {
+              auditAccountId: requireEnv('AUDIT_ACCOUNT_ID'),
+              region: requireEnv('AWS_REGION'),
+              partition: currentPartition(),
+            },
+            store,
+          ),
         ]
       : []),
     new MetricsSink(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'ct-audit' })),

@@ -120,6 +120,15 @@ export function toAsff(finding: TrackedFinding, target: AsffTarget, now: Date): 
   };
 }
 
+/**
+ * A finding sent before, again as RecordState ARCHIVED, updated `now`: an update must carry a later UpdatedAt than
+ * the one Security Hub has. Workflow is left out (BatchImportFindings cannot change it once the finding exists).
+ */
+export function archivedAsff(finding: AwsSecurityFinding, now: Date): AwsSecurityFinding {
+  const { Workflow: _workflow, ...rest } = finding;
+  return { ...rest, RecordState: 'ARCHIVED', UpdatedAt: now.toISOString() };
+}
+
 /** What is wrong with a finding before it is sent; empty when it is valid. Checks the account rule too. */
 export function asffProblems(finding: AwsSecurityFinding, target: AsffTarget): string[] {
   const problems: string[] = [];

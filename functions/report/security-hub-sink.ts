@@ -8,9 +8,11 @@
 import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { awsClient } from '../lib/clients';
 import { errorMessage, errorName } from '../lib/errors';
+import { isEventFinding } from '../lib/fingerprint';
 import { logger } from '../lib/logger';
+import type { ReportStore } from '../lib/report-store';
 import { cleanText } from '../lib/text';
-import { ASFF_BATCH, type AsffTarget, asffProblems, toAsff } from './asff';
+import { ASFF_BATCH, type AsffTarget, archivedAsff, asffId, asffProblems, toAsff } from './asff';
 import type { PublishContext, ReportSink } from './sink';
 
 /** At most this many refused or invalid findings are logged (with the total): never a whole run's list. */
@@ -19,6 +21,28 @@ export const LOGGED_PROBLEMS = 20;
 const SHOWN_PROBLEMS = 3;
 /** A reason from Security Hub or the validation, as it is logged. */
 const REASON_LENGTH = 200;
+
+/** The folder of the sink's state document under `state/` (Publish Report may read and write it, nothing else). */
+export const SECURITY_HUB_STATE_FOLDER = 'securityhub';
+/** `state/securityhub/archive-queue.json`: the ARCHIVED updates Security Hub has not confirmed yet. */
+export const ARCHIVE_QUEUE = `${SECURITY_HUB_STATE_FOLDER}/archive-queue.json`;
+/** At most this many queued updates (50 calls): the oldest beyond it are dropped, and the outcome says so. */
+export const ARCHIVE_QUEUE_CAP = 5_000;
+/** An update queued longer than this is dropped (said in the outcome): Security Hub deletes a finding after 90 days. */
+export const ARCHIVE_QUEUE_DAYS = 30;
+
+/** One queued update: the finding as it was sent, to be sent again as ARCHIVED. */
+export interface ArchiveEntry {
+  /** When it was first queued (ISO-8601). */
+  readonly queuedAt: string;
+  readonly finding: AwsSecurityFinding;
+}
+
+/** The queue document. */
+export interface ArchiveQueue {
+  readonly schemaVersion: 1;
+  readonly entries: readonly ArchiveEntry[];
+}
 
 /** A finding Security Hub refused (BatchImportFindings' `FailedFindings`). */
 export interface RefusedFinding {
@@ -58,24 +82,108 @@ export interface ImportOutcome {
  * first; an invalid one is left out and reported. A batch that fails after the SDK's retries (throttling included)
  * does not stop the others. Anything that did not get in (refused, invalid, a failed batch) makes the sink fail,
  * with the counts first and the first reasons after them; the first {@link LOGGED_PROBLEMS} of each kind are logged.
+ *
+ * An ARCHIVED update is sent until Security Hub confirms it, not once: the archive queue ({@link ARCHIVE_QUEUE})
+ * keeps the resolved findings whose update did not get in, and this run's CloudTrail event findings (sent ACTIVE
+ * now; the next run no longer reports them, so its import archives them). Each run sends the queue again as ARCHIVED,
+ * with its own UpdatedAt, except a finding this run reports itself (reopened, or found again: this run's state wins).
  */
 export class SecurityHubSink implements ReportSink {
   readonly name = 'securityhub';
   constructor(
     private readonly securityHub: SecurityHubClient,
     private readonly target: AsffTarget,
+    /** Where the archive queue is kept (the report store's state documents). */
+    private readonly state: ReportStore,
   ) {}
 
   async publish(context: PublishContext): Promise<string> {
-    const findings = [...context.findings.values()]
-      .flatMap((account) => account.findings)
+    const { now } = context;
+    const tracked = [...context.findings.values()].flatMap((account) => account.findings);
+    const reported = new Set(tracked.map((finding) => asffId(finding)));
+    const current = tracked
       .filter((finding) => finding.state !== 'NOT_ASSESSED')
-      .map((finding) => toAsff(finding, this.target, context.now));
-    const outcome = await this.importFindings(findings);
+      .map((finding) => ({ tracked: finding, asff: toAsff(finding, this.target, now) }));
+
+    const queue = await this.readQueue();
+    const horizon = now.getTime() - ARCHIVE_QUEUE_DAYS * 86_400_000;
+    let expired = 0;
+    const carried: ArchiveEntry[] = [];
+    for (const entry of queue.entries) {
+      if (reported.has(entry.finding.Id ?? '')) continue;
+      if (!(Date.parse(entry.queuedAt) >= horizon)) expired++;
+      else carried.push({ queuedAt: entry.queuedAt, finding: archivedAsff(entry.finding, now) });
+    }
+    // What must reach Security Hub as ARCHIVED (this run's resolved findings and the queue), and this run's event
+    // findings, for the next run to archive.
+    const queuedAt = now.toISOString();
+    const mustArchive: ArchiveEntry[] = [
+      ...current.filter(({ tracked }) => tracked.state === 'RESOLVED').map(({ asff }) => ({ queuedAt, finding: asff })),
+      ...carried,
+    ];
+    const nextRun: ArchiveEntry[] = current
+      .filter(({ tracked }) => tracked.state !== 'RESOLVED' && isEventFinding(tracked))
+      .map(({ asff }) => ({ queuedAt, finding: archivedAsff(asff, now) }));
+
+    const problems: string[] = [];
+    if (queue.error) problems.push(`archive queue not read, so not written: ${queue.error}`);
+    // Written before sending too, so that a Publish Report that stops half way loses nothing it was to archive.
+    if (!queue.error) await this.writeQueue([...mustArchive, ...nextRun], problems);
+
+    const outcome = await this.importFindings([...current.map(({ asff }) => asff), ...carried.map((e) => e.finding)]);
+    const invalid = new Set(outcome.invalid.map((finding) => finding.id));
+    const kept = [...mustArchive.filter((entry) => !outcome.confirmed.has(entry.finding.Id ?? '')), ...nextRun].filter(
+      (entry) => !invalid.has(cleanText(entry.finding.Id, REASON_LENGTH)),
+    );
+    const dropped = queue.error ? 0 : await this.writeQueue(kept, problems);
+    if (expired > 0) problems.push(`${expired} queued ARCHIVED updates older than ${ARCHIVE_QUEUE_DAYS} days dropped`);
+    if (dropped > 0)
+      problems.push(`${dropped} queued ARCHIVED updates over ${ARCHIVE_QUEUE_CAP} dropped, oldest first`);
+
     logProblems(outcome);
-    const line = outcomeLine(outcome);
-    if (!succeeded(outcome)) throw new Error(`Security Hub: ${line}`);
+    if (problems.length > 0) logger.warn('Security Hub archive queue', { problems });
+    const line = [
+      `${outcomeLine(outcome, true)}`,
+      `archive queue: ${carried.length} sent again, ${queue.error ? 'not kept' : `${Math.min(kept.length, ARCHIVE_QUEUE_CAP)} kept for the next run`}`,
+      ...problems,
+      ...outcomeReasons(outcome),
+    ].join('; ');
+    if (!succeeded(outcome) || problems.length > 0) throw new Error(`Security Hub: ${line}`);
     return line;
+  }
+
+  /** The queue; a missing or malformed one is empty (logged), a failed read is an error (the queue is then kept). */
+  private async readQueue(): Promise<{ entries: readonly ArchiveEntry[]; error?: string }> {
+    try {
+      const queue = await this.state.getState<ArchiveQueue>(ARCHIVE_QUEUE);
+      if (queue === undefined) return { entries: [] };
+      if (queue?.schemaVersion !== 1 || !Array.isArray(queue.entries)) {
+        logger.warn('the Security Hub archive queue is not in the expected shape: started again', {});
+        return { entries: [] };
+      }
+      return {
+        entries: queue.entries.filter(
+          (entry) => typeof entry?.queuedAt === 'string' && typeof entry.finding?.Id === 'string',
+        ),
+      };
+    } catch (error) {
+      return { entries: [], error: clean(`${errorName(error) ?? 'Error'}: ${errorMessage(error)}`) };
+    }
+  }
+
+  /** Writes the queue, newest first within the cap, and returns how many were dropped; a failure is a problem. */
+  private async writeQueue(entries: readonly ArchiveEntry[], problems: string[]): Promise<number> {
+    const byId = new Map<string, ArchiveEntry>();
+    for (const entry of entries) if (!byId.has(entry.finding.Id ?? '')) byId.set(entry.finding.Id ?? '', entry);
+    const unique = [...byId.values()].sort((a, b) => b.queuedAt.localeCompare(a.queuedAt));
+    const kept = unique.slice(0, ARCHIVE_QUEUE_CAP);
+    try {
+      await this.state.putState(ARCHIVE_QUEUE, { schemaVersion: 1, entries: kept } satisfies ArchiveQueue);
+    } catch (error) {
+      const problem = `archive queue not written: ${clean(`${errorName(error) ?? 'Error'}: ${errorMessage(error)}`)}`;
+      if (!problems.includes(problem)) problems.push(problem);
+    }
+    return unique.length - kept.length;
   }
 
   /** Validates, then sends batch by batch; never throws for a failed batch (it is in the outcome). */
@@ -139,9 +247,10 @@ export function succeeded(outcome: ImportOutcome): boolean {
 /**
  * `150 imported, 1 refused, 0 invalid, 1 of 3 batches failed (100 findings not sent); refused: <id> <code>:
  * <message>; invalid: <id>: <problem>; batch 2: ThrottlingException: Rate exceeded` — counts first, so that a cut
- * line (Publish Report keeps 300 characters) still has them; the first few reasons of each kind after them.
+ * line (Publish Report keeps 300 characters) still has them; the first few reasons of each kind after them. With
+ * `countsOnly`, the counts alone.
  */
-export function outcomeLine(outcome: ImportOutcome): string {
+export function outcomeLine(outcome: ImportOutcome, countsOnly = false): string {
   const counts = [
     `${outcome.imported} imported`,
     `${outcome.refused.length} refused`,
@@ -152,6 +261,11 @@ export function outcomeLine(outcome: ImportOutcome): string {
     const unsent = failedBatches.reduce((sum, failed) => sum + failed.size, 0);
     counts.push(`${failedBatches.length} of ${outcome.batches} batches failed (${unsent} findings not sent)`);
   }
+  return [counts.join(', '), ...(countsOnly ? [] : outcomeReasons(outcome))].join('; ');
+}
+
+/** The first few reasons of each kind: refused, invalid, failed batches. */
+function outcomeReasons(outcome: ImportOutcome): string[] {
   const reasons: string[] = [];
   const first = <T>(list: readonly T[], show: (item: T) => string) =>
     list
@@ -165,8 +279,10 @@ export function outcomeLine(outcome: ImportOutcome): string {
   if (outcome.invalid.length > 0) {
     reasons.push(`invalid: ${first(outcome.invalid, (i) => `${i.id}: ${cleanText(i.problems.join('; '), 80)}`)}`);
   }
-  if (failedBatches.length > 0) reasons.push(first(failedBatches, (f) => `batch ${f.batch}: ${f.error}`));
-  return [counts.join(', '), ...reasons].join('; ');
+  if (outcome.failedBatches.length > 0) {
+    reasons.push(first(outcome.failedBatches, (f) => `batch ${f.batch}: ${f.error}`));
+  }
+  return reasons;
 }
 
 /** The first {@link LOGGED_PROBLEMS} refused and invalid findings and the failed batches, with the totals. */
@@ -192,6 +308,6 @@ function logProblems(outcome: ImportOutcome): void {
 }
 
 /** The sink Publish Report sends to, with the functions' client settings (lib/clients.ts). */
-export function securityHubSink(target: AsffTarget): SecurityHubSink {
-  return new SecurityHubSink(awsClient(SecurityHubClient), target);
+export function securityHubSink(target: AsffTarget, state: ReportStore): SecurityHubSink {
+  return new SecurityHubSink(awsClient(SecurityHubClient), target, state);
 }

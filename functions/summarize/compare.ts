@@ -1,5 +1,5 @@
 import type { AccountFindings, MuteInfo, ResolvedMemory, TrackedFinding } from '../lib/changes';
-import { fingerprintOf } from '../lib/fingerprint';
+import { fingerprintOf, isEventFinding } from '../lib/fingerprint';
 import { gapOfFinding, incompleteRule } from '../lib/gaps';
 import { muteExpiry, muteMatches } from '../lib/mutes';
 import type { Mute } from '../lib/outputs-settings';
@@ -22,15 +22,6 @@ export interface CompareInput {
   /** This run's start (ISO-8601): a NEW finding's first seen, a resolved one's resolved-at. */
   readonly runStartedAt: string;
   readonly now: Date;
-}
-
-/**
- * A finding made from CloudTrail events (it has an event time) is reported by the run that scans its file, and the
- * cursor never scans that file again: its absence from the next run resolves nothing, and it is not carried forward
- * (an event cannot be "still open"). The current state of what the event did is the current-state checks' to tell.
- */
-function isEvent(finding: TrackedFinding): boolean {
-  return finding.eventId !== undefined || finding.eventTime !== undefined;
 }
 
 /**
@@ -86,7 +77,10 @@ export function compareAccount(input: CompareInput): AccountFindings {
 
   const resolvedNow: ResolvedMemory[] = [];
   for (const [fingerprint, before] of previousOpen) {
-    if (seen.has(fingerprint) || isEvent(before)) continue;
+    // A CloudTrail event finding is reported by the run that scans its file, and the cursor never scans that file
+    // again: its absence resolves nothing, and it is not carried forward (an event cannot be "still open"; what it
+    // left behind is the current-state checks' to tell). Security Hub's sink archives it at the next import.
+    if (seen.has(fingerprint) || isEventFinding(before)) continue;
     if (assessed.has(before.check) && lookedFor(before)) {
       const { mute: _mute, expiredMute: _expired, previousState: _state, ...rest } = before;
       findings.push({ ...rest, state: 'RESOLVED', resolvedAt: runStartedAt });

@@ -159,6 +159,8 @@ export class AuditOutputs extends Construct {
       }),
     );
     if (settings.securityHub.enabled) {
+      // The Security Hub sink's archive queue (ARCHIVED updates not yet confirmed, sent again by the next run).
+      reportBucket.grantState(this.publishReport, SECURITY_HUB_FOLDER, { write: true });
       this.publishReport.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['securityhub:BatchImportFindings'],
@@ -297,3 +299,9 @@ class TopicTarget implements events.IRuleTarget {
 
 /** The folder under `state/` of the previous-run pointers (ReportStore state documents), which Summarize moves. */
 export const LAST_RUN_FOLDER = 'last-run';
+
+/**
+ * The folder under `state/` of the Security Hub sink's archive queue (SECURITY_HUB_STATE_FOLDER in
+ * functions/report/security-hub-sink.ts, which infra does not import: that module is loaded on first use only).
+ */
+export const SECURITY_HUB_FOLDER = 'securityhub';

@@ -1,5 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { SECURITY_HUB_STATE_FOLDER } from '../../functions/report/security-hub-sink';
+import { SECURITY_HUB_FOLDER } from '../../infra/constructs/audit-outputs';
 import type { RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
 import { allPolicyStatements, asList, logicalIdsOf, onlyLogicalIdOf, type Synthesized, synthesize } from './support';
 
@@ -255,6 +257,16 @@ describe('Outputs: Publish Report permissions', () => {
     expect(importing).toHaveLength(1);
     expect(asList(importing[0]?.Action)).toEqual(['securityhub:BatchImportFindings']);
     expect(JSON.stringify(importing[0]?.Resource)).toMatch(/:product\/",\{"Ref":"AWS::AccountId"\},"\/default"/);
+  });
+
+  test('Compliance: with securityHub.enabled, it reads and writes its archive queue under state/securityhub/ only', () => {
+    const { template } = synthesize({ securityHub: { enabled: true } });
+    const text = JSON.stringify(template.toJSON());
+
+    expect(SECURITY_HUB_FOLDER).toBe(SECURITY_HUB_STATE_FOLDER);
+    expect(text).toContain('/state/securityhub/*');
+    expect(text).toContain('"s3:prefix":["state/securityhub/*"]');
+    expect(JSON.stringify(synthesize().template.toJSON())).not.toContain('state/securityhub/');
   });
 
   test('Noncompliance 1: without securityHub.enabled, no Security Hub permission at all', () => {

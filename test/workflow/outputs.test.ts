@@ -13,6 +13,7 @@ import type { BuildMiddleware } from '@smithy/types';
 import type { LocalRunResult } from '../../cli/engine';
 import { SANDBOX_REGIONS } from '../../cli/sandbox/seed';
 import type { ChangeSummary } from '../../functions/lib/changes';
+import { LocalReportStore } from '../../functions/lib/report-store';
 import type { AccountRecord } from '../../functions/lib/types';
 import { asffId } from '../../functions/report/asff';
 import { SecurityHubSink } from '../../functions/report/security-hub-sink';
@@ -74,11 +75,11 @@ describe('outputs of two runs on the sandbox: changes, SNS, Security Hub', () =>
             topicArn,
             false,
           ),
-          new SecurityHubSink(securityHub(), {
-            auditAccountId: sandbox.organization.auditAccountId,
-            region: REGION,
-            partition: 'aws',
-          }),
+          new SecurityHubSink(
+            securityHub(),
+            { auditAccountId: sandbox.organization.auditAccountId, region: REGION, partition: 'aws' },
+            new LocalReportStore(sandbox.reportDir),
+          ),
         ],
       },
     );

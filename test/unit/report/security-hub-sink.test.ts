@@ -3,9 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { TrackedFinding } from '../../../functions/lib/changes';
 import { logger } from '../../../functions/lib/logger';
-import { SecurityHubSink } from '../../../functions/report/security-hub-sink';
+import { ARCHIVE_QUEUE_CAP, SecurityHubSink } from '../../../functions/report/security-hub-sink';
 import type { PublishContext } from '../../../functions/report/sink';
 import { accountFindings, runSummary, trackedFinding } from '../../support/report-factories';
+import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const TARGET = { auditAccountId: '999999999999', region: 'eu-west-1', partition: 'aws' };
 const NOW = new Date('2030-01-02T06:05:00.000Z');
@@ -52,10 +53,12 @@ function loggedWith(pattern: RegExp): unknown {
   return call[1];
 }
 
-const sink = () => new SecurityHubSink(new SecurityHubClient({}), TARGET);
+let store: MemoryReportStore;
+const sink = () => new SecurityHubSink(new SecurityHubClient({}), TARGET, store);
 
 let warn: jest.SpyInstance;
 beforeEach(() => {
+  store = new MemoryReportStore();
   securityHub.reset();
   securityHub.on(BatchImportFindingsCommand).callsFake((input: { Findings?: unknown[] }) => ({
     FailedCount: 0,
@@ -153,4 +156,139 @@ test('a FailedCount that names no finding still counts as refused', async () => 
   securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 1, SuccessCount: 2, FailedFindings: [] });
 
   await expect(sink().publish(context(many(3)))).rejects.toThrow(/^Security Hub: 2 imported, 1 refused, 0 invalid/);
+});
+
+describe('SecurityHubSink, ARCHIVED updates are sent until Security Hub has them', () => {
+  const LATER = new Date('2030-01-03T06:05:00.000Z');
+  const resolved = trackedFinding({ fingerprint: 'gone', state: 'RESOLVED', resolvedAt: '2030-01-02T06:00:00.000Z' });
+  const event = trackedFinding({
+    fingerprint: 'root-login',
+    rule: 'root-activity',
+    eventId: 'e-1',
+    eventTime: '2030-01-02T05:00:00.000Z',
+  });
+  const sentFindings = () =>
+    securityHub.commandCalls(BatchImportFindingsCommand).flatMap((call) => call.args[0].input.Findings ?? []);
+
+  test('a resolved finding whose update failed is sent ARCHIVED again by the next run, which has dropped it', async () => {
+    securityHub.on(BatchImportFindingsCommand).rejects(throttled());
+    await expect(sink().publish(context([resolved]))).rejects.toThrow(/1 kept for the next run/);
+
+    securityHub.reset();
+    securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    // The next run no longer has it (a RESOLVED finding is not carried forward).
+    const line = await sink().publish(context([], LATER));
+
+    expect(sentFindings()).toEqual([
+      expect.objectContaining({ Id: 'ct-audit/gone', RecordState: 'ARCHIVED', UpdatedAt: LATER.toISOString() }),
+    ]);
+    expect(line).toMatch(/archive queue: 1 sent again, 0 kept/);
+
+    // Confirmed: the run after sends nothing more.
+    securityHub.reset();
+    securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 0, FailedFindings: [] });
+    await sink().publish(context([], new Date('2030-01-04T06:05:00.000Z')));
+    expect(sentFindings()).toEqual([]);
+  });
+
+  test('a refused ARCHIVED update is kept too; a confirmed one is not', async () => {
+    const other = trackedFinding({ fingerprint: 'gone-too', state: 'RESOLVED' });
+    securityHub.on(BatchImportFindingsCommand).resolves({
+      FailedCount: 1,
+      SuccessCount: 1,
+      FailedFindings: [{ Id: 'ct-audit/gone', ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
+    await expect(sink().publish(context([resolved, other]))).rejects.toThrow(/1 refused/);
+
+    securityHub.reset();
+    securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await sink().publish(context([], LATER));
+    expect(sentFindings().map((f) => f.Id)).toEqual(['ct-audit/gone']);
+  });
+
+  test('an event finding is sent ACTIVE by the run that finds it and ARCHIVED by the next run', async () => {
+    await sink().publish(context([event]));
+    expect(sentFindings()).toEqual([expect.objectContaining({ Id: 'ct-audit/root-login', RecordState: 'ACTIVE' })]);
+
+    securityHub.resetHistory();
+    const line = await sink().publish(context([], LATER));
+
+    expect(sentFindings()).toEqual([
+      expect.objectContaining({
+        Id: 'ct-audit/root-login',
+        RecordState: 'ARCHIVED',
+        UpdatedAt: LATER.toISOString(),
+        CreatedAt: event.firstSeen,
+      }),
+    ]);
+    expect(line).toMatch(/1 sent again, 0 kept/);
+  });
+
+  test('a muted event finding is archived without its Workflow (an import cannot change it)', async () => {
+    await sink().publish(
+      context([{ ...event, state: 'MUTED', mute: { reason: 'r', owner: 'o', expires: '2031-01-01' } }]),
+    );
+    securityHub.resetHistory();
+    await sink().publish(context([], LATER));
+
+    expect(sentFindings()[0]).toMatchObject({ RecordState: 'ARCHIVED' });
+    expect(sentFindings()[0]?.Workflow).toBeUndefined();
+  });
+
+  test('a queued finding this run reports again is sent as this run has it, not archived', async () => {
+    securityHub.on(BatchImportFindingsCommand).rejects(throttled());
+    await expect(sink().publish(context([resolved]))).rejects.toThrow();
+
+    securityHub.reset();
+    securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await sink().publish(context([{ ...resolved, state: 'REOPENED', resolvedAt: undefined }], LATER));
+
+    expect(sentFindings()).toEqual([expect.objectContaining({ Id: 'ct-audit/gone', RecordState: 'ACTIVE' })]);
+  });
+
+  test('the queue is written before sending, so a Publish Report that stops half way loses nothing', async () => {
+    securityHub.on(BatchImportFindingsCommand).callsFake(() => {
+      const queued = JSON.parse(store.files.get('state/securityhub/archive-queue.json') ?? '{}') as {
+        entries?: { finding: { Id: string } }[];
+      };
+      expect(queued.entries?.map((entry) => entry.finding.Id).sort()).toEqual(['ct-audit/gone', 'ct-audit/root-login']);
+      return { FailedCount: 0, SuccessCount: 2, FailedFindings: [] };
+    });
+
+    await sink().publish(context([resolved, event]));
+    expect(securityHub).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 1);
+  });
+
+  test('the queue is bounded: updates queued over 30 days ago and beyond the cap are dropped, and the outcome says so', async () => {
+    const old = (id: string, queuedAt: string) => ({
+      queuedAt,
+      finding: { Id: `ct-audit/${id}`, Title: 't' } as Record<string, unknown>,
+    });
+    await store.putState('securityhub/archive-queue.json', {
+      schemaVersion: 1,
+      entries: [old('stale', '2029-11-01T00:00:00.000Z')],
+    });
+
+    await expect(sink().publish(context([]))).rejects.toThrow(/1 queued ARCHIVED updates older than 30 days dropped/);
+    expect(securityHub).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 0);
+
+    const queued = Array.from({ length: ARCHIVE_QUEUE_CAP + 2 }, (_, i) =>
+      trackedFinding({ fingerprint: `e${i}`, eventId: `e${i}`, eventTime: '2030-01-02T05:00:00.000Z' }),
+    );
+    await expect(sink().publish(context(queued))).rejects.toThrow(/2 queued ARCHIVED updates over 5000 dropped/);
+  });
+
+  test('a queue that cannot be read is not overwritten, and the outcome says so', async () => {
+    const failing = Object.assign(new MemoryReportStore(), {
+      getState: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      },
+    });
+    const put = jest.spyOn(failing, 'putState');
+
+    await expect(
+      new SecurityHubSink(new SecurityHubClient({}), TARGET, failing).publish(context([resolved])),
+    ).rejects.toThrow(/^Security Hub: 1 imported.*archive queue not read, so not written: AccessDenied: Access Denied/);
+    expect(put).not.toHaveBeenCalled();
+  });
 });
