@@ -62,4 +62,40 @@ describe('requestApproval', () => {
       'Not planned (errors): 1 accounts, 4 findings.',
     );
   });
+
+  test('without a topic the request and the token are still written, and nothing is published', async () => {
+    const store = new MemoryReportStore();
+    const run = remediationRun();
+
+    await expect(
+      requestApproval(
+        { taskToken: TOKEN, run, totals: { planned: 1, accounts: 1, accountErrors: 0, itemErrors: 0 } },
+        { store, now: () => NOW },
+      ),
+    ).resolves.toEqual({ requested: true });
+
+    expect(store.read(run, PATHS.approval)).toMatchObject({ remediationRunId: run.id });
+    expect(await store.getState(PATHS.approvalToken(run.id))).toMatchObject({ taskToken: TOKEN });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  test('a message that cannot be published fails the task: the run does not wait on a request nobody was told of', async () => {
+    sns.on(PublishCommand).rejects(Object.assign(new Error('the topic’s key refused'), { name: 'KMSAccessDenied' }));
+
+    await expect(
+      requestApproval(
+        {
+          taskToken: TOKEN,
+          run: remediationRun(),
+          totals: { planned: 1, accounts: 1, accountErrors: 0, itemErrors: 0 },
+        },
+        {
+          store: new MemoryReportStore(),
+          sns: new SNSClient({}),
+          topicArn: 'arn:aws:sns:us-east-1:1:a',
+          now: () => NOW,
+        },
+      ),
+    ).rejects.toThrow('the topic’s key refused');
+  });
 });

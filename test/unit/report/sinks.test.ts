@@ -86,3 +86,21 @@ describe('the run-completed event counts', () => {
     expect(detail.newlyUnreachable).toBe(2);
   });
 });
+
+describe('an event EventBridge refuses', () => {
+  test('fails the sink with the entry’s error code: PutEvents answers 200 and says so only in the entry', async () => {
+    events
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+
+    const publishing = new EventBridgeSink(new EventBridgeClient({ region: 'eu-west-1' })).publish({
+      run: RUN,
+      summary: runSummary({}),
+      findings: new Map(),
+      reportLocation: 's3://reports/runs/2030-01-02/run-2/report.html',
+      now: new Date('2030-01-02T06:05:00.000Z'),
+    });
+
+    await expect(publishing).rejects.toThrow('PutEvents refused the event: InternalFailure');
+  });
+});
