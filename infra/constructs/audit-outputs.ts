@@ -48,8 +48,11 @@ export class AuditOutputs extends Construct {
   readonly operationsTopic: sns.Topic;
   /** Publish Report. */
   readonly publishReport: AuditFunction;
-  /** No completed run within `maxTimeWithoutRun` (missing data is breaching). */
-  readonly noCompletedRunAlarm: cloudwatch.Alarm;
+  /**
+   * No completed run within `maxTimeWithoutRun` (missing data is breaching); none when `schedule.enabled` is false:
+   * without scheduled runs, every quiet period would alarm.
+   */
+  readonly noCompletedRunAlarm?: cloudwatch.Alarm;
   /** The schedule's dead-letter queue holds a message. */
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /** An execution that failed, timed out or was aborted for any reason other than AuditFoundIssues. */
@@ -189,24 +192,27 @@ export class AuditOutputs extends Construct {
     this.publishReport.grantInvokeLatestVersion(stateMachine);
 
     const alarmAction = new cloudwatchActions.SnsAction(this.operationsTopic);
-    const window = props.maxTimeWithoutRun ?? Duration.hours(26);
-    const periods = Math.max(1, Math.round(window.toHours() / 2));
-    this.noCompletedRunAlarm = new cloudwatch.Alarm(this, 'NoCompletedRun', {
-      alarmDescription: `control-tower-audit: no run completed in ${window.toHours()} hours (Publish Report's RunCompleted heartbeat)`,
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'RunCompleted',
-        dimensionsMap: { service: SERVICE_NAME },
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.hours(2),
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: periods,
-      datapointsToAlarm: periods,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    this.noCompletedRunAlarm.addAlarmAction(alarmAction);
+    // A disabled schedule starts no runs: the alarm would only say so, again after every window.
+    if (settings.schedule.enabled) {
+      const window = props.maxTimeWithoutRun ?? Duration.hours(26);
+      const periods = Math.max(1, Math.round(window.toHours() / 2));
+      this.noCompletedRunAlarm = new cloudwatch.Alarm(this, 'NoCompletedRun', {
+        alarmDescription: `control-tower-audit: no run completed in ${window.toHours()} hours (Publish Report's RunCompleted heartbeat)`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'RunCompleted',
+          dimensionsMap: { service: SERVICE_NAME },
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.hours(2),
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.noCompletedRunAlarm.addAlarmAction(alarmAction);
+    }
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'ScheduleDeadLetters', {
       alarmDescription: 'control-tower-audit: a scheduled run could not be started (the schedule dead-letter queue)',
@@ -228,7 +234,11 @@ export class AuditOutputs extends Construct {
         resources: [this.operationsTopic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': [this.noCompletedRunAlarm.alarmArn, this.deadLetterAlarm.alarmArn] },
+          ArnLike: {
+            'aws:SourceArn': [this.noCompletedRunAlarm, this.deadLetterAlarm].flatMap((alarm) =>
+              alarm ? [alarm.alarmArn] : [],
+            ),
+          },
         },
       }),
     );

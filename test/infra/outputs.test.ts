@@ -224,6 +224,23 @@ describe('Outputs: alarms and the failed-execution rule', () => {
   });
 });
 
+/** The alarms on Publish Report's RunCompleted heartbeat. */
+function noCompletedRunAlarms(template: Template) {
+  return Object.values(
+    template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'RunCompleted' } }),
+  );
+}
+
+describe('Outputs: the NoCompletedRun alarm follows the schedule', () => {
+  test('Compliance: with schedule.enabled false, no NoCompletedRun alarm (no run is due, so every window would alarm)', () => {
+    const { template } = synthesize({ schedule: { enabled: false } });
+
+    expect(noCompletedRunAlarms(template)).toEqual([]);
+    // The dead-letter alarm stays, and CloudWatch may still publish for it.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
+  });
+});
+
 describe('Outputs: Publish Report permissions', () => {
   test('Compliance: publish to the run topic, put events on the default bus, read and write run files; nothing else', () => {
     const { template } = synthesize();
