@@ -22,6 +22,12 @@ export const DEFAULT_CONCURRENCY_LIMIT = 50;
 /** What Lambda lets the functions of an account reserve: its default pool of 1,000, less the 100 kept unreserved. */
 const MAX_RESERVED_CONCURRENCY = 900;
 
+/**
+ * The longest `schedule.alarmAfterHours`: CloudWatch refuses an alarm whose period × evaluation periods exceeds 7 days
+ * (PutMetricAlarm, `Period`).
+ */
+export const MAX_ALARM_AFTER_HOURS = 168;
+
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -68,6 +74,19 @@ export const SettingsSchema = z.strictObject({
       expression: z._default(scheduleExpression, 'cron(0 6 * * ? *)'),
       timeZone: z._default(timeZone, 'UTC'),
       enabled: z._default(z.boolean(), true),
+      /**
+       * How long without a completed run before the alarm NoCompletedRun: overrides the window derived from
+       * `expression`, and is needed for a cron that does not run every day. 0: no such alarm. At most 168, the 7 days a
+       * CloudWatch alarm can look back.
+       */
+      alarmAfterHours: z.optional(
+        wholeNumber(
+          0,
+          MAX_ALARM_AFTER_HOURS,
+          `must be a whole number of hours from 1 to ${MAX_ALARM_AFTER_HOURS} (a CloudWatch alarm looks back at most ` +
+            '7 days), or 0 for no NoCompletedRun alarm',
+        ),
+      ),
     }),
     {},
   ),

@@ -13,6 +13,7 @@ import type { Settings } from '../../functions/lib/settings';
 import { METRICS_NAMESPACE, REMEDIATION_STATE_MACHINE_ENV } from '../../functions/report/sinks';
 import { TASKS } from '../../statemachine/tasks';
 import { acknowledge } from '../nag';
+import { noCompletedRunHours } from '../no-completed-run-window';
 import { AuditFunction, SERVICE_NAME } from './audit-function';
 import { type AuditFunctions, REPORT_BUCKET_ENV } from './audit-functions';
 import type { ReportBucket } from './report-bucket';
@@ -29,11 +30,6 @@ export interface AuditOutputsProps {
   readonly functions: AuditFunctions;
   /** The schedule's dead-letter queue: a message there is a run that never started. */
   readonly deadLetterQueue: sqs.IQueue;
-  /**
-   * How long without a completed run before the operations topic is told.
-   * @default Duration.hours(26)
-   */
-  readonly maxTimeWithoutRun?: Duration;
 }
 
 /**
@@ -49,8 +45,8 @@ export class AuditOutputs extends Construct {
   /** Publish Report. */
   readonly publishReport: AuditFunction;
   /**
-   * No completed run within `maxTimeWithoutRun` (missing data is breaching); none when `schedule.enabled` is false:
-   * without scheduled runs, every quiet period would alarm.
+   * No completed run within the window {@link noCompletedRunHours} derives from `schedule` (missing data is
+   * breaching); none when `schedule.enabled` is false or `schedule.alarmAfterHours` is 0.
    */
   readonly noCompletedRunAlarm?: cloudwatch.Alarm;
   /** The schedule's dead-letter queue holds a message. */
@@ -192,18 +188,20 @@ export class AuditOutputs extends Construct {
     this.publishReport.grantInvokeLatestVersion(stateMachine);
 
     const alarmAction = new cloudwatchActions.SnsAction(this.operationsTopic);
-    // A disabled schedule starts no runs: the alarm would only say so, again after every window.
-    if (settings.schedule.enabled) {
-      const window = props.maxTimeWithoutRun ?? Duration.hours(26);
-      const periods = Math.max(1, Math.round(window.toHours() / 2));
+    // From the schedule: a window shorter than the time between two runs would alarm between any two of them; a
+    // disabled schedule starts no runs, and the alarm would only say so, again after every window.
+    const windowHours = noCompletedRunHours(settings.schedule);
+    if (windowHours !== undefined) {
+      // Whole periods of 2 hours, rounded up: at most 84 of them, the 7 days CloudWatch allows.
+      const periods = Math.ceil(windowHours / NO_COMPLETED_RUN_PERIOD_HOURS);
       this.noCompletedRunAlarm = new cloudwatch.Alarm(this, 'NoCompletedRun', {
-        alarmDescription: `control-tower-audit: no run completed in ${window.toHours()} hours (Publish Report's RunCompleted heartbeat)`,
+        alarmDescription: `control-tower-audit: no run completed in ${periods * NO_COMPLETED_RUN_PERIOD_HOURS} hours (Publish Report's RunCompleted heartbeat)`,
         metric: new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName: 'RunCompleted',
           dimensionsMap: { service: SERVICE_NAME },
           statistic: cloudwatch.Stats.SUM,
-          period: Duration.hours(2),
+          period: Duration.hours(NO_COMPLETED_RUN_PERIOD_HOURS),
         }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -306,6 +304,9 @@ class TopicTarget implements events.IRuleTarget {
     return { arn: this.topic.topicArn, input: this.message, targetResource: this.topic };
   }
 }
+
+/** The period of the alarm NoCompletedRun: its window is a whole number of them. */
+const NO_COMPLETED_RUN_PERIOD_HOURS = 2;
 
 /** The folder under `state/` of the previous-run pointers (ReportStore state documents), which Summarize moves. */
 export const LAST_RUN_FOLDER = 'last-run';

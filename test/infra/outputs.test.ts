@@ -231,6 +231,19 @@ function noCompletedRunAlarms(template: Template) {
   );
 }
 
+/** The NoCompletedRun alarm's window in hours (period × evaluation periods), and that it needs every period. */
+function noCompletedRunWindowHours(template: Template): number {
+  const alarms = noCompletedRunAlarms(template);
+  expect(alarms).toHaveLength(1);
+  const { Period, EvaluationPeriods, DatapointsToAlarm } = (alarms[0]?.Properties ?? {}) as Record<string, number>;
+  expect(DatapointsToAlarm).toBe(EvaluationPeriods);
+  // PutMetricAlarm: Period × EvaluationPeriods at most 7 days, and at most 1 day for a period under an hour.
+  expect(Period).toBeGreaterThanOrEqual(3600);
+  const seconds = (Period ?? 0) * (EvaluationPeriods ?? 0);
+  expect(seconds).toBeLessThanOrEqual(7 * 24 * 3600);
+  return seconds / 3600;
+}
+
 describe('Outputs: the NoCompletedRun alarm follows the schedule', () => {
   test('Compliance: with schedule.enabled false, no NoCompletedRun alarm (no run is due, so every window would alarm)', () => {
     const { template } = synthesize({ schedule: { enabled: false } });
@@ -238,6 +251,73 @@ describe('Outputs: the NoCompletedRun alarm follows the schedule', () => {
     expect(noCompletedRunAlarms(template)).toEqual([]);
     // The dead-letter alarm stays, and CloudWatch may still publish for it.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
+  });
+
+  test('Compliance: a daily cron, in any time zone and at any times of the day, keeps 26 hours', () => {
+    const { template } = synthesize({ schedule: { expression: 'cron(0/30 7,19 ? * * *)', timeZone: 'Europe/Paris' } });
+
+    expect(noCompletedRunWindowHours(template)).toBe(26);
+  });
+
+  test.each([
+    ['rate(12 hours)', 14],
+    ['rate(90 minutes)', 4],
+    ['rate(6 days)', 146],
+    ['rate(166 hours)', 168],
+  ])(
+    'Compliance: %s — the interval and 2 hours for the run, in whole 2-hour periods (%i hours)',
+    (expression, hours) => {
+      const { template } = synthesize({ schedule: { expression } });
+
+      expect(noCompletedRunWindowHours(template)).toBe(hours);
+    },
+  );
+
+  test('Compliance: schedule.alarmAfterHours overrides the derived window, rounded up to whole periods', () => {
+    const { template } = synthesize({ schedule: { expression: 'rate(1 day)', alarmAfterHours: 31 } });
+
+    expect(noCompletedRunWindowHours(template)).toBe(32);
+  });
+
+  test('Compliance: a weekday cron with schedule.alarmAfterHours gets that window (74: the weekend and the run)', () => {
+    const { template } = synthesize({ schedule: { expression: 'cron(0 6 ? * MON-FRI *)', alarmAfterHours: 74 } });
+
+    expect(noCompletedRunWindowHours(template)).toBe(74);
+  });
+
+  test('Compliance: a weekly cron with schedule.alarmAfterHours 0 deploys, without the alarm', () => {
+    const { template } = synthesize({ schedule: { expression: 'cron(0 6 ? * MON *)', alarmAfterHours: 0 } });
+
+    expect(noCompletedRunAlarms(template)).toEqual([]);
+  });
+
+  test('Noncompliance 1: a cron that does not run every day, without schedule.alarmAfterHours, fails the synth saying what to set', () => {
+    expect(() => synthesize({ schedule: { expression: 'cron(0 6 ? * MON *)' } })).toThrow(
+      expect.objectContaining({
+        name: 'InvalidSettings',
+        message: expect.stringMatching(
+          /^invalid settings: ctAudit\.schedule\.alarmAfterHours: ctAudit\.schedule\.expression "cron\(0 6 \? \* MON \*\)" does not run every day.*set ctAudit\.schedule\.alarmAfterHours to the longest time between two runs.*or to 0 for no such alarm/,
+        ),
+      }),
+    );
+    expect(() => synthesize({ schedule: { expression: 'cron(0 6 1 * ? *)' } })).toThrow(/does not run every day/);
+  });
+
+  test('Noncompliance 2: a weekly rate needs a window longer than CloudWatch allows: the synth fails naming the setting', () => {
+    expect(() => synthesize({ schedule: { expression: 'rate(7 days)' } })).toThrow(
+      expect.objectContaining({
+        name: 'InvalidSettings',
+        message: expect.stringMatching(
+          /^invalid settings: ctAudit\.schedule\.alarmAfterHours: .*"rate\(7 days\)" starts a run every 168 hours.*look back 170 hours.*at most 168 \(7 days\): set ctAudit\.schedule\.alarmAfterHours to 0/,
+        ),
+      }),
+    );
+  });
+
+  test('Noncompliance 3: schedule.alarmAfterHours over 168 fails the synth naming the setting', () => {
+    expect(() => synthesize({ schedule: { expression: 'cron(0 6 ? * MON *)', alarmAfterHours: 170 } })).toThrow(
+      /ctAudit\.schedule\.alarmAfterHours: must be a whole number of hours from 1 to 168 .*\(got 170\)/,
+    );
   });
 });
 

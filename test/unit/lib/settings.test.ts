@@ -110,6 +110,17 @@ describe('parseSettings rejects a wrong setting with InvalidSettings naming the 
       { schedule: { expression: 'cron(0 6 * * *)' } },
       'ctAudit.schedule.expression: must be an EventBridge Scheduler expression: cron(m h dom mon dow yr) or rate(N unit)',
     ],
+    [
+      'an alarm window longer than a CloudWatch alarm can look back',
+      { schedule: { alarmAfterHours: 169 } },
+      'ctAudit.schedule.alarmAfterHours: must be a whole number of hours from 1 to 168 (a CloudWatch alarm looks back ' +
+        'at most 7 days), or 0 for no NoCompletedRun alarm (got 169)',
+    ],
+    [
+      'an alarm window in parts of an hour',
+      { schedule: { alarmAfterHours: 1.5 } },
+      'ctAudit.schedule.alarmAfterHours: must be a whole number of hours from 1 to 168',
+    ],
     ['an unknown key', { maxConcurency: 3 }, "ctAudit: unknown field 'maxConcurency'"],
     ['an unknown nested key', { schedule: { cron: 'x' } }, "ctAudit.schedule: unknown field 'cron'"],
     ['an unknown check in defaultChecks', { defaultChecks: ['nope'] }, 'ctAudit.defaultChecks[0]: must be one of: '],
