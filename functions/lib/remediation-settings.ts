@@ -1,4 +1,4 @@
-import { accountIdSchema, wholeNumber } from './validation';
+import { accountIdSchema, roleArnSchema, uniqueList, wholeNumber } from './validation';
 import * as z from './zod';
 
 export { REMEDIATION_IDS, type RemediationId } from './ids';
@@ -38,6 +38,11 @@ export const remediationSettingsSchema = z.prefault(
     ),
     /** A person approves every apply. Only a deliberate `false` skips Approve Remediations. */
     requireApproval: z._default(z.boolean(), true),
+    /**
+     * Roles of the Audit account whose people approve or reject a deployed run: they alone (besides Approve
+     * Remediations, which writes it) may read and decrypt the task token, `state/remediation/approvals/<runId>.json`.
+     */
+    approverRoleArns: z._default(uniqueList(roleArnSchema), []),
     /** No answer within this many hours is a rejection. */
     approvalTimeoutHours: z._default(wholeNumber(1, 168), 24),
     /** A plan with more actions than this is not applied at all. */

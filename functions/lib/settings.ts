@@ -10,6 +10,7 @@ import {
   formatIssues,
   organizationalUnitIdSchema,
   regionSchema,
+  roleArnSchema,
   roleNameSchema,
   uniqueList,
   wholeNumber,
@@ -173,16 +174,7 @@ export const SettingsSchema = z.strictObject({
    * Role ARNs (besides the stack's own function roles) that may decrypt the reports: the people and tools that read
    * the evidence. The report bucket's KMS key allows nobody else to decrypt.
    */
-  reportReaders: z._default(
-    uniqueList(
-      z.string().check(
-        z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
-          error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
-        }),
-      ),
-    ),
-    [],
-  ),
+  reportReaders: z._default(uniqueList(roleArnSchema), []),
 });
 
 /** Rules across settings, checked once each setting is valid on its own. */

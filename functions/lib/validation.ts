@@ -23,6 +23,13 @@ export const roleNameSchema = z
   .string()
   .check(z.regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)' }));
 
+/** An IAM role ARN (`arn:aws:iam::111111111111:role/Name`, a path allowed): the form of every role a setting names. */
+export const roleArnSchema = z.string().check(
+  z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+    error: 'must be an IAM role ARN like arn:aws:iam::111111111111:role/SecurityReader',
+  }),
+);
+
 /**
  * A whole number from `min` to `max`; `error`, when given, is the message of every way to miss it (not a number, not
  * whole, too small, too large), else zod's own.

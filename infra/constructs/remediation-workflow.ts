@@ -95,6 +95,8 @@ export class RemediationWorkflow extends Construct {
     });
     reportBucket.grantWriteRuns(approval);
     grantState(approval, ['s3:PutObject']);
+    // The people who answer a waiting run read its task token; nobody else outside the stack can decrypt it.
+    reportBucket.grantApprovers(settings.remediation.approverRoleArns);
     if (settings.remediation.approvalTopicArn) {
       approval.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [settings.remediation.approvalTopicArn] }),

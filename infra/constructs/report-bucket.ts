@@ -42,6 +42,9 @@ export class ReportBucket extends Construct {
   /** The key prefix of the state documents (CloudTrail cursors, the previous-run pointer). */
   static readonly STATE_PREFIX = 'state/';
 
+  /** The folder under `state/` of the remediation runs' task tokens (`<runId>.json`, written by Approve Remediations). */
+  static readonly APPROVAL_TOKENS_FOLDER = 'remediation/approvals';
+
   /** The bucket itself. */
   readonly bucket: s3.Bucket;
   /** The key that encrypts the reports. */
@@ -178,6 +181,36 @@ export class ReportBucket extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Lets the roles of the people who approve remediation runs (settings `remediation.approverRoleArns`) read the task
+   * tokens that Approve Remediations leaves, `state/remediation/approvals/<runId>.json`, and decrypt them through S3
+   * in this account: GetObject on those keys and kms:Decrypt for them, nothing else. Answering a run also needs
+   * states:SendTaskSuccess / SendTaskFailure on the remediation state machine, which the approvers' own IAM policy
+   * gives.
+   */
+  grantApprovers(roleArns: readonly string[]): void {
+    if (roleArns.length === 0) return;
+    const approvers = roleArns.map((arn) => new iam.ArnPrincipal(arn));
+    const tokens = `${ReportBucket.STATE_PREFIX}${ReportBucket.APPROVAL_TOKENS_FOLDER}/*`;
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ApproversReadApprovalTokens',
+        principals: approvers,
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(tokens)],
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ApproversDecryptApprovalTokens',
+        principals: approvers,
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: this.viaS3Conditions([tokens]),
+      }),
+    );
   }
 
   /** The ARN of every object under `runs/`. */

@@ -36,6 +36,7 @@ describe('cdk-nag AwsSolutions and NIST 800-53 R5', () => {
       adminEnabled: true,
       organizationId: 'o-a1b2c3d4e5',
       roles: { createDedicatedRoles: true },
+      remediation: { approverRoleArns: ['arn:aws:iam::111111111111:role/Approver'] },
     });
     variants['named report readers'] = synthesize({ reportReaders: ['arn:aws:iam::111111111111:role/Reader'] });
   });

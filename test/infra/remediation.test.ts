@@ -3,7 +3,16 @@ import aslValidator from 'asl-validator';
 import { Match } from 'aws-cdk-lib/assertions';
 import { REMEDIATION_OUTCOMES, SUCCESSFUL_OUTCOMES } from '../../functions/remediations/summarize';
 import { REMEDIATION_DEFINITION, type RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
-import { importedRoleArn, logicalIdsOf, synthesize } from './support';
+import {
+  allPolicyStatements,
+  importedRoleArn,
+  keyPolicyStatements,
+  logicalIdsOf,
+  objectsArn,
+  reportBucketIdOf,
+  type Statement,
+  synthesize,
+} from './support';
 
 const aslText = () => readFileSync(REMEDIATION_DEFINITION, 'utf8');
 const keys = () => [...new Set([...aslText().matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string))].sort();
@@ -118,5 +127,61 @@ describe('remediation workflow: the audit report', () => {
     const state = statements.filter((statement) => JSON.stringify(statement.Resource).includes('/state/remediation/*'));
     expect(state).toHaveLength(1);
     expect(state[0]?.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+  });
+});
+
+describe('remediation workflow: the approvers', () => {
+  const APPROVER = 'arn:aws:iam::111111111111:role/RemediationApprover';
+  const TOKENS = 'state/remediation/approvals/*';
+
+  function forApprover(synthesized: ReturnType<typeof synthesize>): Statement[] {
+    const { template } = synthesized;
+    return [
+      ...allPolicyStatements(template).map(({ statement }) => statement),
+      ...keyPolicyStatements(template),
+    ].filter((statement) => JSON.stringify(statement.Principal ?? null).includes('RemediationApprover'));
+  }
+
+  test('Compliance: an approver may read the task tokens and decrypt them through S3 in this account, nothing else', () => {
+    const synthesized = synthesize({ adminEnabled: true, remediation: { approverRoleArns: [APPROVER] } });
+    const bucketId = reportBucketIdOf(synthesized.template);
+    const statements = forApprover(synthesized);
+
+    expect(statements).toHaveLength(2);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'ApproversReadApprovalTokens',
+          Effect: 'Allow',
+          Principal: { AWS: APPROVER },
+          Action: 's3:GetObject',
+          Resource: objectsArn(bucketId, TOKENS),
+        },
+        {
+          Sid: 'ApproversDecryptApprovalTokens',
+          Effect: 'Allow',
+          Principal: { AWS: APPROVER },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+              'kms:CallerAccount': { Ref: 'AWS::AccountId' },
+            },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [
+                { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::*/${TOKENS}`]] },
+              ],
+            },
+          },
+        },
+      ]),
+    );
+  });
+
+  test('Noncompliance 1: without approvers, or without the remediation workflow, no statement names them', () => {
+    expect(forApprover(synthesize({ adminEnabled: true }))).toEqual([]);
+    expect(forApprover(synthesize({ adminEnabled: false, remediation: { approverRoleArns: [APPROVER] } }))).toEqual([]);
+    expect(JSON.stringify(synthesize({ adminEnabled: true }).template.toJSON()).includes('ApprovalTokens')).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import {
   allPolicyStatements,
   asList,
   bucketArn,
+  keyPolicyStatements,
   logicalIdsOf,
   objectsArn,
   refersTo,
@@ -165,12 +166,6 @@ describe('Report bucket', () => {
     expect(outside).toEqual([]);
   });
 });
-
-/** The statements of the report key's policy (a KeyPolicy, which allPolicyStatements does not read). */
-function keyPolicyStatements(template: Template): Statement[] {
-  const key = template.findResources('AWS::KMS::Key')[reportKeyIdOf(template)];
-  return (key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? [];
-}
 
 describe('Report key policy', () => {
   const READER = 'arn:aws:iam::111111111111:role/SecurityReader';

@@ -51,6 +51,7 @@ export function synthesize(settings: SettingsInput = {}, options: SynthesizeOpti
 
 /** One statement of an IAM policy document, as CloudFormation holds it. */
 export interface Statement {
+  readonly Sid?: string;
   readonly Effect: string;
   readonly Action?: string | string[];
   readonly Resource?: unknown;
@@ -175,6 +176,12 @@ export function reportKeyIdOf(template: Template): string {
   });
   if (ids.length !== 1) throw new Error(`expected one report key, found ${ids.length}`);
   return ids[0] as string;
+}
+
+/** The statements of the report key's policy (a KeyPolicy, which allPolicyStatements does not read). */
+export function keyPolicyStatements(template: Template): Statement[] {
+  const key = template.findResources('AWS::KMS::Key')[reportKeyIdOf(template)];
+  return (key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? [];
 }
 
 /** The properties of the one resource of a type the stack has exactly one of. */

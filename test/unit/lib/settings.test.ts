@@ -212,6 +212,21 @@ describe('parseSettings refinements across settings', () => {
       'ctAudit.reportReaders[0]: must be an IAM role ARN',
     );
   });
+
+  test('remediation.approverRoleArns takes role ARNs, none by default, and refuses anything else', () => {
+    const approver = 'arn:aws:iam::111111111111:role/RemediationApprover';
+
+    expect(parseSettings({}).remediation.approverRoleArns).toEqual([]);
+    expect(parseSettings({ remediation: { approverRoleArns: [approver] } }).remediation.approverRoleArns).toEqual([
+      approver,
+    ]);
+    expect(
+      settingsError({ remediation: { approverRoleArns: ['arn:aws:iam::111111111111:user/alice'] } }).message,
+    ).toContain('ctAudit.remediation.approverRoleArns[0]: must be an IAM role ARN');
+    expect(settingsError({ remediation: { approverRoleArns: [approver, approver] } }).message).toContain(
+      'is listed twice',
+    );
+  });
 });
 
 describe('formatIssues bounds its message', () => {
