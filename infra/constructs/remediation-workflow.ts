@@ -22,6 +22,17 @@ import { distributedMapPolicy, logsAndTracing } from './state-machine-policies';
 /** The remediation workflow's definition: the file the local engine runs too. */
 export const REMEDIATION_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'remediate.asl.json');
 
+/** The remediation state documents' folder. */
+const REMEDIATION_STATE = `${ReportBucket.STATE_PREFIX}remediation`;
+/** The audit run's account records: Plan Account reads its account's. */
+const AUDIT_ACCOUNT_RECORDS = `${ReportBucket.RUNS_PREFIX}*/accounts/*`;
+/** `remediation/plan/<accountId>.json` of a remediation run: Plan Account writes it, Review Plan and Apply read it. */
+const ACCOUNT_PLANS = `${ReportBucket.RUNS_PREFIX}*/remediation/plan/*`;
+/** `remediation/accounts/<accountId>.json`: Apply Account's record of one account. */
+const ACCOUNT_REMEDIATION_RECORDS = `${ReportBucket.RUNS_PREFIX}*/remediation/accounts/*`;
+/** What was remediated in each account (`state/remediation/remediated/<accountId>.json`): loop safety. */
+const REMEDIATED_STATE = `${REMEDIATION_STATE}/remediated/*`;
+
 /** Properties of {@link RemediationWorkflow}. */
 export interface RemediationWorkflowProps {
   /** The validated settings; the workflow exists only when `adminEnabled` is set. */
@@ -75,8 +86,10 @@ export class RemediationWorkflow extends Construct {
       // The task gives it 90 seconds (three attempts fit the Express child's 5 minutes).
       timeout: Duration.seconds(80),
     });
-    this.grantMemberFiles(reportBucket, plan, settings, { writesState: false });
-    grantState(plan, ['s3:GetObject']);
+    // The audit run's record of its account, what earlier runs remediated there (loop safety); it writes its plan.
+    reportBucket.grantReadListed(plan, AUDIT_ACCOUNT_RECORDS);
+    reportBucket.grantReadListed(plan, REMEDIATED_STATE);
+    this.grantMemberWrites(reportBucket, plan, settings, ACCOUNT_PLANS, { read: false });
 
     const review = new AuditFunction(this, 'ReviewPlan', {
       ...common,
@@ -113,8 +126,10 @@ export class RemediationWorkflow extends Construct {
       // The task gives it 140 seconds (two attempts fit the Express child's 5 minutes).
       timeout: Duration.seconds(130),
     });
-    this.grantMemberFiles(reportBucket, apply, settings, { writesState: true });
-    grantState(apply, ['s3:GetObject', 's3:PutObject']);
+    // The account's plan; its record of the apply (an earlier attempt's too) and what was remediated there.
+    reportBucket.grantReadListed(apply, ACCOUNT_PLANS);
+    this.grantMemberWrites(reportBucket, apply, settings, ACCOUNT_REMEDIATION_RECORDS, { read: true });
+    this.grantMemberWrites(reportBucket, apply, settings, REMEDIATED_STATE, { read: true });
 
     const summarize = new AuditFunction(this, 'SummarizeRemediation', {
       ...common,
@@ -169,27 +184,31 @@ export class RemediationWorkflow extends Construct {
     });
   }
 
-  /** A function that acts in member accounts: as the Control Tower Audit role, or a dedicated role. */
   /**
-   * Plan Account and Apply Account read the audit's records and write remediation files. When they run as a shared
-   * Control Tower role, the bucket denies that role every write but the ones granted to it (see ReportBucket), so
-   * their own keys are added to its exceptions: the remediation folder of each run and, for Apply Account, the
-   * remediation state documents.
+   * Plan Account and Apply Account may run as a Control Tower role that other functions of the Audit account share:
+   * then their writes go in the bucket policy and are excepted from the Deny of every other write by that role (see
+   * ReportBucket), and each reads only what it uses, so that the shared role cannot read the summaries, the reports
+   * or the approval tokens. `read`: Get and list under `pattern` too.
    */
-  private grantMemberFiles(
+  private grantMemberWrites(
     reportBucket: ReportBucket,
     fn: AuditFunction,
     settings: Settings,
-    options: { readonly writesState: boolean },
+    pattern: string,
+    options: { readonly read: boolean },
   ): void {
-    reportBucket.grantReadWriteRuns(fn);
-    if (settings.roles.createDedicatedRoles || !fn.role) return;
-    reportBucket.grantSharedRoleWrites(fn.role, [
-      `${ReportBucket.RUNS_PREFIX}*/remediation/*`,
-      ...(options.writesState ? [`${ReportBucket.STATE_PREFIX}remediation/*`] : []),
-    ]);
+    const shared = !settings.roles.createDedicatedRoles && fn.role ? fn.role : undefined;
+    if (options.read) {
+      if (shared) reportBucket.grantSharedRoleReadWrite(shared, pattern);
+      else reportBucket.grantReadWrite(fn, pattern);
+    } else if (shared) {
+      reportBucket.grantSharedRoleWrites(shared, [pattern]);
+    } else {
+      reportBucket.grantWriteRuns(fn, [pattern]);
+    }
   }
 
+  /** A function that acts in member accounts: as the Control Tower Audit role, or a dedicated role. */
   private memberFunction(
     id: string,
     options: {

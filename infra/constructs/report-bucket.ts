@@ -247,6 +247,21 @@ export class ReportBucket extends Construct {
    */
   grantSharedRoleWrites(role: iam.IRole, keyPatterns: readonly string[]): void {
     this.grantWriteRuns(role, keyPatterns);
+    this.exceptFromSharedRoleDeny(role, keyPatterns);
+  }
+
+  /**
+   * Like {@link grantReadWrite} (Get, Put and listing under `pattern`, the key for those objects alone), for a role
+   * that other functions share: its writes there are excepted from the Deny of {@link grantSharedRoleWrites}.
+   */
+  grantSharedRoleReadWrite(role: iam.IRole, pattern: string): iam.Grant {
+    const grant = this.grantUnder(role, pattern, true);
+    this.exceptFromSharedRoleDeny(role, [pattern]);
+    return grant;
+  }
+
+  /** Adds `keyPatterns` to the exceptions of the role's Deny of every other write (made on the role's first grant). */
+  private exceptFromSharedRoleDeny(role: iam.IRole, keyPatterns: readonly string[]): void {
     // One Deny per role, over the union of every pattern granted to it (the audit and the remediation functions may
     // run as the same Control Tower role): two Denies with different exceptions would deny everything.
     const existing = this.sharedRoleWrites.get(role.roleName);
@@ -290,6 +305,14 @@ export class ReportBucket extends Construct {
    */
   grantState(grantee: iam.IGrantable, folder: string, options: { readonly write: boolean }): iam.Grant {
     return this.grantUnder(grantee, `${ReportBucket.STATE_PREFIX}${folder}/*`, options.write);
+  }
+
+  /**
+   * Lets a function read the objects matching `pattern` and list keys under it (nothing else, no write), so that a
+   * missing file is known by listing.
+   */
+  grantReadListed(grantee: iam.IGrantable, pattern: string): iam.Grant {
+    return this.grantUnder(grantee, pattern, false);
   }
 
   /**

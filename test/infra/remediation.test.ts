@@ -5,6 +5,7 @@ import { REMEDIATION_OUTCOMES, SUCCESSFUL_OUTCOMES } from '../../functions/remed
 import { REMEDIATION_DEFINITION, type RemediationWorkflow } from '../../infra/constructs/remediation-workflow';
 import {
   allPolicyStatements,
+  asList,
   importedRoleArn,
   keyPolicyStatements,
   logicalIdsOf,
@@ -183,5 +184,122 @@ describe('remediation workflow: the approvers', () => {
     expect(forApprover(synthesize({ adminEnabled: true }))).toEqual([]);
     expect(forApprover(synthesize({ adminEnabled: false, remediation: { approverRoleArns: [APPROVER] } }))).toEqual([]);
     expect(JSON.stringify(synthesize({ adminEnabled: true }).template.toJSON()).includes('ApprovalTokens')).toBe(false);
+  });
+});
+
+describe('remediation workflow: what the shared Control Tower roles may read and write', () => {
+  const READ_ONLY = 'aws-controltower-AuditReadOnlyRole';
+  const ADMIN = 'aws-controltower-AuditAdministratorRole';
+  let statements: Statement[];
+
+  beforeAll(() => {
+    const { template } = synthesize({ adminEnabled: true });
+    statements = [...allPolicyStatements(template).map(({ statement }) => statement), ...keyPolicyStatements(template)];
+  });
+
+  /** The key pattern of an object ARN or an encryption context, as the template writes them (`runs/*\/accounts/*`). */
+  function keyPattern(value: unknown): string {
+    const parts = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1] ?? [];
+    const last = parts[parts.length - 1];
+    if (typeof last !== 'string') throw new Error(`not an object ARN: ${JSON.stringify(value)}`);
+    return last.replace(/^(:s3:::\*)?\//, '');
+  }
+
+  /** `action pattern` for every Allow of the role on the bucket and the key (listings as `s3:ListBucket <prefix>`). */
+  function allowed(roleName: string): string[] {
+    const role = JSON.stringify(importedRoleArn(roleName));
+    return statements
+      .filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Principal ?? null).includes(role))
+      .flatMap((statement) => {
+        const context = statement.Condition?.StringLike?.['kms:EncryptionContext:aws:s3:arn'];
+        const prefix = statement.Condition?.StringLike?.['s3:prefix'];
+        const patterns =
+          context !== undefined
+            ? asList(context).map(keyPattern)
+            : prefix !== undefined
+              ? asList(prefix as string | string[])
+              : asList(statement.Resource).map(keyPattern);
+        return asList(statement.Action).flatMap((action) => patterns.map((pattern) => `${action} ${pattern}`));
+      })
+      .sort();
+  }
+
+  const matches = (pattern: string, key: string) =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.?+^$()[\]{}|\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(key);
+
+  test('Compliance: the read-only role (Audit Account, Plan Account) may use exactly the keys they read and write', () => {
+    expect(allowed(READ_ONLY)).toEqual(
+      [
+        // Audit Account: its account records and the CloudTrail cursors.
+        'kms:GenerateDataKey runs/*/accounts/*',
+        'kms:GenerateDataKey state/cloudtrail-cursors/*',
+        's3:PutObject runs/*/accounts/*',
+        's3:PutObject state/cloudtrail-cursors/*',
+        'kms:Decrypt state/cloudtrail-cursors/*',
+        's3:GetObject state/cloudtrail-cursors/*',
+        's3:ListBucket state/cloudtrail-cursors/*',
+        // Plan Account: reads the audit run's record and what was remediated, writes its plan.
+        'kms:Decrypt runs/*/accounts/*',
+        's3:GetObject runs/*/accounts/*',
+        's3:ListBucket runs/*/accounts/*',
+        'kms:Decrypt state/remediation/remediated/*',
+        's3:GetObject state/remediation/remediated/*',
+        's3:ListBucket state/remediation/remediated/*',
+        'kms:GenerateDataKey runs/*/remediation/plan/*',
+        's3:PutObject runs/*/remediation/plan/*',
+      ].sort(),
+    );
+  });
+
+  test('Compliance: the administrator role (Audit Account As Admin, Apply Account) may use exactly the keys they read and write', () => {
+    expect(allowed(ADMIN)).toEqual(
+      [
+        'kms:GenerateDataKey runs/*/accounts/*',
+        'kms:GenerateDataKey state/cloudtrail-cursors/*',
+        's3:PutObject runs/*/accounts/*',
+        's3:PutObject state/cloudtrail-cursors/*',
+        'kms:Decrypt state/cloudtrail-cursors/*',
+        's3:GetObject state/cloudtrail-cursors/*',
+        's3:ListBucket state/cloudtrail-cursors/*',
+        // Apply Account: reads the plan, reads and writes its record and what was remediated.
+        'kms:Decrypt runs/*/remediation/plan/*',
+        's3:GetObject runs/*/remediation/plan/*',
+        's3:ListBucket runs/*/remediation/plan/*',
+        ...['runs/*/remediation/accounts/*', 'state/remediation/remediated/*'].flatMap((pattern) => [
+          `kms:Decrypt ${pattern}`,
+          `kms:GenerateDataKey ${pattern}`,
+          `s3:GetObject ${pattern}`,
+          `s3:PutObject ${pattern}`,
+          `s3:ListBucket ${pattern}`,
+        ]),
+      ].sort(),
+    );
+  });
+
+  test('Noncompliance 1: neither shared role may read or decrypt a summary, a report, the targets, the findings, the remediation run documents or an approval token', () => {
+    const secret = [
+      'runs/2026-12-01/run-1/summary.json',
+      'runs/2026-12-01/run-1/report.html',
+      'runs/2026-12-01/run-1/targets.json',
+      'runs/2026-12-01/run-1/findings/111111111111.json',
+      'runs/2026-12-01/rem-1/remediation/run.json',
+      'runs/2026-12-01/rem-1/remediation/plan.json',
+      'runs/2026-12-01/rem-1/remediation/approval.json',
+      'runs/2026-12-01/rem-1/remediation/summary.json',
+      'state/remediation/approvals/rem-1.json',
+      'state/remediation/runs/rem-1.json',
+      'state/remediation/by-audit-run/run-1.json',
+      'state/last-run/read-only.json',
+    ];
+    const reads = [...allowed(READ_ONLY), ...allowed(ADMIN)]
+      .filter((entry) => /^(s3:GetObject|kms:Decrypt) /.test(entry))
+      .map((entry) => entry.split(' ')[1] as string);
+
+    expect(secret.filter((key) => reads.some((pattern) => matches(pattern, key)))).toEqual([]);
   });
 });

@@ -99,11 +99,11 @@ describe('Control Tower roles', () => {
       .filter(({ type }) => type === 'AWS::S3::BucketPolicy')
       .map(({ statement }) => statement);
     // Audit Account (both roles) writes account records and CloudTrail cursors; with the admin path, Plan Account
-    // (read-only role) and Apply Account (admin role) write the remediation files, Apply Account its state too.
-    const common = ['runs/*/accounts/*', 'state/cloudtrail-cursors/*', 'runs/*/remediation/*'];
+    // (read-only role) writes the plans and Apply Account (admin role) its records and what was remediated.
+    const common = ['runs/*/accounts/*', 'state/cloudtrail-cursors/*'];
     const writesOf = {
-      [READ_ONLY_AUDIT_ROLE]: common,
-      [ADMIN_AUDIT_ROLE]: [...common, 'state/remediation/*'],
+      [READ_ONLY_AUDIT_ROLE]: [...common, 'runs/*/remediation/plan/*'],
+      [ADMIN_AUDIT_ROLE]: [...common, 'runs/*/remediation/accounts/*', 'state/remediation/remediated/*'],
     };
 
     for (const [roleName, patterns] of Object.entries(writesOf)) {
