@@ -149,7 +149,9 @@ export class AuditOutputs extends Construct {
       'Invoked once per execution, after Summarize; a reservation would take concurrency from the Audit ' +
         "account's shared pool for a function that runs once a run.",
     );
-    reportBucket.grantReadWriteRuns(this.publishReport);
+    // Reads the run's summary and findings; writes only report.html.
+    reportBucket.grantReadListed(this.publishReport, 'runs/*');
+    reportBucket.grantWriteRuns(this.publishReport, ['runs/*/report.html']);
     this.runTopic.grantPublish(this.publishReport);
     this.publishReport.addToRolePolicy(
       new iam.PolicyStatement({

@@ -22,8 +22,12 @@ import { distributedMapPolicy, logsAndTracing } from './state-machine-policies';
 /** The remediation workflow's definition: the file the local engine runs too. */
 export const REMEDIATION_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'remediate.asl.json');
 
+/** Every run file: what Start Remediation and Summarize Remediation read (summaries, findings, other runs' records). */
+const RUN_FILES = `${ReportBucket.RUNS_PREFIX}*`;
 /** The remediation state documents' folder. */
 const REMEDIATION_STATE = `${ReportBucket.STATE_PREFIX}remediation`;
+/** A file of a remediation run's folder, `runs/<date>/<runId>/remediation/<name>`, as a key pattern. */
+const remediationFile = (name: string) => `${ReportBucket.RUNS_PREFIX}*/remediation/${name}`;
 /** The audit run's account records: Plan Account reads its account's. */
 const AUDIT_ACCOUNT_RECORDS = `${ReportBucket.RUNS_PREFIX}*/accounts/*`;
 /** `remediation/plan/<accountId>.json` of a remediation run: Plan Account writes it, Review Plan and Apply read it. */
@@ -64,8 +68,6 @@ export class RemediationWorkflow extends Construct {
     };
     // Every remediation function gets the settings in its environment, whatever its role.
     assertEnvironmentFits(common.environment, 'the remediation functions get them (adminEnabled)', '');
-    const grantState = (fn: AuditFunction, actions: string[]) =>
-      reportBucket.grantState(fn, 'remediation', { write: actions.includes('s3:PutObject') });
 
     const start = new AuditFunction(this, 'StartRemediation', {
       ...common,
@@ -73,8 +75,9 @@ export class RemediationWorkflow extends Construct {
       description: 'control-tower-audit Start Remediation: validates the input and lists the accounts with findings',
       timeout: Duration.seconds(100),
     });
-    reportBucket.grantReadWriteRuns(start);
-    grantState(start, ['s3:PutObject']);
+    // Reads the audit run's summary.json; writes remediation/run.json and the run's pointer (state).
+    reportBucket.grantReadListed(start, RUN_FILES);
+    reportBucket.grantWriteRuns(start, [remediationFile('run.json'), `${REMEDIATION_STATE}/runs/*`]);
 
     const plan = this.memberFunction('PlanAccount', {
       settings,
@@ -97,7 +100,9 @@ export class RemediationWorkflow extends Construct {
       description: 'control-tower-audit Review Plan: joins the plans and enforces the cap',
       timeout: Duration.seconds(280),
     });
-    reportBucket.grantReadWriteRuns(review);
+    // Reads the accounts' plans; writes remediation/plan.json.
+    reportBucket.grantReadListed(review, ACCOUNT_PLANS);
+    reportBucket.grantWriteRuns(review, [remediationFile('plan.json')]);
 
     const approval = new AuditFunction(this, 'RequestApproval', {
       ...common,
@@ -106,8 +111,8 @@ export class RemediationWorkflow extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 256,
     });
-    reportBucket.grantWriteRuns(approval);
-    grantState(approval, ['s3:PutObject']);
+    // Writes remediation/approval.json and the task token (state, never the run folder); reads nothing.
+    reportBucket.grantWriteRuns(approval, [remediationFile('approval.json'), `${REMEDIATION_STATE}/approvals/*`]);
     // The people who answer a waiting run read its task token; nobody else outside the stack can decrypt it.
     reportBucket.grantApprovers(settings.remediation.approverRoleArns);
     if (settings.remediation.approvalTopicArn) {
@@ -139,8 +144,12 @@ export class RemediationWorkflow extends Construct {
     });
     // Run files: its own, and the audit run's report.html rendered again with the results; the state document
     // remediation/by-audit-run/<auditRunId>.json lists an audit run's remediation runs for that report.
-    reportBucket.grantReadWriteRuns(summarize);
-    grantState(summarize, ['s3:GetObject', 's3:PutObject']);
+    reportBucket.grantReadListed(summarize, RUN_FILES);
+    reportBucket.grantWriteRuns(summarize, [
+      remediationFile('summary.json'),
+      `${ReportBucket.RUNS_PREFIX}*/report.html`,
+    ]);
+    reportBucket.grantReadWrite(summarize, `${REMEDIATION_STATE}/by-audit-run/*`);
 
     this.definitionSubstitutions = {
       StartRemediationFunctionArn: start.functionArn,

@@ -10,6 +10,7 @@ import {
   keyPolicyStatements,
   logicalIdsOf,
   objectsArn,
+  refersTo,
   reportBucketIdOf,
   type Statement,
   synthesize,
@@ -109,7 +110,7 @@ describe('remediation workflow', () => {
 });
 
 describe('remediation workflow: the audit report', () => {
-  test('Compliance: Summarize Remediation may read and write the remediation state (the audit run’s remediation runs)', () => {
+  test('Compliance: Summarize Remediation may read and write the state documents of the audit runs’ remediation runs', () => {
     const { template } = synthesize({ adminEnabled: true });
     const [summarize] = Object.values(
       template.findResources('AWS::Lambda::Function', {
@@ -125,7 +126,9 @@ describe('remediation workflow: the audit report', () => {
         (policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
     );
 
-    const state = statements.filter((statement) => JSON.stringify(statement.Resource).includes('/state/remediation/*'));
+    const state = statements.filter((statement) =>
+      JSON.stringify(statement.Resource).includes('/state/remediation/by-audit-run/*'),
+    );
     expect(state).toHaveLength(1);
     expect(state[0]?.Action).toEqual(['s3:GetObject', 's3:PutObject']);
   });
@@ -301,5 +304,79 @@ describe('remediation workflow: what the shared Control Tower roles may read and
       .map((entry) => entry.split(' ')[1] as string);
 
     expect(secret.filter((key) => reads.some((pattern) => matches(pattern, key)))).toEqual([]);
+  });
+});
+
+describe('what each function of the stack may write: the files it writes, not the run folder', () => {
+  /** `s3:PutObject` and `kms:GenerateDataKey` patterns of the role of the function whose description starts so. */
+  function writesOf({ template }: ReturnType<typeof synthesize>, description: string): Record<string, string[]> {
+    const functions = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp(`^control-tower-audit ${description}`) },
+      }),
+    );
+    expect(functions).toHaveLength(1);
+    const roleId = (
+      (functions[0] as { Properties: { Role: unknown } }).Properties.Role as { 'Fn::GetAtt': [string, string] }
+    )['Fn::GetAtt'][0];
+    const policies = allPolicyStatements(template)
+      .filter(
+        ({ logicalId, type }) =>
+          type === 'AWS::IAM::Policy' && refersTo(template.toJSON().Resources[logicalId].Properties.Roles, roleId),
+      )
+      .map(({ statement }) => statement);
+    const pattern = (value: unknown) => {
+      const parts = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      return (parts[parts.length - 1] as string).replace(/^(:s3:::\*)?\//, '');
+    };
+    return {
+      's3:PutObject': policies
+        .filter((statement) => asList(statement.Action).includes('s3:PutObject'))
+        .flatMap((statement) => asList(statement.Resource).map(pattern))
+        .sort(),
+      'kms:GenerateDataKey': keyPolicyStatements(template)
+        .filter(
+          (statement) =>
+            asList(statement.Action).includes('kms:GenerateDataKey') && refersTo(statement.Principal, roleId),
+        )
+        .flatMap((statement) =>
+          asList(statement.Condition?.StringLike?.['kms:EncryptionContext:aws:s3:arn']).map(pattern),
+        )
+        .sort(),
+    };
+  }
+
+  const exactly = (...patterns: string[]) => ({
+    's3:PutObject': [...patterns].sort(),
+    'kms:GenerateDataKey': [...patterns].sort(),
+  });
+
+  test('Compliance: Publish Report and the remediation functions write only their own files', () => {
+    const admin = synthesize({ adminEnabled: true });
+
+    expect(writesOf(admin, 'Publish Report')).toEqual(exactly('runs/*/report.html'));
+    expect(writesOf(admin, 'Start Remediation')).toEqual(
+      exactly('runs/*/remediation/run.json', 'state/remediation/runs/*'),
+    );
+    expect(writesOf(admin, 'Review Plan')).toEqual(exactly('runs/*/remediation/plan.json'));
+    expect(writesOf(admin, 'Approve Remediations')).toEqual(
+      exactly('runs/*/remediation/approval.json', 'state/remediation/approvals/*'),
+    );
+    expect(writesOf(admin, 'Summarize Remediation')).toEqual(
+      exactly('runs/*/remediation/summary.json', 'runs/*/report.html', 'state/remediation/by-audit-run/*'),
+    );
+  });
+
+  test('Compliance: with dedicated roles, Plan Account and Apply Account write only their own files', () => {
+    const dedicated = synthesize({
+      adminEnabled: true,
+      organizationId: 'o-a1b2c3d4e5',
+      roles: { createDedicatedRoles: true },
+    });
+
+    expect(writesOf(dedicated, 'Plan Account')).toEqual(exactly('runs/*/remediation/plan/*'));
+    expect(writesOf(dedicated, 'Apply Account')).toEqual(
+      exactly('runs/*/remediation/accounts/*', 'state/remediation/remediated/*'),
+    );
   });
 });

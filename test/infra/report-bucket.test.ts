@@ -147,8 +147,9 @@ describe('Report bucket', () => {
     const folders = ['runs/*', 'state/cloudtrail-cursors/*', 'state/last-run/*'];
     // Record Account Error lists the account records it may keep (runs/*/accounts/*), inside runs/.
     const listings = [...folders, 'runs/*/accounts/*'].map((folder) => ({ StringLike: { 's3:prefix': [folder] } }));
-    const allowedObjects = [...folders, 'runs/*/targets.json', 'runs/*/accounts/*'].map((pattern) =>
-      objectsArn(bucketId, pattern),
+    // Resolve Targets writes targets.json, Publish Report report.html, the account functions the records.
+    const allowedObjects = [...folders, 'runs/*/targets.json', 'runs/*/report.html', 'runs/*/accounts/*'].map(
+      (pattern) => objectsArn(bucketId, pattern),
     );
     const outside = allPolicyStatements(template).filter(
       ({ statement }) =>
