@@ -90,11 +90,26 @@ export class ReportBucket extends Construct {
         },
       ],
     });
+    // AWSLambdaExecute (on Control Tower's Audit roles, among others) allows s3:PutObject on every bucket: deny every
+    // write and delete to all but the S3 logging service. aws:PrincipalServiceName is in the request only when an
+    // AWS service principal makes it, and a negated operator is true when its key is absent, so this denies every
+    // IAM principal and every other service (IAM User Guide: global condition keys; condition operators).
+    this.accessLogsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyS3LoggingWritesAccessLogs',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [this.accessLogsBucket.arnForObjects('*')],
+        conditions: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } },
+      }),
+    );
     acknowledge(
       this.accessLogsBucket,
       'AwsSolutions-S1',
       'This is the server access log bucket of the report bucket; logging it into itself would log its own log ' +
-        'deliveries without end. Its objects are written only by the S3 logging service.',
+        'deliveries without end. Its bucket policy denies every write and delete of an object to all but the S3 ' +
+        'logging service (logging.s3.amazonaws.com).',
     );
     acknowledge(
       this.accessLogsBucket,

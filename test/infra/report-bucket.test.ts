@@ -85,6 +85,26 @@ describe('Report bucket', () => {
     });
   });
 
+  test('Compliance: only the S3 logging service may write or delete access logs', () => {
+    const logBucketId = logicalIdsOf(template, 'AWS::S3::Bucket').find((id) => id !== bucketId) as string;
+
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'OnlyS3LoggingWritesAccessLogs',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObject'],
+            Resource: objectsArn(logBucketId, '*'),
+            Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } },
+          },
+        ]),
+      },
+    });
+  });
+
   test('Compliance: versioned', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
