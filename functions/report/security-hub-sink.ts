@@ -8,7 +8,6 @@
 import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { awsClient } from '../lib/clients';
 import { errorMessage, errorName } from '../lib/errors';
-import { isEventFinding } from '../lib/fingerprint';
 import { logger } from '../lib/logger';
 import type { ReportStore } from '../lib/report-store';
 import { cleanText } from '../lib/text';
@@ -84,9 +83,10 @@ export interface ImportOutcome {
  * with the counts first and the first reasons after them; the first {@link LOGGED_PROBLEMS} of each kind are logged.
  *
  * An ARCHIVED update is sent until Security Hub confirms it, not once: the archive queue ({@link ARCHIVE_QUEUE})
- * keeps the resolved findings whose update did not get in, and this run's CloudTrail event findings (sent ACTIVE
- * now; the next run no longer reports them, so its import archives them). Each run sends the queue again as ARCHIVED,
- * with its own UpdatedAt, except a finding this run reports itself (reopened, or found again: this run's state wins).
+ * keeps the resolved findings whose update did not get in. Each run sends the queue again as ARCHIVED, with its own
+ * UpdatedAt, except a finding this run reports itself (reopened, or found again: this run's state wins). A CloudTrail
+ * event finding is never archived by the sink: what happened stays ACTIVE until a person archives it or Security Hub
+ * ages it out, as GuardDuty's findings do; archiving it the next day would hide it from whoever looks weekly.
  */
 export class SecurityHubSink implements ReportSink {
   readonly name = 'securityhub';
@@ -114,27 +114,23 @@ export class SecurityHubSink implements ReportSink {
       if (!(Date.parse(entry.queuedAt) >= horizon)) expired++;
       else carried.push({ queuedAt: entry.queuedAt, finding: archivedAsff(entry.finding, now) });
     }
-    // What must reach Security Hub as ARCHIVED (this run's resolved findings and the queue), and this run's event
-    // findings, for the next run to archive.
+    // What must reach Security Hub as ARCHIVED: this run's resolved findings and the queue.
     const queuedAt = now.toISOString();
     const mustArchive: ArchiveEntry[] = [
       ...current.filter(({ tracked }) => tracked.state === 'RESOLVED').map(({ asff }) => ({ queuedAt, finding: asff })),
       ...carried,
     ];
-    const nextRun: ArchiveEntry[] = current
-      .filter(({ tracked }) => tracked.state !== 'RESOLVED' && isEventFinding(tracked))
-      .map(({ asff }) => ({ queuedAt, finding: archivedAsff(asff, now) }));
 
     const problems: string[] = [];
     if (queue.error) problems.push(`archive queue not read, so not written: ${queue.error}`);
     // Written before sending too, so that a Publish Report that stops half way loses nothing it was to archive.
-    if (!queue.error) await this.writeQueue([...mustArchive, ...nextRun], problems);
+    if (!queue.error) await this.writeQueue(mustArchive, problems);
 
     const outcome = await this.importFindings([...current.map(({ asff }) => asff), ...carried.map((e) => e.finding)]);
     const invalid = new Set(outcome.invalid.map((finding) => finding.id));
-    const kept = [...mustArchive.filter((entry) => !outcome.confirmed.has(entry.finding.Id ?? '')), ...nextRun].filter(
-      (entry) => !invalid.has(cleanText(entry.finding.Id, REASON_LENGTH)),
-    );
+    const kept = mustArchive
+      .filter((entry) => !outcome.confirmed.has(entry.finding.Id ?? ''))
+      .filter((entry) => !invalid.has(cleanText(entry.finding.Id, REASON_LENGTH)));
     const dropped = queue.error ? 0 : await this.writeQueue(kept, problems);
     if (expired > 0) problems.push(`${expired} queued ARCHIVED updates older than ${ARCHIVE_QUEUE_DAYS} days dropped`);
     if (dropped > 0)

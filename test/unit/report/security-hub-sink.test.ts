@@ -206,33 +206,15 @@ describe('SecurityHubSink, ARCHIVED updates are sent until Security Hub has them
     expect(sentFindings().map((f) => f.Id)).toEqual(['ct-audit/gone']);
   });
 
-  test('an event finding is sent ACTIVE by the run that finds it and ARCHIVED by the next run', async () => {
+  test('an event finding stays ACTIVE: the next run does not archive what happened (a person does, as with GuardDuty)', async () => {
     await sink().publish(context([event]));
     expect(sentFindings()).toEqual([expect.objectContaining({ Id: 'ct-audit/root-login', RecordState: 'ACTIVE' })]);
 
     securityHub.resetHistory();
     const line = await sink().publish(context([], LATER));
 
-    expect(sentFindings()).toEqual([
-      expect.objectContaining({
-        Id: 'ct-audit/root-login',
-        RecordState: 'ARCHIVED',
-        UpdatedAt: LATER.toISOString(),
-        CreatedAt: event.firstSeen,
-      }),
-    ]);
-    expect(line).toMatch(/1 sent again, 0 kept/);
-  });
-
-  test('a muted event finding is archived without its Workflow (an import cannot change it)', async () => {
-    await sink().publish(
-      context([{ ...event, state: 'MUTED', mute: { reason: 'r', owner: 'o', expires: '2031-01-01' } }]),
-    );
-    securityHub.resetHistory();
-    await sink().publish(context([], LATER));
-
-    expect(sentFindings()[0]).toMatchObject({ RecordState: 'ARCHIVED' });
-    expect(sentFindings()[0]?.Workflow).toBeUndefined();
+    expect(sentFindings()).toEqual([]);
+    expect(line).toMatch(/0 sent again, 0 kept/);
   });
 
   test('a queued finding this run reports again is sent as this run has it, not archived', async () => {
@@ -251,7 +233,8 @@ describe('SecurityHubSink, ARCHIVED updates are sent until Security Hub has them
       const queued = JSON.parse(store.files.get('state/securityhub/archive-queue.json') ?? '{}') as {
         entries?: { finding: { Id: string } }[];
       };
-      expect(queued.entries?.map((entry) => entry.finding.Id).sort()).toEqual(['ct-audit/gone', 'ct-audit/root-login']);
+      // The resolved finding's update; the event finding is not queued (it stays ACTIVE).
+      expect(queued.entries?.map((entry) => entry.finding.Id)).toEqual(['ct-audit/gone']);
       return { FailedCount: 0, SuccessCount: 2, FailedFindings: [] };
     });
 
@@ -272,8 +255,10 @@ describe('SecurityHubSink, ARCHIVED updates are sent until Security Hub has them
     await expect(sink().publish(context([]))).rejects.toThrow(/1 queued ARCHIVED updates older than 30 days dropped/);
     expect(securityHub).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 0);
 
+    // Resolved findings whose updates do not get in (every batch throttled) stay queued, up to the cap.
+    securityHub.on(BatchImportFindingsCommand).rejects(throttled());
     const queued = Array.from({ length: ARCHIVE_QUEUE_CAP + 2 }, (_, i) =>
-      trackedFinding({ fingerprint: `e${i}`, eventId: `e${i}`, eventTime: '2030-01-02T05:00:00.000Z' }),
+      trackedFinding({ fingerprint: `r${i}`, state: 'RESOLVED', resolvedAt: '2030-01-02T06:00:00.000Z' }),
     );
     await expect(sink().publish(context(queued))).rejects.toThrow(/2 queued ARCHIVED updates over 5000 dropped/);
   });
