@@ -217,6 +217,17 @@ export class ReportBucket extends Construct {
         resources: [this.bucket.arnForObjects(tokens)],
       }),
     );
+    // Listing the tokens' folder, and nothing else: without it S3 answers a read of a missing token (a run that is not
+    // waiting, or no longer) with AccessDenied instead of NoSuchKey, and `ct-audit approve` could not say which.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ApproversListApprovalTokens',
+        principals: approvers,
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [tokens] } },
+      }),
+    );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'ApproversDecryptApprovalTokens',

@@ -151,7 +151,7 @@ describe('remediation workflow: the approvers', () => {
     const bucketId = reportBucketIdOf(synthesized.template);
     const statements = forApprover(synthesized);
 
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     expect(statements).toEqual(
       expect.arrayContaining([
         {
@@ -160,6 +160,15 @@ describe('remediation workflow: the approvers', () => {
           Principal: { AWS: APPROVER },
           Action: 's3:GetObject',
           Resource: objectsArn(bucketId, TOKENS),
+        },
+        // The tokens' folder only: a missing token is then NoSuchKey ("not waiting"), not AccessDenied.
+        {
+          Sid: 'ApproversListApprovalTokens',
+          Effect: 'Allow',
+          Principal: { AWS: APPROVER },
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': [TOKENS] } },
         },
         {
           Sid: 'ApproversDecryptApprovalTokens',
