@@ -226,22 +226,13 @@ export class AuditOutputs extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deadLetterAlarm.addAlarmAction(alarmAction);
-    this.operationsTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsOfThisStack',
-        actions: ['sns:Publish'],
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        resources: [this.operationsTopic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': [this.noCompletedRunAlarm, this.deadLetterAlarm].flatMap((alarm) =>
-              alarm ? [alarm.alarmArn] : [],
-            ),
-          },
-        },
-      }),
-    );
+    letPublishFrom(this.operationsTopic, 'CloudWatchAlarmsOfThisStack', 'cloudwatch.amazonaws.com', {
+      ArnLike: {
+        'aws:SourceArn': [this.noCompletedRunAlarm, this.deadLetterAlarm].flatMap((alarm) =>
+          alarm ? [alarm.alarmArn] : [],
+        ),
+      },
+    });
 
     // AuditFoundIssues is the audit doing its job; any other end but success is the audit not working.
     this.executionFailedRule = new events.Rule(this, 'ExecutionFailed', {
@@ -267,18 +258,9 @@ export class AuditOutputs extends Construct {
         ),
       ],
     });
-    this.operationsTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'TheFailedExecutionRule',
-        actions: ['sns:Publish'],
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        resources: [this.operationsTopic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: { 'aws:SourceArn': this.executionFailedRule.ruleArn },
-        },
-      }),
-    );
+    letPublishFrom(this.operationsTopic, 'TheFailedExecutionRule', 'events.amazonaws.com', {
+      ArnEquals: { 'aws:SourceArn': this.executionFailedRule.ruleArn },
+    });
 
     new CfnOutput(this, 'RunTopicArn', {
       description: 'Run notifications: subscribe here, or list emails in ctAudit.notify.emails',
@@ -305,6 +287,27 @@ class TopicTarget implements events.IRuleTarget {
   bind(): events.RuleTargetConfig {
     return { arn: this.topic.topicArn, input: this.message, targetResource: this.topic };
   }
+}
+
+/**
+ * Lets one AWS service publish to the topic, only from this account and only for the sources `sourceArn` names (the
+ * stack's own alarms or rule): a topic policy replaces SNS's default one, so each publisher is named here.
+ */
+function letPublishFrom(
+  topic: sns.ITopic,
+  sid: string,
+  service: string,
+  sourceArn: Record<string, { 'aws:SourceArn': string | string[] }>,
+): void {
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      actions: ['sns:Publish'],
+      principals: [new iam.ServicePrincipal(service)],
+      resources: [topic.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(topic).account }, ...sourceArn },
+    }),
+  );
 }
 
 /** The period of the alarm NoCompletedRun: its window is a whole number of them. */

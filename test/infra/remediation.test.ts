@@ -244,17 +244,21 @@ describe('remediation workflow: what the shared Control Tower roles may read and
         .join('.*')}$`,
     ).test(key);
 
+  /** What Audit Account (and Audit Account As Admin) may use, on either role: its account records and the cursors. */
+  const AUDIT_ACCOUNT_KEYS = [
+    'kms:GenerateDataKey runs/*/accounts/*',
+    'kms:GenerateDataKey state/cloudtrail-cursors/*',
+    's3:PutObject runs/*/accounts/*',
+    's3:PutObject state/cloudtrail-cursors/*',
+    'kms:Decrypt state/cloudtrail-cursors/*',
+    's3:GetObject state/cloudtrail-cursors/*',
+    's3:ListBucket state/cloudtrail-cursors/*',
+  ];
+
   test('Compliance: the read-only role (Audit Account, Plan Account) may use exactly the keys they read and write', () => {
     expect(allowed(READ_ONLY)).toEqual(
       [
-        // Audit Account: its account records and the CloudTrail cursors.
-        'kms:GenerateDataKey runs/*/accounts/*',
-        'kms:GenerateDataKey state/cloudtrail-cursors/*',
-        's3:PutObject runs/*/accounts/*',
-        's3:PutObject state/cloudtrail-cursors/*',
-        'kms:Decrypt state/cloudtrail-cursors/*',
-        's3:GetObject state/cloudtrail-cursors/*',
-        's3:ListBucket state/cloudtrail-cursors/*',
+        ...AUDIT_ACCOUNT_KEYS,
         // Plan Account: reads the audit run's record and what was remediated, writes its plan.
         'kms:Decrypt runs/*/accounts/*',
         's3:GetObject runs/*/accounts/*',
@@ -271,13 +275,7 @@ describe('remediation workflow: what the shared Control Tower roles may read and
   test('Compliance: the administrator role (Audit Account As Admin, Apply Account) may use exactly the keys they read and write', () => {
     expect(allowed(ADMIN)).toEqual(
       [
-        'kms:GenerateDataKey runs/*/accounts/*',
-        'kms:GenerateDataKey state/cloudtrail-cursors/*',
-        's3:PutObject runs/*/accounts/*',
-        's3:PutObject state/cloudtrail-cursors/*',
-        'kms:Decrypt state/cloudtrail-cursors/*',
-        's3:GetObject state/cloudtrail-cursors/*',
-        's3:ListBucket state/cloudtrail-cursors/*',
+        ...AUDIT_ACCOUNT_KEYS,
         // Apply Account: reads the plan, reads and writes its record and what was remediated.
         'kms:Decrypt runs/*/remediation/plan/*',
         's3:GetObject runs/*/remediation/plan/*',

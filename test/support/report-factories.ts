@@ -1,5 +1,6 @@
 import type { AccountFindings, ChangeSummary, TrackedFinding } from '../../functions/lib/changes';
 import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../functions/lib/types';
+import type { PublishContext } from '../../functions/report/sink';
 
 /** A tracked finding with overrides. */
 export function trackedFinding(overrides: Partial<TrackedFinding> = {}): TrackedFinding {
@@ -67,4 +68,24 @@ export function runSummary(overrides: Partial<RunSummary> = {}): RunSummary {
 /** findings/<id>.json with overrides. */
 export function accountFindings(findings: TrackedFinding[], accountId = '111111111111'): AccountFindings {
   return { schemaVersion: 2, accountId, runId: 'run-2', status: 'FAIL', findings, resolved: [] };
+}
+
+/** What Publish Report hands a sink: one account's tracked findings, as a sink test reads them. */
+export function publishContext(findings: TrackedFinding[], now: Date): PublishContext {
+  return {
+    run: {
+      id: 'run-2',
+      mode: 'audit',
+      checks: [],
+      role: 'readOnly',
+      startedAt: '2030-01-02T06:00:00.000Z',
+      maxConcurrency: 1,
+      failOnIssues: true,
+      reportLocation: '',
+    },
+    summary: runSummary(),
+    findings: new Map([['111111111111', accountFindings(findings)]]),
+    reportLocation: 'report.html',
+    now,
+  };
 }

@@ -4,7 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { ASFF_LIMITS, asffProblems, productArn, toAsff } from '../../../functions/report/asff';
 import { SecurityHubSink } from '../../../functions/report/security-hub-sink';
 import type { PublishContext } from '../../../functions/report/sink';
-import { accountFindings, runSummary, trackedFinding } from '../../support/report-factories';
+import { publishContext, trackedFinding } from '../../support/report-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const TARGET = { auditAccountId: '999999999999', region: 'eu-west-1', partition: 'aws' };
@@ -74,22 +74,7 @@ describe('SecurityHubSink', () => {
     securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
   });
 
-  const context = (findings: ReturnType<typeof trackedFinding>[]): PublishContext => ({
-    run: {
-      id: 'run-2',
-      mode: 'audit',
-      checks: [],
-      role: 'readOnly',
-      startedAt: '2030-01-02T06:00:00.000Z',
-      maxConcurrency: 1,
-      failOnIssues: true,
-      reportLocation: '',
-    },
-    summary: runSummary(),
-    findings: new Map([['111111111111', accountFindings(findings)]]),
-    reportLocation: 'report.html',
-    now: NOW,
-  });
+  const context = (findings: ReturnType<typeof trackedFinding>[]): PublishContext => publishContext(findings, NOW);
 
   test('imports in batches of 100, and leaves NOT_ASSESSED findings as they were', async () => {
     const findings = [

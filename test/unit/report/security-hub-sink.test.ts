@@ -5,7 +5,7 @@ import type { TrackedFinding } from '../../../functions/lib/changes';
 import { logger } from '../../../functions/lib/logger';
 import { ARCHIVE_QUEUE_CAP, SecurityHubSink } from '../../../functions/report/security-hub-sink';
 import type { PublishContext } from '../../../functions/report/sink';
-import { accountFindings, runSummary, trackedFinding } from '../../support/report-factories';
+import { publishContext, trackedFinding } from '../../support/report-factories';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
 const TARGET = { auditAccountId: '999999999999', region: 'eu-west-1', partition: 'aws' };
@@ -14,22 +14,7 @@ const NOW = new Date('2030-01-02T06:05:00.000Z');
 const securityHub = mockClient(SecurityHubClient);
 
 function context(findings: TrackedFinding[], now = NOW): PublishContext {
-  return {
-    run: {
-      id: 'run-2',
-      mode: 'audit',
-      checks: [],
-      role: 'readOnly',
-      startedAt: '2030-01-02T06:00:00.000Z',
-      maxConcurrency: 1,
-      failOnIssues: true,
-      reportLocation: '',
-    },
-    summary: runSummary(),
-    findings: new Map([['111111111111', accountFindings(findings)]]),
-    reportLocation: 'report.html',
-    now,
-  };
+  return publishContext(findings, now);
 }
 
 const many = (count: number, prefix = 'f') =>
