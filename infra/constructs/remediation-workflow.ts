@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { InvalidSettingsError } from '../../functions/lib/errors';
 import type { Settings } from '../../functions/lib/settings';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { REPO_ROOT } from '../paths';
@@ -114,6 +115,7 @@ export class RemediationWorkflow extends Construct {
     // Writes remediation/approval.json and the task token (state, never the run folder); reads nothing.
     reportBucket.grantWriteRuns(approval, [remediationFile('approval.json'), `${REMEDIATION_STATE}/approvals/*`]);
     // The people who answer a waiting run read its task token; nobody else outside the stack can decrypt it.
+    requireAuditAccountApprovers(this, settings.remediation.approverRoleArns);
     reportBucket.grantApprovers(settings.remediation.approverRoleArns);
     if (settings.remediation.approvalTopicArn) {
       approval.addToRolePolicy(
@@ -258,4 +260,40 @@ export class RemediationWorkflow extends Construct {
       tracing: lambda.Tracing.PASS_THROUGH,
     });
   }
+}
+
+/** The account of a role ARN that `roleArnSchema` accepted (`arn:<partition>:iam::<account>:role/<name>`). */
+function roleAccount(arn: string): string {
+  return arn.split(':')[4] as string;
+}
+
+/**
+ * Approvers must be roles of the account the stack is deployed to, the Audit account: the report key lets them
+ * decrypt a task token only as callers of this account (`kms:CallerAccount`), and they answer this account's state
+ * machine. A role of another account would deploy and then get AccessDenied on the first run that waits for it, so it
+ * is refused before: at synth when the stack's account is known, else by a CloudFormation rule, which fails the
+ * deployment before any resource is created or changed.
+ */
+function requireAuditAccountApprovers(scope: Construct, roleArns: readonly string[]): void {
+  if (roleArns.length === 0) return;
+  const stack = Stack.of(scope);
+  if (!Token.isUnresolved(stack.account)) {
+    const index = roleArns.findIndex((arn) => roleAccount(arn) !== stack.account);
+    const arn = roleArns[index];
+    if (arn === undefined) return;
+    throw new InvalidSettingsError(
+      `invalid settings: ctAudit.remediation.approverRoleArns[${index}]: ${arn} is a role of account ` +
+        `${roleAccount(arn)}, not of ${stack.account}, the account this stack is deployed to; approvers must be ` +
+        'roles of the Audit account (the report key lets only its callers decrypt the approval token)',
+    );
+  }
+  new CfnRule(scope, 'ApproversInAuditAccount', {
+    assertions: [...new Set(roleArns.map(roleAccount))].map((account) => ({
+      assert: Fn.conditionEquals(Aws.ACCOUNT_ID, account),
+      assertDescription:
+        `ctAudit.remediation.approverRoleArns names a role of account ${account}: approvers must be roles of the ` +
+        'account this stack is deployed to, the Audit account (the report key lets only its callers decrypt the ' +
+        'approval token)',
+    })),
+  });
 }

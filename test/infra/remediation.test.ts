@@ -192,6 +192,48 @@ describe('remediation workflow: the approvers', () => {
     );
   });
 
+  /** The template's rules that check the approvers' account, by logical ID. */
+  function approverRules(template: ReturnType<typeof synthesize>['template']): unknown[] {
+    const rules = (template.toJSON().Rules ?? {}) as Record<string, unknown>;
+    return Object.entries(rules)
+      .filter(([id]) => id.startsWith('RemediationApproversInAuditAccount'))
+      .map(([, rule]) => rule);
+  }
+
+  test('Noncompliance 2: an approver of another account fails the deployment before any resource is made', () => {
+    const other = 'arn:aws:iam::222222222222:role/RemediationApprover';
+    const { template } = synthesize({ adminEnabled: true, remediation: { approverRoleArns: [APPROVER, other] } });
+
+    // Environment-agnostic, as infra/app.ts builds it: the account is known only when CloudFormation deploys.
+    expect(approverRules(template)).toEqual([
+      {
+        Assertions: ['111111111111', '222222222222'].map((account) => ({
+          Assert: { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, account] },
+          AssertDescription: expect.stringContaining(`names a role of account ${account}: approvers must be roles`),
+        })),
+      },
+    ]);
+    expect(approverRules(synthesize({ adminEnabled: true }).template)).toEqual([]);
+  });
+
+  test("Noncompliance 3: with the stack's account known, an approver of another account is refused at synth", () => {
+    const settings = {
+      adminEnabled: true,
+      remediation: { approverRoleArns: [APPROVER, 'arn:aws:iam::222222222222:role/Other'] },
+    };
+
+    expect(() => synthesize(settings, { account: '111111111111' })).toThrow(
+      'ctAudit.remediation.approverRoleArns[1]: arn:aws:iam::222222222222:role/Other is a role of account ' +
+        '222222222222, not of 111111111111, the account this stack is deployed to',
+    );
+    // The Audit account's own approvers pass, with no rule left for CloudFormation.
+    const audit = synthesize(
+      { ...settings, remediation: { approverRoleArns: [APPROVER] } },
+      { account: '111111111111' },
+    );
+    expect(approverRules(audit.template)).toEqual([]);
+  });
+
   test('Noncompliance 1: without approvers, or without the remediation workflow, no statement names them', () => {
     expect(forApprover(synthesize({ adminEnabled: true }))).toEqual([]);
     expect(forApprover(synthesize({ adminEnabled: false, remediation: { approverRoleArns: [APPROVER] } }))).toEqual([]);

@@ -30,6 +30,11 @@ export interface SynthesizeOptions {
    * @default false
    */
   readonly bundle?: boolean;
+  /**
+   * The account (with eu-west-1) the stack is for, as `env` of a stack that names its environment.
+   * @default - environment-agnostic, as infra/app.ts builds it
+   */
+  readonly account?: string;
 }
 
 /**
@@ -45,7 +50,10 @@ export function synthesize(settings: SettingsInput = {}, options: SynthesizeOpti
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
   });
-  const stack = new ControlTowerAuditStack(app, 'ControlTowerAudit', { settings: loadSettings(app) });
+  const stack = new ControlTowerAuditStack(app, 'ControlTowerAudit', {
+    settings: loadSettings(app),
+    ...(options.account ? { env: { account: options.account, region: 'eu-west-1' } } : {}),
+  });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
