@@ -5,10 +5,11 @@ import {
 } from '@aws-sdk/client-config-service';
 import { GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { errorName } from '../lib/errors';
+import { errorName, isThrottle } from '../lib/errors';
+import type { Gap } from '../lib/gaps';
 import type { Finding } from '../lib/types';
 import { CHECK_INFO } from './catalog';
-import { callOptions, currentStateResult, readRegions, unreachable } from './current-state';
+import { callOptions, currentStateResult, gapOf, readRegions, unreachable } from './current-state';
 import type { Check, CheckContext } from './types';
 
 /** Security Hub's answers for "not enabled in this account and region". */
@@ -75,6 +76,13 @@ async function securityHub(context: CheckContext, region: string): Promise<Findi
   };
 }
 
+/** The three services, read side by side in each region. */
+const SERVICES = [
+  { name: 'GuardDuty', read: guardDuty },
+  { name: 'AWS Config', read: configRecorder },
+  { name: 'Security Hub', read: securityHub },
+] as const;
+
 /**
  * `security-services`: in every governed region, a GuardDuty detector present and enabled, the AWS Config
  * recorder recording, and Security Hub enabled. Each one missing is a finding.
@@ -85,19 +93,28 @@ export const securityServicesCheck: Check = {
     const cannot = await unreachable(context);
     if (cannot) return cannot;
     const { done, gaps } = await readRegions(context, async (region) => {
-      const found = await Promise.all([
-        guardDuty(context, region),
-        configRecorder(context, region),
-        securityHub(context, region),
-      ]);
-      return found.filter((finding): finding is Finding => finding !== undefined);
+      // Each service on its own: one that cannot be read (an SCP that denies GuardDuty, say) is a gap of its own and
+      // does not take the others' findings along.
+      const settled = await Promise.allSettled(SERVICES.map(({ read }) => read(context, region)));
+      const findings: Finding[] = [];
+      const serviceGaps: Gap[] = [];
+      settled.forEach((outcome, index) => {
+        if (outcome.status === 'fulfilled') {
+          if (outcome.value) findings.push(outcome.value);
+          return;
+        }
+        if (isThrottle(outcome.reason)) throw outcome.reason;
+        const service = (SERVICES[index] as (typeof SERVICES)[number]).name;
+        serviceGaps.push(gapOf(context, region, `${service} (${region})`, outcome.reason));
+      });
+      return { findings, gaps: serviceGaps };
     });
     const where = done.length === 1 ? (done[0]?.region ?? '') : `${done.length} regions`;
     return currentStateResult(
       'security-services',
       context,
-      done.flatMap(({ value }) => value),
-      gaps,
+      done.flatMap(({ value }) => value.findings),
+      [...gaps, ...done.flatMap(({ value }) => value.gaps)],
       `${where}: GuardDuty, AWS Config and Security Hub on`,
     );
   },

@@ -135,6 +135,33 @@ describe('security-services', () => {
     const result = await securityServicesCheck.run(stateContext({ regions: ['us-east-1', 'eu-west-1'] }));
 
     expect(result.status).toBe('FAIL');
-    expect(result.message).toBe('1 HIGH: GuardDuty is off: no detector (us-east-1); partial: eu-west-1: ACCESS_DENIED');
+    expect(result.message).toBe(
+      '1 HIGH: GuardDuty is off: no detector (us-east-1); partial: GuardDuty (eu-west-1): ACCESS_DENIED',
+    );
+  });
+
+  test("Only the service that failed is a gap: the region's other services still report what is off", async () => {
+    healthy();
+    guardDutyMock.on(ListDetectorsCommand).rejects(awsError('AccessDeniedException', 'denied by an SCP'));
+    configMock
+      .on(DescribeConfigurationRecorderStatusCommand)
+      .resolves({ ConfigurationRecordersStatus: [{ name: 'default', recording: false }] });
+    hubMock.on(DescribeHubCommand).rejects(awsError('InvalidAccessException', 'Account is not subscribed'));
+
+    const result = await securityServicesCheck.run(stateContext({ regions: ['eu-west-1'] }));
+
+    expect(result.status).toBe('FAIL');
+    expect(result.findings?.map((finding) => [finding.rule, finding.severity, finding.title])).toEqual([
+      ['security-services/config-recorder-stopped', 'HIGH', 'AWS Config recorder default is not recording (eu-west-1)'],
+      ['security-services/securityhub-off', 'MEDIUM', 'Security Hub is not enabled (eu-west-1)'],
+      ['security-services/incomplete', 'INFO', 'Could not be checked: GuardDuty (eu-west-1): ACCESS_DENIED'],
+    ]);
+  });
+
+  test('A throttled service is not a gap: the account is retried by the workflow', async () => {
+    healthy();
+    guardDutyMock.on(ListDetectorsCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    await expect(securityServicesCheck.run(stateContext())).rejects.toThrow('Rate exceeded');
   });
 });
