@@ -16,8 +16,8 @@ export const PUBLIC_CANNED_ACLS: ReadonlySet<string> = new Set([
 
 /**
  * Condition keys that tie a `Principal: "*"` statement to an organization, an account, a network or a caller: a
- * statement conditioned on one of them (with a value other than `*`) is not public. Lower case: keys are
- * case-insensitive.
+ * statement conditioned on a fixed value of one of them is not public (S3, "The meaning of public"; see
+ * {@link isRestrictingCondition}). Lower case: keys are case-insensitive.
  */
 export const RESTRICTING_CONDITION_KEYS: ReadonlySet<string> = new Set([
   'aws:principalorgid',
@@ -27,12 +27,14 @@ export const RESTRICTING_CONDITION_KEYS: ReadonlySet<string> = new Set([
   'aws:userid',
   'aws:sourceaccount',
   'aws:sourcearn',
+  'aws:sourceowner',
   'aws:sourceorgid',
   'aws:sourceorgpaths',
   'aws:sourcevpc',
   'aws:sourcevpce',
   'aws:sourceip',
   'aws:vpcsourceip',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
 ]);
 
 function asRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {
@@ -53,15 +55,85 @@ export function isEveryonePrincipal(principal: unknown): boolean {
   return byType !== undefined && Object.values(byType).some((ids) => asList(ids).includes('*'));
 }
 
-/** Whether a `Condition` block narrows the statement to an organization, account, network or caller. */
+/** The keys whose values are CIDR blocks: only `IpAddress` narrows them. */
+const ADDRESS_KEYS: ReadonlySet<string> = new Set(['aws:sourceip', 'aws:vpcsourceip']);
+
+/**
+ * The condition operators that narrow a statement to the values they name. A negated operator (`StringNotEquals`,
+ * `NotIpAddress`, ...) lets in everything but those values; `...IfExists` and `ForAllValues:` hold for a request that
+ * has no such key at all (every anonymous caller's); `Null` only asks whether the key is there. Lower case.
+ */
+const NARROWING_OPERATORS: ReadonlySet<string> = new Set([
+  'stringequals',
+  'stringequalsignorecase',
+  'stringlike',
+  'arnequals',
+  'arnlike',
+  'ipaddress',
+]);
+
+/** Whether the operator narrows (see {@link NARROWING_OPERATORS}); `ForAnyValue:` needs one of the values, so it does. */
+function isNarrowingOperator(operator: string): boolean {
+  const lower = operator.toLowerCase();
+  const base = lower.startsWith('foranyvalue:') ? lower.slice('foranyvalue:'.length) : lower;
+  return NARROWING_OPERATORS.has(base);
+}
+
+/**
+ * The widest CIDR blocks taken as a set of addresses rather than the internet: IPv4 /8 and IPv6 /32 or narrower. AWS
+ * does not publish where it draws the line; `0.0.0.0/0`, `::/0`, or the internet cut in two (`0.0.0.0/1` and
+ * `128.0.0.0/1`) must not pass as narrowed.
+ */
+const WIDEST_IPV4_PREFIX = 8;
+const WIDEST_IPV6_PREFIX = 32;
+
+/** Whether a CIDR block (or a single address) is narrower than the internet (see {@link WIDEST_IPV4_PREFIX}). */
+function isLimitedCidr(value: string): boolean {
+  const [address = '', prefix] = value.split('/');
+  const ipv6 = address.includes(':');
+  if (!ipv6 && !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) >= (ipv6 ? WIDEST_IPV6_PREFIX : WIDEST_IPV4_PREFIX);
+}
+
+/**
+ * Whether a condition value names fixed callers: no wildcard, except where the rest still fixes one organization, one
+ * account or one role (`o-xxxx/r-xxxx/*` of an organization path, an ARN whose account field is a 12-digit number,
+ * `AROAEXAMPLE:*` of `aws:userid`, which AWS names as a fixed value).
+ */
+function isFixedValue(key: string, value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
+  if (typeof value !== 'string' || value === '') return false;
+  if (ADDRESS_KEYS.has(key)) return isLimitedCidr(value);
+  if (!/[*?]/.test(value)) return true;
+  if (key === 'aws:userid') return /^[A-Z0-9]{16,128}:\*$/.test(value);
+  if (key === 'aws:principalorgpaths' || key === 'aws:sourceorgpaths') return /^o-[a-z0-9]{10,32}\/[^*?]/.test(value);
+  if (key === 'aws:principalarn' || key === 'aws:sourcearn') return /^arn:[^:*?]+:[^:*?]+:[^:]*:\d{12}:/.test(value);
+  return false;
+}
+
+/**
+ * Whether a `Condition` block narrows the statement to an organization, account, network or caller: a narrowing
+ * operator (see {@link NARROWING_OPERATORS}) on a restricting key (see {@link RESTRICTING_CONDITION_KEYS}) whose values
+ * are all fixed (see {@link isFixedValue}). Anything looser leaves the statement public, as AWS judges it: only fixed
+ * values of those keys make a `Principal: "*"` policy non-public.
+ */
 export function isRestrictingCondition(condition: unknown): boolean {
   const operators = asRecord(condition);
   if (!operators) return false;
-  return Object.values(operators).some((keys) =>
-    Object.entries(asRecord(keys) ?? {}).some(
-      ([key, values]) =>
-        RESTRICTING_CONDITION_KEYS.has(key.toLowerCase()) && asList(values).length > 0 && !asList(values).includes('*'),
-    ),
+  return Object.entries(operators).some(
+    ([operator, keys]) =>
+      isNarrowingOperator(operator) &&
+      Object.entries(asRecord(keys) ?? {}).some(([key, values]) => {
+        const lower = key.toLowerCase();
+        if (!RESTRICTING_CONDITION_KEYS.has(lower)) return false;
+        if (ADDRESS_KEYS.has(lower) !== (operator.toLowerCase().replace(/^foranyvalue:/, '') === 'ipaddress')) {
+          return false;
+        }
+        const list = asList(values);
+        return list.length > 0 && list.every((value) => isFixedValue(lower, value));
+      }),
   );
 }
 
