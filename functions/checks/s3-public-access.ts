@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { mapLimit } from '../lib/concurrency';
-import { errorName, isThrottle } from '../lib/errors';
+import { errorName, isThrottle, toErrorInfo } from '../lib/errors';
 import { AccountS3ControlClient, BucketS3Client } from '../lib/s3-clients';
 import {
   type BlockPublicAccess,
@@ -19,7 +19,8 @@ import {
   PUBLIC_GRANTEE,
   publicStatements,
 } from '../lib/s3-policy';
-import type { Finding } from '../lib/types';
+import { cleanText } from '../lib/text';
+import type { ErrorKind, Finding } from '../lib/types';
 import { CHECK_INFO } from './catalog';
 import {
   callOptions,
@@ -61,6 +62,27 @@ function regionOfLocation(location: string | undefined): string {
   return location === 'EU' ? 'eu-west-1' : location;
 }
 
+/** Whether the bucket serves a website, or why that is unknown. */
+type Website = { known: true; website: boolean } | { known: false; kind: ErrorKind; detail: string };
+
+/**
+ * The website flag of a public bucket: evidence only, read after the bucket was found public. A failure here (denied,
+ * the deadline) must not take the finding with it: the website is then unknown (`website: null`, `websiteError`, and
+ * a `detail` the CLI shows). Throttling is thrown, as everywhere in this check, for the workflow to retry.
+ */
+async function websiteOf(context: CheckContext, s3: BucketS3Client, bucket: string): Promise<Website> {
+  try {
+    const answer = await unlessNone(() =>
+      s3.send(new GetBucketWebsiteCommand({ Bucket: bucket }), callOptions(context, 'the website was read')),
+    );
+    return { known: true, website: answer !== undefined };
+  } catch (error) {
+    if (isThrottle(error)) throw error;
+    const info = toErrorInfo(error, undefined, isDeadline(error, context) ? 'TIMEOUT' : undefined);
+    return { known: false, kind: info.kind, detail: cleanText(`website unknown: ${info.message}`) };
+  }
+}
+
 /** The public findings of one bucket, or none. */
 async function bucketFindings(
   context: CheckContext,
@@ -95,9 +117,7 @@ async function bucketFindings(
       found.push({ via: 'policy', statementSid: statement.sid });
   }
   if (found.length === 0) return [];
-  const website =
-    (await unlessNone(() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket }), callOptions(context)))) !==
-    undefined;
+  const website = await websiteOf(context, s3, bucket);
   return found.map(({ via, grantee, statementSid }) => ({
     rule: 's3-public-access/bucket-public',
     severity: via === 'policy' || grantee === 'AllUsers' ? 'HIGH' : 'MEDIUM',
@@ -116,8 +136,10 @@ async function bucketFindings(
       via,
       ...(grantee ? { grantee } : {}),
       ...(statementSid ? { statementSid } : {}),
-      website,
+      website: website.known ? website.website : null,
+      ...(website.known ? {} : { websiteError: website.kind }),
     },
+    ...(website.known ? {} : { detail: website.detail }),
   }));
 }
 

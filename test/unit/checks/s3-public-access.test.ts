@@ -255,6 +255,50 @@ describe('s3-public-access', () => {
     ]);
   });
 
+  test('The website flag cannot be read: the public finding stays, the website is unknown and says why', async () => {
+    account(ALL_OFF, { 'app-data': { policy: policy(PUBLIC_READ) } });
+    s3Mock.on(GetBucketWebsiteCommand, { Bucket: 'app-data' }).rejects(awsError('AccessDenied', 'no website read'));
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    expect(result.status).toBe('FAIL');
+    expect(result.message).not.toMatch(/partial/);
+    expect(result.findings?.map((finding) => finding.rule)).toEqual([
+      's3-public-access/bucket-public',
+      's3-public-access/account-block-off',
+    ]);
+    expect(result.findings?.[0]).toMatchObject({
+      severity: 'HIGH',
+      resource: { id: 'app-data', part: 'policy/PublicRead' },
+      evidence: { via: 'policy', statementSid: 'PublicRead', website: null, websiteError: 'ACCESS_DENIED' },
+      detail: 'website unknown: AccessDenied: no website read',
+    });
+  });
+
+  test('The website flag reached by the deadline: the public finding stays, the website unknown (TIMEOUT)', async () => {
+    account(ALL_OFF, { 'app-data': { policy: policy(PUBLIC_READ) } });
+    const deadline = Date.now() + 300;
+    s3Mock.on(GetBucketWebsiteCommand, { Bucket: 'app-data' }).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, deadline - Date.now() + 10));
+      throw awsError('AbortError', 'Request aborted');
+    });
+
+    const result = await s3PublicAccessCheck.run(stateContext({ deadline }));
+
+    expect(result.status).toBe('FAIL');
+    expect(result.findings?.[0]).toMatchObject({
+      rule: 's3-public-access/bucket-public',
+      evidence: { website: null, websiteError: 'TIMEOUT' },
+    });
+  });
+
+  test('Throttling on the website flag is thrown, as for every other call, so that the workflow retries', async () => {
+    account(ALL_OFF, { 'app-data': { policy: policy(PUBLIC_READ) } });
+    s3Mock.on(GetBucketWebsiteCommand, { Bucket: 'app-data' }).rejects(awsError('SlowDown', 'Please reduce'));
+
+    await expect(s3PublicAccessCheck.run(stateContext())).rejects.toMatchObject({ name: 'SlowDown' });
+  });
+
   test('The account setting cannot be read: ERROR, not PASS', async () => {
     controlMock.on(GetAccountBlockCommand).rejects(awsError('AccessDenied', 'denied'));
 
