@@ -34,6 +34,9 @@ import {
 } from './current-state';
 import type { Check, CheckContext } from './types';
 
+/** Buckets that could not be read, named one by one before "N more buckets". */
+const NAMED_BUCKET_GAPS = 5;
+
 /** The error codes that mean "none set": no configuration is the same as all settings off. */
 const NONE = new Set(['NoSuchPublicAccessBlockConfiguration', 'NoSuchBucketPolicy', 'NoSuchWebsiteConfiguration']);
 
@@ -199,23 +202,27 @@ export const s3PublicAccessCheck: Check = {
       gaps.push(gapOf(context, 'global', 'the bucket list', error));
     }
     let late = 0;
-    const failed: Gap[] = [];
-    await mapLimit(buckets, RESOURCE_CONCURRENCY, async (bucket) => {
+    const failed: { index: number; gap: Gap }[] = [];
+    await mapLimit(buckets, RESOURCE_CONCURRENCY, async (bucket, index) => {
       try {
         findings.push(...(await bucketFindings(context, bucket, account, partition)));
       } catch (error) {
         if (isThrottle(error)) throw error;
         if (isDeadline(error, context)) late++;
-        else failed.push(gapOf(context, 'global', `bucket ${bucket}`, error));
+        else failed.push({ index, gap: gapOf(context, 'global', `bucket ${bucket}`, error) });
       }
     });
     if (late > 0) {
       const what = `${late} of ${buckets.length} buckets`;
       gaps.push({ region: 'global', what, key: 'buckets not checked before the deadline', reason: 'deadline' });
     }
-    gaps.push(...failed.slice(0, 5));
-    if (failed.length > 5) {
-      gaps.push({ ...(failed[5] as Gap), what: `${failed.length - 5} more buckets`, key: 'more buckets not checked' });
+    // In the order listed, whichever answered first: the same buckets are named (and fingerprinted) run after run.
+    const inOrder = failed.sort((a, b) => a.index - b.index).map((entry) => entry.gap);
+    gaps.push(...inOrder.slice(0, NAMED_BUCKET_GAPS));
+    const more = inOrder.length - NAMED_BUCKET_GAPS;
+    if (more > 0) {
+      const what = `${more} more buckets`;
+      gaps.push({ ...(inOrder[NAMED_BUCKET_GAPS] as Gap), what, key: 'more buckets not checked' });
     }
     return currentStateResult(
       's3-public-access',

@@ -299,6 +299,32 @@ describe('s3-public-access', () => {
     await expect(s3PublicAccessCheck.run(stateContext())).rejects.toMatchObject({ name: 'SlowDown' });
   });
 
+  test('Buckets that cannot be read are named in the order listed, not the order they failed in', async () => {
+    const names = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6'];
+    account(ALL_OFF, Object.fromEntries(names.map((name) => [name, {}])));
+    // The last listed fails first: a run named whichever failed first, and so other buckets each run.
+    names.forEach((Bucket, index) => {
+      s3Mock.on(GetBucketLocationCommand, { Bucket }).callsFake(async () => {
+        await new Promise((resolve) => setTimeout(resolve, (names.length - index) * 15));
+        throw awsError('AccessDenied', `no ${Bucket}`);
+      });
+    });
+
+    const result = await s3PublicAccessCheck.run(stateContext());
+
+    const gaps = (result.findings ?? []).filter((finding) => finding.rule === 's3-public-access/incomplete');
+    expect(gaps.map((finding) => finding.resource?.part)).toEqual([
+      's3-public-access: bucket b0',
+      's3-public-access: bucket b1',
+      's3-public-access: bucket b2',
+      's3-public-access: bucket b3',
+      's3-public-access: bucket b4',
+      's3-public-access: more buckets not checked',
+    ]);
+    expect(gaps[5]?.evidence).toEqual({ gap: 'error', what: '2 more buckets', errorKind: 'ACCESS_DENIED' });
+    expect(gaps[5]?.detail).toBe('AccessDenied: no b5');
+  });
+
   test('The account setting cannot be read: ERROR, not PASS', async () => {
     controlMock.on(GetAccountBlockCommand).rejects(awsError('AccessDenied', 'denied'));
 
