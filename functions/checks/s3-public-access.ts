@@ -4,8 +4,8 @@ import {
   GetBucketPolicyCommand,
   GetBucketWebsiteCommand,
   GetPublicAccessBlockCommand,
-  ListBucketsCommand,
   type PublicAccessBlockConfiguration,
+  paginateListBuckets,
 } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { mapLimit } from '../lib/concurrency';
@@ -25,6 +25,7 @@ import { CHECK_INFO } from './catalog';
 import {
   callOptions,
   currentStateResult,
+  DeadlineReached,
   type Gap,
   gapOf,
   isDeadline,
@@ -33,6 +34,16 @@ import {
   unreachable,
 } from './current-state';
 import type { Check, CheckContext } from './types';
+
+/** Buckets asked for per ListBuckets page. */
+const BUCKETS_PER_PAGE = 1000;
+
+/**
+ * Buckets listed and checked per run at most: the list is held in memory, and each bucket costs four or five calls,
+ * {@link RESOURCE_CONCURRENCY} at a time, within the Audit Account deadline — more than this are not read in a run's
+ * time anyway. It is AWS's default bucket quota per account; the buckets past it are a gap.
+ */
+export const MAX_LISTED_BUCKETS = 10_000;
 
 /** Buckets that could not be read, named one by one before "N more buckets". */
 const NAMED_BUCKET_GAPS = 5;
@@ -86,16 +97,76 @@ async function websiteOf(context: CheckContext, s3: BucketS3Client, bucket: stri
   }
 }
 
+/** A bucket as ListBuckets gives it: its name, and its region when the answer has it. */
+interface ListedBucket {
+  readonly name: string;
+  readonly region?: string;
+}
+
+/** The buckets listed, in the order listed, and the gap when the list is not the whole account's. */
+interface BucketList {
+  readonly buckets: ListedBucket[];
+  readonly gap?: Gap;
+}
+
+/**
+ * Lists the account's buckets a page at a time (ListBuckets without `MaxBuckets` is refused for an account whose
+ * bucket quota is above 10,000), at most {@link MAX_LISTED_BUCKETS}. What the list could not give — the buckets past
+ * the bound, the rest of the list after an error or the deadline — is a gap: never a silent PASS. The buckets listed
+ * before it are still checked. Throttling is thrown, for the workflow to retry.
+ */
+async function listBuckets(context: CheckContext): Promise<BucketList> {
+  const buckets: ListedBucket[] = [];
+  const pastBound: Gap = {
+    region: 'global',
+    what: `buckets after the first ${MAX_LISTED_BUCKETS}`,
+    key: 'buckets past the listing bound',
+    // The bound stands for the time a run has: the buckets past it are not checked, as at the deadline.
+    reason: 'deadline',
+  };
+  try {
+    const pages = paginateListBuckets(
+      { client: context.target.client(BucketS3Client), pageSize: BUCKETS_PER_PAGE, stopOnSameToken: true },
+      {},
+      callOptions(context, 'every bucket was listed'),
+    );
+    for await (const page of pages) {
+      for (const bucket of page.Buckets ?? []) {
+        if (!bucket.Name) continue;
+        if (buckets.length >= MAX_LISTED_BUCKETS) return { buckets, gap: pastBound };
+        buckets.push({ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}) });
+      }
+      if (!page.ContinuationToken) break;
+      if (buckets.length >= MAX_LISTED_BUCKETS) return { buckets, gap: pastBound };
+      if (Date.now() >= context.deadline) throw new DeadlineReached('every bucket was listed');
+    }
+    return { buckets };
+  } catch (error) {
+    if (isThrottle(error)) throw error;
+    if (buckets.length === 0) return { buckets, gap: gapOf(context, 'global', 'the bucket list', error) };
+    const what = `the bucket list after ${buckets.length} buckets`;
+    return { buckets, gap: { ...gapOf(context, 'global', what, error), key: 'the rest of the bucket list' } };
+  }
+}
+
 /** The public findings of one bucket, or none. */
 async function bucketFindings(
   context: CheckContext,
-  bucket: string,
+  listed: ListedBucket,
   account: BlockPublicAccess,
   partition: string,
 ): Promise<Finding[]> {
-  const global = context.target.client(BucketS3Client);
-  const where = await global.send(new GetBucketLocationCommand({ Bucket: bucket }), callOptions(context));
-  const region = regionOfLocation(where.LocationConstraint);
+  const bucket = listed.name;
+  // ListBuckets says the region (AWS does); GetBucketLocation only when it does not (emulators may not).
+  const region =
+    listed.region ??
+    regionOfLocation(
+      (
+        await context.target
+          .client(BucketS3Client)
+          .send(new GetBucketLocationCommand({ Bucket: bucket }), callOptions(context))
+      ).LocationConstraint,
+    );
   const s3 = context.target.client(BucketS3Client, { region });
   const own = await unlessNone(() =>
     s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }), callOptions(context)),
@@ -193,14 +264,8 @@ export const s3PublicAccessCheck: Check = {
       );
     }
 
-    let buckets: string[] = [];
-    try {
-      const listed = await context.target.client(BucketS3Client).send(new ListBucketsCommand({}), callOptions(context));
-      buckets = (listed.Buckets ?? []).flatMap((bucket) => (bucket.Name ? [bucket.Name] : []));
-    } catch (error) {
-      if (isThrottle(error)) throw error;
-      gaps.push(gapOf(context, 'global', 'the bucket list', error));
-    }
+    const { buckets, gap } = await listBuckets(context);
+    if (gap) gaps.push(gap);
     let late = 0;
     const failed: { index: number; gap: Gap }[] = [];
     await mapLimit(buckets, RESOURCE_CONCURRENCY, async (bucket, index) => {
@@ -209,7 +274,7 @@ export const s3PublicAccessCheck: Check = {
       } catch (error) {
         if (isThrottle(error)) throw error;
         if (isDeadline(error, context)) late++;
-        else failed.push({ index, gap: gapOf(context, 'global', `bucket ${bucket}`, error) });
+        else failed.push({ index, gap: gapOf(context, 'global', `bucket ${bucket.name}`, error) });
       }
     });
     if (late > 0) {

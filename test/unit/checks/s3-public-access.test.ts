@@ -11,7 +11,7 @@ import {
 import { GetPublicAccessBlockCommand as GetAccountBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { s3PublicAccessCheck } from '../../../functions/checks/s3-public-access';
+import { MAX_LISTED_BUCKETS, s3PublicAccessCheck } from '../../../functions/checks/s3-public-access';
 import { ACCOUNT, awsError, stateContext } from './current-state-helpers';
 
 const s3Mock = mockClient(S3Client);
@@ -323,6 +323,104 @@ describe('s3-public-access', () => {
     ]);
     expect(gaps[5]?.evidence).toEqual({ gap: 'error', what: '2 more buckets', errorKind: 'ACCESS_DENIED' });
     expect(gaps[5]?.detail).toBe('AccessDenied: no b5');
+  });
+
+  describe('the bucket list', () => {
+    test('is read page by page, and the region ListBuckets gives is used without GetBucketLocation', async () => {
+      account(ALL_OFF, {
+        first: { region: 'eu-west-1', policy: policy(PUBLIC_READ) },
+        second: { grants: [ALL_USERS] },
+      });
+      const asked: object[] = [];
+      s3Mock.on(ListBucketsCommand).callsFake(async (input) => {
+        asked.push({ ...input }); // a copy: the paginator sets the token on the same input object page after page
+        return input.ContinuationToken === 'page-2'
+          ? { Buckets: [{ Name: 'second' }] }
+          : { Buckets: [{ Name: 'first', BucketRegion: 'eu-west-1' }], ContinuationToken: 'page-2' };
+      });
+
+      const result = await s3PublicAccessCheck.run(stateContext());
+
+      expect(result.status).toBe('FAIL');
+      const ids = (result.findings ?? []).filter((f) => f.rule === 's3-public-access/bucket-public');
+      expect(ids.map((f) => [f.resource?.id, f.resource?.region]).sort()).toEqual([
+        ['first', 'eu-west-1'],
+        ['second', 'us-east-1'],
+      ]);
+      expect(asked).toEqual([{ MaxBuckets: 1000 }, { MaxBuckets: 1000, ContinuationToken: 'page-2' }]);
+      // The region of `first` came with the list; only `second` (none given) asks GetBucketLocation.
+      expect(s3Mock.commandCalls(GetBucketLocationCommand).map((call) => call.args[0].input.Bucket)).toEqual([
+        'second',
+      ]);
+    });
+
+    test(`is bounded at ${MAX_LISTED_BUCKETS} buckets: the rest is a gap, never a PASS`, async () => {
+      account(ALL_ON);
+      controlMock.on(GetAccountBlockCommand).resolves({ PublicAccessBlockConfiguration: ALL_OFF });
+      // An account with no end of buckets: every page full, every page with a next one.
+      let page = 0;
+      s3Mock.on(ListBucketsCommand).callsFake(async () => {
+        const at = page++ * 1000;
+        const Buckets = Array.from({ length: 1000 }, (_, i) => ({ Name: `b-${at + i}`, BucketRegion: 'us-east-1' }));
+        return { Buckets, ContinuationToken: `page-${page}` };
+      });
+      s3Mock.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ALL_ON });
+
+      const result = await s3PublicAccessCheck.run(stateContext());
+
+      expect(s3Mock).toHaveReceivedCommandTimes(ListBucketsCommand, MAX_LISTED_BUCKETS / 1000);
+      expect(s3Mock).toHaveReceivedCommandTimes(GetPublicAccessBlockCommand, MAX_LISTED_BUCKETS);
+      expect(result.status).toBe('FAIL'); // account-block-off
+      expect(result.message).toMatch(`; partial: buckets after the first ${MAX_LISTED_BUCKETS} not checked (deadline)`);
+      expect(result.findings?.find((f) => f.rule === 's3-public-access/incomplete')?.resource?.part).toBe(
+        's3-public-access: buckets past the listing bound',
+      );
+    });
+
+    test('cut short by the deadline between pages is a gap; the buckets listed count as not checked', async () => {
+      account(ALL_OFF, { a: {} });
+      const deadline = Date.now() + 200;
+      s3Mock.on(ListBucketsCommand).callsFake(async () => {
+        await new Promise((resolve) => setTimeout(resolve, deadline - Date.now() + 10));
+        return { Buckets: [{ Name: 'a', BucketRegion: 'us-east-1' }], ContinuationToken: 'page-2' };
+      });
+
+      const result = await s3PublicAccessCheck.run(stateContext({ deadline }));
+
+      expect(s3Mock).toHaveReceivedCommandTimes(ListBucketsCommand, 1);
+      expect(result.status).toBe('FAIL'); // account-block-off is still found
+      expect(result.message).toMatch(
+        /partial: the bucket list after 1 buckets not checked \(deadline\), 1 of 1 buckets not checked \(deadline\)$/,
+      );
+    });
+
+    test('failing on a later page: the buckets of the pages before are still checked', async () => {
+      account(ALL_OFF, { open: { policy: policy(PUBLIC_READ) } });
+      s3Mock
+        .on(ListBucketsCommand)
+        .resolvesOnce({ Buckets: [{ Name: 'open' }], ContinuationToken: 'page-2' })
+        .rejectsOnce(awsError('AccessDenied', 'not this page'));
+
+      const result = await s3PublicAccessCheck.run(stateContext());
+
+      expect(result.status).toBe('FAIL');
+      expect(result.findings?.map((f) => f.rule)).toEqual([
+        's3-public-access/bucket-public',
+        's3-public-access/account-block-off',
+        's3-public-access/incomplete',
+      ]);
+      expect(result.message).toMatch(/partial: the bucket list after 1 buckets: ACCESS_DENIED$/);
+    });
+
+    test('throttled while listing: thrown, so that the workflow retries the account', async () => {
+      account(ALL_OFF, { a: {} });
+      s3Mock
+        .on(ListBucketsCommand)
+        .resolvesOnce({ Buckets: [{ Name: 'a' }], ContinuationToken: 'page-2' })
+        .rejectsOnce(awsError('SlowDown', 'Please reduce'));
+
+      await expect(s3PublicAccessCheck.run(stateContext())).rejects.toMatchObject({ name: 'SlowDown' });
+    });
   });
 
   test('The account setting cannot be read: ERROR, not PASS', async () => {
