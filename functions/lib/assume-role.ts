@@ -31,6 +31,7 @@ export const AUDIT_SESSION_ACTIONS = [
   'ec2:DescribeRegions',
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeSecurityGroupRules',
+  'ec2:GetManagedPrefixListEntries',
   // s3-public-access (GetAccountPublicAccessBlock is called through s3control but is an s3: action)
   's3:ListAllMyBuckets',
   's3:GetBucketLocation',

@@ -335,10 +335,12 @@ describe('function bundles', () => {
     expect(code).toContain('com.amazonaws.ec2');
   });
 
-  test("audit-account carries the schemas of the EC2 operation it sends and not EC2's others (infra/sdk-schema-keys.ts)", () => {
+  test("audit-account carries the schemas of the EC2 operations it sends and not EC2's others (infra/sdk-schema-keys.ts)", () => {
     const code = shippedCode('audit-account');
 
+    // network-exposure: the rules, and the entries of the prefix lists they name.
     expect(code).toContain('"DescribeSecurityGroupRules"');
+    expect(code).toContain('"GetManagedPrefixListEntries"');
     for (const unused of ['RunInstances', 'CreateVpnConnection', 'DescribeImages']) expect(code).not.toContain(unused);
     // The 1.3 MB of EC2 schemas as shipped made the bundle 1.7 MB.
     expect(code.length).toBeLessThan(1_000_000);

@@ -117,8 +117,9 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
     const s3KeyOf = (properties: unknown) => (properties as { Code: { S3Key: string } }).Code.S3Key;
     const auditAccount = bundleText(synthesized, s3KeyOf(functionByState(template, 'Audit Account').properties));
 
-    // The EC2 operation the checks send is there; EC2's others, which the schemas as shipped would bring, are not.
+    // The EC2 operations the checks send are there; EC2's others, which the schemas as shipped would bring, are not.
     expect(auditAccount).toContain('"DescribeSecurityGroupRules"');
+    expect(auditAccount).toContain('"GetManagedPrefixListEntries"');
     expect(auditAccount).not.toContain('RunInstances');
     for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const map = JSON.parse(bundleText(synthesized, s3KeyOf(properties), 'index.js.map')) as Record<string, unknown>;

@@ -176,6 +176,7 @@ describe('AUDIT_SESSION_POLICY', () => {
       expect.arrayContaining([
         'ec2:DescribeSecurityGroups',
         'ec2:DescribeSecurityGroupRules',
+        'ec2:GetManagedPrefixListEntries',
         'ec2:DescribeRegions',
         's3:ListAllMyBuckets',
         's3:GetBucketLocation',
