@@ -21,7 +21,9 @@ export const ACTION_INFO: { readonly [Id in RemediationId]: ActionInfo & { reado
       'Clients that reach the port from the internet lose access. Only the one rule from 0.0.0.0/0 or ::/0 is ' +
       'revoked; rules for other CIDRs and for the allowed public ports stay.',
     describe: (target) =>
-      `revoke ingress rule ${target.evidence.ruleId} (${ports(target)} from ${target.evidence.cidr}) of ${target.resource.id}`,
+      target.evidence.prefixListId
+        ? `none: ingress rule ${target.evidence.ruleId} (${ports(target)} from prefix list ${target.evidence.prefixListId}, which holds ${target.evidence.cidr}) of ${target.resource.id} is left to a person`
+        : `revoke ingress rule ${target.evidence.ruleId} (${ports(target)} from ${target.evidence.cidr}) of ${target.resource.id}`,
     key: (target) =>
       [
         target.resource.id,
@@ -29,10 +31,12 @@ export const ACTION_INFO: { readonly [Id in RemediationId]: ActionInfo & { reado
         target.evidence.fromPort,
         target.evidence.toPort,
         target.evidence.cidr,
+        // A rule through a prefix list is another rule than the one from the CIDR itself (keys of CIDR rules stay).
+        ...(target.evidence.prefixListId ? [target.evidence.prefixListId] : []),
       ].join(':'),
     // The rule's ID survives ModifySecurityGroupRules: what was approved is the rule as the plan saw it (the fields
     // of revoke-world-ingress.ts's state), not whatever the ID names at apply.
-    mustMatchPlan: ['groupId', 'protocol', 'fromPort', 'toPort', 'cidrIpv4', 'cidrIpv6'],
+    mustMatchPlan: ['groupId', 'protocol', 'fromPort', 'toPort', 'cidrIpv4', 'cidrIpv6', 'prefixListId'],
   },
   'block-bucket-public-access': {
     id: 'block-bucket-public-access',

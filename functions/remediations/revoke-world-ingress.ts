@@ -36,13 +36,29 @@ function ruleState(rule: SecurityGroupRule): JsonObject {
     toPort: rule.ToPort ?? null,
     cidrIpv4: rule.CidrIpv4 ?? null,
     cidrIpv6: rule.CidrIpv6 ?? null,
+    prefixListId: rule.PrefixListId ?? null,
     description: rule.Description ?? null,
   };
 }
 
 /**
+ * Why a rule whose source is a managed prefix list is left to a person. network-exposure reports such a rule when the
+ * list holds 0.0.0.0/0 or ::/0, but the world is one entry of the list, not the rule: revoking the rule would cut
+ * every other range of the list as well (an office, a partner), and removing the entry changes the list for every
+ * group, route table and account that uses it (a list may be shared through RAM, or belong to another account).
+ */
+function prefixListSource(rule: SecurityGroupRule): string | undefined {
+  if (!rule.PrefixListId) return undefined;
+  return (
+    `the rule admits prefix list ${rule.PrefixListId}, not a CIDR: revoking it would cut every range of the list, ` +
+    'and the list may serve other groups and accounts; remove 0.0.0.0/0 and ::/0 from the list, or replace the rule'
+  );
+}
+
+/**
  * Revokes exactly one ingress rule open to the world, by its security group rule ID: the other CIDRs and ports of
- * the same group stay as they are.
+ * the same group stay as they are. A rule whose source is a managed prefix list is left to a person
+ * ({@link prefixListSource}).
  */
 export const revokeWorldIngress: RemediationAction = {
   ...ACTION_INFO['revoke-world-ingress'],
@@ -57,10 +73,13 @@ export const revokeWorldIngress: RemediationAction = {
       ? `security group ${groupName} belongs to Control Tower`
       : undefined;
     const rule = await readRule(target, ec2);
+    const ingress = rule !== undefined && rule.IsEgress !== true;
+    // A rule from a prefix list is never revoked, and never called compliant either: its list is not read here, and
+    // the audit found the world in it. It is planned as NEEDS_PERSON; met at apply (a rule edited in place since the
+    // plan), it is NOT_APPLIED with the same reason.
+    const throughList = ingress ? prefixListSource(rule) : undefined;
     const open =
-      rule !== undefined &&
-      rule.IsEgress !== true &&
-      (WORLD.has(rule.CidrIpv4 ?? '') || WORLD.has(rule.CidrIpv6 ?? ''));
+      ingress && (throughList !== undefined || WORLD.has(rule.CidrIpv4 ?? '') || WORLD.has(rule.CidrIpv6 ?? ''));
     // Rated from the rule as it is now, not from the finding: a rule edited to an allowed port since is never revoked.
     const allowed = open && exposureSeverity(rule, settings.exposure).allowedPort;
     return {
@@ -71,6 +90,7 @@ export const revokeWorldIngress: RemediationAction = {
       ...(allowed
         ? { allowed: `the rule's ports (${describePorts(rule)}) are in exposure.allowedPublicPorts: never revoked` }
         : {}),
+      ...(throughList ? { needsPerson: throughList } : {}),
     };
   },
 

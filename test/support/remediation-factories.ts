@@ -21,7 +21,15 @@ type Evidence = NonNullable<Finding['evidence']>;
  */
 export const findings = {
   worldIngress(
-    overrides: { ruleId?: string; groupId?: string; port?: number; cidr?: string; allowedPort?: boolean } = {},
+    overrides: {
+      ruleId?: string;
+      groupId?: string;
+      port?: number;
+      cidr?: string;
+      allowedPort?: boolean;
+      /** The managed prefix list the world came through (network-exposure's `evidence.prefixListId`). */
+      prefixListId?: string;
+    } = {},
   ): Finding {
     const groupId = overrides.groupId ?? 'sg-0123456789abcdef0';
     const ruleId = overrides.ruleId ?? 'sgr-0aaaaaaaaaaaaaaa1';
@@ -33,6 +41,7 @@ export const findings = {
       fromPort: port,
       toPort: port,
       cidr: overrides.cidr ?? '0.0.0.0/0',
+      ...(overrides.prefixListId ? { prefixListId: overrides.prefixListId } : {}),
       allowedPort: overrides.allowedPort ?? false,
     };
     return {

@@ -75,9 +75,13 @@ function givenEmulatedKms() {
   });
 }
 
-/** Security group rules as EC2 holds them (a revoke removes one); reading `throttled` throws EC2's throttle. */
+/**
+ * Security group rules as EC2 holds them (a revoke removes one); reading `throttled` throws EC2's throttle. A rule in
+ * `throughList` admits that managed prefix list instead of 0.0.0.0/0.
+ */
 let rules: Map<string, number>;
 let throttled: string | undefined;
+let throughList: Map<string, string>;
 
 function givenEmulatedEc2() {
   ec2.on(DescribeSecurityGroupsCommand).resolves({
@@ -100,7 +104,7 @@ function givenEmulatedEc2() {
         IpProtocol: 'tcp',
         FromPort: rules.get(id),
         ToPort: rules.get(id),
-        CidrIpv4: '0.0.0.0/0',
+        ...(throughList.has(id) ? { PrefixListId: throughList.get(id) } : { CidrIpv4: '0.0.0.0/0' }),
       })),
     };
   });
@@ -162,6 +166,7 @@ describe('Apply Account', () => {
       ['sgr-2', 3389],
     ]);
     throttled = undefined;
+    throughList = new Map();
     givenEmulatedEc2();
   });
 
@@ -351,6 +356,51 @@ describe('Apply Account', () => {
           calls: [],
         }),
       ]);
+    });
+
+    it('is not applied when the rule was edited in place (same ID) to admit a prefix list: a person decides', async () => {
+      const { store, run } = await planned(ON, [findings.worldIngress({ ruleId: 'sgr-1', port: 22 })]);
+      throughList.set('sgr-1', 'pl-0partners');
+
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
+
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 0, failed: 0 });
+      expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+      expect(rules.has('sgr-1')).toBe(true);
+      expect(store.read<AccountRemediationRecord>(run, PATHS.record(ACCOUNT))?.items).toEqual([
+        expect.objectContaining({
+          outcome: 'NOT_APPLIED',
+          reason: expect.stringMatching(/^needs a person: the rule admits prefix list pl-0partners, not a CIDR: /),
+          stateBefore: expect.objectContaining({ ruleId: 'sgr-1', prefixListId: 'pl-0partners', cidrIpv4: null }),
+          calls: [],
+        }),
+      ]);
+    });
+
+    it('plans a rule open to the world through a prefix list as NEEDS_PERSON, and an approved apply leaves it', async () => {
+      throughList.set('sgr-1', 'pl-0partners');
+      const { store, run } = await planned(ON, [
+        findings.worldIngress({ ruleId: 'sgr-1', port: 22, prefixListId: 'pl-0partners' }),
+        findings.worldIngress({ ruleId: 'sgr-2', port: 3389 }),
+      ]);
+      const plan = store.read<AccountPlan>(run, PATHS.plan(ACCOUNT));
+      expect(plan?.items.map(({ evidence, decision }) => [evidence.ruleId, decision])).toEqual([
+        ['sgr-1', 'NEEDS_PERSON'],
+        ['sgr-2', 'PLANNED'],
+      ]);
+
+      const result = await applyAccount(
+        { accountId: ACCOUNT, run, approval: APPROVAL, planSha256: await reviewedDigest(store, run) },
+        deps(ON, store),
+      );
+
+      expect(result).toEqual({ accountId: ACCOUNT, remediated: 1, failed: 0 });
+      expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+      expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-2'] });
+      expect([...rules.keys()]).toEqual(['sgr-1']);
     });
 
     it('is not applied when the plan item does not say what state it saw', async () => {

@@ -101,6 +101,43 @@ describe('revoke-world-ingress', () => {
     expect((await revokeWorldIngress.inspect(target, actionContext())).allowed).toBeUndefined();
   });
 
+  it('never revokes a rule whose source is a prefix list, nor calls it compliant: it is left to a person', async () => {
+    const throughList = targetOf(
+      findings.worldIngress({ ruleId: 'sgr-0world000000000001', port: 22, prefixListId: 'pl-0partners' }),
+    );
+    givenGroup();
+    ec2.on(DescribeSecurityGroupRulesCommand, { SecurityGroupRuleIds: ['sgr-0world000000000001'] }).resolves({
+      SecurityGroupRules: [
+        {
+          SecurityGroupRuleId: 'sgr-0world000000000001',
+          GroupId: target.resource.id,
+          IsEgress: false,
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          PrefixListId: 'pl-0partners',
+        },
+      ],
+    });
+
+    const inspection = await revokeWorldIngress.inspect(throughList, actionContext());
+
+    expect(inspection.compliant).toBe(false);
+    expect(inspection.needsPerson).toBe(
+      'the rule admits prefix list pl-0partners, not a CIDR: revoking it would cut every range of the list, and the ' +
+        'list may serve other groups and accounts; remove 0.0.0.0/0 and ::/0 from the list, or replace the rule',
+    );
+    expect(inspection.state).toMatchObject({ present: true, prefixListId: 'pl-0partners', cidrIpv4: null });
+    expect(gateAfter(inspection, false).decision).toBe('NEEDS_PERSON');
+    expect(revokeWorldIngress.describe(throughList, actionContext().settings)).toBe(
+      'none: ingress rule sgr-0world000000000001 (tcp 22 from prefix list pl-0partners, which holds 0.0.0.0/0) of ' +
+        `${target.resource.id} is left to a person`,
+    );
+    // Not the key of the rule from 0.0.0.0/0 itself on the same ports: a plan keeps both, each with its decision.
+    expect(revokeWorldIngress.key(throughList)).not.toBe(revokeWorldIngress.key(target));
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+  });
+
   it("marks Control Tower's security groups, which are never touched", async () => {
     givenGroup('aws-controltower-VPC-default');
     givenRule(true);
