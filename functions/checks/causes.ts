@@ -37,13 +37,16 @@ function opening(evidence: Finding['evidence']): string | undefined {
 /**
  * Whether the event opened this very rule: by the event's structured evidence when it has some, else by the
  * openings its detail lists (`sg-…: tcp/22 from 0.0.0.0/0, tcp/443 from ::/0`); an event that says neither
- * counts for the whole group.
+ * counts for the whole group. A rule open through a managed prefix list (`evidence.prefixListId`) was not opened by
+ * a CIDR opening: the event that opened 0.0.0.0/0 itself on the same ports is the cause of another rule.
  */
 function openedThisRule(finding: Finding, event: Finding): boolean {
   const wanted = finding.evidence;
   const given = event.evidence;
+  const throughList = typeof wanted?.prefixListId === 'string';
   if (given && given.cidr !== undefined && given.fromPort !== undefined) {
     return (
+      !throughList &&
       given.cidr === wanted?.cidr &&
       String(given.protocol) === String(wanted?.protocol) &&
       given.fromPort === wanted?.fromPort &&
@@ -55,7 +58,7 @@ function openedThisRule(finding: Finding, event: Finding): boolean {
     .slice(detail.indexOf(': ') + 2)
     .split(', ')
     .filter((part) => part.includes(' from '));
-  return listed.length === 0 || listed.includes(opening(wanted) ?? '');
+  return listed.length === 0 || (!throughList && listed.includes(opening(wanted) ?? ''));
 }
 
 /** The cause rules by current-state rule ID. */

@@ -117,6 +117,19 @@ describe('linkCauses', () => {
     expect(causeFor(worldIngress('sg-0aaa', 443, '::/0'), [opened])).toBeUndefined();
   });
 
+  test('a rule open through a prefix list gets no cause from the event that opened 0.0.0.0/0 itself on the same ports', () => {
+    const opened = event('AuthorizeSecurityGroupIngress', sg('sg-0aaa'), {
+      evidence: { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' },
+    });
+    const listed = event('AuthorizeSecurityGroupIngress', sg('sg-0aaa'), { detail: 'sg-0aaa: tcp/22 from 0.0.0.0/0' });
+    const throughList = worldIngress('sg-0aaa', 22);
+    const finding = { ...throughList, evidence: { ...throughList.evidence, prefixListId: 'pl-0partners' } };
+
+    expect(causeFor(finding, [opened])).toBeUndefined();
+    expect(causeFor(finding, [listed])).toBeUndefined();
+    expect(causeFor(worldIngress('sg-0aaa', 22), [listed])?.eventName).toBe('AuthorizeSecurityGroupIngress');
+  });
+
   test('a missing detector or recorder gets the DeleteDetector / StopConfigurationRecorder of its region', () => {
     const deleted = event('DeleteDetector', { type: 'AwsGuardDutyDetector', id: 'd-old', region: 'eu-west-1' });
     // Later, but in another region: it must not win.
