@@ -8,7 +8,13 @@ import {
   PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateManagedPrefixListCommand,
+  CreateSecurityGroupCommand,
+  DescribeManagedPrefixListsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { CreateDetectorCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -60,6 +66,8 @@ describe('ct-audit run --endpoint finds one planted problem of each kind, and no
         IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
       }),
     );
+    // SSH for "partners" through a customer-managed prefix list someone put 0.0.0.0/0 in: no CIDR on the rule.
+    await givenListRule(ec2, 'ssh-partners', 22, await customerList(ec2, 'partners', ['203.0.113.0/24', '0.0.0.0/0']));
     const s3 = new S3Client({ ...p, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: 'planted-open-acl' }));
     await s3.send(new PutBucketAclCommand({ Bucket: 'planted-open-acl', ACL: 'public-read' }));
@@ -111,6 +119,16 @@ describe('ct-audit run --endpoint finds one planted problem of each kind, and no
     await configService.send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: 'default' }));
     await new SecurityHubClient(c).send(new EnableSecurityHubCommand({}));
     await new KMSClient(c).send(new CreateKeyCommand({ Description: 'in use' }));
+    // Rules from prefix lists without the world: the office's private ranges, and S3's ranges (AWS-managed).
+    const cleanEc2 = new EC2Client(c);
+    await givenListRule(cleanEc2, 'ssh-office', 22, await customerList(cleanEc2, 'office', ['10.0.0.0/8']));
+    const { PrefixLists: s3Lists } = await cleanEc2.send(
+      new DescribeManagedPrefixListsCommand({
+        Filters: [{ Name: 'prefix-list-name', Values: [`com.amazonaws.${REGION}.s3`] }],
+      }),
+    );
+    expect(s3Lists?.[0]?.OwnerId).toBe('AWS');
+    await givenListRule(cleanEc2, 'https-s3', 443, s3Lists?.[0]?.PrefixListId as string);
 
     // The run: a scratch folder without cdk.json, the shell's (management account's) credentials.
     const cwd = mkdtempSync(join(tmpdir(), 'ct-audit-endpoint-'));
@@ -149,6 +167,30 @@ describe('ct-audit run --endpoint finds one planted problem of each kind, and no
   }, 180_000);
   afterAll(() => moto?.stop());
 
+  /** A customer-managed prefix list of these CIDRs; its ID. */
+  async function customerList(ec2: EC2Client, name: string, cidrs: string[]): Promise<string> {
+    const { PrefixList } = await ec2.send(
+      new CreateManagedPrefixListCommand({
+        PrefixListName: name,
+        AddressFamily: 'IPv4',
+        MaxEntries: 5,
+        Entries: cidrs.map((Cidr) => ({ Cidr })),
+      }),
+    );
+    return PrefixList?.PrefixListId as string;
+  }
+
+  /** A security group whose one ingress rule admits `port` from the prefix list. */
+  async function givenListRule(ec2: EC2Client, name: string, port: number, PrefixListId: string): Promise<void> {
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: name }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, PrefixListIds: [{ PrefixListId }] }],
+      }),
+    );
+  }
+
   const record = (accountId: string): AccountRecord =>
     JSON.parse(readFileSync(join(reportDir, summary.runId, 'accounts', `${accountId}.json`), 'utf8'));
 
@@ -156,8 +198,17 @@ describe('ct-audit run --endpoint finds one planted problem of each kind, and no
     const checks = record(planted).checks;
     const rules = (check: string) => (checks[check]?.findings ?? []).map((finding) => [finding.rule, finding.severity]);
 
-    expect(rules('network-exposure')).toEqual([['network-exposure/world-ingress', 'HIGH']]);
-    expect(checks['network-exposure']?.findings?.[0]?.evidence).toMatchObject({ fromPort: 3389, cidr: '0.0.0.0/0' });
+    expect(rules('network-exposure')).toEqual([
+      ['network-exposure/world-ingress', 'HIGH'],
+      ['network-exposure/world-ingress', 'HIGH'],
+    ]);
+    const byPort = (port: number) =>
+      checks['network-exposure']?.findings?.find((finding) => finding.evidence?.fromPort === port);
+    expect(byPort(3389)?.evidence).toMatchObject({ cidr: '0.0.0.0/0' });
+    expect(byPort(3389)?.evidence?.prefixListId).toBeUndefined();
+    // Resolved through the emulator's GetManagedPrefixListEntries: the list is named in the title and the evidence.
+    expect(byPort(22)?.evidence).toMatchObject({ cidr: '0.0.0.0/0', prefixListId: expect.stringMatching(/^pl-/) });
+    expect(byPort(22)?.title).toMatch(/ admits tcp\/22 from 0\.0\.0\.0\/0 through prefix list pl-\w+ \(us-east-1\)$/);
     expect(rules('s3-public-access')).toEqual([
       ['s3-public-access/bucket-public', 'HIGH'],
       ['s3-public-access/account-block-off', 'MEDIUM'],
