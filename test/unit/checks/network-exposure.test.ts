@@ -396,6 +396,25 @@ describe('network-exposure: rules whose source is a managed prefix list', () => 
     expect(result.message).toMatch(/^1 CRITICAL, 1 HIGH: .*; partial: prefix list pl-0gone \(us-east-1\): UNKNOWN$/);
   });
 
+  test('Lists that cannot be read: five are named, in the order the rules named them, then "N more"', async () => {
+    const ids = ['pl-01', 'pl-02', 'pl-03', 'pl-04', 'pl-05', 'pl-06', 'pl-07'];
+    rules(...ids.map((id, index) => fromList(id, 'tcp', 1000 + index)));
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(awsError('UnauthorizedOperation', 'denied'));
+
+    const result = await networkExposureCheck.run(stateContext());
+
+    expect(result.status).toBe('ERROR');
+    expect(result.findings?.map((finding) => finding.evidence?.what)).toEqual([
+      'prefix list pl-01 (us-east-1)',
+      'prefix list pl-02 (us-east-1)',
+      'prefix list pl-03 (us-east-1)',
+      'prefix list pl-04 (us-east-1)',
+      'prefix list pl-05 (us-east-1)',
+      '2 more prefix lists (us-east-1)',
+    ]);
+    expect(result.findings?.at(-1)?.resource?.part).toBe('network-exposure: more prefix lists not read (us-east-1)');
+  });
+
   test('The deadline reached while reading lists is a gap, never a PASS', async () => {
     rules(fromList('pl-0slow', 'tcp', 22), fromList('pl-0slower', 'tcp', 23));
     ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(new DeadlineReached('every prefix list was read'));
