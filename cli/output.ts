@@ -1,4 +1,4 @@
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { fileInEach } from '../functions/lib/report-store';
 import { cleanText } from '../functions/lib/text';
@@ -193,6 +193,46 @@ function rank(status: Status): number {
   return STATUS_ORDER[status] ?? -1;
 }
 
+/**
+ * The width the table is cut to: the terminal's columns when stdout is a terminal, none when it is piped or
+ * redirected (nothing is cut there). Every command that prints the table decides it here.
+ */
+export function tableWidth(stdout: Writer): number | undefined {
+  return stdout.isTTY ? (stdout.columns ?? 140) : undefined;
+}
+
+/** Where `run` and `sandbox` write run records unless `--report-dir` says otherwise. */
+export const DEFAULT_REPORT_DIR = 'audit-reports';
+
+/** A word a POSIX shell reads back as `value`: as it is when it is plain, else in single quotes. */
+export function shellWord(value: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/** Where a run's records are, as the command that wrote them was told. */
+export interface RecordsAt {
+  /** The local folder (`--report-dir`); a command that wrote only to a bucket has none. */
+  readonly reportDir?: string;
+  /** The bucket (`--report-bucket`, or the stack's for `start`). */
+  readonly reportBucket?: string;
+}
+
+/**
+ * The flags a printed `ct-audit show|undo …` needs to find the records again: ` --report-dir <dir>` for a folder
+ * other than the default, else ` --report-bucket <bucket>` when the records are only in a bucket, else ''. A
+ * folder whose name holds control or format characters is not echoed to the terminal: the hint names the flag.
+ */
+export function recordsFlags(at: RecordsAt, cwd = process.cwd()): string {
+  if (at.reportDir !== undefined) {
+    if (resolve(cwd, at.reportDir) === resolve(cwd, DEFAULT_REPORT_DIR)) return '';
+    if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(at.reportDir)) return ' --report-dir <the folder given>';
+    return ` --report-dir ${shellWord(at.reportDir)}`;
+  }
+  if (at.reportBucket) return ` --report-bucket ${shellWord(cleanText(at.reportBucket, FIELD.id))}`;
+  return '';
+}
+
 /** Options of {@link renderSummary}. */
 export interface RenderOptions {
   /** Columns of the terminal; undefined (not a terminal) cuts nothing. */
@@ -201,6 +241,8 @@ export interface RenderOptions {
   readonly onlyIssues?: boolean;
   /** A local report folder under this directory is shown relative to it (`./audit-reports/...`). */
   readonly cwd?: string;
+  /** Where the records are, so that the `ct-audit show` the table prints finds them ({@link recordsFlags}). */
+  readonly records?: RecordsAt;
 }
 
 /** One folder as a person types it: a local one relative to the working directory when it is under it. */
@@ -276,7 +318,8 @@ export function renderSummary(summary: RunSummary, options: RenderOptions = {}):
     out.push(
       `Records: ${displayLocation(location, options.cwd, 'accounts/<account>.json')} (every check, message and ` +
         'finding); read one with ' +
-        `ct-audit show --run ${runId} --account ${cleanText(example.accountId, FIELD.id)}`,
+        `ct-audit show --run ${runId} --account ${cleanText(example.accountId, FIELD.id)}` +
+        recordsFlags(options.records ?? {}, options.cwd),
     );
   }
   return `${out.join('\n')}\n`;
@@ -306,7 +349,8 @@ export function accessDeniedHint(summary: RunSummary): string | undefined {
  * so, who made it and from where (at most `max` lines). Reads the findings `summaryWithFindings` adds to a summary;
  * '' when none has a cause.
  */
-export function renderCauses(summary: RunSummary, max = 10): string {
+export function renderCauses(summary: RunSummary, options: { max?: number; records?: RecordsAt } = {}): string {
+  const max = options.max ?? 10;
   const lines: string[] = [];
   for (const account of summary.accounts) {
     for (const check of Object.values(account.checks)) {
@@ -328,7 +372,8 @@ export function renderCauses(summary: RunSummary, max = 10): string {
   const more =
     lines.length > max
       ? [
-          `  ... and ${lines.length - max} more: ct-audit show --run ${cleanText(summary.runId, FIELD.id)} --account <account>`,
+          `  ... and ${lines.length - max} more: ct-audit show --run ${cleanText(summary.runId, FIELD.id)} ` +
+            `--account <account>${recordsFlags(options.records ?? {})}`,
         ]
       : [];
   return `\nCaused by (the run's CloudTrail events behind what is exposed now):\n${[...lines.slice(0, max), ...more].join('\n')}\n`;

@@ -6,7 +6,15 @@ import type { ReportStore, RunRef } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
 import type { AccountRecord, Finding, RunSummary } from '../../functions/lib/types';
 import { EXIT, INVALID_NAMES, type Io } from '../context';
-import { accessDeniedHint, FIELD, renderCauses, renderSummary, summaryHasIssues } from '../output';
+import {
+  accessDeniedHint,
+  FIELD,
+  type RecordsAt,
+  renderCauses,
+  renderSummary,
+  summaryHasIssues,
+  tableWidth,
+} from '../output';
 
 /** How a run ended, whichever way it ran (local engine or the deployed state machine). */
 export interface RunOutcome {
@@ -25,6 +33,8 @@ export interface OutcomeFlags {
   readonly summaryFile?: string;
   readonly endpoint?: string;
   readonly reportBucket?: string;
+  /** The local folder the records went to (`run`, `sandbox`); `start` has none: its records are in the bucket. */
+  readonly reportDir?: string;
 }
 
 /** Findings `--json` carries per check; the count says how many the record holds. */
@@ -128,14 +138,20 @@ export async function printOutcome(io: Io, flags: OutcomeFlags, outcome: RunOutc
   if (flags.json) {
     io.stdout.write(`${JSON.stringify(full, null, 2)}\n`);
   } else {
+    const width = tableWidth(io.stdout);
+    const records: RecordsAt = {
+      ...(flags.reportDir !== undefined ? { reportDir: flags.reportDir } : {}),
+      ...(flags.reportBucket ? { reportBucket: flags.reportBucket } : {}),
+    };
     io.stdout.write(
       renderSummary(summary, {
-        ...(io.stdout.isTTY ? { width: io.stdout.columns ?? 140 } : {}),
+        ...(width !== undefined ? { width } : {}),
         onlyIssues: flags.onlyIssues ?? false,
         cwd: process.cwd(),
+        records,
       }),
     );
-    io.stdout.write(renderCauses(full));
+    io.stdout.write(renderCauses(full, { records }));
     if (outcome.endState) io.stdout.write(`Outcome: ${outcome.endState}\n`);
   }
   const hint = accessDeniedHint(summary);

@@ -7,9 +7,12 @@ import {
   displayLocation,
   Progress,
   reasonText,
+  recordsFlags,
   renderCauses,
   renderSummary,
+  shellWord,
   summaryHasIssues,
+  tableWidth,
 } from '../../../cli/output';
 import { type RunSummary, SCHEMA_VERSION, type SummaryAccount } from '../../../functions/lib/types';
 import { terminal } from '../../support/cli-output';
@@ -346,6 +349,83 @@ describe('renderCauses', () => {
 
     expect(text.split('\n').filter((line) => line.includes('<- '))).toHaveLength(10);
     expect(text).toContain('... and 2 more: ct-audit show --run ct-audit-run-5');
+  });
+});
+
+describe('the commands the table names find the records again', () => {
+  const CWD = '/home/me/project';
+
+  test.each([
+    [{ reportDir: 'audit-reports' }, ''],
+    [{ reportDir: './audit-reports/' }, ''],
+    [{ reportDir: '/home/me/project/audit-reports' }, ''],
+    [{ reportDir: 'out/reports' }, ' --report-dir out/reports'],
+    [{ reportDir: 'my reports' }, " --report-dir 'my reports'"],
+    [{ reportDir: "it's; rm -rf ~" }, " --report-dir 'it'\\''s; rm -rf ~'"],
+    [{ reportDir: '$HOME/`x`' }, " --report-dir '$HOME/`x`'"],
+    [{ reportDir: 'out\u001b[2Jx' }, ' --report-dir <the folder given>'],
+    [{ reportDir: 'out', reportBucket: 'b' }, ' --report-dir out'],
+    [{ reportBucket: 'audit-bucket-1' }, ' --report-bucket audit-bucket-1'],
+    [{}, ''],
+  ])('%j: %j', (at, flags) => {
+    expect(recordsFlags(at, CWD)).toBe(flags);
+  });
+
+  test('a quoted word is read back by a shell as it was', () => {
+    expect(shellWord("a b'c")).toBe("'a b'\\''c'");
+    expect(shellWord('plain/path-1.2')).toBe('plain/path-1.2');
+  });
+
+  test('the Records line and the Caused-by overflow carry --report-dir when it is not the default', () => {
+    const many = Array.from({ length: 11 }, () => ({
+      rule: 'network-exposure/world-ingress',
+      severity: 'HIGH',
+      title: 'sg-0abc admits tcp/22 from 0.0.0.0/0 (us-east-1)',
+      cause: { eventName: 'AuthorizeSecurityGroupIngress' },
+    }));
+    const run = summary({
+      accounts: [
+        {
+          ...FAIL,
+          checks: { 'network-exposure': { status: 'FAIL', findings: 11, findingList: many } as never },
+        },
+      ],
+    });
+    const records = { reportDir: 'my reports' };
+
+    expect(renderSummary(run, { records })).toMatch(
+      /read one with ct-audit show --run ct-audit-run-5 --account 222222222222 --report-dir 'my reports'$/m,
+    );
+    expect(renderCauses(run, { records })).toContain(
+      "... and 1 more: ct-audit show --run ct-audit-run-5 --account <account> --report-dir 'my reports'",
+    );
+    expect(renderSummary(run)).toMatch(/ct-audit show --run ct-audit-run-5 --account 222222222222$/m);
+  });
+
+  test.each([
+    [{ reportDir: 'elsewhere' }, / --report-dir elsewhere$/m],
+    [{ reportDir: 'audit-reports', reportBucket: 'b' }, /--account 333333333333$/m],
+    // `start`: the records are only in the stack's bucket.
+    [{ reportBucket: 'stack-bucket' }, / --report-bucket stack-bucket$/m],
+  ])('printOutcome with %j names where to read them', async (flags, hint) => {
+    let stdout = '';
+    const io = {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: Object.assign(new PassThrough(), { write: () => true }),
+    };
+
+    await printOutcome(io, flags, { summary: summary(), store: new MemoryReportStore() });
+
+    expect(lines(stdout).find((line) => line.startsWith('Records: '))).toMatch(hint);
+  });
+});
+
+describe('the width the table is cut to', () => {
+  test("a terminal's columns; nothing when piped or redirected, whatever COLUMNS says", () => {
+    expect(tableWidth({ write: () => true, isTTY: true, columns: 90 })).toBe(90);
+    expect(tableWidth({ write: () => true, isTTY: true })).toBe(140);
+    expect(tableWidth({ write: () => true, columns: 90 })).toBeUndefined();
+    expect(tableWidth({ write: () => true, isTTY: false, columns: 90 })).toBeUndefined();
   });
 });
 
