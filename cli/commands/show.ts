@@ -9,10 +9,17 @@ import {
   S3ReportStore,
 } from '../../functions/lib/report-store';
 import { cleanText } from '../../functions/lib/text';
-import type { AccountRecord, CheckResult, ErrorInfo, Finding, RunSummary } from '../../functions/lib/types';
+import type {
+  AccountRecord,
+  CheckResult,
+  ErrorInfo,
+  Finding,
+  FindingCause,
+  RunSummary,
+} from '../../functions/lib/types';
 import { accountIdSchema } from '../../functions/lib/validation';
 import { type CommandContext, EXIT, type Io, UsageError } from '../context';
-import { actionableFirst, displayLocation, FIELD, renderSummary } from '../output';
+import { actionableFirst, displayLocation, FIELD, renderSummary, tableWidth } from '../output';
 import { configureTimeoutsFrom } from '../settings-file';
 import { wholeNumber } from './options';
 
@@ -88,8 +95,13 @@ async function showCommand(io: Io, flags: ShowFlags): Promise<number> {
   const location = displayLocation(store.location(run), process.cwd());
 
   if (!flags.account) {
+    const width = tableWidth(io.stdout);
     io.stdout.write(
-      renderSummary(summary, { ...(io.stdout.isTTY ? { width: io.stdout.columns ?? 140 } : {}), cwd: process.cwd() }),
+      renderSummary(summary, {
+        ...(width !== undefined ? { width } : {}),
+        cwd: process.cwd(),
+        records: flags.reportBucket ? { reportBucket: flags.reportBucket } : { reportDir: flags.reportDir },
+      }),
     );
     return EXIT.passed;
   }
@@ -113,6 +125,21 @@ async function showCommand(io: Io, flags: ShowFlags): Promise<number> {
   return EXIT.passed;
 }
 
+/**
+ * The CloudTrail call the same run found behind a current-state finding (what the table's "Caused by" lists): the
+ * event, who made it, from where and when, each cleaned and bounded like the rest of the record.
+ */
+function causeLine(cause: FindingCause): string {
+  const part = (label: string, value: unknown) => {
+    const text = cleanText(value, 160);
+    return text === '' ? '' : ` ${label} ${text}`;
+  };
+  return (
+    `caused by ${cleanText(cause.eventName, 80) || 'an event'}` +
+    `${part('by', cause.principalArn)}${part('from', cause.sourceIp)}${part('at', cause.eventTime)}`
+  );
+}
+
 function findingLine(finding: Finding): string {
   const where = [
     finding.resource ? `${finding.resource.type} ${finding.resource.id}` : undefined,
@@ -125,7 +152,11 @@ function findingLine(finding: Finding): string {
     .filter((part) => part !== undefined && part !== '')
     .map((part) => cleanText(part, 160));
   const rule = cleanText(finding.rule ?? '', 80);
-  return `${cleanText(finding.severity, FIELD.status).padEnd(8)} ${rule}  ${cleanText(finding.title, 200)}${where.length > 0 ? `\n          ${where.join('  ')}` : ''}${finding.detail ? `\n          ${cleanText(finding.detail, 300)}` : ''}`;
+  const lines = [`${cleanText(finding.severity, FIELD.status).padEnd(8)} ${rule}  ${cleanText(finding.title, 200)}`];
+  if (where.length > 0) lines.push(where.join('  '));
+  if (finding.detail) lines.push(cleanText(finding.detail, 300));
+  if (finding.cause) lines.push(causeLine(finding.cause));
+  return lines.join('\n          ');
 }
 
 function checkLines(id: string, check: CheckResult, maxFindings: number): string[] {

@@ -1,5 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { cleanJson, JSON_FINDINGS_PER_CHECK, summaryWithFindings } from '../../../cli/commands/outcome';
 import { renderRecord } from '../../../cli/commands/show';
+import { main } from '../../../cli/main';
+import { LocalReportStore } from '../../../functions/lib/report-store';
 import { type AccountRecord, type Finding, type RunSummary, SCHEMA_VERSION } from '../../../functions/lib/types';
 import { MemoryReportStore } from '../../support/unit-memory-store';
 
@@ -195,5 +202,99 @@ describe('every field of a crafted record is cleaned', () => {
       b: true,
       z: null,
     });
+  });
+});
+
+describe('ct-audit show: the cause the "Caused by" lines point to', () => {
+  const exposed = (cause: Finding['cause']): Finding => ({
+    rule: 'network-exposure/world-ingress',
+    severity: 'HIGH',
+    title: 'sg-0abc admits tcp/22 from 0.0.0.0/0 (us-east-1)',
+    resource: { type: 'AwsEc2SecurityGroup', id: 'sg-0abc', region: 'us-east-1' },
+    ...(cause ? { cause } : {}),
+  });
+
+  test('a finding with a cause names the call, who made it, from where and when', () => {
+    const text = renderRecord(
+      record([
+        exposed({
+          eventName: 'AuthorizeSecurityGroupIngress',
+          eventTime: '2030-01-02T05:12:00Z',
+          principalArn: 'arn:aws:sts::111111111111:assumed-role/dev/mallory',
+          sourceIp: '198.51.100.7',
+        }),
+      ]),
+      { findings: 5, location: './r/' },
+    );
+
+    expect(text.split('\n')).toContain(
+      '          caused by AuthorizeSecurityGroupIngress by arn:aws:sts::111111111111:assumed-role/dev/mallory ' +
+        'from 198.51.100.7 at 2030-01-02T05:12:00Z',
+    );
+  });
+
+  test('a cause with only its event prints the event alone; a finding without one prints no cause line', () => {
+    const text = renderRecord(record([exposed({ eventName: 'PutBucketPolicy' }), exposed(undefined)]), {
+      findings: 5,
+      location: './r/',
+    });
+
+    expect(text.split('\n')).toContain('          caused by PutBucketPolicy');
+    expect(text.match(/caused by/g)).toHaveLength(1);
+  });
+
+  test("the cause's text is cleaned and bounded like the rest of the record", () => {
+    const text = renderRecord(
+      record([exposed({ eventName: `Authorize${EVIL}`, principalArn: `arn${'x'.repeat(5_000)}`, sourceIp: EVIL })]),
+      { findings: 5, location: './r/' },
+    );
+
+    const line = text.split('\n').find((candidate) => candidate.includes('caused by')) ?? '';
+    expect(line).not.toMatch(UNSAFE);
+    expect(line).toContain('caused by Authorize pwned-by-mallory by arnxxx');
+    expect(line.length).toBeLessThan(400);
+  });
+});
+
+describe('ct-audit show: the command it prints works as printed', () => {
+  async function ctAudit(argv: string[]) {
+    let out = '';
+    let err = '';
+    const stdout = { write: (text: string) => (out += text) };
+    const stderr = Object.assign(new PassThrough(), { write: (text: string) => (err += text) });
+    const code = await main(argv, { stdout, stderr: stderr as never });
+    return { code, out, err };
+  }
+
+  test('a run in another --report-dir (with a space and a quote): the hint carries the folder, quoted', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ct-audit-show-')), "team's reports");
+    await new LocalReportStore(dir).putJson(RUN, 'summary.json', {
+      schemaVersion: SCHEMA_VERSION,
+      runId: RUN.id,
+      mode: 'audit',
+      role: 'readOnly',
+      checks: ['identity'],
+      startedAt: RUN.startedAt,
+      finishedAt: RUN.startedAt,
+      reportLocation: `${dir}/${RUN.id}/`,
+      totals: { accounts: 1, pass: 0, fail: 0, error: 1, skipped: 0 },
+      accounts: [{ accountId: '111111111111', status: 'ERROR', checks: { identity: { status: 'ERROR' } } }],
+      skipped: [],
+    } satisfies RunSummary);
+    await new LocalReportStore(dir).putJson(RUN, 'accounts/111111111111.json', record([finding(1)]));
+
+    const table = await ctAudit(['show', '--run', RUN.id, '--report-dir', dir]);
+    const hint = /read one with ct-audit (show .*)$/m.exec(table.out)?.[1] ?? '';
+    expect(hint).toContain(`--report-dir '${dir.replace("'", "'\\''")}'`);
+    // The words a shell makes of the hint.
+    const words = execFileSync('sh', ['-c', `printf '%s\\0' ${hint}`])
+      .toString()
+      .split('\0')
+      .slice(0, -1);
+    const shown = await ctAudit(words);
+
+    expect(shown.err).toBe('');
+    expect(shown.out).toMatch(/^Account 111111111111 {2}ERROR/);
+    expect(shown.code).toBe(0);
   });
 });
