@@ -84,6 +84,8 @@ export async function executeRemediation(
     readonly settings: Settings;
     readonly store: ReportStore;
     readonly input: Record<string, unknown>;
+    /** The remediation run's ID; a new `local-remediate-…` one when left out. */
+    readonly executionName?: string;
     readonly approver: Approver;
     readonly credentials?: LocalCredentials;
     readonly json?: boolean;
@@ -95,6 +97,7 @@ export async function executeRemediation(
     input: options.input,
     store: options.store,
     approve: options.approver,
+    ...(options.executionName ? { executionName: options.executionName } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     onPlanned: async (review) => {
       if (options.json) return;

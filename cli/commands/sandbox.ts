@@ -34,7 +34,11 @@ export function registerSandbox(root: Command, { io, done }: CommandContext): vo
           .default(12),
       )
       .option('--clean', 'seed no planted problems: every account should pass')
-      .option('--remediate', 'then plan, approve, apply and verify the remediations, and audit again')
+      .option(
+        '--remediate',
+        'then plan, approve, apply and verify the remediations, and audit again (--json and --summary-file then ' +
+          'give the remediation summary; there is no undo: the emulator stops with the sandbox)',
+      )
       .option('--approve', 'with --remediate: approve the plan without asking'),
     { sandbox: true },
   ).action(async (flags: RunFlags & { accounts: number; clean?: boolean; remediate?: boolean; approve?: boolean }) =>
@@ -73,7 +77,7 @@ async function sandboxCommand(io: Io, flags: SandboxFlags): Promise<number> {
     process.env.AWS_ENDPOINT_URL = gateway.url;
     process.env.AWS_REGION ??= 'us-east-1';
     const settings = resolveSettings(userSettings, organization.settings, flagSettings(flags));
-    if (flags.remediate) return await sandboxRemediate(io, flags, settings, organization);
+    if (flags.remediate) return await sandboxRemediate(io, flags, settings, organization, input);
     return await executeLocal(io, flags, settings, input, organization.credentials);
   } finally {
     release();

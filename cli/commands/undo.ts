@@ -13,10 +13,24 @@ import { cleanText } from '../../functions/lib/text';
 import { PATHS } from '../../functions/remediations/documents';
 import { REMEDIATION_SESSION_POLICY } from '../../functions/remediations/session-policy';
 import { type UndoOutcome, undoRun } from '../../functions/remediations/undo';
+import { UsageError } from '../context';
 import { useEndpoint } from '../endpoint';
 import type { Io } from '../main';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { REMEDIATION_EXIT } from './remediation-output';
+
+/**
+ * State: the mark `ct-audit sandbox --remediate` leaves on its remediation run. The emulator that run changed stops
+ * with the sandbox, so the run's records describe resources that exist nowhere else: an undo of it would send its
+ * calls to whatever the shell points at, real AWS included.
+ */
+export const SANDBOX_REMEDIATION_STATE = (runId: string) => `remediation/sandbox/${runId}.json`;
+
+/** What the mark holds. */
+export interface SandboxRemediationMark {
+  readonly sandbox: true;
+  readonly auditRunId: string;
+}
 
 /** Finds a remediation run's folder from its ID (the pointer Start Remediation leaves). */
 export async function remediationRunRef(store: ReportStore, runId: string): Promise<RunRef> {
@@ -47,6 +61,12 @@ export async function executeUndo(
     throw new InvalidInputError(`--action must be a remediation action ID (got "${cleanText(options.actionId, 60)}")`);
   }
   const run = await remediationRunRef(options.store, options.runId);
+  if (await options.store.getState<SandboxRemediationMark>(SANDBOX_REMEDIATION_STATE(options.runId))) {
+    throw new UsageError(
+      `remediation run ${options.runId} was made by ct-audit sandbox --remediate: the emulator it changed stopped ` +
+        'with the sandbox, so there is nothing to undo, and undo will not send its calls anywhere else (AWS included)',
+    );
+  }
   const outcome = await undoRun(
     {
       run,

@@ -13,11 +13,12 @@ function ctAudit(
   args: readonly string[],
   cwd = mkdtempSync(join(tmpdir(), 'ct-audit-cli-')),
   env: NodeJS.ProcessEnv = {},
+  timeout = 120_000,
 ) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout,
     env: { ...process.env, AWS_ENDPOINT_URL: '', ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, cwd };
@@ -192,6 +193,64 @@ describe('ct-audit sandbox', () => {
     expect(shown.stdout).toMatch(/^Record: \.\/audit-reports\/.*\.json$/m);
     expect(shown.code).toBe(0);
   });
+
+  // Five members: the first is the one with the planted resources every remediation action fixes.
+  it('--remediate takes the flags of a plain run, prints the tables whole when piped, and no undo command: undo refuses the run', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ct-audit-cli-'));
+    const checks = 'identity,network-exposure,s3-public-access,kms-key-deletion,security-services';
+
+    const { code, stdout, stderr } = ctAudit(
+      [
+        'sandbox',
+        '--accounts',
+        '5',
+        '--remediate',
+        '--approve',
+        '--checks',
+        checks,
+        '--max-concurrency',
+        '2',
+        '--only-issues',
+        '--summary-file',
+        'out/remediation.json',
+        '--report-dir',
+        'my reports',
+      ],
+      cwd,
+      { COLUMNS: '60' },
+      240_000,
+    );
+
+    expect(stderr).toMatch(/Sandbox: \d+ findings that an action can fix/);
+    // Both audits: the checks asked for, only the accounts with issues, nothing cut.
+    expect(
+      stdout.match(/^Checks: identity, network-exposure, s3-public-access, kms-key-deletion, security-services {2}/gm),
+    ).toHaveLength(2);
+    expect(stdout.match(/accounts that passed are not shown: --only-issues/g)).toHaveLength(2);
+    expect(stdout).not.toMatch(/^\d{12}\s.*\sPASS\s/m);
+    expect(stdout).not.toContain('…');
+    expect(stdout).toMatch(
+      /^Records: .* read one with ct-audit show --run \S+ --account \d{12} --report-dir 'my reports'$/m,
+    );
+    expect(stdout).toMatch(/^Findings resolved by remediation run \S+: [1-9]\d* of/m);
+    expect(stdout).not.toMatch(/ct-audit undo --run/);
+    expect(stdout).toMatch(/^Undo: nothing to undo/m);
+    const summary = JSON.parse(readFileSync(join(cwd, 'out', 'remediation.json'), 'utf8'));
+    expect(summary).toMatchObject({ outcome: 'APPLIED' });
+    expect(code).toBe(0);
+
+    const runId = /^Remediation run (\S+): Remediations Applied$/m.exec(stdout)?.[1] ?? '';
+    const undo = ctAudit(['undo', '--run', runId, '--report-dir', 'my reports'], cwd, {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    expect(undo.stderr).toMatch(/was made by ct-audit sandbox --remediate: .*nothing to undo/);
+    expect(undo.code).toBe(2);
+  }, 300_000);
 
   it('prints the table and exits 0 when every account passes', () => {
     const { code, stdout } = ctAudit(['sandbox', '--accounts', '3', '--clean']);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -9,8 +9,11 @@ import 'aws-sdk-client-mock-jest';
 import { answerApproval } from '../../../cli/commands/approve';
 import { terminalApprover } from '../../../cli/commands/remediate';
 import { exitCodeOf, renderAccountProblems, renderPlan } from '../../../cli/commands/remediation-output';
+import { SANDBOX_UNDO_NOTE } from '../../../cli/commands/sandbox-remediate';
+import { SANDBOX_REMEDIATION_STATE } from '../../../cli/commands/undo';
 import { main } from '../../../cli/main';
 import { RejectedError } from '../../../cli/remediate-engine';
+import { LocalReportStore } from '../../../functions/lib/report-store';
 import { type AccountPlan, PATHS, type RemediationRunDocument } from '../../../functions/remediations/documents';
 import type { PlanSummary } from '../../../functions/remediations/review';
 import { REMEDIATION_OUTCOMES, type RemediationSummary } from '../../../functions/remediations/summarize';
@@ -184,6 +187,38 @@ describe('ct-audit remediate: invalid requests exit 2 with a message that says w
 
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
+  });
+});
+
+describe('ct-audit undo of a sandbox remediation run', () => {
+  // `sandbox --remediate` changed an emulator that stopped with it: an undo would reach whatever the shell points
+  // at, real AWS included (it tried the sandbox's account IDs there and recorded the failures).
+  it('refuses it with exit 2 before any AWS call, and writes nothing', async () => {
+    sts.reset();
+    const dir = mkdtempSync(join(tmpdir(), 'ct-audit-undo-'));
+    const store = new LocalReportStore(dir);
+    const runId = 'local-remediate-20300102T060000Z-abc123';
+    await store.putState(PATHS.runPointer(runId), { id: runId, startedAt: '2030-01-02T06:00:00.000Z' });
+    await store.putState(SANDBOX_REMEDIATION_STATE(runId), { sandbox: true, auditRunId: 'local-20300102T055900Z-x' });
+    const settings = join(dir, 'settings.json');
+    writeFileSync(settings, '{}');
+    let err = '';
+    const stderr = Object.assign(new PassThrough(), { write: (text: string) => (err += text) });
+
+    const code = await main(['undo', '--run', runId, '--report-dir', dir, '--settings', settings], {
+      stdout: { write: () => true },
+      stderr: stderr as never,
+    });
+
+    expect(code).toBe(2);
+    expect(err).toMatch(/was made by ct-audit sandbox --remediate: .* nothing to undo/);
+    expect(sts.calls()).toHaveLength(0);
+    expect(readdirSync(dir).filter((entry) => !entry.startsWith('.') && entry !== 'settings.json')).toEqual([]);
+  });
+
+  it('the sandbox prints no undo command, only why there is none', () => {
+    expect(SANDBOX_UNDO_NOTE).not.toMatch(/ct-audit undo --run/);
+    expect(SANDBOX_UNDO_NOTE).toMatch(/nothing to undo/);
   });
 });
 
