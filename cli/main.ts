@@ -16,8 +16,9 @@ export { executionInput } from './commands/options';
 export { EXIT, type Io } from './context';
 
 /**
- * The commands, each in its own file under cli/commands/ with a `register(root, context)` function: a new
- * command is one file and one line here.
+ * The commands, each in its own file under cli/commands/ with a `register<Name>` function: a new command is one
+ * file and one line here. Those of the audit take `(root, context)`; `report`, `remediate`, `undo` and
+ * `approve`/`reject` take `(root, io, done)` and get a one-line adapter.
  */
 const COMMANDS: readonly ((root: Command, context: CommandContext) => void)[] = [
   registerRun,
@@ -39,7 +40,11 @@ function version(): string {
 /** The commander program, wired to write through `io`. */
 export function program(io: Io, done: (code: number) => void): Command {
   const root = new Command('ct-audit')
-    .description('Audit an AWS Control Tower landing zone: reachability of every account, CloudTrail delivery')
+    .description(
+      'Audit an AWS Control Tower landing zone: reachability of every account, CloudTrail delivery, alarming ' +
+        'CloudTrail events, and what is exposed now (open security groups, public buckets, KMS keys pending ' +
+        'deletion, security services off); remediate what is exposed',
+    )
     .version(version(), '-V, --version', 'print the version of ct-audit')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })

@@ -81,7 +81,10 @@ export function registerApproval(root: Command, io: Io, done: (code: number) => 
       )
       .exitOverride()
       .requiredOption('--run <remediationRunId>', 'the waiting remediation run')
-      .option('--report-bucket <name>', 'the report bucket of the deployed stack')
+      .option(
+        '--report-bucket <name>',
+        'the report bucket of the deployed stack, where the run left its task token (needed for a deployed run)',
+      )
       .option('--report-dir <dir>', 'a local report folder instead of the bucket', 'audit-reports')
       .option('--settings <path>', 'settings file whose sdk.* timeouts apply (default: ./cdk.json)');
     if (!approve) command.option('--reason <text>', 'why, for the record');

@@ -127,7 +127,10 @@ export function addRunOptions(command: Command, { sandbox }: { sandbox: boolean 
   if (!sandbox) {
     addInputOptions(command, { accounts: true })
       .option('--endpoint <url>', 'send every AWS call to this endpoint (an AWS-compatible emulator)')
-      .option('--report-bucket <name>', 'also write the run records to this S3 bucket');
+      .option(
+        '--report-bucket <name>',
+        "also write the run records to this S3 bucket (one you may write to: not the stack's report bucket)",
+      );
   } else {
     addInputOptions(command, { accounts: false });
   }

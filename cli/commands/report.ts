@@ -109,7 +109,11 @@ export function registerReportCommand(root: Command, io: ReportIo, done: (code: 
     .exitOverride()
     .requiredOption('--run <id>', 'the run ID (the execution name)')
     .option('--report-dir <dir>', 'where run records are', 'audit-reports')
-    .option('--report-bucket <name>', 'read the run from this S3 bucket (runs/<date>/<runId>/) instead')
+    .option(
+      '--report-bucket <name>',
+      'read the run from this S3 bucket (runs/<date>/<runId>/) instead, and write report.html back there (the ' +
+        "stack's bucket takes writes from its own functions only)",
+    )
     .option('--date <YYYY-MM-DD>', 'the day the run started (with --report-bucket; found by listing when left out)')
     .option('--settings <path>', 'settings file whose sdk.* timeouts apply (default: ./cdk.json)')
     .action(async (flags: ReportFlags) => done(await reportCommand(io, flags)));

@@ -41,7 +41,10 @@ export function registerShow(root: Command, { io, done }: CommandContext): void 
     .requiredOption('--run <id>', 'the run ID (the execution name), as the table prints it')
     .option('--account <id>', "print this account's record")
     .option('--report-dir <dir>', 'where local run records are', 'audit-reports')
-    .option('--report-bucket <name>', 'read the run from this S3 report bucket instead')
+    .option(
+      '--report-bucket <name>',
+      "read the run from this S3 report bucket instead (the stack's: your role must be in reportReaders)",
+    )
     .option('--findings <n>', 'findings shown per check', wholeNumber('--findings'), 50)
     .option('--settings <path>', 'settings file whose sdk.* timeouts apply (default: ./cdk.json)')
     .action(async (flags: ShowFlags) => done(await showCommand(io, flags)));

@@ -74,7 +74,10 @@ export function registerStart(root: Command, { io, done }: CommandContext): void
   addOutputOptions(addInputOptions(command, { accounts: true }))
     .option('--stack-name <name>', 'the stack whose outputs name the state machine and the bucket', DEFAULT_STACK_NAME)
     .option('--state-machine-arn <arn>', 'the state machine to start (default: the stack output StateMachineArn)')
-    .option('--report-bucket <name>', 'where summary.json is read (default: the stack output ReportBucketName)')
+    .option(
+      '--report-bucket <name>',
+      'where summary.json is read (default: the stack output ReportBucketName; your role must be in reportReaders)',
+    )
     .option('--name <name>', 'the execution name, which is the run ID (default: ct-audit-<time>-<random>)')
     .option(
       '--settings <path>',

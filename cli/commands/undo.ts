@@ -101,7 +101,10 @@ export async function executeUndo(
 export function registerUndo(root: Command, io: Io, done: (code: number) => void): void {
   root
     .command('undo')
-    .description("restore the recorded state before of a remediation run's changes, and record that too")
+    .description(
+      'restore what a local remediation run changed to the state recorded before it, and record that too (not a ' +
+        'sandbox run: its emulator is gone)',
+    )
     .exitOverride()
     .requiredOption('--run <remediationRunId>', 'the remediation run to undo')
     .option('--account <id>', 'only this account')
