@@ -27,6 +27,11 @@ function day(time: Date): string {
  * `cloudtrail-delivery`: in every governed region, the account's newest CloudTrail file in the Log Archive bucket
  * is younger than `cloudtrail.freshnessMinutes`. Lists today's folder (and yesterday's around midnight UTC or when
  * today's is empty), never the whole bucket.
+ *
+ * Only the governed regions, not the global-events region that `cloudtrail-events` also reads (us-east-1 in `aws`):
+ * the trail delivers a region's file only when it has events, and an ungoverned region may go hours without one,
+ * so its age would make false alarms, not prove a break. A trail that stops delivering stops in every region at
+ * once (it is one multi-Region trail), which the governed regions already show.
  */
 export const cloudTrailDeliveryCheck: Check = {
   ...CHECK_INFO['cloudtrail-delivery'],

@@ -14,6 +14,7 @@ import { summarizeFindings } from '../cloudtrail/format';
 import {
   describeLogArchiveError,
   describeReadFailure,
+  eventRegions,
   isCheckResult,
   type ListedLogFile,
   LogArchiveError,
@@ -67,7 +68,8 @@ interface RegionPlan extends RegionScan {
 /**
  * `cloudtrail-events`: streams the account's CloudTrail files through the rules (root activity, tampering, public
  * buckets, ...), choosing files by delivery time (the time stamp in the key), never dropping events by their own
- * time. Per region, a cursor in the report store says up to which delivery time everything was read; each run
+ * time. It reads the governed regions and the partition's global-events region (see {@link eventRegions}). Per
+ * region, a cursor in the report store says up to which delivery time everything was read; each run
  * scans from there (less a 15-minute overlap, deduplicated by key and event ID) to now, the first run over
  * `cloudtrail.lookbackHours`. At the deadline the scan stops, keeps its findings, says it is incomplete, and the
  * cursor stays at the first file not read. Any finding fails the check; the record keeps at most
@@ -87,7 +89,8 @@ export const cloudTrailEventsCheck: Check = {
     const { doc: cursors, note } = await readCursor(context);
     const skipped = new Set<string>();
     const reported = new Set<string>();
-    const plans: RegionPlan[] = target.regions.map((region) => {
+    // Each region has its cursor, its listing and its gaps; the global-events region is one more such region.
+    const plans: RegionPlan[] = eventRegions(target.regions).map((region) => {
       const cursor = cursors?.regions[region];
       for (const key of cursor?.read ?? []) skipped.add(key);
       for (const [id] of cursor?.reported ?? []) reported.add(id);

@@ -7,6 +7,7 @@ import {
 import type { AccountSession } from '../lib/account-session';
 import { AssumeRoleError } from '../lib/assume-role';
 import { errorKind, errorMessage, errorName, InvalidSettingsError, isThrottle, toErrorInfo } from '../lib/errors';
+import { globalEventsRegion, partitionOf } from '../lib/partition';
 import type { Settings } from '../lib/settings';
 import { cleanText } from '../lib/text';
 import type { CheckResult, ErrorInfo, ErrorKind, RunInfo } from '../lib/types';
@@ -19,6 +20,19 @@ import type { OpenLogFile } from './scanner';
 export interface LogArchiveTarget {
   readonly location: LogLocation;
   readonly regions: readonly string[];
+}
+
+/**
+ * The regions whose files `cloudtrail-events` reads: the governed ones, then — once, when it is not governed — the
+ * region the partition logs its global service events in (us-east-1 in `aws`). The organization trail files IAM
+ * calls, root and global-endpoint console sign-ins, STS global-endpoint calls and Organizations calls under that
+ * region whatever the home region, so without it `iam-user-or-key-created` could never fire in a landing zone
+ * homed elsewhere and most root activity and sign-ins would go unseen. Events of other services in that region are
+ * judged too: a world-open group there is no less open for the region being ungoverned.
+ */
+export function eventRegions(regions: readonly string[]): string[] {
+  const global = globalEventsRegion(partitionOf(regions[0]));
+  return global === undefined || regions.includes(global) ? [...regions] : [...regions, global];
 }
 
 /** The Control Tower bucket name: `aws-controltower-logs-<logArchiveAccountId>-<homeRegion>`. */

@@ -94,6 +94,34 @@ describe('cloudtrail-events across runs on the sandbox: the cursor', () => {
     expect(third).toMatchObject({ status: 'PASS', message: expect.stringMatching(/^no (findings|log files)/) });
   });
 
+  it('governing eu-west-1 only, an IAM user created (filed under us-east-1, as AWS files IAM) is still found', async () => {
+    // Arrange: a CreateUser in the file the organization trail writes IAM calls to, us-east-1, left ungoverned.
+    const accountId = sandbox.organization.members[2]?.accountId ?? '';
+    const [createUser] = plantedEvents('iam-user-or-key-created', later(-6), accountId, 'us-east-1');
+    const key = await deliverLate(accountId, later(-4), [
+      { ...(createUser?.record ?? {}), eventID: 'iam-create-user' },
+    ]);
+
+    // Act
+    const result = await sandbox.run(
+      { accounts: [accountId], checks: ['cloudtrail-delivery', 'cloudtrail-events'] },
+      { settings: { regions: ['eu-west-1'] }, now: () => T0, executionName: 'global-events' },
+    );
+
+    // Assert: found once, the account once; delivery judged on the governed region alone.
+    expect(result.summary?.accounts.map((account) => account.accountId)).toEqual([accountId]);
+    const record: AccountRecord = JSON.parse(
+      readFileSync(join(sandbox.reportDir, result.executionName, 'accounts', `${accountId}.json`), 'utf8'),
+    );
+    expect(record.checks['cloudtrail-events']?.findings?.map((f: Finding) => [f.rule, f.eventId, f.s3Key])).toEqual([
+      ['iam-user-or-key-created', 'iam-create-user', key],
+    ]);
+    expect(record.checks['cloudtrail-delivery']).toMatchObject({
+      status: 'PASS',
+      message: expect.stringMatching(/^eu-west-1: newest file /),
+    });
+  });
+
   it('an admin run reads the Log Archive with the administrator execution role there', async () => {
     const accountId = sandbox.organization.members[1]?.accountId ?? '';
 

@@ -1,7 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type GenerateOptions, generateAccountLogFiles, plantedEvents } from '../../../cli/sandbox/cloudtrail-fixtures';
+import {
+  corruptLogBody,
+  type GenerateOptions,
+  generateAccountLogFiles,
+  plantedEvents,
+} from '../../../cli/sandbox/cloudtrail-fixtures';
 import { cloudTrailEventsCheck } from '../../../functions/checks/cloudtrail-events';
 import { type CursorDocument, SEAM_OVERLAP_MS } from '../../../functions/cloudtrail/cursor';
 import { logFileKey } from '../../../functions/cloudtrail/key-layout';
@@ -313,6 +318,96 @@ describe('cloudtrail-events', () => {
     const { context } = checkContext({ now: NOW });
 
     await expect(cloudTrailEventsCheck.run(context)).rejects.toBe(throttled);
+  });
+
+  describe("global service events: read from the partition's global-events region, governed or not", () => {
+    const createUser = (id: string, eventTime: string) =>
+      ctRecord({
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'CreateUser',
+        awsRegion: 'us-east-1',
+        readOnly: false,
+        eventID: id,
+        eventTime,
+        requestParameters: { userName: `svc-${id}` },
+      });
+    const prefixes = () => s3Mock.commandCalls(ListObjectsV2Command).map((call) => String(call.args[0].input.Prefix));
+    const regionOf = (prefix: string) => /\/CloudTrail\/([a-z0-9-]+)\//.exec(prefix)?.[1];
+
+    test('us-east-1 governed: its files are listed and read once, not twice', async () => {
+      const objects = new Map([
+        fileWith([createUser('a', '2026-11-14T10:00:00Z')], '2026-11-14T10:05:00Z', 'us-east-1'),
+        fileWith([ctRecord({ eventTime: '2026-11-14T10:01:00Z' })], '2026-11-14T10:05:00Z', 'eu-west-1'),
+      ]);
+      serveBucket(s3Mock, BUCKET, objects);
+      const settings = testSettings({ regions: ['eu-west-1', 'us-east-1'] });
+      const { context } = checkContext({ settings, now: NOW });
+
+      const result = await cloudTrailEventsCheck.run(context);
+
+      expect(result.findings?.map((f) => f.rule)).toEqual(['iam-user-or-key-created']);
+      expect(prefixes().map(regionOf)).toEqual(['eu-west-1', 'eu-west-1', 'us-east-1', 'us-east-1']);
+      expect(s3Mock).toHaveReceivedCommandTimes(GetObjectCommand, 2);
+    });
+
+    test.each([
+      ['us-gov-east-1', 'us-gov-west-1'],
+      ['cn-northwest-1', 'cn-north-1'],
+      ['eu-central-1', 'us-east-1'],
+    ])('home region %s: the global events are read from %s', async (home, global) => {
+      const bucket = `aws-controltower-logs-222233334444-${home}`;
+      serveBucket(
+        s3Mock,
+        bucket,
+        new Map([fileWith([createUser('a', '2026-11-14T10:00:00Z')], '2026-11-14T10:05:00Z', global)]),
+      );
+      const { context } = checkContext({ settings: testSettings({ homeRegion: home }), now: NOW });
+
+      const result = await cloudTrailEventsCheck.run(context);
+
+      expect(result.findings?.map((f) => f.rule)).toEqual(['iam-user-or-key-created']);
+      expect([...new Set(prefixes().map(regionOf))]).toEqual([home, global]);
+    });
+
+    test('an unreadable file there is a finding like any region’s, and the scan goes on', async () => {
+      const [badKey] = fileWith([], '2026-11-14T09:05:00Z', 'us-east-1');
+      serveBucket(
+        s3Mock,
+        BUCKET,
+        new Map([
+          [badKey, corruptLogBody(logFile([createUser('a', '2026-11-14T09:00:00Z')]))],
+          fileWith([createUser('b', '2026-11-14T10:00:00Z')], '2026-11-14T10:05:00Z', 'us-east-1'),
+        ]),
+      );
+      const { context } = checkContext({ now: NOW });
+
+      const result = await cloudTrailEventsCheck.run(context);
+
+      expect(result.findings?.map((f) => [f.rule, f.resource?.region])).toEqual([
+        ['LogFileUnreadable', 'us-east-1'],
+        ['iam-user-or-key-created', 'global'],
+      ]);
+    });
+
+    test('the next run starts from that region’s cursor: nothing reported twice, the new file read', async () => {
+      const state = new MemoryCheckState();
+      const first = new Map([fileWith([createUser('a', '2026-11-14T10:00:00Z')], '2026-11-14T10:05:00Z', 'us-east-1')]);
+      serveBucket(s3Mock, BUCKET, first);
+      await cloudTrailEventsCheck.run(checkContext({ now: NOW, state, run: { id: 'run-a' } }).context);
+      state.commit();
+      s3Mock.reset();
+      const second = new Map([
+        ...first,
+        fileWith([createUser('b', '2026-11-14T12:30:00Z')], '2026-11-14T12:35:00Z', 'us-east-1'),
+      ]);
+      serveBucket(s3Mock, BUCKET, second);
+
+      const later = new Date(NOW.getTime() + 3_600_000);
+      const result = await cloudTrailEventsCheck.run(checkContext({ now: later, state, run: { id: 'run-b' } }).context);
+
+      expect(result.findings?.map((f) => f.eventId)).toEqual(['b']);
+      expect(s3Mock).toHaveReceivedCommandTimes(GetObjectCommand, 1);
+    });
   });
 
   describe('the cursor: scan by delivery, from where the last run stopped', () => {

@@ -4,6 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { logFileKey } from '../../../functions/cloudtrail/key-layout';
 import {
   describeLogArchiveError,
+  eventRegions,
   LogArchiveError,
   listKeys,
   logKeysInWindow,
@@ -17,6 +18,27 @@ const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test
 
 beforeEach(() => {
   s3Mock.reset();
+});
+
+describe('eventRegions', () => {
+  test.each([
+    [['eu-west-1'], ['eu-west-1', 'us-east-1']],
+    [
+      ['eu-west-1', 'eu-central-1'],
+      ['eu-west-1', 'eu-central-1', 'us-east-1'],
+    ],
+    [
+      ['eu-west-1', 'us-east-1'],
+      ['eu-west-1', 'us-east-1'],
+    ],
+    [['us-east-1'], ['us-east-1']],
+    [['us-gov-east-1'], ['us-gov-east-1', 'us-gov-west-1']],
+    [['us-gov-west-1'], ['us-gov-west-1']],
+    [['cn-northwest-1'], ['cn-northwest-1', 'cn-north-1']],
+    [['us-iso-east-1'], ['us-iso-east-1']],
+  ])('governed %j: the scan reads %j', (governed, read) => {
+    expect(eventRegions(governed)).toEqual(read);
+  });
 });
 
 describe('resolveLogArchive', () => {
