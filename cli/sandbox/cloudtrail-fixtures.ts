@@ -1,12 +1,17 @@
 import { gzipSync } from 'node:zlib';
 import { type LogLayout, logFileKey } from '../../functions/cloudtrail/key-layout';
 import type { RuleId } from '../../functions/cloudtrail/rules/ids';
+import { globalEventsRegion, partitionOf } from '../../functions/lib/partition';
 import { seededRandom } from './random';
 
 /** A CloudTrail record as the generator writes it (plain JSON). */
 export type FixtureRecord = Record<string, unknown>;
 
-/** An event placed into the generated logs: it lands in the first file of `region` delivered after its time. */
+/**
+ * An event placed into the generated logs: it lands in the first file of `region` delivered after its time — or, for
+ * an event of a global service (IAM, sign-in, Organizations), of the partition's global-events region, as AWS files
+ * it (with `awsRegion` set to that region).
+ */
 export interface PlantedEvent {
   /** The rule it should trigger; undefined for a near miss, which must trigger none. */
   readonly ruleId?: RuleId;
@@ -32,7 +37,9 @@ export interface GenerateOptions {
   readonly accountId: string;
   /**
    * Governed regions, one file per region per interval. The first is the home region (the daily failed sign-in of
-   * the noise lands there); sign-in events carry `awsRegion: us-east-1` whatever the file, as real ones do.
+   * the noise is made there). Events of global services (IAM, sign-in, Organizations) go to the files of the
+   * partition's global-events region (us-east-1 in `aws`) with `awsRegion` set to it, as the organization trail
+   * files them: that region gets files of its own when it is not governed.
    */
   readonly regions: readonly string[];
   /** @default 'organization' */
@@ -599,6 +606,18 @@ function failedSignInNoise(s: Scene, user: string): FixtureRecord {
   return record(s, { ...consoleLogin(iamUser(s, user), 'Failure', 'No'), awsRegion: 'us-east-1' }, 'signin');
 }
 
+/** Services whose events CloudTrail logs in the partition's global-events region, whichever region was asked. */
+const GLOBAL_SOURCES = new Set(['iam.amazonaws.com', 'signin.amazonaws.com', 'organizations.amazonaws.com']);
+
+/**
+ * Whether a record belongs in the global-events region's file: an event of a global service (IAM, sign-in,
+ * Organizations). Other records stay in their region's file whatever `awsRegion` they say (a Support call says
+ * us-east-1), so that regions still vary inside one file, as the rules must bear.
+ */
+function isGlobalServiceEvent(record: FixtureRecord): boolean {
+  return GLOBAL_SOURCES.has(String(record.eventSource));
+}
+
 function damage(body: Buffer, text: string, kind: CorruptionKind): Buffer {
   if (kind === 'truncated') return body.subarray(0, Math.max(10, Math.floor(body.length / 2)));
   if (kind === 'not-gzip')
@@ -618,9 +637,10 @@ export function corruptLogBody(body: Buffer, kind: CorruptionKind = 'truncated')
  * `{"Records":[...]}` gzipped, keyed as CloudTrail keys them (organization or account layout). Noise varies
  * services (EC2, S3, STS, KMS, Lambda, CloudWatch, Config, CloudTrail, SSM, ...), principals (SSO users,
  * workload roles, AWS services with `invokedBy`, service-linked roles, Control Tower roles), source IPs, user
- * agents and — in the home region's files — regions; none of it triggers a rule at the default thresholds (at
- * most one denied call per file, one failed sign-in per IAM user every four days). Planted events and damaged
- * files are added as asked. Lazy: one file at a time, so any volume can be written.
+ * agents and regions (global services' events in the global-events region's files); none of it triggers a rule
+ * at the default thresholds (at most one denied call per region and interval, one failed sign-in per IAM user every
+ * four days).
+ * Planted events and damaged files are added as asked. Lazy: one file at a time, so any volume can be written.
  */
 export function* generateAccountLogFiles(options: GenerateOptions): Generator<GeneratedLogFile> {
   const layout = options.layout ?? 'organization';
@@ -632,37 +652,55 @@ export function* generateAccountLogFiles(options: GenerateOptions): Generator<Ge
   const interval = (options.intervalMinutes ?? 5) * 60_000;
   const perFile = options.recordsPerFile ?? 20;
   const home = options.regions[0];
+  // Global service events are logged in the partition's global-events region, as AWS files them (see eventRegions).
+  const global = globalEventsRegion(partitionOf(home));
+  const fileRegions =
+    global === undefined || options.regions.includes(global) ? options.regions : [...options.regions, global];
   const stop = options.stopDeliveryAt?.getTime() ?? Number.POSITIVE_INFINITY;
   const first = Math.floor(options.from.getTime() / interval) * interval + interval;
   const rng = rngFrom((options.seed ?? 1) ^ hashSeed(options.accountId));
   const pendingDamage = [...(options.corrupt ?? [])];
 
   for (let delivered = first; delivered <= options.to.getTime() && delivered < stop; delivered += interval) {
+    // Every region's records first, then the files: an event of a global service lands in the global region's file,
+    // which may come before the region whose scene made it.
+    const byRegion = new Map<string, FixtureRecord[]>(fileRegions.map((region) => [region, []]));
+    const place = (record: FixtureRecord, region: string) => {
+      const target = global !== undefined && isGlobalServiceEvent(record) ? global : region;
+      (byRegion.get(target) as FixtureRecord[]).push(target === region ? record : { ...record, awsRegion: target });
+    };
     for (const region of options.regions) {
       const count = Math.max(1, Math.round(perFile * (0.5 + rng())));
-      const records: FixtureRecord[] = [];
       for (let i = 0; i < count; i++) {
         const time = new Date(delivered - interval + Math.floor(rng() * interval));
         const scene = { rng, accountId: options.accountId, region, time };
         const roll = rng();
-        records.push(roll < 0.01 ? pick(rng, RARE_NOISE)(scene) : pick(rng, NOISE)(scene));
+        place(roll < 0.01 ? pick(rng, RARE_NOISE)(scene) : pick(rng, NOISE)(scene), region);
       }
       if (rng() < 0.3) {
         const time = new Date(delivered - Math.floor(rng() * interval));
-        records.push(deniedNoise({ rng, accountId: options.accountId, region, time }));
+        place(deniedNoise({ rng, accountId: options.accountId, region, time }), region);
       }
       // One failed sign-in a day at 07:35 UTC, by a different IAM user each day: far below any threshold.
       if (region === home && delivered % 86_400_000 === 7 * 3_600_000 + 35 * 60_000) {
         const day = Math.floor(delivered / 86_400_000);
         const time = new Date(delivered - 120_000);
-        records.push(
+        place(
           failedSignInNoise({ rng, accountId: options.accountId, region, time }, IAM_USERS[day % 4] as string),
+          region,
         );
       }
-      for (const planted of options.plant ?? []) {
-        const at = Date.parse(String(planted.record.eventTime));
-        if (planted.region === region && at >= delivered - interval && at < delivered) records.push(planted.record);
+    }
+    for (const planted of options.plant ?? []) {
+      const at = Date.parse(String(planted.record.eventTime));
+      if (byRegion.has(planted.region) && at >= delivered - interval && at < delivered) {
+        place(planted.record, planted.region);
       }
+    }
+    for (const region of fileRegions) {
+      const records = byRegion.get(region) as FixtureRecord[];
+      // CloudTrail delivers a region's file only when it has events; a governed region always has some here.
+      if (records.length === 0) continue;
       records.sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)));
 
       const text = JSON.stringify({ Records: records });

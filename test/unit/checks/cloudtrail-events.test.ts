@@ -103,14 +103,15 @@ describe('cloudtrail-events', () => {
       eventTime: '2026-11-14T03:02:00Z',
       eventName: 'ConsoleLogin',
       eventSource: 'signin.amazonaws.com',
-      region: 'eu-west-1',
+      // A root sign-in is a global service event: logged in us-east-1 and filed there, whatever the home region.
+      region: 'us-east-1',
       principalArn: `arn:aws:iam::${ACCOUNT}:root`,
       resource: { type: 'AwsAccount', id: ACCOUNT, region: 'global', arn: `arn:aws:iam::${ACCOUNT}:root` },
       eventId: expect.any(String),
       sourceIp: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/),
       s3Key: expect.stringMatching(
         new RegExp(
-          `^o-abcdefghij/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/eu-west-1/2026/11/14/${ACCOUNT}_CloudTrail_eu-west-1_20261114T0315Z_[A-Za-z0-9]{16}\\.json\\.gz$`,
+          `^o-abcdefghij/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/2026/11/14/${ACCOUNT}_CloudTrail_us-east-1_20261114T0315Z_[A-Za-z0-9]{16}\\.json\\.gz$`,
         ),
       ),
       detail: 'root signed in to the console (MFA used: Yes)',
@@ -333,6 +334,42 @@ describe('cloudtrail-events', () => {
       });
     const prefixes = () => s3Mock.commandCalls(ListObjectsV2Command).map((call) => String(call.args[0].input.Prefix));
     const regionOf = (prefix: string) => /\/CloudTrail\/([a-z0-9-]+)\//.exec(prefix)?.[1];
+
+    test('Noncompliance: home region eu-west-1 alone governed, an IAM user and a root sign-in (us-east-1 files) are found', async () => {
+      // Arrange: the sandbox's generator files them as the organization trail does, under CloudTrail/us-east-1/.
+      const plant = [
+        ...plantedEvents('iam-user-or-key-created', new Date('2026-11-14T03:02:00Z'), ACCOUNT, 'eu-west-1'),
+        ...plantedEvents('root-activity', new Date('2026-11-14T04:02:00Z'), ACCOUNT, 'eu-west-1'),
+        ...plantedEvents('kms-key-disabled', new Date('2026-11-14T05:02:00Z'), ACCOUNT, 'eu-west-1'),
+      ];
+      const files = serveGenerated({ plant });
+      const state = new MemoryCheckState();
+      const { context } = checkContext({ now: NOW, state });
+
+      // Act
+      const result = await cloudTrailEventsCheck.run(context);
+
+      // Assert
+      expect(files.some((file) => file.region === 'us-east-1')).toBe(true);
+      expect(
+        result.findings?.map((f) => [f.rule, f.region, regionOf(`/CloudTrail/${f.s3Key?.split('/CloudTrail/')[1]}`)]),
+      ).toEqual([
+        ['root-activity', 'us-east-1', 'us-east-1'],
+        ['kms-key-disabled', 'eu-west-1', 'eu-west-1'],
+        ['iam-user-or-key-created', 'us-east-1', 'us-east-1'],
+      ]);
+      const inWindow = files.filter((file) => file.deliveredAt.getTime() >= NOW.getTime() - 24 * 3_600_000);
+      expect(result.scanned).toMatchObject({
+        filesRead: inWindow.length,
+        filesListed: inWindow.length,
+        complete: true,
+      });
+      // Its own cursor, as every region has.
+      state.commit();
+      const cursor = await state.get<CursorDocument>(`cloudtrail-cursors/${ACCOUNT}.json`);
+      expect(Object.keys(cursor?.regions ?? {})).toEqual(['eu-west-1', 'us-east-1']);
+      expect(cursor?.regions['us-east-1']?.scannedTo).toBe(NOW.toISOString());
+    });
 
     test('us-east-1 governed: its files are listed and read once, not twice', async () => {
       const objects = new Map([

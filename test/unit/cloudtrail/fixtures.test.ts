@@ -172,6 +172,51 @@ describe('generateAccountLogFiles', () => {
     for (const file of files) expect(parseLogKey(file.key)?.deliveredAt).toEqual(file.deliveredAt);
   });
 
+  test.each([
+    ['eu-west-1', 'us-east-1'],
+    ['us-gov-east-1', 'us-gov-west-1'],
+    ['cn-northwest-1', 'cn-north-1'],
+  ])(
+    'governed %s only: global service events (IAM, sign-in) are filed under %s, as the organization trail files them',
+    (home, global) => {
+      // Arrange: a root sign-in and a CreateUser planted "in" the home region, with the noise's sign-ins and IAM calls.
+      const plant = [
+        ...plantedEvents('root-activity', new Date('2026-11-14T02:02:00Z'), ACCOUNT, home),
+        ...plantedEvents('iam-user-or-key-created', new Date('2026-11-14T03:02:00Z'), ACCOUNT, home),
+        ...plantedEvents('kms-key-disabled', new Date('2026-11-14T03:32:00Z'), ACCOUNT, home),
+      ];
+
+      // Act
+      const files = [...generateAccountLogFiles({ ...SHORT, regions: [home], plant })];
+
+      // Assert
+      const records = files.flatMap((file) =>
+        (JSON.parse(gunzipSync(file.body).toString()).Records as Record<string, unknown>[]).map(
+          (r): Record<string, unknown> => ({
+            ...r,
+            file: file.region,
+          }),
+        ),
+      );
+      const globalService = (r: Record<string, unknown>) =>
+        ['iam.amazonaws.com', 'signin.amazonaws.com'].includes(String(r.eventSource));
+      expect(new Set(files.map((file) => file.region))).toEqual(new Set([home, global]));
+      expect(records.filter(globalService).length).toBeGreaterThan(2);
+      for (const r of records.filter(globalService)) expect([r.file, r.awsRegion]).toEqual([global, global]);
+      expect(records.filter((r) => r.file === global).every(globalService)).toBe(true);
+      expect(records.find((r) => r.eventName === 'ScheduleKeyDeletion')).toMatchObject({ file: home, awsRegion: home });
+      expect(records.filter((r) => r.eventName === 'CreateUser' && !r.errorCode)).toHaveLength(1);
+    },
+  );
+
+  test('a governed us-east-1 gets no second file per interval', () => {
+    const files = [...generateAccountLogFiles({ ...SHORT, regions: ['eu-west-1', 'us-east-1'] })];
+
+    const keys = files.map((file) => `${file.region} ${file.deliveredAt.toISOString()}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(files.filter((file) => file.region === 'us-east-1')).toHaveLength(files.length / 2);
+  });
+
   test('the stale account: no file delivered from stopDeliveryAt on', () => {
     const stop = new Date(SHORT.to.getTime() - 2 * 3_600_000);
 
