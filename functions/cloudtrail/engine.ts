@@ -3,7 +3,7 @@ import { cleanText } from '../lib/text';
 import type { Finding, Severity } from '../lib/types';
 import { parseLogKey } from './key-layout';
 import { type RecordFilter, recordFilter } from './prefilter';
-import { principalFilter } from './principal-filter';
+import { ignoreFilter } from './principal-filter';
 import type { CloudTrailRecord } from './record';
 import { LOG_FILE_UNREADABLE } from './rules/ids';
 import { enabledRules } from './rules/registry';
@@ -75,7 +75,7 @@ export class RuleEngine {
   constructor(options: RuleEngineOptions) {
     this.cap = options.maxFindingsPerRule ?? MAX_FINDINGS_PER_RULE;
     this.reported = options.reported ?? new Set();
-    this.ignored = principalFilter(options.settings.ignorePrincipals);
+    this.ignored = ignoreFilter(options.settings.ignorePrincipals);
     const rules = enabledRules(options.settings);
     this.filter = recordFilter(rules.map((rule) => rule.needs));
     for (const rule of rules) {

@@ -230,6 +230,60 @@ describe('cloudtrail-events', () => {
     expect(result.findings?.map((f) => f.principalArn)).toEqual([`arn:aws:sts::${ACCOUNT}:assumed-role/someone/s`]);
   });
 
+  test('Noncompliance: AWSControlTowerExecution opening tcp/22 to the world and creating an IAM user is reported; its change to Control Tower’s trail is not', async () => {
+    // Arrange: the reproduction — before, the default ignore list made all of this 0 findings.
+    const execution = {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSControlTowerExecution/aft-pipeline`,
+      accountId: ACCOUNT,
+      sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/AWSControlTowerExecution` } },
+    };
+    const byExecution = (id: string, eventSource: string, eventName: string, requestParameters: unknown) =>
+      ctRecord({ userIdentity: execution, eventSource, eventName, eventID: id, requestParameters, readOnly: false });
+    serveBucket(
+      s3Mock,
+      BUCKET,
+      new Map([
+        fileWith(
+          [
+            byExecution('ssh', 'ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', {
+              groupId: 'sg-0123456789abcdef0',
+              ipProtocol: 'tcp',
+              fromPort: 22,
+              toPort: 22,
+              cidrIp: '0.0.0.0/0',
+            }),
+            byExecution('baseline', 'cloudtrail.amazonaws.com', 'UpdateTrail', {
+              name: 'aws-controltower-BaselineCloudTrail',
+            }),
+          ],
+          '2026-11-14T10:05:00Z',
+        ),
+        fileWith(
+          [
+            {
+              ...byExecution('user', 'iam.amazonaws.com', 'CreateUser', { userName: 'svc-x' }),
+              awsRegion: 'us-east-1',
+            },
+          ],
+          '2026-11-14T10:05:00Z',
+          'us-east-1',
+        ),
+      ]),
+    );
+    const { context } = checkContext({ now: NOW });
+
+    // Act
+    const result = await cloudTrailEventsCheck.run(context);
+
+    // Assert
+    expect(result.status).toBe('FAIL');
+    expect(result.findings?.map((f) => [f.rule, f.eventId])).toEqual([
+      ['security-group-open-to-world', 'ssh'],
+      ['iam-user-or-key-created', 'user'],
+    ]);
+  });
+
   test('rules switched off are not reported', async () => {
     const root = ctRecord({ userIdentity: rootIdentity, eventName: 'ListUsers', eventTime: '2026-11-14T10:00:00Z' });
     serveBucket(s3Mock, BUCKET, new Map([fileWith([root], '2026-11-14T10:05:00Z')]));

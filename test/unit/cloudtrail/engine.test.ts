@@ -1,6 +1,10 @@
 import { MAX_FINDINGS_PER_RULE, RuleEngine } from '../../../functions/cloudtrail/engine';
-import { principalFilter } from '../../../functions/cloudtrail/principal-filter';
-import { cloudTrailSettingsSchema, DEFAULT_IGNORED_PRINCIPALS } from '../../../functions/cloudtrail/settings';
+import { actsOnControlTowerResource, principalFilter } from '../../../functions/cloudtrail/principal-filter';
+import {
+  cloudTrailSettingsSchema,
+  DEFAULT_IGNORED_PRINCIPALS,
+  LEGACY_IGNORED_PRINCIPALS,
+} from '../../../functions/cloudtrail/settings';
 import { ctRecord, iamUserIdentity, rootIdentity } from './helpers';
 
 const KEY =
@@ -73,14 +77,202 @@ describe('RuleEngine', () => {
     ]);
   });
 
-  test("the default ignore list leaves out Control Tower's own roles, and only them", () => {
+  test("the default ignore list leaves out Control Tower's own roles acting on its trail, and only them", () => {
     const scan = engine();
+    const onBaseline = (identity: unknown, id: string) => ({
+      ...stopLogging(identity),
+      eventID: id,
+      requestParameters: {
+        name: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/aws-controltower-BaselineCloudTrail',
+      },
+    });
 
-    scan.add(stopLogging(assumed('AWSControlTowerExecution', 'AWSControlTower-123')));
-    scan.add(stopLogging(assumed('aws-controltower-AdministratorExecutionRole', 'ops')));
-    scan.add(stopLogging(assumed('my-controltower-lookalike', 'x')));
+    scan.add(onBaseline(assumed('AWSControlTowerExecution', 'AWSControlTower-123'), 'ct'));
+    scan.add(onBaseline(assumed('aws-controltower-AdministratorExecutionRole', 'ops'), 'admin'));
+    scan.add(onBaseline(assumed('my-controltower-lookalike', 'x'), 'lookalike'));
 
-    expect(scan.result().findings).toHaveLength(1);
+    expect(scan.result().findings.map((f) => f.eventId)).toEqual(['admin', 'lookalike']);
+  });
+
+  describe("Control Tower's automation (AWSControlTowerExecution, its Config and notification roles)", () => {
+    const ACCOUNT_ID = '111122223333';
+    const execution = (partition = 'aws') => ({
+      type: 'AssumedRole',
+      arn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/AWSControlTowerExecution/AWSControlTower-123`,
+      accountId: ACCOUNT_ID,
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: `arn:${partition}:iam::${ACCOUNT_ID}:role/AWSControlTowerExecution` },
+      },
+    });
+    const call = (id: string, eventSource: string, eventName: string, requestParameters: unknown, identity: unknown) =>
+      ctRecord({ userIdentity: identity, eventSource, eventName, eventID: id, readOnly: false, requestParameters });
+    const openSsh = (id: string, identity: unknown, description?: string) =>
+      call(
+        id,
+        'ec2.amazonaws.com',
+        'AuthorizeSecurityGroupIngress',
+        {
+          groupId: 'sg-0123456789abcdef0',
+          ipPermissions: {
+            items: [
+              {
+                ipProtocol: 'tcp',
+                fromPort: 22,
+                toPort: 22,
+                ipRanges: { items: [{ cidrIp: '0.0.0.0/0', ...(description ? { description } : {}) }] },
+              },
+            ],
+          },
+        },
+        identity,
+      );
+    const createUser = (id: string, identity: unknown, userName = 'svc-shadow') =>
+      call(id, 'iam.amazonaws.com', 'CreateUser', { userName }, identity);
+    /** What Control Tower itself does to its own resources when it updates or decommissions the landing zone. */
+    const ownChanges = (identity: unknown, prefix: string) => [
+      call(
+        `${prefix}-trail`,
+        'cloudtrail.amazonaws.com',
+        'StopLogging',
+        { name: 'aws-controltower-BaselineCloudTrail' },
+        identity,
+      ),
+      call(
+        `${prefix}-recorder`,
+        'config.amazonaws.com',
+        'StopConfigurationRecorder',
+        { configurationRecorderName: 'aws-controltower-BaselineConfigRecorder' },
+        identity,
+      ),
+      call(
+        `${prefix}-recorder-nested`,
+        'config.amazonaws.com',
+        'DeleteConfigurationRecorder',
+        { configurationRecorder: { name: 'aws-controltower-BaselineConfigRecorder' } },
+        identity,
+      ),
+    ];
+
+    test('what it does to anything but Control Tower is judged like anyone: a world-open SSH rule, an IAM user', () => {
+      const scan = engine();
+
+      scan.add(openSsh('ssh', execution()));
+      scan.add(createUser('user', execution()));
+      scan.add(call('other-trail', 'cloudtrail.amazonaws.com', 'StopLogging', { name: 'team-trail' }, execution()));
+      scan.add(call('hub', 'securityhub.amazonaws.com', 'DisableSecurityHub', null, execution()));
+      for (const record of ownChanges(execution(), 'ct')) scan.add(record);
+
+      expect(
+        scan
+          .result()
+          .findings.map((f) => [f.rule, f.eventId])
+          .sort(),
+      ).toEqual([
+        ['cloudtrail-tampering', 'other-trail'],
+        ['iam-user-or-key-created', 'user'],
+        ['security-group-open-to-world', 'ssh'],
+        ['security-tooling-disabled', 'hub'],
+      ]);
+    });
+
+    test('the same changes to Control Tower’s resources by anyone else are reported', () => {
+      const scan = engine();
+
+      for (const record of ownChanges(assumed('AWSReservedSSO_AWSAdministratorAccess_0123', 'mallory'), 'sso')) {
+        scan.add(record);
+      }
+
+      expect(scan.result().findings.map((f) => f.eventId)).toEqual([
+        'sso-trail',
+        'sso-recorder',
+        'sso-recorder-nested',
+      ]);
+    });
+
+    test('a Control Tower name in free text or in a resource it does not act on passes for nothing', () => {
+      const scan = engine();
+
+      scan.add(openSsh('described', execution(), 'aws-controltower-BaselineAccess'));
+      scan.add(
+        call(
+          'tagged',
+          'iam.amazonaws.com',
+          'CreateUser',
+          { userName: 'svc', tags: [{ key: 'aws-controltower-x' }] },
+          execution(),
+        ),
+      );
+
+      expect(scan.result().findings.map((f) => f.eventId)).toEqual(['described', 'tagged']);
+    });
+
+    test('in GovCloud and China too, and read from the `arn:aws:` patterns of earlier cdk.json files', () => {
+      const legacy = engine({ ignorePrincipals: [...LEGACY_IGNORED_PRINCIPALS] });
+      const current = engine();
+
+      for (const scan of [legacy, current]) {
+        for (const partition of ['aws', 'aws-us-gov', 'aws-cn']) {
+          for (const record of ownChanges(execution(partition), partition)) scan.add(record);
+          scan.add(openSsh(`${partition}-ssh`, execution(partition)));
+        }
+      }
+
+      for (const scan of [legacy, current]) {
+        expect(scan.result().findings.map((f) => f.eventId)).toEqual(['aws-ssh', 'aws-us-gov-ssh', 'aws-cn-ssh']);
+      }
+    });
+
+    test('its denied calls count toward a burst, except on Control Tower’s own resources', () => {
+      const denied = (i: number, roleName: string) => ({
+        ...call(`d${i}`, 'iam.amazonaws.com', 'GetRole', { roleName }, execution()),
+        errorCode: 'AccessDenied',
+        eventTime: `2026-11-14T10:00:${String(i).padStart(2, '0')}Z`,
+      });
+      const own = engine({ accessDeniedBurstThreshold: 3 });
+      const other = engine({ accessDeniedBurstThreshold: 3 });
+
+      for (let i = 0; i < 5; i++) own.add(denied(i, 'aws-controltower-AuditReadOnlyRole'));
+      for (let i = 0; i < 5; i++) other.add(denied(i, 'workload-role'));
+
+      expect(own.result().findings).toEqual([]);
+      expect(other.result().findings.map((f) => f.rule)).toEqual(['access-denied-burst']);
+    });
+
+    test('a pattern a person lists ignores that principal for every rule, as before', () => {
+      const scan = engine({
+        ignorePrincipals: [...DEFAULT_IGNORED_PRINCIPALS, 'arn:*:sts::*:assumed-role/AWSControlTowerExecution/aft-*'],
+      });
+      const aft = { ...execution(), arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/AWSControlTowerExecution/aft-42` };
+
+      scan.add(openSsh('aft-ssh', aft));
+      scan.add(openSsh('person-ssh', execution()));
+
+      expect(scan.result().findings.map((f) => f.eventId)).toEqual(['person-ssh']);
+    });
+
+    test('left out of the list (`ignorePrincipals: []`), the automation is judged like anyone, its own resources too', () => {
+      const scan = engine({ ignorePrincipals: [] });
+
+      for (const record of ownChanges(execution(), 'ct')) scan.add(record);
+
+      expect(scan.result().findings).toHaveLength(3);
+    });
+  });
+
+  test('actsOnControlTowerResource: a parameter naming the resource, at the top or one object down', () => {
+    const acting = (requestParameters: unknown) => actsOnControlTowerResource(ctRecord({ requestParameters }));
+
+    expect(acting({ trailName: 'arn:aws:cloudtrail:us-east-1:1:trail/aws-controltower-BaselineCloudTrail' })).toBe(
+      true,
+    );
+    expect(acting({ deliveryChannelName: 'aws-controltower-BaselineConfigDeliveryChannel' })).toBe(true);
+    expect(acting({ deliveryChannel: { name: 'aws-controltower-BaselineConfigDeliveryChannel' } })).toBe(true);
+    expect(acting({ stackName: 'StackSet-AWSControlTowerBP-BASELINE-CONFIG-abc' })).toBe(true);
+    expect(acting({ roleArn: 'arn:aws:iam::1:role/aws-controltower-ConfigRecorderRole' })).toBe(true);
+    expect(acting({ groupId: 'sg-1', description: 'aws-controltower-x' })).toBe(false);
+    expect(acting({ userName: 'svc', path: '/aws-controltower-/' })).toBe(false);
+    expect(acting(null)).toBe(false);
+    expect(acting({ name: 'team-trail' })).toBe(false);
   });
 
   test('ignored principals feed no aggregating rule', () => {
