@@ -81,6 +81,25 @@ export function isFailedCall(record: CloudTrailRecord): boolean {
   return asObject(record.responseElements)?.ConsoleLogin === 'Failure';
 }
 
+/**
+ * The error codes of a call refused for lack of permission: `AccessDenied*` and `*UnauthorizedOperation`, as CIS AWS
+ * Foundations 4.1's metric filter counts them (`AccessDenied`, `AccessDeniedException`, EC2's
+ * `Client.UnauthorizedOperation`), SNS's `AuthorizationError` ("the user has been denied access to the requested
+ * resource") and the query APIs' common `NotAuthorized` ("You do not have permission to perform this action"). A
+ * prefix such as `Client.` is allowed. Throttling, validation and not-found errors are not denials.
+ */
+const DENIAL = /^(?:[A-Za-z]+\.)?(?:AccessDenied|(?:AuthorizationError|NotAuthorized)$)|UnauthorizedOperation$/;
+
+/** Whether an error code says the caller was refused for lack of permission (see {@link DENIAL}). */
+export function isDenialCode(code: string): boolean {
+  return DENIAL.test(code);
+}
+
+/** Whether the call was refused for lack of permission: its `errorCode` is a denial (see {@link isDenialCode}). */
+export function isDenied(record: CloudTrailRecord): boolean {
+  return typeof record.errorCode === 'string' && isDenialCode(record.errorCode);
+}
+
 const SERVICE_LINKED_ROLE = /:role\/aws-service-role\/|:assumed-role\/AWSServiceRoleFor/;
 
 /**

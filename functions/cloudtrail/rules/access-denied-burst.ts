@@ -1,6 +1,15 @@
 import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding } from '../../lib/types';
-import { asObject, asString, type CloudTrailRecord, isServiceActor, principalArn, recordSummary } from '../record';
+import {
+  asObject,
+  asString,
+  type CloudTrailRecord,
+  isDenialCode,
+  isDenied,
+  isServiceActor,
+  principalArn,
+  recordSummary,
+} from '../record';
 import { type AggregateRule, findingOf, type RuleInfo } from './types';
 
 /** Minute buckets kept per scan across all principals: a bound on memory whatever the volume of denials. */
@@ -10,8 +19,6 @@ export const MAX_TRACKED_PRINCIPALS = 10_000;
 const MAX_CALLS_PER_PRINCIPAL = 10;
 /** Untracked principals named in the overflow finding. */
 const MAX_UNTRACKED_SAMPLES = 3;
-
-const DENIED = /(^|\.)(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess)$/;
 
 const info: RuleInfo = {
   id: 'access-denied-burst',
@@ -35,9 +42,12 @@ interface Denials {
   calls: Map<string, number>;
 }
 
-/** Whether a call was refused for lack of permission (`AccessDenied*`, EC2's `Client.UnauthorizedOperation`). */
+/**
+ * Whether a call was refused for lack of permission: `AccessDenied*`, `*UnauthorizedOperation` (EC2's
+ * `Client.UnauthorizedOperation`), SNS's `AuthorizationError`, `NotAuthorized` (see `isDenialCode` in `../record`).
+ */
 export function isAccessDenied(record: CloudTrailRecord): boolean {
-  return typeof record.errorCode === 'string' && DENIED.test(record.errorCode);
+  return isDenied(record);
 }
 
 function who(record: CloudTrailRecord): string {
@@ -75,7 +85,7 @@ export const accessDeniedBurst: AggregateRule = {
   ...info,
   kind: 'aggregate',
   // Pre-filter: it accepts only records whose errorCode is a string that isAccessDenied accepts.
-  needs: { errorCode: (value) => DENIED.test(value) },
+  needs: { errorCode: isDenialCode },
   create(settings) {
     const threshold = settings.accessDeniedBurstThreshold;
     const window = settings.accessDeniedBurstWindowMinutes;

@@ -210,6 +210,32 @@ describe('the byte-level pre-filter', () => {
     expect(counts).toEqual({ parsed: 0, skipped: 3 });
   });
 
+  test.each([
+    'AuthorizationError',
+    'NotAuthorized',
+    'AccessDeniedForDependencyException',
+    'Server.UnauthorizedOperation',
+  ])('denied calls answered %s pass it and make the same burst', async (errorCode) => {
+    // Arrange: 25 denied calls by one user among calls that failed for other reasons.
+    const denied = Array.from({ length: 25 }, (_, i) =>
+      JSON.stringify(
+        ctRecord({ eventID: `d${i}`, eventTime: `2026-11-14T10:0${i % 5}:00Z`, errorCode, errorMessage: 'no' }),
+      ),
+    );
+    const noise = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify(ctRecord({ eventID: `n${i}`, errorCode: 'TrailNotFoundException', errorMessage: errorCode })),
+    );
+    const text = Buffer.from(`{"Records":[${[...noise, ...denied].join(',')}]}`);
+
+    // Act
+    const { filtered, parsed } = await bothWays(new Map([['f', pieces(text, 61)]]));
+
+    // Assert
+    expect(filtered.result).toEqual(parsed.result);
+    expect(filtered.result.findings.map((finding) => finding.rule)).toEqual(['access-denied-burst']);
+    expect(parsedAndSkipped(text, 61)).toEqual({ parsed: 25, skipped: 20 });
+  });
+
   test('denied calls with the error code in odd places make the same burst', async () => {
     // Arrange: 25 denied calls by one user, their errorCode escaped, spaced, first, or EC2's Client. form.
     const denied = Array.from({ length: 25 }, (_, i) => {

@@ -47,17 +47,25 @@ describe('access-denied-burst', () => {
     expect(findings[0]?.detail).toMatch(/^20 denied calls within 10 min .* most denied: iam:ListUsers ×20$/);
   });
 
-  test.each(['AccessDenied', 'AccessDeniedException', 'Client.UnauthorizedOperation', 'UnauthorizedOperation'])(
-    'Noncompliance 2: %s counts',
-    (errorCode) => {
-      expect(
-        run(
-          Array.from({ length: 3 }, (_, i) => denied(i, { errorCode })),
-          3,
-        ),
-      ).toHaveLength(1);
-    },
-  );
+  test.each([
+    'AccessDenied',
+    'AccessDeniedException',
+    'Client.UnauthorizedOperation',
+    'UnauthorizedOperation',
+    // Every code that starts with AccessDenied or ends with UnauthorizedOperation (CIS 4.1's filter), not a list.
+    'AccessDeniedForDependencyException',
+    'Server.UnauthorizedOperation',
+    // SNS refuses with AuthorizationError; the query APIs' common denial is NotAuthorized.
+    'AuthorizationError',
+    'NotAuthorized',
+  ])('Noncompliance 2: %s counts', (errorCode) => {
+    expect(
+      run(
+        Array.from({ length: 3 }, (_, i) => denied(i, { errorCode })),
+        3,
+      ),
+    ).toHaveLength(1);
+  });
 
   test('Compliance 1: the same number of denials spread over more than the window', () => {
     // One every 40 s: 20 denials over 13 minutes, never 20 within 10.
@@ -72,10 +80,19 @@ describe('access-denied-burst', () => {
     expect(run(records)).toEqual([]);
   });
 
-  test('Compliance 3: other errors are not denials', () => {
-    expect(isAccessDenied(ctRecord({ errorCode: 'ThrottlingException' }))).toBe(false);
-    expect(isAccessDenied(ctRecord({ errorCode: 'NoSuchEntity' }))).toBe(false);
-    expect(isAccessDenied(ctRecord())).toBe(false);
+  test.each([
+    'ThrottlingException',
+    'NoSuchEntity',
+    'TrailNotFoundException',
+    'ValidationException',
+    // Failed sign-in to a user pool, not a refusal by IAM; and no code at all.
+    'NotAuthorizedException',
+    'UnauthorizedOperationPending',
+    'NotAccessDenied',
+    undefined,
+  ])('Compliance 3: %s is not a denial', (errorCode) => {
+    expect(isAccessDenied(ctRecord(errorCode === undefined ? {} : { errorCode }))).toBe(false);
+    expect(accessDeniedBurst.needs?.errorCode?.(errorCode ?? '')).toBe(false);
   });
 
   test("Compliance 4: a service-linked role's denials", () => {
