@@ -7,7 +7,7 @@ export const cloudTrailTampering = eventRule({
   severity: 'CRITICAL',
   title: 'CloudTrail tampering',
   description:
-    'Someone stopped, deleted or reconfigured a trail, which can blind the audit; failed attempts count too.',
+    'Someone stopped, deleted or reconfigured a trail, which can blind the audit; refused attempts count too.',
   events: { 'cloudtrail.amazonaws.com': ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] },
   countsAttempts: true,
   match(record) {

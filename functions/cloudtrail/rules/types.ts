@@ -1,7 +1,14 @@
 import { cleanOptional, cleanText } from '../../lib/text';
 import type { Finding, ResourceRef, Severity } from '../../lib/types';
 import type { RecordNeeds } from '../prefilter';
-import { type CloudTrailRecord, isFailedCall, isServiceActor, principalArn, principalResource } from '../record';
+import {
+  type CloudTrailRecord,
+  isDenied,
+  isFailedCall,
+  isServiceActor,
+  principalArn,
+  principalResource,
+} from '../record';
 import type { CloudTrailSettings } from '../settings';
 import type { RuleId } from './ids';
 
@@ -121,7 +128,11 @@ export function findingOf(rule: RuleInfo, record: CloudTrailRecord, extra: Parti
 export interface EventRuleDefinition extends RuleInfo {
   /** `eventSource → eventNames` the rule looks at; other calls never match. */
   readonly events?: Readonly<Record<string, readonly string[]>>;
-  /** Whether a call that failed still counts (marked `attempt: true`): tampering and tooling rules. */
+  /**
+   * Whether a call refused for lack of permission still counts (marked `attempt: true`): tampering and tooling rules.
+   * Only a denial (`isDenied`: `AccessDenied*`, `*UnauthorizedOperation`, ...) is an attempt worth reporting; a call
+   * that failed otherwise (`TrailNotFoundException`, a validation error) changed nothing and is no finding.
+   */
   readonly countsAttempts?: boolean;
   /** True or details when the record is a finding. */
   match(record: CloudTrailRecord): MatchDetail | boolean | undefined;
@@ -129,7 +140,8 @@ export interface EventRuleDefinition extends RuleInfo {
 
 /**
  * Makes an event rule with the guards every rule shares: only the listed calls; never calls made by AWS services
- * (service events, service principals, service-linked roles); failed calls only when `countsAttempts`.
+ * (service events, service principals, service-linked roles); failed calls only when `countsAttempts`, and then
+ * only those refused for lack of permission.
  */
 export function eventRule(definition: EventRuleDefinition): EventRule {
   const { events, countsAttempts = false, match, ...info } = definition;
@@ -153,7 +165,7 @@ export function eventRule(definition: EventRuleDefinition): EventRule {
       const matched = match(record);
       if (!matched || isServiceActor(record)) return undefined;
       const failed = isFailedCall(record);
-      if (failed && !countsAttempts) return undefined;
+      if (failed && !(countsAttempts && isDenied(record))) return undefined;
       const detail = typeof matched === 'object' ? matched.detail : undefined;
       const resource = typeof matched === 'object' ? matched.resource : undefined;
       return findingOf(info, record, {

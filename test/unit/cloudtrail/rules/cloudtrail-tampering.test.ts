@@ -30,6 +30,19 @@ describe('cloudtrail-tampering', () => {
     });
   });
 
+  test.each([
+    ['AccessDenied', 'StopLogging'],
+    ['AccessDeniedException', 'DeleteTrail'],
+    ['Client.UnauthorizedOperation', 'UpdateTrail'],
+    ['NotAuthorized', 'PutEventSelectors'],
+  ])('Noncompliance: a call refused with %s is an attempt (%s)', (errorCode, eventName) => {
+    expect(cloudTrailTampering.evaluate(call(eventName, { errorCode }))).toMatchObject({
+      attempt: true,
+      severity: 'CRITICAL',
+      title: `CloudTrail tampering (attempt, ${errorCode}): ${eventName}`,
+    });
+  });
+
   test('Noncompliance: requestParameters null still fires', () => {
     expect(cloudTrailTampering.evaluate(call('DeleteTrail', { requestParameters: null }))?.detail).toBe(
       'trail not named in the request',
@@ -43,6 +56,16 @@ describe('cloudtrail-tampering', () => {
 
   test('Compliance 2: the same event name from another service', () => {
     expect(cloudTrailTampering.evaluate(call('StopLogging', { eventSource: 'example.amazonaws.com' }))).toBeUndefined();
+  });
+
+  test.each([
+    ['TrailNotFoundException', 'DeleteTrail'],
+    ['InvalidTrailNameException', 'StopLogging'],
+    ['ThrottlingException', 'UpdateTrail'],
+    ['InvalidEventSelectorsException', 'PutEventSelectors'],
+    ['InternalFailure', 'StopLogging'],
+  ])('Compliance 4: a call that failed with %s changed nothing and was not refused (%s)', (errorCode, eventName) => {
+    expect(cloudTrailTampering.evaluate(call(eventName, { errorCode, errorMessage: 'failed' }))).toBeUndefined();
   });
 
   test('Compliance 3: a service-linked role', () => {

@@ -34,6 +34,17 @@ describe('security-tooling-disabled', () => {
     expect(securityToolingDisabled.evaluate(refused)?.attempt).toBe(true);
   });
 
+  test.each([
+    ['guardduty.amazonaws.com', 'DeleteDetector', 'BadRequestException'],
+    ['config.amazonaws.com', 'StopConfigurationRecorder', 'NoSuchConfigurationRecorderException'],
+    ['config.amazonaws.com', 'DeleteConfigurationRecorder', 'ThrottlingException'],
+    ['securityhub.amazonaws.com', 'DisableSecurityHub', 'ResourceNotFoundException'],
+  ])('Compliance 0: %s %s that failed with %s (not a refusal) is no attempt', (eventSource, eventName, errorCode) => {
+    const failed = ctRecord({ eventSource, eventName, errorCode, errorMessage: 'failed' });
+
+    expect(securityToolingDisabled.evaluate(failed)).toBeUndefined();
+  });
+
   test('Compliance 1: the same name from another service (Fraud Detector has a DeleteDetector too)', () => {
     expect(
       securityToolingDisabled.evaluate(
