@@ -58,6 +58,23 @@ export interface MatchDetail {
   readonly detail?: string;
   /** What the event acted on; the principal when undefined. */
   readonly resource?: ResourceRef;
+  /** The finding's title, when the rule's (`<rule title>: <event name>`) would not say what happened. */
+  readonly title?: string;
+  /** Structured evidence (small values; strings are bounded and cleaned like every other field). */
+  readonly evidence?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/**
+ * The title of a refused attempt: `<rule title> (attempt, <code>): <the rest>`, where the rest is what the title of a
+ * successful call says after the rule's title (the event name, unless the match gave a title of its own).
+ */
+function attemptTitle(info: RuleInfo, record: CloudTrailRecord, title: string | undefined): string {
+  const code = cleanText(record.errorCode ?? 'failed', 128);
+  const head = `${info.title}: `;
+  if (title === undefined) return `${info.title} (attempt, ${code}): ${cleanText(record.eventName, 128)}`;
+  return title.startsWith(head)
+    ? `${info.title} (attempt, ${code}): ${title.slice(head.length)}`
+    : `${title} (attempt, ${code})`;
 }
 
 /** The longest ID kept (an S3 key is up to 1,024 bytes; ARNs and names are shorter). */
@@ -97,6 +114,14 @@ export function cleanFinding(finding: Finding): Finding {
   if ('detail' in out) out.detail = cleanOptional(out.detail);
   out.title = cleanText(finding.title) || finding.rule;
   if (finding.resource) out.resource = cleanResource(finding.resource);
+  if (finding.evidence) {
+    out.evidence = Object.fromEntries(
+      Object.entries(finding.evidence).map(([key, value]) => [
+        cleanText(key, 64),
+        typeof value === 'string' ? cleanText(value) : value,
+      ]),
+    );
+  }
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
   return out as unknown as Finding;
 }
@@ -166,17 +191,13 @@ export function eventRule(definition: EventRuleDefinition): EventRule {
       if (!matched || isServiceActor(record)) return undefined;
       const failed = isFailedCall(record);
       if (failed && !(countsAttempts && isDenied(record))) return undefined;
-      const detail = typeof matched === 'object' ? matched.detail : undefined;
-      const resource = typeof matched === 'object' ? matched.resource : undefined;
+      const { detail, resource, title, evidence } = typeof matched === 'object' ? matched : ({} as MatchDetail);
       return findingOf(info, record, {
-        ...(failed
-          ? {
-              attempt: true,
-              title: `${info.title} (attempt, ${cleanText(record.errorCode ?? 'failed', 128)}): ${cleanText(record.eventName, 128)}`,
-            }
-          : {}),
+        ...(title ? { title } : {}),
+        ...(failed ? { attempt: true, title: attemptTitle(info, record, title) } : {}),
         ...(detail ? { detail } : {}),
         ...(resource ? { resource } : {}),
+        ...(evidence ? { evidence } : {}),
       });
     },
   };

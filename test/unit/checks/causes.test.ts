@@ -2,6 +2,7 @@ import { causeFor, linkCauses } from '../../../functions/checks/causes';
 import { kmsKeyDisabled } from '../../../functions/cloudtrail/rules/kms-key-disabled';
 import { s3BucketMadePublic } from '../../../functions/cloudtrail/rules/s3-bucket-made-public';
 import { securityGroupOpenToWorld } from '../../../functions/cloudtrail/rules/security-group-open-to-world';
+import { securityToolingDisabled } from '../../../functions/cloudtrail/rules/security-tooling-disabled';
 import type { CheckResult, Finding, ResourceRef } from '../../../functions/lib/types';
 
 const PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin/mallory';
@@ -268,6 +269,24 @@ describe('linkCauses', () => {
 
       expect(causeFor(pending('1234abcd-12ab-34cd-56ef-1234567890ab'), [made])?.eventName).toBe('ScheduleKeyDeletion');
       expect(causeFor(pending('1234abcd-12ab-34cd-56ef-000000000000'), [made])).toBeUndefined();
+    });
+
+    test('security-tooling-disabled: an UpdateDetector that suspended the detector causes its DISABLED finding', () => {
+      const update = (enable: boolean) =>
+        securityToolingDisabled.evaluate(
+          record('guardduty.amazonaws.com', 'UpdateDetector', { detectorId: 'd-1', enable }),
+        );
+      const disabled: Finding = {
+        rule: 'security-services/guardduty-off',
+        severity: 'HIGH',
+        title: 'disabled',
+        resource: { type: 'AwsGuardDutyDetector', id: 'd-1', region: 'us-east-1' },
+        evidence: { detectorId: 'd-1', status: 'DISABLED' },
+      };
+
+      expect(causeFor(disabled, [update(false) as Finding])?.eventName).toBe('UpdateDetector');
+      // Switching it on again is no finding, so it can be no cause either.
+      expect(update(true)).toBeUndefined();
     });
   });
 });
