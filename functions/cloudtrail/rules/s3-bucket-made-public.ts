@@ -30,12 +30,32 @@ function publicPolicy(record: CloudTrailRecord): string | undefined {
   return open.length > 0 ? 'bucket policy allows Principal "*"' : undefined;
 }
 
+/** Whether a logged block setting is on: `true`, or the text `true` (XML-born values come either way). */
+function isOn(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+}
+
+/**
+ * What a public access block change lifted. A put replaces the whole configuration and every element of it is
+ * optional: one left out is off (false), and CloudTrail logs only the elements sent, so an empty configuration lifts
+ * all four. A put whose event does not show the configuration at all cannot be judged.
+ */
 function blocksLifted(record: CloudTrailRecord): string | undefined {
   if (record.eventName?.startsWith('Delete')) return 'public access block deleted';
-  const configuration = asObject(asObject(record.requestParameters)?.PublicAccessBlockConfiguration);
-  if (!configuration) return undefined;
-  const off = BLOCK_SETTINGS.filter((name) => configuration[name] === false || configuration[name] === 'false');
-  return off.length > 0 ? `public access block off: ${off.join(', ')}` : undefined;
+  const parameters = asObject(record.requestParameters);
+  if (!parameters || !('PublicAccessBlockConfiguration' in parameters)) return undefined;
+  // An empty element may be logged as "" or null rather than as an object: nothing sent, nothing on.
+  const configuration = asObject(parameters.PublicAccessBlockConfiguration) ?? {};
+  const off = BLOCK_SETTINGS.filter((name) => !isOn(configuration[name]));
+  if (off.length === 0) return undefined;
+  const omitted = off.filter((name) => configuration[name] === undefined);
+  const why =
+    omitted.length === 0
+      ? ''
+      : omitted.length === BLOCK_SETTINGS.length
+        ? ' (none set in the request: a put replaces the whole configuration, so each one left out is off)'
+        : ` (${omitted.join(', ')} not set in the request: a put replaces the whole configuration, so each one left out is off)`;
+  return `public access block off: ${off.join(', ')}${why}`;
 }
 
 const ACL_EVENTS = new Set(['PutBucketAcl', 'CreateBucket']);

@@ -103,6 +103,56 @@ describe('s3-bucket-made-public', () => {
     );
   });
 
+  const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+  const OMITTED = 'a put replaces the whole configuration, so each one left out is off';
+
+  test.each([
+    [
+      'an empty configuration lifts all four',
+      { xmlns: XMLNS },
+      `public access block off: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets (none set in the request: ${OMITTED})`,
+    ],
+    [
+      'an empty element logged as ""',
+      '',
+      `public access block off: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets (none set in the request: ${OMITTED})`,
+    ],
+    [
+      'only the ACL blocks sent: the policy blocks are off',
+      { xmlns: XMLNS, BlockPublicAcls: true, IgnorePublicAcls: true },
+      `public access block off: BlockPublicPolicy, RestrictPublicBuckets (BlockPublicPolicy, RestrictPublicBuckets not set in the request: ${OMITTED})`,
+    ],
+    [
+      'one false, one left out',
+      { BlockPublicAcls: true, IgnorePublicAcls: 'TRUE', BlockPublicPolicy: false },
+      `public access block off: BlockPublicPolicy, RestrictPublicBuckets (RestrictPublicBuckets not set in the request: ${OMITTED})`,
+    ],
+  ])('Noncompliance 10: PutBucketPublicAccessBlock with %s', (_name, configuration, why) => {
+    const put = s3('PutBucketPublicAccessBlock', {
+      bucketName: 'reports',
+      PublicAccessBlockConfiguration: configuration,
+    });
+
+    expect(s3BucketMadePublic.evaluate(put)?.detail).toBe(`reports: ${why}`);
+  });
+
+  test.each(['PutAccountPublicAccessBlock', 'PutPublicAccessBlock'])(
+    'Noncompliance 11: %s sending only BlockPublicPolicy lifts the other three for the account',
+    (eventName) => {
+      const put = s3(eventName, { PublicAccessBlockConfiguration: { BlockPublicPolicy: true } });
+
+      expect(s3BucketMadePublic.evaluate(put)).toMatchObject({
+        detail: `public access block off: BlockPublicAcls, IgnorePublicAcls, RestrictPublicBuckets (BlockPublicAcls, IgnorePublicAcls, RestrictPublicBuckets not set in the request: ${OMITTED})`,
+        resource: { type: 'AwsS3AccountPublicAccessBlock', id: '111122223333', region: 'global' },
+      });
+    },
+  );
+
+  test('Compliance 6: a put whose event does not show the configuration cannot be judged', () => {
+    expect(s3BucketMadePublic.evaluate(s3('PutBucketPublicAccessBlock', { bucketName: 'reports' }))).toBeUndefined();
+    expect(s3BucketMadePublic.evaluate(s3('PutBucketPublicAccessBlock', null))).toBeUndefined();
+  });
+
   test('Compliance 1: a bucket policy with a specific principal', () => {
     expect(
       s3BucketMadePublic.evaluate(putPolicy(policy([allow({ AWS: 'arn:aws:iam::111122223333:role/reports' })]))),
