@@ -32,27 +32,50 @@ function openings(record: CloudTrailRecord): string[] {
   for (const cidr of [parameters.cidrIp, parameters.cidrIpv6].filter(isWorld)) {
     found.push(`${ports(parameters.ipProtocol, parameters.fromPort, parameters.toPort)} from ${cidr}`);
   }
-  // ModifySecurityGroupRules: an existing rule rewritten to a world CIDR.
-  const request = asObject(parameters.ModifySecurityGroupRulesRequest);
-  for (const entry of asArray(request?.SecurityGroupRule)) {
-    const rule = asObject(asObject(entry)?.SecurityGroupRule);
-    if (!rule) continue;
-    for (const cidr of [rule.CidrIpv4, rule.CidrIpv6].filter(isWorld)) {
-      found.push(`${ports(rule.IpProtocol, rule.FromPort, rule.ToPort)} from ${cidr}`);
-    }
-  }
   return found;
 }
 
-/** `security-group-open-to-world`: an ingress rule from 0.0.0.0/0 or ::/0 was added to a security group. */
+/** The rules a ModifySecurityGroupRules rewrote to a world CIDR, and each opening as {@link openings} writes it. */
+function modified(record: CloudTrailRecord): { ruleIds: string[]; cidrs: string[]; found: string[] } {
+  const request = asObject(asObject(record.requestParameters)?.ModifySecurityGroupRulesRequest);
+  const ruleIds: string[] = [];
+  const cidrs: string[] = [];
+  const found: string[] = [];
+  // One rule comes as an object, several as a list.
+  for (const entry of asArray(request?.SecurityGroupRule)) {
+    const rule = asObject(asObject(entry)?.SecurityGroupRule);
+    if (!rule) continue;
+    const world = [rule.CidrIpv4, rule.CidrIpv6].filter(isWorld);
+    if (world.length === 0) continue;
+    const id = asString(asObject(entry)?.SecurityGroupRuleId);
+    if (id && !ruleIds.includes(id)) ruleIds.push(id);
+    for (const cidr of world) {
+      if (!cidrs.includes(cidr.trim())) cidrs.push(cidr.trim());
+      // "from", as causes.ts matches an ingress rule's opening; the title and evidence say the direction is unknown.
+      found.push(`${ports(rule.IpProtocol, rule.FromPort, rule.ToPort)} from ${cidr}`);
+    }
+  }
+  return { ruleIds, cidrs, found };
+}
+
+const MODIFY = 'ModifySecurityGroupRules';
+
+/**
+ * `security-group-open-to-world`: an ingress rule from 0.0.0.0/0 or ::/0 was added to a security group, or a rule was
+ * changed to such a CIDR. ModifySecurityGroupRules works on ingress and egress rules alike and its event names only
+ * the rule's ID (the response is `{"return": true}`), so such a finding says that its direction is unknown rather
+ * than that the group was opened: a real ingress opening must not be missed, and an egress one must not be called one.
+ */
 export const securityGroupOpenToWorld = eventRule({
   id: 'security-group-open-to-world',
   severity: 'HIGH',
   title: 'Security group opened to the internet',
-  description: 'An ingress rule now admits 0.0.0.0/0 or ::/0, exposing whatever the group protects.',
-  events: { 'ec2.amazonaws.com': ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'] },
+  description:
+    'An ingress rule now admits 0.0.0.0/0 or ::/0; or a rule was changed to one (ModifySecurityGroupRules: ingress or egress, unknown).',
+  events: { 'ec2.amazonaws.com': ['AuthorizeSecurityGroupIngress', MODIFY] },
   match(record) {
-    const found = openings(record);
+    const change = record.eventName === MODIFY ? modified(record) : undefined;
+    const found = change ? change.found : openings(record);
     if (found.length === 0) return false;
     const parameters = asObject(record.requestParameters);
     const groupId =
@@ -60,8 +83,20 @@ export const securityGroupOpenToWorld = eventRule({
     const group = groupId ?? asString(parameters?.groupName);
     const region = asString(record.awsRegion) ?? 'unknown';
     const account = accountOf(record);
+    const rules = change?.ruleIds.length
+      ? `Security group rule${change.ruleIds.length > 1 ? 's' : ''} ${change.ruleIds.join(', ')}`
+      : 'A security group rule';
     return {
       detail: `${group ?? 'a security group'}: ${found.join(', ')}`,
+      ...(change
+        ? {
+            title: `${rules} changed to allow ${change.cidrs.join(', ')} (${MODIFY}: ingress or egress, the event does not say)`,
+            evidence: {
+              ...(change.ruleIds.length > 0 ? { securityGroupRuleId: change.ruleIds.join(', ') } : {}),
+              direction: `unknown: ${MODIFY} names only the rule, and works on ingress and egress rules alike`,
+            },
+          }
+        : {}),
       ...(group
         ? {
             resource: {

@@ -288,5 +288,23 @@ describe('linkCauses', () => {
       // Switching it on again is no finding, so it can be no cause either.
       expect(update(true)).toBeUndefined();
     });
+
+    test('security-group-open-to-world: a ModifySecurityGroupRules of unknown direction still causes the ingress finding', () => {
+      const made = securityGroupOpenToWorld.evaluate(
+        record('ec2.amazonaws.com', 'ModifySecurityGroupRules', {
+          ModifySecurityGroupRulesRequest: {
+            GroupId: 'sg-0aaa',
+            SecurityGroupRule: {
+              SecurityGroupRuleId: 'sgr-22',
+              SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' },
+            },
+          },
+        }),
+      ) as Finding;
+      expect(made.evidence?.direction).toMatch(/^unknown/);
+
+      expect(causeFor(worldIngress('sg-0aaa', 22), [made])?.eventName).toBe('ModifySecurityGroupRules');
+      expect(causeFor(worldIngress('sg-0aaa', 443), [made])).toBeUndefined();
+    });
   });
 });

@@ -56,6 +56,97 @@ describe('security-group-open-to-world', () => {
     expect(securityGroupOpenToWorld.evaluate(ingress(ranged))?.detail).toBe('sg-1: tcp/0-65535 from 0.0.0.0/0');
   });
 
+  const modify = (rules: unknown) =>
+    ingress(
+      { ModifySecurityGroupRulesRequest: { GroupId: 'sg-2', SecurityGroupRule: rules } },
+      {
+        eventName: 'ModifySecurityGroupRules',
+        responseElements: { ModifySecurityGroupRulesResponse: { return: true } },
+      },
+    );
+  const DIRECTION =
+    'unknown: ModifySecurityGroupRules names only the rule, and works on ingress and egress rules alike';
+
+  test.each([
+    [
+      'one rule to 0.0.0.0/0 (ingress or egress alike: the event is the same)',
+      {
+        SecurityGroupRuleId: 'sgr-0abc',
+        SecurityGroupRule: { IpProtocol: '-1', CidrIpv4: '0.0.0.0/0', Description: 'egress to anywhere?' },
+      },
+      'Security group rule sgr-0abc changed to allow 0.0.0.0/0',
+      'sg-2: all traffic from 0.0.0.0/0',
+      'sgr-0abc',
+    ],
+    [
+      'two rules, to 0.0.0.0/0 and ::/0, and one to a private range',
+      [
+        {
+          SecurityGroupRuleId: 'sgr-1',
+          SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' },
+        },
+        {
+          SecurityGroupRuleId: 'sgr-2',
+          SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv6: '::/0' },
+        },
+        {
+          SecurityGroupRuleId: 'sgr-3',
+          SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIpv4: '10.0.0.0/8' },
+        },
+      ],
+      'Security group rules sgr-1, sgr-2 changed to allow 0.0.0.0/0, ::/0',
+      'sg-2: tcp/22 from 0.0.0.0/0, tcp/443 from ::/0',
+      'sgr-1, sgr-2',
+    ],
+    [
+      'a rule whose ID is missing',
+      { SecurityGroupRule: { IpProtocol: 'udp', FromPort: 53, ToPort: 53, CidrIpv4: '0.0.0.0/0' } },
+      'A security group rule changed to allow 0.0.0.0/0',
+      'sg-2: udp/53 from 0.0.0.0/0',
+      undefined,
+    ],
+  ])(
+    'Noncompliance 6: ModifySecurityGroupRules with %s says the direction is unknown',
+    (_name, rules, what, detail, ruleId) => {
+      const finding = securityGroupOpenToWorld.evaluate(modify(rules));
+
+      expect(finding).toMatchObject({
+        rule: 'security-group-open-to-world',
+        severity: 'HIGH',
+        title: `${what} (ModifySecurityGroupRules: ingress or egress, the event does not say)`,
+        detail,
+        resource: { type: 'AwsEc2SecurityGroup', id: 'sg-2' },
+      });
+      expect(finding?.evidence).toEqual({
+        ...(ruleId ? { securityGroupRuleId: ruleId } : {}),
+        direction: DIRECTION,
+      });
+    },
+  );
+
+  test('Noncompliance 7: AuthorizeSecurityGroupIngress keeps its title and has no direction evidence', () => {
+    const finding = securityGroupOpenToWorld.evaluate(ingress(nested({ items: [{ cidrIp: '0.0.0.0/0' }] })));
+
+    expect(finding?.title).toBe('Security group opened to the internet: AuthorizeSecurityGroupIngress');
+    expect(finding?.evidence).toBeUndefined();
+  });
+
+  test('Compliance 7: ModifySecurityGroupRules to a private range, or to another group', () => {
+    expect(
+      securityGroupOpenToWorld.evaluate(
+        modify({
+          SecurityGroupRuleId: 'sgr-1',
+          SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, CidrIpv4: '10.0.0.0/8' },
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      securityGroupOpenToWorld.evaluate(
+        modify({ SecurityGroupRuleId: 'sgr-1', SecurityGroupRule: { IpProtocol: '-1', ReferencedGroupId: 'sg-9' } }),
+      ),
+    ).toBeUndefined();
+  });
+
   test('Noncompliance 5: ModifySecurityGroupRules rewriting a rule to 0.0.0.0/0', () => {
     const modified = ingress(
       {
