@@ -934,6 +934,93 @@ export function nearMissEvents(when: Date, accountId: string, region: string, se
       'iam',
     ),
     ...RARE_NOISE.map((make) => make(s)),
+    ...ruleNearMisses(s),
   ];
   return records.map((item) => ({ region, record: item }));
+}
+
+/**
+ * Near misses of the tampering, tooling, bucket and group rules: a call that failed without being refused (it changed
+ * nothing: no attempt), a GuardDuty detector switched on, Macie's call of GuardDuty's name, all four public access
+ * blocks put on, a group rule changed to a private range.
+ */
+function ruleNearMisses(s: Scene): FixtureRecord[] {
+  const { rng, accountId, region } = s;
+  return [
+    record(
+      s,
+      {
+        userIdentity: actor(s),
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: 'DeleteTrail',
+        readOnly: false,
+        errorCode: 'TrailNotFoundException',
+        errorMessage: `Unknown trail: arn:aws:cloudtrail:${region}:${accountId}:trail/old-app-trail for the user: ${accountId}`,
+        requestParameters: { name: 'old-app-trail' },
+      },
+      'cloudtrail',
+    ),
+    record(
+      s,
+      {
+        userIdentity: actor(s),
+        eventSource: 'guardduty.amazonaws.com',
+        eventName: 'UpdateDetector',
+        readOnly: false,
+        requestParameters: { detectorId: hex(rng, 32), enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' },
+      },
+      'guardduty',
+    ),
+    record(
+      s,
+      {
+        userIdentity: actor(s),
+        eventSource: 'macie2.amazonaws.com',
+        eventName: 'DisassociateFromAdministratorAccount',
+        readOnly: false,
+      },
+      'macie2',
+    ),
+    record(
+      s,
+      {
+        userIdentity: actor(s),
+        eventSource: 's3.amazonaws.com',
+        eventName: 'PutBucketPublicAccessBlock',
+        readOnly: false,
+        requestParameters: {
+          publicAccessBlock: '',
+          bucketName: `app-data-${accountId}-${region}`,
+          PublicAccessBlockConfiguration: {
+            xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        },
+      },
+      's3',
+    ),
+    record(
+      s,
+      {
+        userIdentity: actor(s),
+        eventSource: 'ec2.amazonaws.com',
+        eventName: 'ModifySecurityGroupRules',
+        readOnly: false,
+        requestParameters: {
+          ModifySecurityGroupRulesRequest: {
+            GroupId: `sg-0${hex(rng, 16)}`,
+            SecurityGroupRule: {
+              SecurityGroupRuleId: `sgr-0${hex(rng, 16)}`,
+              SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '10.0.0.0/8' },
+            },
+          },
+        },
+        responseElements: { ModifySecurityGroupRulesResponse: { requestId: uuid(rng), return: true } },
+      },
+      'ec2',
+    ),
+  ];
 }

@@ -176,6 +176,41 @@ describe('the byte-level pre-filter', () => {
         }),
       ),
     ],
+    ...(
+      [
+        ['guardduty.amazonaws.com', 'UpdateDetector', { detectorId: 'd1', enable: false }],
+        ['guardduty.amazonaws.com', 'DisassociateFromAdministratorAccount', { detectorId: 'd1' }],
+        ['guardduty.amazonaws.com', 'DisassociateFromMasterAccount', { detectorId: 'd1' }],
+        ['guardduty.amazonaws.com', 'StopMonitoringMembers', { detectorId: 'd1', accountIds: ['444455556666'] }],
+        ['guardduty.amazonaws.com', 'DeleteMembers', { detectorId: 'd1', accountIds: ['444455556666'] }],
+        ['securityhub.amazonaws.com', 'DisassociateFromAdministratorAccount', null],
+        ['securityhub.amazonaws.com', 'DisassociateFromMasterAccount', null],
+        ['securityhub.amazonaws.com', 'BatchDisableStandards', { StandardsSubscriptionArns: ['arn:x'] }],
+        ['config.amazonaws.com', 'DeleteDeliveryChannel', { deliveryChannelName: 'default' }],
+        ['s3.amazonaws.com', 'PutBucketPublicAccessBlock', { bucketName: 'b', PublicAccessBlockConfiguration: {} }],
+        [
+          's3.amazonaws.com',
+          'PutAccountPublicAccessBlock',
+          { PublicAccessBlockConfiguration: { BlockPublicAcls: true } },
+        ],
+        [
+          'ec2.amazonaws.com',
+          'ModifySecurityGroupRules',
+          {
+            ModifySecurityGroupRulesRequest: {
+              GroupId: 'sg-1',
+              SecurityGroupRule: {
+                SecurityGroupRuleId: 'sgr-1',
+                SecurityGroupRule: { IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' },
+              },
+            },
+          },
+        ],
+      ] as const
+    ).map(([eventSource, eventName, requestParameters], i): [string, string] => [
+      `the call ${eventSource.split('.')[0]} ${eventName}`,
+      JSON.stringify(ctRecord({ eventID: `t${i}`, eventSource, eventName, requestParameters })),
+    ]),
   ];
 
   test.each(MATCHING)('a matching record with %s is judged, in any chunk size', async (_name, record) => {
