@@ -62,7 +62,7 @@ export class RuleEngine {
   private readonly byEventName = new Map<string, EventRule[]>();
   private readonly everyEvent: EventRule[] = [];
   private readonly aggregators: (Aggregator & { readonly id: string })[] = [];
-  private readonly ignored: (record: CloudTrailRecord) => boolean;
+  private readonly ignored: (record: CloudTrailRecord, ruleId?: string) => boolean;
   private readonly cap: number;
   private readonly reported: ReadonlySet<string>;
   private readonly failures = new Map<string, RuleFailure>();
@@ -173,7 +173,7 @@ export class RuleEngine {
     let finding: Finding | undefined;
     try {
       finding = rule.evaluate(record);
-      if (!finding || this.ignored(record)) return;
+      if (!finding || this.ignored(record, rule.id)) return;
     } catch (error) {
       this.failed(rule.id, error, s3Key);
       return;

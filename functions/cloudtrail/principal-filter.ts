@@ -70,14 +70,24 @@ export function actsOnControlTowerResource(record: CloudTrailRecord): boolean {
 }
 
 /**
+ * The event rules that Control Tower's own work sets off: it stops, updates and deletes its trail and its Config
+ * recorder and delivery channel when it updates or decommissions the landing zone. No other rule's event is one it
+ * makes (it creates no IAM user or key, opens no security group, makes no bucket public, disables no key), so there
+ * the built-in exemption never applies, whatever a resource is named: a caller can name a user `aws-controltower-x`,
+ * and Control Tower's log bucket made public by its execution role is as alarming as by anyone.
+ */
+const CONTROL_TOWER_WORK_RULES: ReadonlySet<string> = new Set(['cloudtrail-tampering', 'security-tooling-disabled']);
+
+/**
  * The test of `cloudtrail.ignorePrincipals`: true for a record no rule may report. A pattern a person lists ignores
  * the principal's every event. The built-in patterns of Control Tower's automation ({@link DEFAULT_IGNORED_PRINCIPALS},
  * or their `arn:aws:` form of earlier versions) match in any partition and ignore only the events that act on
- * Control Tower's own resources ({@link actsOnControlTowerResource}); left out of the list, that automation is
+ * Control Tower's own resources ({@link actsOnControlTowerResource}), for the rules of Control Tower's own work
+ * ({@link CONTROL_TOWER_WORK_RULES}) and the aggregating rules (`ruleId` left out); left out of the list, that automation is
  * judged like anyone. As cheap as before for every other principal: one test of the principal's names, and the
  * request parameters looked at only when a built-in pattern matched.
  */
-export function ignoreFilter(patterns: readonly string[]): (record: CloudTrailRecord) => boolean {
+export function ignoreFilter(patterns: readonly string[]): (record: CloudTrailRecord, ruleId?: string) => boolean {
   const builtIn: string[] = [];
   const listed: string[] = [];
   for (const pattern of patterns) {
@@ -88,11 +98,14 @@ export function ignoreFilter(patterns: readonly string[]): (record: CloudTrailRe
   const always = patternsRegex(listed);
   const automation = patternsRegex(builtIn);
   if (!always && !automation) return () => false;
-  return (record) => {
+  return (record, ruleId) => {
     const names = principalNames(record);
     if (always && names.some((name) => always.test(name))) return true;
     return (
-      automation !== undefined && names.some((name) => automation.test(name)) && actsOnControlTowerResource(record)
+      automation !== undefined &&
+      (ruleId === undefined || CONTROL_TOWER_WORK_RULES.has(ruleId)) &&
+      names.some((name) => automation.test(name)) &&
+      actsOnControlTowerResource(record)
     );
   };
 }

@@ -206,6 +206,49 @@ describe('RuleEngine', () => {
       expect(scan.result().findings.map((f) => f.eventId)).toEqual(['described', 'tagged']);
     });
 
+    test('a Control Tower name buys nothing outside the trail and Config rules: a user, a group, the log bucket', () => {
+      const scan = engine();
+
+      scan.add(createUser('ct-named-user', execution(), 'aws-controltower-x'));
+      scan.add(
+        call(
+          'ct-named-group',
+          'ec2.amazonaws.com',
+          'AuthorizeSecurityGroupIngress',
+          {
+            groupName: 'aws-controltower-x',
+            ipPermissions: {
+              items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] } }],
+            },
+          },
+          execution(),
+        ),
+      );
+      scan.add(
+        call(
+          'log-bucket-public',
+          's3.amazonaws.com',
+          'PutBucketPolicy',
+          {
+            bucketName: 'aws-controltower-logs-222233334444-eu-west-1',
+            bucketPolicy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' }] },
+          },
+          execution(),
+        ),
+      );
+
+      expect(
+        scan
+          .result()
+          .findings.map((f) => [f.rule, f.eventId])
+          .sort(),
+      ).toEqual([
+        ['iam-user-or-key-created', 'ct-named-user'],
+        ['s3-bucket-made-public', 'log-bucket-public'],
+        ['security-group-open-to-world', 'ct-named-group'],
+      ]);
+    });
+
     test('in GovCloud and China too, and read from the `arn:aws:` patterns of earlier cdk.json files', () => {
       const legacy = engine({ ignorePrincipals: [...LEGACY_IGNORED_PRINCIPALS] });
       const current = engine();
