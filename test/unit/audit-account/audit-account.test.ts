@@ -192,6 +192,21 @@ describe('auditAccount: the identity check', () => {
     expect(record()?.checks.identity).toEqual({
       status: 'FAIL',
       message: `the session belongs to account ${OTHER}, not ${TARGET}`,
+      findings: [
+        {
+          rule: 'identity/unexpected-caller',
+          severity: 'HIGH',
+          title: `${READ_ONLY_ROLE} in ${TARGET} answers as account ${OTHER}`,
+          resource: {
+            type: 'AwsIamRole',
+            id: READ_ONLY_ROLE,
+            region: 'global',
+            arn: `arn:aws:iam::${TARGET}:role/${READ_ONLY_ROLE}`,
+          },
+          evidence: { expectedArn: assumedArn(TARGET), callerAccount: OTHER, callerArn: assumedArn(OTHER) },
+          fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+        },
+      ],
     });
   });
 
@@ -204,16 +219,60 @@ describe('auditAccount: the identity check', () => {
 
     expect(result.status).toBe('FAIL');
     expect(record()?.checks.identity?.message).toContain(`not the assumed role ${READ_ONLY_ROLE}`);
+    expect(record()?.checks.identity?.findings).toEqual([
+      expect.objectContaining({
+        rule: 'identity/unexpected-caller',
+        severity: 'HIGH',
+        title: `${READ_ONLY_ROLE} in ${TARGET} answers as another principal than the role assumed`,
+        evidence: {
+          expectedArn: assumedArn(TARGET),
+          callerAccount: TARGET,
+          callerArn: assumedArn(TARGET, 'SomeOtherRole'),
+        },
+      }),
+    ]);
   });
 
   test('FAIL when the caller is the role under another session name', async () => {
     givenAssumable();
     givenCaller(TARGET, assumedArn(TARGET, READ_ONLY_ROLE, 'someone-else'));
-    const { run } = setup();
+    const { run, record } = setup();
 
     const result = await run();
 
     expect(result.status).toBe('FAIL');
+    expect(record()?.checks.identity?.findings?.map((finding) => finding.rule)).toEqual(['identity/unexpected-caller']);
+  });
+
+  test('a wrong caller is the same finding in every run: the run (and its session name) is not in its identity', async () => {
+    givenAssumable();
+    const fingerprintOfRun = async (id: string) => {
+      givenCaller(OTHER, assumedArn(OTHER, READ_ONLY_ROLE, sessionName(id)));
+      const { run, store } = setup();
+      await run({ run: { id } });
+      const stored = store.read<AccountRecord>({ ...RUN, id }, `accounts/${TARGET}.json`);
+      return stored?.checks.identity?.findings?.[0]?.fingerprint;
+    };
+
+    const [first, second] = [await fingerprintOfRun('ct-audit-run-7'), await fingerprintOfRun('ct-audit-run-8')];
+
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    expect(second).toBe(first);
+  });
+
+  test('the wrong caller of the admin role is a finding on the admin role', async () => {
+    givenAssumable();
+    givenCaller(OTHER, assumedArn(OTHER, ADMIN_ROLE));
+    const { run, record } = setup();
+
+    await run({ run: { role: 'admin' } });
+
+    expect(record()?.checks.identity?.findings?.[0]?.resource).toEqual({
+      type: 'AwsIamRole',
+      id: ADMIN_ROLE,
+      region: 'global',
+      arn: `arn:aws:iam::${TARGET}:role/${ADMIN_ROLE}`,
+    });
   });
 
   test('a failed GetCallerIdentity is ERROR with its classified error', async () => {
