@@ -1,4 +1,5 @@
 import { formatAge } from '../cloudtrail/format';
+import { type LogLocation, regionPrefix } from '../cloudtrail/key-layout';
 import {
   describeLogArchiveError,
   isCheckResult,
@@ -10,6 +11,7 @@ import {
 } from '../cloudtrail/log-archive';
 import { mapLimit } from '../lib/concurrency';
 import { isThrottle } from '../lib/errors';
+import type { Finding } from '../lib/types';
 import { CHECK_INFO } from './catalog';
 import type { Check } from './types';
 
@@ -24,9 +26,51 @@ function day(time: Date): string {
 }
 
 /**
+ * The rule of a region whose CloudTrail files stopped arriving: its newest file is older than `freshnessMinutes`, or
+ * none is in the folders listed. One rule for both: a delivery that stops reads "newest file 3h old" that day and the
+ * next, then "no file since <day>", and it must stay the one finding (STILL_OPEN), never RESOLVED and found NEW
+ * under another rule while nothing arrives.
+ */
+export const DELIVERY_STALE_RULE = 'cloudtrail-delivery/stale';
+
+/** `s3://<bucket>/<…>/<accountId>/CloudTrail/<region>/`: where the account's files of that region land. */
+export function deliveryFolder(location: LogLocation, accountId: string, region: string): string {
+  return `s3://${location.bucket}/${regionPrefix(location, accountId, region)}`;
+}
+
+/**
+ * The finding of one region that fails: HIGH, named by the account's delivery folder of that region, so that it is
+ * the same finding every run the delivery stays stopped (the fingerprint is account, rule and resource; the age is
+ * in the title and evidence only) and a notification, a change and a Security Hub finding like any other.
+ */
+function staleFinding(
+  location: LogLocation,
+  accountId: string,
+  result: NewestLogFile,
+  age: number,
+  freshnessMinutes: number,
+): Finding {
+  const { region, newest } = result;
+  return {
+    rule: DELIVERY_STALE_RULE,
+    severity: 'HIGH',
+    title: newest
+      ? `CloudTrail logs stopped arriving from ${region}: newest file ${formatAge(age)} old`
+      : `CloudTrail logs stopped arriving from ${region}: no file since ${day(result.since)}`,
+    resource: { type: 'CloudTrailDelivery', id: deliveryFolder(location, accountId, region), region },
+    evidence: {
+      freshnessMinutes,
+      newestFile: newest?.key ?? null,
+      newestDeliveredAt: newest?.deliveredAt.toISOString() ?? null,
+      ...(newest ? { ageMinutes: Math.floor(age / 60_000) } : { noFileSince: day(result.since) }),
+    },
+  };
+}
+
+/**
  * `cloudtrail-delivery`: in every governed region, the account's newest CloudTrail file in the Log Archive bucket
  * is younger than `cloudtrail.freshnessMinutes`. Lists today's folder (and yesterday's around midnight UTC or when
- * today's is empty), never the whole bucket.
+ * today's is empty), never the whole bucket. Each region that fails is a `cloudtrail-delivery/stale` finding.
  *
  * Only the governed regions, not the global-events region that `cloudtrail-events` also reads (us-east-1 in `aws`):
  * the trail delivers a region's file only when it has events, and an ungoverned region may go hours without one,
@@ -65,7 +109,13 @@ export const cloudTrailDeliveryCheck: Check = {
             : `${result.region}: no file since ${day(result.since)}`,
         );
       const more = stale.length > MESSAGE_REGIONS ? `; +${stale.length - MESSAGE_REGIONS} more regions` : '';
-      return { status: 'FAIL', message: `${shown.join('; ')}${more}` };
+      return {
+        status: 'FAIL',
+        message: `${shown.join('; ')}${more}`,
+        findings: stale.map((result) =>
+          staleFinding(target.location, context.accountId, result, ageOf(result), freshness),
+        ),
+      };
     }
     const oldest = Math.max(...ordered.map(ageOf));
     const where = ordered.length === 1 ? (ordered[0] as NewestLogFile).region : `${ordered.length} regions`;

@@ -44,8 +44,9 @@ export const SCHEMA_VERSION = 2;
 
 /**
  * What a finding is about. Types are Security Hub's ASFF resource types where one exists, so that findings map to
- * ASFF without a table; `AwsConfigConfigurationRecorder`, `AwsSecurityHubHub` and `LogFile` have no ASFF type
- * (they map to `Other`).
+ * ASFF without a table; `AwsConfigConfigurationRecorder`, `AwsSecurityHubHub`, `LogFile` and `CloudTrailDelivery`
+ * have no ASFF type (they map to `Other`). `CloudTrailDelivery` is an account's CloudTrail delivery in one region, by
+ * the Log Archive folder its files land in (`s3://<bucket>/…/<accountId>/CloudTrail/<region>/`).
  */
 export type ResourceType =
   | 'AwsAccount'
@@ -61,6 +62,7 @@ export type ResourceType =
   | 'AwsIamAccessKey'
   | 'AwsIamRole'
   | 'LogFile'
+  | 'CloudTrailDelivery'
   | 'Other';
 
 /** The resource a finding names. `region` is `global` for global resources (IAM, the account). */

@@ -246,7 +246,7 @@ function toSummaryAccount(
  * would have said without them (as `currentStateResult` decides), with the muted findings counted. That is PASS,
  * unless a part of the check could not be read (a gap, kept as an INFO `<check>/incomplete` finding, muted or not):
  * what was not checked is not a pass, so the check is ERROR with the gaps' message and error. A FAIL without
- * findings (a stopped delivery) stays FAIL.
+ * findings stays FAIL (every check gives its FAIL findings now: a stopped delivery, a wrong caller).
  */
 function mutedAway(
   checkId: string,

@@ -5,6 +5,8 @@ import { cloudTrailDeliveryCheck } from '../../../functions/checks/cloudtrail-de
 import { logFileKey } from '../../../functions/cloudtrail/key-layout';
 import { AssumeRoleError } from '../../../functions/lib/assume-role';
 import { InvalidSettingsError } from '../../../functions/lib/errors';
+import { fingerprintOf } from '../../../functions/lib/fingerprint';
+import type { Finding } from '../../../functions/lib/types';
 import { awsError, checkContext, serveBucket, testSettings } from '../cloudtrail/helpers';
 
 const s3Mock = mockClient(S3Client);
@@ -12,6 +14,15 @@ const ACCOUNT = '111122223333';
 const BUCKET = 'aws-controltower-logs-222233334444-eu-west-1';
 const CT = { layout: 'organization', keyPrefix: 'o-abcdefghij', organizationId: 'o-abcdefghij' } as const;
 const PREFIX = `o-abcdefghij/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail`;
+
+/** The delivery folder of a region: the resource of its `cloudtrail-delivery/stale` finding. */
+const folder = (region: string) => `s3://${BUCKET}/${PREFIX}/${region}/`;
+
+/** The check's result at `now` over the bucket as it is. */
+async function runAt(now: string, settings = testSettings()) {
+  const { context } = checkContext({ settings, now: new Date(now) });
+  return cloudTrailDeliveryCheck.run(context);
+}
 
 /** A bucket holding one file per given delivery time, in the region given. */
 function bucketWith(
@@ -59,7 +70,24 @@ describe('cloudtrail-delivery', () => {
 
     const result = await cloudTrailDeliveryCheck.run(context);
 
-    expect(result).toEqual({ status: 'FAIL', message: 'eu-west-1: newest file 2h 5m old' });
+    expect(result).toEqual({
+      status: 'FAIL',
+      message: 'eu-west-1: newest file 2h 5m old',
+      findings: [
+        {
+          rule: 'cloudtrail-delivery/stale',
+          severity: 'HIGH',
+          title: 'CloudTrail logs stopped arriving from eu-west-1: newest file 2h 5m old',
+          resource: { type: 'CloudTrailDelivery', id: folder('eu-west-1'), region: 'eu-west-1' },
+          evidence: {
+            freshnessMinutes: 60,
+            newestFile: logFileKey(CT, ACCOUNT, 'eu-west-1', new Date('2026-11-14T09:55:00Z'), 'suffix0000000000'),
+            newestDeliveredAt: '2026-11-14T09:55:00.000Z',
+            ageMinutes: 125,
+          },
+        },
+      ],
+    });
   });
 
   test('Noncompliance 2: nothing today nor yesterday — "no file since" the day before', async () => {
@@ -71,7 +99,19 @@ describe('cloudtrail-delivery', () => {
     const result = await cloudTrailDeliveryCheck.run(context);
 
     // Assert
-    expect(result).toEqual({ status: 'FAIL', message: 'eu-west-1: no file since 2026-11-13' });
+    expect(result).toEqual({
+      status: 'FAIL',
+      message: 'eu-west-1: no file since 2026-11-13',
+      findings: [
+        {
+          rule: 'cloudtrail-delivery/stale',
+          severity: 'HIGH',
+          title: 'CloudTrail logs stopped arriving from eu-west-1: no file since 2026-11-13',
+          resource: { type: 'CloudTrailDelivery', id: folder('eu-west-1'), region: 'eu-west-1' },
+          evidence: { freshnessMinutes: 60, newestFile: null, newestDeliveredAt: null, noFileSince: '2026-11-13' },
+        },
+      ],
+    });
     expect(listedPrefixes()).toEqual([`${PREFIX}/eu-west-1/2026/11/14/`, `${PREFIX}/eu-west-1/2026/11/13/`]);
   });
 
@@ -81,7 +121,14 @@ describe('cloudtrail-delivery', () => {
 
     const result = await cloudTrailDeliveryCheck.run(context);
 
-    expect(result).toEqual({ status: 'FAIL', message: 'eu-west-1: newest file 4h 50m old' });
+    expect(result).toMatchObject({ status: 'FAIL', message: 'eu-west-1: newest file 4h 50m old' });
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        rule: 'cloudtrail-delivery/stale',
+        title: 'CloudTrail logs stopped arriving from eu-west-1: newest file 4h 50m old',
+        evidence: expect.objectContaining({ newestDeliveredAt: '2026-11-13T22:10:00.000Z', ageMinutes: 290 }),
+      }),
+    ]);
   });
 
   test('Compliance: just after midnight UTC a file of yesterday is still fresh', async () => {
@@ -120,11 +167,68 @@ describe('cloudtrail-delivery', () => {
     // Act
     const result = await cloudTrailDeliveryCheck.run(context);
 
-    // Assert
-    expect(result).toEqual({
+    // Assert: the table's message as before, and one finding per failing region, none for the fresh ones.
+    expect(result).toMatchObject({
       status: 'FAIL',
       message: 'us-east-1: newest file 3h 30m old; eu-central-1: no file since 2026-11-13',
     });
+    expect(result.findings?.map((finding) => [finding.rule, finding.severity, finding.resource])).toEqual([
+      [
+        'cloudtrail-delivery/stale',
+        'HIGH',
+        { type: 'CloudTrailDelivery', id: folder('us-east-1'), region: 'us-east-1' },
+      ],
+      [
+        'cloudtrail-delivery/stale',
+        'HIGH',
+        { type: 'CloudTrailDelivery', id: folder('eu-central-1'), region: 'eu-central-1' },
+      ],
+    ]);
+  });
+
+  test('the message names three regions, and every failing region still has its finding', async () => {
+    bucketWith([]);
+    const regions = ['eu-west-1', 'us-east-1', 'ap-southeast-2', 'eu-central-1', 'us-west-2'];
+
+    const result = await runAt('2026-11-14T12:00:00Z', testSettings({ regions }));
+
+    expect(result.message).toMatch(/; \+2 more regions$/);
+    expect(result.findings?.map((finding) => finding.resource?.region)).toEqual(regions);
+  });
+
+  test('a delivery that stays stopped is one finding run after run: the same fingerprint at every age', async () => {
+    // Arrange: the last file at 09:55; runs that day, the next day, and two days later ("no file since").
+    bucketWith([['eu-west-1', '2026-11-14T09:55:00Z']]);
+    const fingerprints = async (now: string) =>
+      ((await runAt(now)).findings ?? []).map((finding: Finding) => fingerprintOf(ACCOUNT, finding));
+
+    // Act
+    const runs = await Promise.all(
+      ['2026-11-14T12:00:00Z', '2026-11-14T18:30:00Z', '2026-11-15T06:00:00Z', '2026-11-16T06:00:00Z'].map(
+        fingerprints,
+      ),
+    );
+
+    // Assert: one finding each time, the same one, though title and evidence say a different age.
+    expect(runs.map((found) => found.length)).toEqual([1, 1, 1, 1]);
+    expect(new Set(runs.flat()).size).toBe(1);
+    expect((await runAt('2026-11-16T06:00:00Z')).findings?.[0]?.title).toBe(
+      'CloudTrail logs stopped arriving from eu-west-1: no file since 2026-11-15',
+    );
+  });
+
+  test('each region is a finding of its own, and another account is another finding', async () => {
+    bucketWith([]);
+    const result = await runAt('2026-11-14T12:00:00Z', testSettings({ regions: ['eu-west-1', 'us-east-1'] }));
+    const [west, east] = result.findings ?? [];
+
+    const ids = [
+      fingerprintOf(ACCOUNT, west as Finding),
+      fingerprintOf(ACCOUNT, east as Finding),
+      fingerprintOf('999988887777', west as Finding),
+    ];
+
+    expect(new Set(ids).size).toBe(3);
   });
 
   test('Compliance: several regions — the message gives the oldest of the newest files', async () => {
@@ -191,10 +295,10 @@ describe('cloudtrail-delivery', () => {
     );
     const { context } = checkContext({ now: new Date('2026-11-14T12:00:00Z') });
 
-    expect(await cloudTrailDeliveryCheck.run(context)).toEqual({
-      status: 'FAIL',
-      message: 'eu-west-1: newest file 6h old',
-    });
+    const result = await cloudTrailDeliveryCheck.run(context);
+
+    expect(result).toMatchObject({ status: 'FAIL', message: 'eu-west-1: newest file 6h old' });
+    expect(result.findings?.map((finding) => finding.evidence?.newestFile)).toEqual([stale]);
   });
 
   test('Error 1: no Log Archive account configured — INVALID_INPUT naming the setting', async () => {

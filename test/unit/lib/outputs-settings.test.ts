@@ -34,6 +34,7 @@ describe('settings: mutes', () => {
 
   test('a current-state rule <check>/<kind> is accepted for a known check', () => {
     expect(() => parseSettings({ mutes: [{ ...mute, rule: 'identity/unexpected-caller' }] })).not.toThrow();
+    expect(() => parseSettings({ mutes: [{ ...mute, rule: 'cloudtrail-delivery/stale' }] })).not.toThrow();
     expect(() => parseSettings({ mutes: [{ ...mute, rule: 'nope/world-ingress' }] })).toThrow(/mutes\[0\]\.rule/);
   });
 });

@@ -67,6 +67,51 @@ describe('ASFF', () => {
   });
 });
 
+describe('ASFF of the findings of a failing check without a resource type of its own in Security Hub', () => {
+  test('a stopped CloudTrail delivery: the delivery folder as an Other resource in the region that stopped', () => {
+    const folder =
+      's3://aws-controltower-logs-222233334444-eu-west-1/o-abcdefghij/AWSLogs/o-abcdefghij/111111111111/CloudTrail/us-east-1/';
+    const finding = trackedFinding({
+      check: 'cloudtrail-delivery',
+      rule: 'cloudtrail-delivery/stale',
+      severity: 'HIGH',
+      title: 'CloudTrail logs stopped arriving from us-east-1: newest file 2h 5m old',
+      resource: { type: 'CloudTrailDelivery', id: folder, region: 'us-east-1' },
+    });
+
+    const asff = toAsff(finding, TARGET, NOW);
+
+    expect(asff).toMatchObject({
+      GeneratorId: 'ct-audit/cloudtrail-delivery/stale',
+      Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+      Severity: { Label: 'HIGH' },
+      Resources: [
+        { Type: 'AwsAccount', Id: 'AWS::::Account:111111111111' },
+        { Type: 'Other', Id: folder, Region: 'us-east-1', Details: { Other: { ResourceType: 'CloudTrailDelivery' } } },
+      ],
+      ProductFields: { 'ct-audit/Check': 'cloudtrail-delivery' },
+    });
+    expect(asffProblems(asff, TARGET)).toEqual([]);
+  });
+
+  test('a wrong caller: the execution role by its ARN, in the Audit region (IAM is global)', () => {
+    const arn = 'arn:aws:iam::111111111111:role/aws-controltower-ReadOnlyExecutionRole';
+    const finding = trackedFinding({
+      check: 'identity',
+      rule: 'identity/unexpected-caller',
+      severity: 'HIGH',
+      title: 'aws-controltower-ReadOnlyExecutionRole in 111111111111 answers as account 222222222222',
+      resource: { type: 'AwsIamRole', id: 'aws-controltower-ReadOnlyExecutionRole', region: 'global', arn },
+    });
+
+    const asff = toAsff(finding, TARGET, NOW);
+
+    expect(asff.Resources?.[1]).toEqual({ Type: 'AwsIamRole', Id: arn, Partition: 'aws', Region: 'eu-west-1' });
+    expect(asff.GeneratorId).toBe('ct-audit/identity/unexpected-caller');
+    expect(asffProblems(asff, TARGET)).toEqual([]);
+  });
+});
+
 describe('SecurityHubSink', () => {
   const securityHub = mockClient(SecurityHubClient);
   beforeEach(() => {

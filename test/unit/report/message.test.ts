@@ -1,5 +1,17 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { cloudTrailDeliveryCheck } from '../../../functions/checks/cloudtrail-delivery';
+import { identityCheck } from '../../../functions/checks/identity';
+import { logFileKey } from '../../../functions/cloudtrail/key-layout';
+import { withFingerprints } from '../../../functions/lib/fingerprint';
+import type { Mute } from '../../../functions/lib/outputs-settings';
+import { type AccountRecord, type RunInfo, type RunSummary, SCHEMA_VERSION } from '../../../functions/lib/types';
 import { bodyOf, MAX_BODY, MAX_SUBJECT, shouldNotify, subjectOf } from '../../../functions/report/message';
+import { summarize } from '../../../functions/summarize/summarize';
 import { changeSummary, runSummary } from '../../support/report-factories';
+import { MemoryReportStore } from '../../support/unit-memory-store';
+import { checkContext, serveBucket } from '../cloudtrail/helpers';
 
 const line = (n: number) => ({
   accountId: String(n).padStart(12, '0'),
@@ -130,5 +142,175 @@ describe('SNS message', () => {
 
     expect(body).not.toMatch(/\u202e/);
     expect(body.split('\n').some((l) => l.startsWith('Subject:'))).toBe(false);
+  });
+});
+
+/**
+ * A stopped delivery and a wrong caller, from the check's result through Summarize to the message: the product's
+ * promise is a message when something changed, and a trail that stops delivering is such a change.
+ */
+describe('a FAIL of cloudtrail-delivery or identity notifies like any finding', () => {
+  const s3 = mockClient(S3Client);
+  const sts = mockClient(STSClient);
+  afterAll(() => {
+    s3.restore();
+    sts.restore();
+  });
+  const ACCOUNT = '111122223333';
+  const BUCKET = 'aws-controltower-logs-222233334444-eu-west-1';
+  const CT = { layout: 'organization', keyPrefix: 'o-abcdefghij', organizationId: 'o-abcdefghij' } as const;
+
+  /** The Log Archive bucket with the account's files of eu-west-1 delivered at these times. */
+  const delivered = (...times: string[]) =>
+    serveBucket(
+      s3,
+      BUCKET,
+      new Map(
+        times.map((iso, i) => [
+          logFileKey(CT, ACCOUNT, 'eu-west-1', new Date(iso), `suffix${String(i).padStart(10, '0')}`),
+          Buffer.alloc(1),
+        ]),
+      ),
+    );
+
+  const run = (n: number, at: string): RunInfo => ({
+    id: `run-${n}`,
+    mode: 'audit',
+    checks: ['identity', 'cloudtrail-delivery'],
+    role: 'readOnly',
+    startedAt: at,
+    maxConcurrency: 40,
+    failOnIssues: true,
+    reportLocation: `memory://runs/${n}/`,
+  });
+
+  const ROLE = 'aws-controltower-ReadOnlyExecutionRole';
+  /** STS answers GetCallerIdentity as this account (the target account, or another one). */
+  const callerIs = (accountId: string) =>
+    sts.on(GetCallerIdentityCommand).resolves({
+      Account: accountId,
+      Arn: `arn:aws:sts::${accountId}:assumed-role/${ROLE}/ct-audit-run-1`,
+    });
+
+  /** One run: the real checks at the run's time, the record as Audit Account writes it, then Summarize. */
+  async function audit(store: MemoryReportStore, info: RunInfo, options: { mutes?: Mute[] } = {}): Promise<RunSummary> {
+    const { context } = checkContext({ now: new Date(info.startedAt), accountId: ACCOUNT, run: info });
+    const delivery = await cloudTrailDeliveryCheck.run(context);
+    const client = new STSClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const identity = await identityCheck.run({
+      ...context,
+      target: {
+        ...context.target,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE}`,
+        sts: () => client,
+      },
+    });
+    const checks = Object.fromEntries(
+      Object.entries({ identity, 'cloudtrail-delivery': delivery }).map(([id, result]) => [
+        id,
+        result.findings ? { ...result, findings: withFingerprints(ACCOUNT, result.findings) } : result,
+      ]),
+    );
+    const failed = Object.values(checks).some((result) => result.status === 'FAIL');
+    const record: AccountRecord = {
+      schemaVersion: SCHEMA_VERSION,
+      accountId: ACCOUNT,
+      runId: info.id,
+      status: failed ? 'FAIL' : 'PASS',
+      checks,
+      startedAt: info.startedAt,
+      finishedAt: info.startedAt,
+    };
+    store.seed(info, 'targets.json', { runId: info.id, targets: [{ accountId: ACCOUNT }], skipped: [] });
+    store.seed(info, `accounts/${ACCOUNT}.json`, record);
+    const now = new Date(info.startedAt);
+    await summarize({ run: info }, { store, mutes: options.mutes ?? [], now: () => now });
+    return store.read<RunSummary>(info, 'summary.json') as RunSummary;
+  }
+
+  beforeEach(() => {
+    s3.reset();
+    sts.reset();
+    callerIs(ACCOUNT);
+  });
+
+  test('a delivery that stops: a message the first run, none while it stays stopped, REOPENED if it stops again', async () => {
+    const store = new MemoryReportStore();
+
+    // Run 1: the last file two hours ago. The check's FAIL and message are what they always were.
+    delivered('2026-11-14T09:55:00Z');
+    const first = await audit(store, run(1, '2026-11-14T12:00:00.000Z'));
+    expect(first.accounts[0]?.checks['cloudtrail-delivery']).toEqual({
+      status: 'FAIL',
+      message: 'eu-west-1: newest file 2h 5m old',
+      findings: 1,
+    });
+    expect(first.changes?.new).toEqual([
+      expect.objectContaining({
+        accountId: ACCOUNT,
+        check: 'cloudtrail-delivery',
+        rule: 'cloudtrail-delivery/stale',
+        severity: 'HIGH',
+        title: 'CloudTrail logs stopped arriving from eu-west-1: newest file 2h 5m old',
+      }),
+    ]);
+    expect(shouldNotify(first, false)).toBe(true);
+    expect(subjectOf(first)).toBe('ct-audit: 1 new, 0 reopened, 0 unreachable: 1/1 accounts with issues');
+    expect(bodyOf(first, 'r.html')).toContain(
+      `- ${ACCOUNT} HIGH CloudTrail logs stopped arriving from eu-west-1: newest file 2h 5m old`,
+    );
+
+    // Run 2, the next day: still nothing delivered; the same finding, older. Nothing changed: no message.
+    const second = await audit(store, run(2, '2026-11-15T06:00:00.000Z'));
+    expect(second.changes?.counts).toMatchObject({ new: 0, stillOpen: 1, resolved: 0 });
+    expect(shouldNotify(second, false)).toBe(false);
+
+    // Run 3: delivery resumed. The finding is RESOLVED.
+    delivered('2026-11-14T09:55:00Z', '2026-11-16T05:55:00Z');
+    const third = await audit(store, run(3, '2026-11-16T06:00:00.000Z'));
+    expect(third.accounts[0]?.checks['cloudtrail-delivery']?.status).toBe('PASS');
+    expect(third.changes?.resolved.map((line) => line.rule)).toEqual(['cloudtrail-delivery/stale']);
+
+    // Run 4: it stops again: REOPENED, and a message.
+    const fourth = await audit(store, run(4, '2026-11-16T09:00:00.000Z'));
+    expect(fourth.changes?.counts).toMatchObject({ new: 0, reopened: 1 });
+    expect(shouldNotify(fourth, false)).toBe(true);
+  });
+
+  test('a mute accepts a stopped delivery like any finding: MUTED, the check PASS, no message', async () => {
+    delivered('2026-11-14T09:55:00Z');
+    const mutes: Mute[] = [
+      {
+        account: ACCOUNT,
+        rule: 'cloudtrail-delivery/stale',
+        reason: 'region being decommissioned',
+        owner: 'platform-team',
+        expires: '2026-12-31',
+      },
+    ];
+
+    const summary = await audit(new MemoryReportStore(), run(1, '2026-11-14T12:00:00.000Z'), { mutes });
+
+    expect(summary.changes?.counts).toMatchObject({ new: 0, muted: 1 });
+    expect(summary.accounts[0]?.checks['cloudtrail-delivery']).toMatchObject({ status: 'PASS', muted: 1 });
+    expect(shouldNotify(summary, false)).toBe(false);
+  });
+
+  test('an identity FAIL (the role answers as another account) is a NEW finding and a message', async () => {
+    delivered('2026-11-14T11:55:00Z');
+    callerIs('999988887777');
+
+    const summary = await audit(new MemoryReportStore(), run(1, '2026-11-14T12:00:00.000Z'));
+
+    expect(summary.accounts[0]?.checks.identity).toEqual({
+      status: 'FAIL',
+      message: `the session belongs to account 999988887777, not ${ACCOUNT}`,
+      findings: 1,
+    });
+    expect(summary.changes?.new.map((line) => line.rule)).toEqual(['identity/unexpected-caller']);
+    expect(shouldNotify(summary, false)).toBe(true);
+    expect(bodyOf(summary, 'r.html')).toContain(
+      `- ${ACCOUNT} HIGH ${ROLE} in ${ACCOUNT} answers as account 999988887777`,
+    );
   });
 });
