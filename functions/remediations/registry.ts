@@ -65,6 +65,8 @@ const NOTIFY = 'notify only: a person looks into it; nothing is changed automati
  */
 export const NOT_FIXED: Readonly<Record<string, string>> = {
   'cloudtrail-tampering': ESCALATE,
+  'cloudtrail-delivery/stale': ESCALATE,
+  'identity/unexpected-caller': `${NOTIFY} (the execution role answers as another account or principal)`,
   'root-activity': NOTIFY,
   'console-login-without-mfa': NOTIFY,
   'console-login-failures': NOTIFY,

@@ -319,6 +319,38 @@ describe('remediation steps', () => {
       ]);
     });
 
+    it('says so of a stopped delivery (escalate) and of an execution role that answers as another caller', async () => {
+      const store = new MemoryReportStore();
+      const run = remediationRun({ mode: 'plan' });
+      seedAudit(store, run, [
+        {
+          rule: 'cloudtrail-delivery/stale',
+          severity: 'HIGH',
+          title: 'CloudTrail logs stopped arriving from eu-west-1: newest file 2h 5m old',
+          resource: {
+            type: 'CloudTrailDelivery',
+            id: 's3://logs/AWSLogs/111111111111/CloudTrail/eu-west-1/',
+            region: 'eu-west-1',
+          },
+        },
+        {
+          rule: 'identity/unexpected-caller',
+          severity: 'HIGH',
+          title: 'aws-controltower-ReadOnlyExecutionRole in 111111111111 answers as account 222222222222',
+          resource: { type: 'AwsIamRole', id: 'aws-controltower-ReadOnlyExecutionRole', region: 'global' },
+        },
+      ]);
+
+      await planAccount({ accountId: ACCOUNT, run }, deps(ON, store));
+
+      const plan = store.read<AccountPlan>(run, PATHS.plan(ACCOUNT));
+      expect(plan?.items).toEqual([]);
+      expect(plan?.notes.map((note) => [note.rule, note.note.split(':')[0]])).toEqual([
+        ['cloudtrail-delivery/stale', 'escalate'],
+        ['identity/unexpected-caller', 'notify only'],
+      ]);
+    });
+
     it('plans what an earlier run remediated and is open again as REOPENED, not as an action', async () => {
       const store = new MemoryReportStore();
       const run = remediationRun();
