@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { LocalRunResult } from '../../cli/engine';
 import type { Plant } from '../../cli/sandbox/seed';
 import { RULE_IDS } from '../../functions/cloudtrail/rules/ids';
-import type { AccountRecord } from '../../functions/lib/types';
+import type { AccountRecord, RunSummary } from '../../functions/lib/types';
+import { shouldNotify } from '../../functions/report/message';
 import { activeTargets, startSandbox, type TestSandbox } from '../support/sandbox';
 
 describe('a whole-organization run on the sandbox', () => {
@@ -73,7 +74,26 @@ describe('a whole-organization run on the sandbox', () => {
     expect(stale?.checks['cloudtrail-delivery']).toEqual({
       status: 'FAIL',
       message: expect.stringMatching(/^us-east-1: newest file 2h \d+m old; eu-west-1: newest file 2h \d+m old$/),
+      findings: 2,
     });
+  });
+
+  it('makes each region of the stopped delivery a NEW HIGH finding: a change, so a notification', () => {
+    const accountId = member('delivery-stopped').accountId;
+    const lines = result.summary?.changes?.new.filter((line) => line.check === 'cloudtrail-delivery');
+    expect(lines).toEqual(
+      ['us-east-1', 'eu-west-1'].map((region) =>
+        expect.objectContaining({
+          accountId,
+          rule: 'cloudtrail-delivery/stale',
+          severity: 'HIGH',
+          title: expect.stringMatching(
+            new RegExp(`^CloudTrail logs stopped arriving from ${region}: newest file 2h \\d+m old$`),
+          ),
+        }),
+      ),
+    );
+    expect(shouldNotify(result.summary as RunSummary, false)).toBe(true);
   });
 
   it('finds the planted event of every rule, and the unreadable file, in the account records', () => {
