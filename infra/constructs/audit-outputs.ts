@@ -262,14 +262,16 @@ export class AuditOutputs extends Construct {
       ArnEquals: { 'aws:SourceArn': this.executionFailedRule.ruleArn },
     });
 
+    // The output keys the README names: made inside this construct, CDK would prefix its path and add a hash
+    // (OutputsRunTopicArn8459EAD7), which no one can guess when looking for the topic to subscribe to.
     new CfnOutput(this, 'RunTopicArn', {
       description: 'Run notifications: subscribe here, or list emails in ctAudit.notify.emails',
       value: this.runTopic.topicArn,
-    });
+    }).overrideLogicalId('RunTopicArn');
     new CfnOutput(this, 'OperationsTopicArn', {
       description: 'Alarms about the audit itself: no completed run, failed executions, schedule dead letters',
       value: this.operationsTopic.topicArn,
-    });
+    }).overrideLogicalId('OperationsTopicArn');
   }
 }
 

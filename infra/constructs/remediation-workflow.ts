@@ -187,12 +187,13 @@ export class RemediationWorkflow extends Construct {
     logsAndTracing(this, this.stateMachine, logGroup);
     distributedMapPolicy(this, this.stateMachine);
 
+    // The output key the README names, not the construct path with a hash (RemediationRemediationStateMachineArn…).
     new CfnOutput(this, 'RemediationStateMachineArn', {
       description:
         'Plan remediations: aws stepfunctions start-execution --state-machine-arn <this> --input ' +
         '\'{"auditRunId":"<run>","mode":"plan"}\'',
       value: this.stateMachine.stateMachineArn,
-    });
+    }).overrideLogicalId('RemediationStateMachineArn');
   }
 
   /**

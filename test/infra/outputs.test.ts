@@ -52,6 +52,52 @@ function actionsOf(statements: Statement[]): string[] {
   return statements.flatMap((statement) => asList(statement.Action)).sort();
 }
 
+describe('Outputs: the stack outputs have the names the README gives them', () => {
+  const described = (template: Template) =>
+    Object.fromEntries(
+      Object.entries(template.findOutputs('*')).map(([key, output]) => [key, Object.keys(output.Value)[0]]),
+    );
+
+  test('Compliance: the audit stack outputs its state machine, bucket, dead-letter queue and both topics by name', () => {
+    const { template } = synthesize();
+
+    expect(described(template)).toEqual({
+      StateMachineArn: 'Ref',
+      ReportBucketName: 'Ref',
+      DeadLetterQueueUrl: 'Ref',
+      RunTopicArn: 'Ref',
+      OperationsTopicArn: 'Ref',
+    });
+  });
+
+  test('Compliance: with adminEnabled, the remediation state machine is the output RemediationStateMachineArn', () => {
+    const { template } = synthesize({ adminEnabled: true });
+
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      [
+        'DeadLetterQueueUrl',
+        'OperationsTopicArn',
+        'RemediationStateMachineArn',
+        'ReportBucketName',
+        'RunTopicArn',
+        'StateMachineArn',
+      ].sort(),
+    );
+    const stateMachines = logicalIdsOf(template, 'AWS::StepFunctions::StateMachine');
+    expect(stateMachines).toContainEqual(
+      template.findOutputs('RemediationStateMachineArn').RemediationStateMachineArn?.Value.Ref,
+    );
+  });
+
+  test('Compliance: the topic outputs name the topics they say (the run topic has the email subscriptions)', () => {
+    const { template } = synthesize({ notify: { emails: ['secops@example.com'] } });
+    const subscribed = Object.values(template.findResources('AWS::SNS::Subscription'))[0]?.Properties.TopicArn;
+
+    expect(template.findOutputs('RunTopicArn').RunTopicArn?.Value).toEqual(subscribed);
+    expect(template.findOutputs('OperationsTopicArn').OperationsTopicArn?.Value).not.toEqual(subscribed);
+  });
+});
+
 describe('Outputs: topics', () => {
   const { template } = synthesize({ notify: { emails: ['secops@example.com', 'platform@example.com'] } });
 
