@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { generateAccountLogFiles, nearMissEvents, plantedEvents } from '../../../cli/sandbox/cloudtrail-fixtures';
 import { RuleEngine } from '../../../functions/cloudtrail/engine';
 import { RecordSplitter } from '../../../functions/cloudtrail/log-reader';
+import { recordFilter, valueKeeps, watchedKey } from '../../../functions/cloudtrail/prefilter';
 import { RULE_IDS } from '../../../functions/cloudtrail/rules/ids';
 import { scanLogFiles } from '../../../functions/cloudtrail/scanner';
 import { cloudTrailSettingsSchema } from '../../../functions/cloudtrail/settings';
@@ -227,6 +228,36 @@ describe('the byte-level pre-filter', () => {
       expect(filtered.result).toEqual(parsed.result);
       expect(filtered.result.findings).toHaveLength(1);
     }
+  });
+
+  test('a key that several rules watch keeps a value any of them wants, by test or by value', () => {
+    // Arrange: two tests and a listed value on errorCode, event names on eventName.
+    const filter = recordFilter([
+      { errorCode: (code) => code === 'Denied' },
+      { errorCode: (code) => code.startsWith('Refused') },
+      { keyValues: { errorCode: ['Exact'] } },
+      { eventNames: ['StopLogging'] },
+    ]);
+    const keeps = (key: string, value: string) => {
+      const text = Buffer.from(`${key}${value}`);
+      const watched = filter && watchedKey(text, 0, key.length, filter);
+      return watched !== undefined && valueKeeps(text, key.length, text.length, watched);
+    };
+
+    // Act
+    const judged = [
+      ['errorCode', 'Denied'],
+      ['errorCode', 'RefusedHere'],
+      ['errorCode', 'Exact'],
+      ['errorCode', 'Throttling'],
+      ['errorCode', ''],
+      ['eventName', 'StopLogging'],
+      ['eventName', 'StartLogging'],
+      ['type', 'Root'],
+    ].map(([key, value]) => keeps(key as string, value as string));
+
+    // Assert
+    expect(judged).toEqual([true, true, true, false, false, true, false, false]);
   });
 
   test('a value is judged only after its key: "Root" or an event name elsewhere in a record is skipped', () => {
