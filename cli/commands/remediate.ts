@@ -20,6 +20,7 @@ import {
   RejectedError,
   runRemediationLocal,
 } from '../remediate-engine';
+import { SANDBOX_AUDIT_STATE, type SandboxAuditMark } from '../sandbox/marks';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { exitCodeOf, REMEDIATION_EXIT, renderAccountProblems, renderPlan } from './remediation-output';
 
@@ -174,9 +175,19 @@ async function remediateCommand(io: Io, flags: RemediateFlags, terminal: Termina
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
     );
   }
+  const store = new LocalReportStore(resolve(flags.reportDir));
+  // A sandbox's audit run describes the sandbox's emulator, which stopped with it: planned here, its fixes would be
+  // sent to whatever the shell points at, real AWS included. `sandbox --remediate` remediates its runs while it runs.
+  if (await store.getState<SandboxAuditMark>(SANDBOX_AUDIT_STATE(flags.run))) {
+    throw new InvalidInputError(
+      `audit run ${flags.run} was made by ct-audit sandbox: its findings describe the sandbox's emulator, which ` +
+        'stopped with it, so ct-audit remediate will not plan or apply them against anything else (AWS included); ' +
+        'to see remediation on the sandbox, run ct-audit sandbox --remediate',
+    );
+  }
   const { code } = await executeRemediation(io, {
     settings,
-    store: new LocalReportStore(resolve(flags.reportDir)),
+    store,
     input,
     approver: terminalApprover({ approve: Boolean(flags.approve), terminal }),
     ...(flags.json ? { json: true } : {}),

@@ -7,9 +7,14 @@ import { REMEDIATIONS } from '../../functions/remediations/registry';
 import { type LocalRunResult, newExecutionName, runLocal } from '../engine';
 import type { Io } from '../main';
 import { renderSummary, tableWidth } from '../output';
+import {
+  SANDBOX_AUDIT_STATE,
+  SANDBOX_REMEDIATION_STATE,
+  type SandboxAuditMark,
+  type SandboxRemediationMark,
+} from '../sandbox/marks';
 import type { SandboxOrganization } from '../sandbox/seed';
 import { executeRemediation, type Terminal, terminalApprover } from './remediate';
-import { SANDBOX_REMEDIATION_STATE, type SandboxRemediationMark } from './undo';
 
 /** The finding rules some action fixes. */
 const REMEDIABLE = new Set(Object.values(REMEDIATIONS).flatMap((action) => action.fixes.rules));
@@ -79,7 +84,10 @@ export async function sandboxRemediate(
   const width = tableWidth(io.stdout);
   const audit = async (label: string) => {
     io.stderr.write(`Sandbox: ${label}...\n`);
-    const run = await runLocal({ settings, input, store, credentials: organization.credentials });
+    const executionName = newExecutionName();
+    const mark: SandboxAuditMark = { sandbox: true };
+    await store.putState(SANDBOX_AUDIT_STATE(executionName), mark);
+    const run = await runLocal({ settings, input, store, executionName, credentials: organization.credentials });
     if (run.summary && !flags.json) {
       io.stdout.write(
         renderSummary(run.summary, {

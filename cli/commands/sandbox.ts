@@ -78,7 +78,7 @@ async function sandboxCommand(io: Io, flags: SandboxFlags): Promise<number> {
     process.env.AWS_REGION ??= 'us-east-1';
     const settings = resolveSettings(userSettings, organization.settings, flagSettings(flags));
     if (flags.remediate) return await sandboxRemediate(io, flags, settings, organization, input);
-    return await executeLocal(io, flags, settings, input, organization.credentials);
+    return await executeLocal(io, flags, settings, input, organization.credentials, { sandbox: true });
   } finally {
     release();
     for (const stop of stopAll) await stop();

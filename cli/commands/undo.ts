@@ -16,21 +16,9 @@ import { type UndoOutcome, undoRun } from '../../functions/remediations/undo';
 import { UsageError } from '../context';
 import { useEndpoint } from '../endpoint';
 import type { Io } from '../main';
+import { SANDBOX_REMEDIATION_STATE, type SandboxRemediationMark } from '../sandbox/marks';
 import { readSettingsFile, resolveSettings } from '../settings-file';
 import { REMEDIATION_EXIT } from './remediation-output';
-
-/**
- * State: the mark `ct-audit sandbox --remediate` leaves on its remediation run. The emulator that run changed stops
- * with the sandbox, so the run's records describe resources that exist nowhere else: an undo of it would send its
- * calls to whatever the shell points at, real AWS included.
- */
-export const SANDBOX_REMEDIATION_STATE = (runId: string) => `remediation/sandbox/${runId}.json`;
-
-/** What the mark holds. */
-export interface SandboxRemediationMark {
-  readonly sandbox: true;
-  readonly auditRunId: string;
-}
 
 /** Finds a remediation run's folder from its ID (the pointer Start Remediation leaves). */
 export async function remediationRunRef(store: ReportStore, runId: string): Promise<RunRef> {

@@ -24,6 +24,16 @@ function ctAudit(
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, cwd };
 }
 
+/** A shell with no AWS credentials anywhere: a command that reached for AWS would fail on that, not on its own check. */
+const NO_CREDENTIALS: NodeJS.ProcessEnv = {
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_PROFILE: '',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  AWS_CONFIG_FILE: '/nonexistent',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
 /** Runs the CLI without blocking this process (a test may serve it a socket). */
 function ctAuditAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'ct-audit-cli-'));
@@ -192,6 +202,11 @@ describe('ct-audit sandbox', () => {
     expect(shown.stdout).toMatch(/^ {6}ACCESS_DENIED: is the account enrolled/m);
     expect(shown.stdout).toMatch(/^Record: \.\/audit-reports\/.*\.json$/m);
     expect(shown.code).toBe(0);
+
+    // The run is the sandbox's: remediate refuses it rather than send its fixes anywhere else.
+    const remediate = ctAudit(['remediate', '--run', show?.[1] ?? '', '--plan'], cwd, NO_CREDENTIALS);
+    expect(remediate.stderr).toMatch(/audit run \S+ was made by ct-audit sandbox: .*will not plan or apply/);
+    expect(remediate.code).toBe(2);
   });
 
   // Five members: the first is the one with the planted resources every remediation action fixes.
@@ -240,16 +255,18 @@ describe('ct-audit sandbox', () => {
     expect(code).toBe(0);
 
     const runId = /^Remediation run (\S+): Remediations Applied$/m.exec(stdout)?.[1] ?? '';
-    const undo = ctAudit(['undo', '--run', runId, '--report-dir', 'my reports'], cwd, {
-      AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '',
-      AWS_PROFILE: '',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
+    const undo = ctAudit(['undo', '--run', runId, '--report-dir', 'my reports'], cwd, NO_CREDENTIALS);
     expect(undo.stderr).toMatch(/was made by ct-audit sandbox --remediate: .*nothing to undo/);
     expect(undo.code).toBe(2);
+    // Its audits are the sandbox's too.
+    const audited = /ct-audit show --run (\S+) --account/.exec(stdout)?.[1] ?? '';
+    const remediate = ctAudit(
+      ['remediate', '--run', audited, '--apply', '--report-dir', 'my reports'],
+      cwd,
+      NO_CREDENTIALS,
+    );
+    expect(remediate.stderr).toMatch(/was made by ct-audit sandbox: /);
+    expect(remediate.code).toBe(2);
   }, 300_000);
 
   it('prints the table and exits 0 when every account passes', () => {

@@ -10,9 +10,9 @@ import { answerApproval } from '../../../cli/commands/approve';
 import { terminalApprover } from '../../../cli/commands/remediate';
 import { exitCodeOf, renderAccountProblems, renderPlan } from '../../../cli/commands/remediation-output';
 import { SANDBOX_UNDO_NOTE } from '../../../cli/commands/sandbox-remediate';
-import { SANDBOX_REMEDIATION_STATE } from '../../../cli/commands/undo';
 import { main } from '../../../cli/main';
 import { RejectedError } from '../../../cli/remediate-engine';
+import { SANDBOX_AUDIT_STATE, SANDBOX_REMEDIATION_STATE } from '../../../cli/sandbox/marks';
 import { LocalReportStore } from '../../../functions/lib/report-store';
 import { type AccountPlan, PATHS, type RemediationRunDocument } from '../../../functions/remediations/documents';
 import type { PlanSummary } from '../../../functions/remediations/review';
@@ -188,6 +188,39 @@ describe('ct-audit remediate: invalid requests exit 2 with a message that says w
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
   });
+});
+
+describe('ct-audit remediate of a sandbox audit run', () => {
+  // A sandbox's findings describe its emulator, which stopped with it: planned and applied here, the fixes would go
+  // to whatever the shell points at, real AWS included.
+  it.each(['--plan', '--apply'])(
+    'refuses it (%s) with exit 2 before any AWS call, and writes nothing',
+    async (mode) => {
+      sts.reset();
+      const dir = mkdtempSync(join(tmpdir(), 'ct-audit-remediate-sandbox-'));
+      const store = new LocalReportStore(dir);
+      const runId = 'local-20300102T055900Z-abc123';
+      await store.putState(SANDBOX_AUDIT_STATE(runId), { sandbox: true });
+      const settings = join(dir, 'settings.json');
+      writeFileSync(settings, '{}');
+      const before = readdirSync(dir, { recursive: true }).sort();
+      let err = '';
+      const stderr = Object.assign(new PassThrough(), { write: (text: string) => (err += text) });
+
+      const code = await main(
+        ['remediate', '--run', runId, mode, '--approve', '--report-dir', dir, '--settings', settings],
+        { stdout: { write: () => true }, stderr: stderr as never },
+      );
+
+      expect(code).toBe(2);
+      expect(err).toMatch(
+        /audit run local-20300102T055900Z-abc123 was made by ct-audit sandbox: .* will not plan or apply/,
+      );
+      expect(err).toMatch(/run ct-audit sandbox --remediate/);
+      expect(sts.calls()).toHaveLength(0);
+      expect(readdirSync(dir, { recursive: true }).sort()).toEqual(before);
+    },
+  );
 });
 
 describe('ct-audit undo of a sandbox remediation run', () => {
