@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { configureClientTimeouts } from '../../functions/lib/clients';
 import { parseExecutionInput } from '../../functions/resolve-targets/input';
-import type { CommandContext, Io } from '../context';
+import { type CommandContext, type Io, UsageError } from '../context';
 import { onInterrupt } from '../interrupt';
 import { Progress } from '../output';
 import { startGateway } from '../sandbox/gateway';
@@ -47,6 +47,12 @@ export function registerSandbox(root: Command, { io, done }: CommandContext): vo
 }
 
 async function sandboxCommand(io: Io, flags: SandboxFlags): Promise<number> {
+  // A plain sandbox run applies nothing: an --approve there was meant for something it would not do.
+  if (flags.approve && !flags.remediate) {
+    throw new UsageError(
+      '--approve approves a remediation: give it with --remediate (a plain sandbox run changes nothing)',
+    );
+  }
   const userSettings = flags.settings ? readSettingsFile(flags.settings) : {};
   const input = executionInput(flags, undefined);
   // Validate before starting anything, so that a typo costs no emulator start.

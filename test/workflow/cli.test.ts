@@ -66,6 +66,7 @@ describe('ct-audit exit codes and messages for bad input (no AWS call is made)',
     [['sandbox', '--accounts', '2'], /--accounts must be from 3 to 10000 \(got 2\)/],
     [['sandbox', '--accounts', '12345'], /--accounts must be from 3 to 10000 \(got 12345\)/],
     [['sandbox', '--checks', 'nope'], /\(got "nope"\)/],
+    [['sandbox', '--approve'], /--approve approves a remediation: give it with --remediate/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j exits 2 and names the bad value', (args, message) => {
     const { code, stderr } = ctAudit(args);
