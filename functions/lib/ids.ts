@@ -44,6 +44,27 @@ export const RULE_IDS = [
 /** The ID of a CloudTrail rule. */
 export type RuleId = (typeof RULE_IDS)[number];
 
+/**
+ * The findings of the checks other than CloudTrail's rules, as `<check>/<kind>`: what a mute's `rule` may name besides a
+ * CloudTrail rule, LogFileUnreadable and a check's gap (`<check>/incomplete`). The checks and the remediation
+ * catalog name theirs from this list (`test/unit/lib/outputs-settings.test.ts` keeps them in step).
+ */
+export const CHECK_FINDING_RULES = [
+  'identity/unexpected-caller',
+  'cloudtrail-delivery/stale',
+  'network-exposure/world-ingress',
+  's3-public-access/bucket-public',
+  's3-public-access/account-block-off',
+  'kms-key-deletion/pending-deletion',
+  'kms-key-deletion/disabled',
+  'security-services/guardduty-off',
+  'security-services/config-recorder-stopped',
+  'security-services/securityhub-off',
+] as const;
+
+/** Whether a string names a finding of a check (see {@link CHECK_FINDING_RULES}). */
+export const isCheckFindingRule = memberOf(CHECK_FINDING_RULES);
+
 /** The finding for a log file that could not be read to its end. Not a rule: it cannot be switched off. */
 export const LOG_FILE_UNREADABLE = 'LogFileUnreadable';
 

@@ -1,4 +1,4 @@
-import { CHECK_IDS, isCheckId, isRuleId, LOG_FILE_UNREADABLE } from './ids';
+import { CHECK_FINDING_RULES, CHECK_IDS, isCheckFindingRule, isCheckId, isRuleId, LOG_FILE_UNREADABLE } from './ids';
 import { accountIdSchema, uniqueList } from './validation';
 import * as z from './zod';
 
@@ -27,15 +27,23 @@ const expiry = z
     ),
   );
 
-/** A finding's rule as settings name it: a CloudTrail rule, `LogFileUnreadable`, or `<check>/<kind>`. */
+/**
+ * A finding's rule as settings name it: a CloudTrail rule, `LogFileUnreadable`, a check's finding (`<check>/<kind>`,
+ * one of {@link CHECK_FINDING_RULES}) or a check's gap (`<check>/incomplete`). A kind no check reports would mute
+ * nothing, and the person who wrote it would believe a finding accepted that still alarms: it is refused.
+ */
 const muteRule = z.string().check(
   z.refine(
     (value) => {
-      if (isRuleId(value) || value === LOG_FILE_UNREADABLE) return true;
+      if (isRuleId(value) || value === LOG_FILE_UNREADABLE || isCheckFindingRule(value)) return true;
       const [check, kind, ...rest] = value.split('/');
-      return rest.length === 0 && check !== undefined && isCheckId(check) && /^[a-z0-9-]{1,64}$/.test(kind ?? '');
+      return rest.length === 0 && check !== undefined && isCheckId(check) && kind === 'incomplete';
     },
-    { error: 'must be a CloudTrail rule ID, LogFileUnreadable, or <check>/<kind> like network-exposure/world-ingress' },
+    {
+      error:
+        'must be a CloudTrail rule ID, LogFileUnreadable, <check>/incomplete, or one of the findings of the checks: ' +
+        CHECK_FINDING_RULES.join(', '),
+    },
   ),
 );
 

@@ -1,5 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidSettingsError } from '../../../functions/lib/errors';
+import { CHECK_FINDING_RULES, isCheckFindingRule, isCheckId } from '../../../functions/lib/ids';
 import { parseSettings } from '../../../functions/lib/settings';
+import { REMEDIATIONS } from '../../../functions/remediations/registry';
 
 const mute = {
   rule: 'security-group-open-to-world',
@@ -32,10 +36,37 @@ describe('settings: mutes', () => {
     expect(() => parseSettings({ mutes: [bad] })).toThrow(message);
   });
 
-  test('a current-state rule <check>/<kind> is accepted for a known check', () => {
+  test('a finding of a check <check>/<kind> is accepted when that check reports it, and a gap <check>/incomplete', () => {
     expect(() => parseSettings({ mutes: [{ ...mute, rule: 'identity/unexpected-caller' }] })).not.toThrow();
     expect(() => parseSettings({ mutes: [{ ...mute, rule: 'cloudtrail-delivery/stale' }] })).not.toThrow();
+    expect(() => parseSettings({ mutes: [{ ...mute, rule: 's3-public-access/incomplete' }] })).not.toThrow();
     expect(() => parseSettings({ mutes: [{ ...mute, rule: 'nope/world-ingress' }] })).toThrow(/mutes\[0\]\.rule/);
+  });
+
+  // A kind no check reports mutes nothing: the person would believe accepted a finding that still alarms.
+  test.each(['network-exposure/world-open', 'network-exposure/world-ingress/x', 'identity/incomplete-ish'])(
+    'refuses %s, a finding no check reports, listing those there are',
+    (rule) => {
+      expect(() => parseSettings({ mutes: [{ ...mute, rule }] })).toThrow(
+        /mutes\[0\]\.rule: must be .* one of the findings of the checks: identity\/unexpected-caller, .*network-exposure\/world-ingress/,
+      );
+    },
+  );
+
+  test("the list of the checks' findings is what the checks and the remediation catalog name", () => {
+    // Every '<check>/<kind>' literal of the checks' sources, gaps aside.
+    const dir = join(__dirname, '..', '..', '..', 'functions', 'checks');
+    const named = new Set<string>();
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+      for (const [, rule] of readFileSync(join(dir, file), 'utf8').matchAll(/['`]([a-z0-9-]+\/[a-z0-9-]+)['`]/g)) {
+        const [check] = (rule as string).split('/');
+        if (isCheckId(check as string) && !(rule as string).endsWith('/incomplete')) named.add(rule as string);
+      }
+    }
+    const fixed = Object.values(REMEDIATIONS).flatMap((action) => action.fixes.rules);
+
+    expect([...named].sort()).toEqual([...CHECK_FINDING_RULES].sort());
+    expect(fixed.filter((rule) => !isCheckFindingRule(rule))).toEqual([]);
   });
 });
 
