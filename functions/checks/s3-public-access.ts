@@ -121,8 +121,9 @@ async function listBuckets(context: CheckContext): Promise<BucketList> {
     region: 'global',
     what: `buckets after the first ${MAX_LISTED_BUCKETS}`,
     key: 'buckets past the listing bound',
-    // The bound stands for the time a run has: the buckets past it are not checked, as at the deadline.
-    reason: 'deadline',
+    // The bound stands for the time a run has: the buckets past it are not checked, as at the deadline, and the
+    // record says which of the two it was.
+    reason: 'bound',
   };
   try {
     const pages = paginateListBuckets(

@@ -19,7 +19,11 @@ export interface Gap {
    * changes does not make a NEW finding, and a notification, of the same gap every run. Default: `what`.
    */
   readonly key?: string;
-  readonly reason: 'deadline' | 'error';
+  /**
+   * Why: the deadline came first, an error stopped it, or a bound on how much one run reads (the first 10,000 buckets)
+   * left the rest out.
+   */
+  readonly reason: 'deadline' | 'error' | 'bound';
   readonly error?: ErrorInfo;
 }
 
@@ -41,7 +45,9 @@ export function gapFinding(checkId: string, accountId: string, gap: Gap): Findin
     title: cleanText(
       gap.reason === 'deadline'
         ? `Not checked before the deadline: ${gap.what}`
-        : `Could not be checked: ${gap.what}: ${gap.error?.kind ?? 'UNKNOWN'}`,
+        : gap.reason === 'bound'
+          ? `Not checked, past what one run reads: ${gap.what}`
+          : `Could not be checked: ${gap.what}: ${gap.error?.kind ?? 'UNKNOWN'}`,
     ),
     resource: { type: 'AwsAccount', id: accountId, region: gap.region, part: `${checkId}: ${gap.key ?? gap.what}` },
     evidence: { gap: gap.reason, what: gap.what, ...(gap.error ? { errorKind: gap.error.kind } : {}) },
@@ -64,6 +70,7 @@ export function gapOfFinding(checkId: string, finding: Finding): Gap | undefined
   );
   const region = cleanText(finding.resource?.region ?? 'global', 64);
   if (finding.evidence?.gap === 'deadline') return { region, what, reason: 'deadline' };
+  if (finding.evidence?.gap === 'bound') return { region, what, reason: 'bound' };
   const kind = finding.evidence?.errorKind;
   return {
     region,
@@ -80,14 +87,15 @@ export function gapOfFinding(checkId: string, finding: Finding): Gap | undefined
 export function partialText(gaps: readonly Gap[]): string {
   if (gaps.length === 0) return '';
   const parts = gaps.map((gap) =>
-    gap.reason === 'deadline' ? `${gap.what} not checked (deadline)` : `${gap.what}: ${gap.error?.kind}`,
+    gap.reason === 'error' ? `${gap.what}: ${gap.error?.kind}` : `${gap.what} not checked (${gap.reason})`,
   );
   return `; partial: ${parts.join(', ')}`;
 }
 
 /**
  * What a check with gaps and no issue found is: ERROR (what was not checked is not a pass), with the message that
- * lists the gaps and the error of the first gap that has one (TIMEOUT when only the deadline cut the work short).
+ * lists the gaps and the error of the first gap that has one (TIMEOUT when only the deadline or a bound on what a run
+ * reads cut the work short: both stand for the time a run has).
  */
 export function gapsError(gaps: readonly Gap[]): { status: 'ERROR'; message: string; error: ErrorInfo } {
   const partial = partialText(gaps);
@@ -95,6 +103,11 @@ export function gapsError(gaps: readonly Gap[]): { status: 'ERROR'; message: str
   return {
     status: 'ERROR',
     message: cleanText(partial.slice(2)),
-    error: failed ?? { kind: 'TIMEOUT', message: cleanText(`deadline reached${partial}`) },
+    error: failed ?? {
+      kind: 'TIMEOUT',
+      message: cleanText(
+        `${gaps.some((gap) => gap.reason === 'deadline') ? 'deadline reached' : 'bound reached'}${partial}`,
+      ),
+    },
   };
 }

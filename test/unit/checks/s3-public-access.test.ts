@@ -371,10 +371,11 @@ describe('s3-public-access', () => {
       expect(s3Mock).toHaveReceivedCommandTimes(ListBucketsCommand, MAX_LISTED_BUCKETS / 1000);
       expect(s3Mock).toHaveReceivedCommandTimes(GetPublicAccessBlockCommand, MAX_LISTED_BUCKETS);
       expect(result.status).toBe('FAIL'); // account-block-off
-      expect(result.message).toMatch(`; partial: buckets after the first ${MAX_LISTED_BUCKETS} not checked (deadline)`);
-      expect(result.findings?.find((f) => f.rule === 's3-public-access/incomplete')?.resource?.part).toBe(
-        's3-public-access: buckets past the listing bound',
-      );
+      expect(result.message).toMatch(`; partial: buckets after the first ${MAX_LISTED_BUCKETS} not checked (bound)`);
+      const gap = result.findings?.find((f) => f.rule === 's3-public-access/incomplete');
+      expect(gap?.resource?.part).toBe('s3-public-access: buckets past the listing bound');
+      expect(gap?.title).toBe(`Not checked, past what one run reads: buckets after the first ${MAX_LISTED_BUCKETS}`);
+      expect(gap?.evidence).toMatchObject({ gap: 'bound' });
     });
 
     test('cut short by the deadline between pages is a gap; the buckets listed count as not checked', async () => {
