@@ -100,6 +100,8 @@ export function errorKind(name: string | undefined): ErrorKind {
   if (Object.hasOwn(KIND_BY_NAME, name)) return KIND_BY_NAME[name] as ErrorKind;
   if (name.startsWith('Lambda.') || name.startsWith('Runtime.') || name === 'States.TaskFailed')
     return 'LAMBDA_FAILURE';
+  // EC2 names what it cannot find `<Thing>.NotFound` (InvalidPrefixListID.NotFound, InvalidGroup.NotFound, ...).
+  if (name.endsWith('.NotFound')) return 'NOT_FOUND';
   return 'UNKNOWN';
 }
 

@@ -393,7 +393,7 @@ describe('network-exposure: rules whose source is a managed prefix list', () => 
     const result = await networkExposureCheck.run(stateContext());
 
     expect(result.status).toBe('FAIL');
-    expect(result.message).toMatch(/^1 CRITICAL, 1 HIGH: .*; partial: prefix list pl-0gone \(us-east-1\): UNKNOWN$/);
+    expect(result.message).toMatch(/^1 CRITICAL, 1 HIGH: .*; partial: prefix list pl-0gone \(us-east-1\): NOT_FOUND$/);
   });
 
   test('Lists that cannot be read: five are named, in the order the rules named them, then "N more"', async () => {

@@ -26,6 +26,8 @@ describe('errorKind', () => {
     ['Runtime.ExitError', 'LAMBDA_FAILURE'],
     ['States.TaskFailed', 'LAMBDA_FAILURE'],
     ['NoSuchKey', 'NOT_FOUND'],
+    ['InvalidPrefixListID.NotFound', 'NOT_FOUND'],
+    ['InvalidGroup.NotFound', 'NOT_FOUND'],
     ['InvalidInput', 'INVALID_INPUT'],
   ])('classifies %s as %s', (name, kind) => {
     expect(errorKind(name)).toBe(kind);
