@@ -413,7 +413,26 @@ export class RecordSplitter {
           this.token = chunk.toString('latin1', from, i);
           break;
         }
-        if (!isScalarAt(chunk, from, i)) {
+        // `true` and `false` (most of CloudTrail's scalars) by their first byte and length; anything else in full.
+        const size = i - from;
+        if (
+          !(
+            size === 4 &&
+            byte === 0x74 &&
+            chunk[from + 1] === 0x72 &&
+            chunk[from + 2] === 0x75 &&
+            chunk[from + 3] === 0x65
+          ) &&
+          !(
+            size === 5 &&
+            byte === 0x66 &&
+            chunk[from + 1] === 0x61 &&
+            chunk[from + 2] === 0x6c &&
+            chunk[from + 3] === 0x73 &&
+            chunk[from + 4] === 0x65
+          ) &&
+          !isScalarAt(chunk, from, i)
+        ) {
           this.invalidAfter(
             chunk,
             `bad value ${JSON.stringify(chunk.toString('latin1', from, Math.min(i, from + 16)))}`,
