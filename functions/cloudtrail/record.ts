@@ -100,7 +100,12 @@ export function isDenied(record: CloudTrailRecord): boolean {
   return typeof record.errorCode === 'string' && isDenialCode(record.errorCode);
 }
 
-const SERVICE_LINKED_ROLE = /:role\/aws-service-role\/|:assumed-role\/AWSServiceRoleFor/;
+/**
+ * A service-linked role, by the path only AWS can give a role (`/aws-service-role/`). Not by its name: an assumed
+ * role's ARN carries no path, and a role a person creates may be named `AWSServiceRoleFor...` to pass for one, and
+ * have every rule look away. CloudTrail gives the path in the session issuer's ARN.
+ */
+const SERVICE_LINKED_ROLE = /^arn:[\w-]+:iam::\d{12}:role\/aws-service-role\//;
 
 /**
  * Whether an AWS service, not a person or a workload, made the call: an `AwsServiceEvent`, an `AWSService`

@@ -71,4 +71,21 @@ describe('cloudtrail-tampering', () => {
   test('Compliance 3: a service-linked role', () => {
     expect(cloudTrailTampering.evaluate(call('UpdateTrail', { userIdentity: serviceLinkedIdentity }))).toBeUndefined();
   });
+
+  // A person's role can take a service-linked role's name; only its path says what it is.
+  test('Noncompliance: a role named like a service-linked role, outside their path', () => {
+    const name = 'AWSServiceRoleForConfig';
+    const impostor = {
+      ...serviceLinkedIdentity,
+      arn: `arn:aws:sts::111122223333:assumed-role/${name}/AWSConfig`,
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/${name}`, userName: name },
+      },
+    };
+
+    expect(cloudTrailTampering.evaluate(call('StopLogging', { userIdentity: impostor }))).toMatchObject({
+      rule: 'cloudtrail-tampering',
+      severity: 'CRITICAL',
+    });
+  });
 });
