@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { KeptGunzip } from './kept-gunzip';
 import { type RecordFilter, valueKeeps, type WatchedKey, watchedKey } from './prefilter';
 import type { CloudTrailRecord } from './record';
 
@@ -691,15 +692,27 @@ function wholeOutputBytes(body: Buffer): number {
   return Math.min(Math.max(announcedBytes(body) + 1, 16 * 1024), WHOLE_FILE_MAX_BYTES + 1);
 }
 
+/** Whole files' text, decompressed into one buffer kept from file to file (falling back to `gunzipSync`). */
+const keptGunzip = new KeptGunzip(WHOLE_FILE_MAX_BYTES + 1);
+
 /**
- * A whole gzip file, decompressed with one `gunzipSync` and cut in one piece: a stream would send every 64 KiB
- * through the thread pool, a `Transform` and an event, which cost as much CPU as the decompression itself, and
- * that CPU is the scan's budget (a function of 1,769 MB has one vCPU). The trailer only sizes the output buffer
+ * A whole gzip file, decompressed in one call (into {@link keptGunzip}'s buffer, else with `gunzipSync`) and cut in
+ * one piece: a stream would send every 64 KiB through the thread pool, a `Transform` and an event, which cost as
+ * much CPU as the decompression itself, and that CPU is the scan's budget (a function of 1,769 MB has one vCPU). The trailer only sizes the output buffer
  * ({@link wholeOutputBytes}); the bound is {@link WHOLE_FILE_MAX_BYTES}. When the call fails for any reason (corrupt
  * or truncated gzip, more text than the bound), the file is streamed instead: that hands out the records before a
  * problem and reports it, as a stream always did, and holds one chunk at a time however large the text.
  */
 async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<void> {
+  const kept = keptGunzip.inflate(body, wholeOutputBytes(body));
+  if (kept !== undefined) {
+    try {
+      splitter.push(kept);
+    } finally {
+      if (splitter.holdsText) keptGunzip.disown();
+    }
+    return;
+  }
   let text: Buffer;
   try {
     text = gunzipSync(body, { chunkSize: wholeOutputBytes(body), maxOutputLength: WHOLE_FILE_MAX_BYTES });

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { KeptGunzip } from '../../../functions/cloudtrail/kept-gunzip';
+
+const BOUND = 1024 * 1024 + 1;
+
+/** What the reader asks for: one byte more than the trailer announces (ISIZE, the last member's length). */
+function capacityOf(body: Buffer): number {
+  return Math.max(body.readUInt32LE(body.length - 4) + 1, 16 * 1024);
+}
+
+/** JSON-like text of about `bytes`, part of it incompressible so that the gzip body is long too. */
+function textOf(bytes: number, seed: string): string {
+  let text = `{"Records":[{"seed":"${seed}","pad":"`;
+  while (text.length < bytes) text += `${randomBytes(24).toString('hex')}${'abc'.repeat(20)}`;
+  return `${text.slice(0, bytes)}"}]}`;
+}
+
+describe('KeptGunzip', () => {
+  test('gives the same bytes as gunzipSync, file after file, longer and shorter, in one kept buffer', () => {
+    // Arrange: sizes that grow, shrink and grow again, so that a short text follows a long one in the same buffer.
+    const kept = new KeptGunzip(BOUND);
+    const bodies = [300_000, 1_000, 0, 650_000, 20_000, 900_000, 17].map((size, n) =>
+      gzipSync(textOf(size, `file${n}`), { level: n % 10 }),
+    );
+    const buffers = new Set<ArrayBufferLike>();
+
+    for (const body of bodies) {
+      // Act
+      const text = kept.inflate(body, capacityOf(body));
+
+      // Assert
+      expect(text?.equals(gunzipSync(body))).toBe(true);
+      if (text) buffers.add(text.buffer);
+    }
+    // A new buffer only when a text did not fit: 300 kB, 650 kB (more than double), 900 kB (double, cut to the bound).
+    expect(buffers.size).toBe(3);
+  });
+
+  test('reads a file of several gzip members, and trailing zeros, as gunzipSync does', () => {
+    // Arrange
+    const kept = new KeptGunzip(BOUND);
+    const members = Buffer.concat([gzipSync('{"Records":['), gzipSync('{"a":1}'), gzipSync(']}'), Buffer.alloc(8)]);
+
+    // Act: sized from the trailer (the last member's 2 bytes, so the 16 KiB floor), as the reader sizes it.
+    const text = kept.inflate(members, capacityOf(members));
+
+    // Assert
+    expect(text?.toString()).toBe('{"Records":[{"a":1}]}');
+    expect(text?.equals(gunzipSync(members))).toBe(true);
+  });
+
+  test.each([
+    [
+      'a corrupt body',
+      (body: Buffer) => Buffer.concat([body.subarray(0, 40), Buffer.alloc(60, 0xff), body.subarray(100)]),
+    ],
+    ['a truncated body', (body: Buffer) => body.subarray(0, body.length - 30)],
+    ['a wrong CRC-32', (body: Buffer) => Buffer.concat([body.subarray(0, -8), Buffer.alloc(4), body.subarray(-4)])],
+    ['garbage after the member', (body: Buffer) => Buffer.concat([body, Buffer.from('garbage')])],
+  ])('%s gives nothing (gunzipSync makes its error), and the next file is read as usual', (_name, spoil) => {
+    // Arrange
+    const kept = new KeptGunzip(BOUND);
+    const good = gzipSync(textOf(50_000, 'good'));
+    const bad = spoil(good);
+    expect(() => gunzipSync(bad)).toThrow();
+
+    // Act
+    const failed = kept.inflate(bad, capacityOf(good));
+    const next = kept.inflate(good, capacityOf(good));
+
+    // Assert
+    expect(failed).toBeUndefined();
+    expect(next?.equals(gunzipSync(good))).toBe(true);
+  });
+
+  test.each([
+    ['one byte short of the text', -1],
+    ['exactly the text, which may go on past it', 0],
+  ])('a buffer %s gives nothing, never part of the text', (_name, extra) => {
+    // Arrange
+    const text = textOf(40_000, 'long');
+    const body = gzipSync(text);
+
+    // Act
+    const result = new KeptGunzip(text.length + extra).inflate(body, text.length + extra);
+
+    // Assert
+    expect(result).toBeUndefined();
+  });
+
+  test('the largest buffer it keeps is its bound: a text that needs more gives nothing', () => {
+    // Arrange
+    const kept = new KeptGunzip(64 * 1024);
+    const body = gzipSync(textOf(100_000, 'big'));
+
+    // Act
+    const result = kept.inflate(body, capacityOf(body));
+
+    // Assert
+    expect(result).toBeUndefined();
+    expect(kept.inflate(gzipSync('{"Records":[]}'), 16 * 1024)?.toString()).toBe('{"Records":[]}');
+  });
+
+  test('after disown, the next file goes to a new buffer and the text the reader kept stays as it was', () => {
+    // Arrange
+    const kept = new KeptGunzip(BOUND);
+    const first = kept.inflate(gzipSync(textOf(30_000, 'first')), 64 * 1024);
+    const copy = Buffer.from(first ?? Buffer.alloc(0));
+
+    // Act
+    kept.disown();
+    const second = kept.inflate(gzipSync(textOf(30_000, 'second')), 64 * 1024);
+
+    // Assert
+    expect(second?.buffer).not.toBe(first?.buffer);
+    expect(first?.equals(copy)).toBe(true);
+    expect(second?.toString()).toContain('"seed":"second"');
+  });
+
+  test('without disown, the next file is written over the same memory (what disown is for)', () => {
+    // Arrange
+    const kept = new KeptGunzip(BOUND);
+    const first = kept.inflate(gzipSync(textOf(30_000, 'first')), 64 * 1024);
+
+    // Act
+    const second = kept.inflate(gzipSync(textOf(30_000, 'second')), 64 * 1024);
+
+    // Assert
+    expect(second?.buffer).toBe(first?.buffer);
+    expect(first?.toString()).toContain('"seed":"second"');
+  });
+});
+
+describe('KeptGunzip on a Node.js whose zlib handle is not as expected', () => {
+  const body = gzipSync(textOf(20_000, 'any'));
+  type Internals = { _handle?: Record<string, unknown> };
+
+  test.each([
+    ['has no handle', (gunzip: Internals) => delete gunzip._handle],
+    ['has no writeSync', (gunzip: Internals) => Object.assign(gunzip._handle as object, { writeSync: undefined })],
+    [
+      'writes something else than the text',
+      (gunzip: Internals) => {
+        const handle = gunzip._handle as { writeSync: (...args: unknown[]) => void };
+        const native = handle.writeSync.bind(handle);
+        handle.writeSync = (...args: unknown[]) => {
+          native(...args);
+          (args[4] as Buffer).fill(0x20, 0, 4);
+        };
+      },
+    ],
+    [
+      'throws',
+      (gunzip: Internals) => {
+        (gunzip._handle as Record<string, unknown>).writeSync = () => {
+          throw new TypeError('changed');
+        };
+      },
+    ],
+  ])('one that %s is not used: every file gives nothing, so the reader uses gunzipSync', (_name, spoil) => {
+    // Arrange
+    const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+    const kept = new KeptGunzip(BOUND, () => {
+      const gunzip = zlib.createGunzip();
+      spoil(gunzip as unknown as Internals);
+      return gunzip;
+    });
+
+    // Act
+    const results = [kept.inflate(body, capacityOf(body)), kept.inflate(body, capacityOf(body))];
+
+    // Assert
+    expect(results).toEqual([undefined, undefined]);
+  });
+});
