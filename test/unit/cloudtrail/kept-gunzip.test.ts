@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { KeptGunzip } from '../../../functions/cloudtrail/kept-gunzip';
+import { KeptGunzip, TESTED_NODE_MAJORS } from '../../../functions/cloudtrail/kept-gunzip';
 
 const BOUND = 1024 * 1024 + 1;
 
@@ -161,10 +161,12 @@ describe('KeptGunzip on a Node.js whose zlib handle is not as expected', () => {
   ])('one that %s is not used: every file gives nothing, so the reader uses gunzipSync', (_name, spoil) => {
     // Arrange
     const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
-    const kept = new KeptGunzip(BOUND, () => {
-      const gunzip = zlib.createGunzip();
-      spoil(gunzip as unknown as Internals);
-      return gunzip;
+    const kept = new KeptGunzip(BOUND, {
+      makeGunzip: () => {
+        const gunzip = zlib.createGunzip();
+        spoil(gunzip as unknown as Internals);
+        return gunzip;
+      },
     });
 
     // Act
@@ -172,5 +174,54 @@ describe('KeptGunzip on a Node.js whose zlib handle is not as expected', () => {
 
     // Assert
     expect(results).toEqual([undefined, undefined]);
+  });
+});
+
+describe('KeptGunzip: what it does not trust', () => {
+  const zlib = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+  const good = gzipSync(textOf(20_000, 'good'));
+  const truncated = good.subarray(0, good.length - 100);
+  const badCrc = Buffer.concat([good.subarray(0, -8), Buffer.alloc(4), good.subarray(-4)]);
+
+  test.each([
+    ['26.0.0', false],
+    ['18.20.4', false],
+    ['24.11.1', true],
+    ['20.20.2', true],
+  ])('a Node.js %s handle is used only on the majors its tests ran on (%s)', (nodeVersion, used) => {
+    // Act
+    const text = new KeptGunzip(BOUND, { nodeVersion }).inflate(good, capacityOf(good));
+
+    // Assert
+    expect(text !== undefined).toBe(used);
+    expect(TESTED_NODE_MAJORS).toEqual([20, 22, 24]);
+  });
+
+  test("a failed call that leaves the handle's last result in place gives nothing, not the last file's tail", () => {
+    // Arrange: errors that never reach the handler, as a changed Node.js might do; zlib then leaves the previous
+    // call's "bytes left" where the result is read (it does on 20 and 24 for any failed call).
+    const kept = new KeptGunzip(BOUND, {
+      makeGunzip: () => {
+        const gunzip = zlib.createGunzip();
+        const handle = (gunzip as unknown as { _handle: Record<string, unknown> })._handle;
+        const native = (handle.writeSync as (...args: unknown[]) => void).bind(handle);
+        handle.writeSync = (...args: unknown[]) => {
+          const handler = handle.onerror;
+          handle.onerror = () => undefined;
+          try {
+            native(...args);
+          } finally {
+            handle.onerror = handler;
+          }
+        };
+        return gunzip;
+      },
+    });
+
+    // Act
+    const results = [good, truncated, good, badCrc, good].map((body) => kept.inflate(body, capacityOf(good)));
+
+    // Assert
+    expect(results.map((text) => text?.equals(gunzipSync(good)))).toEqual([true, undefined, true, undefined, true]);
   });
 });
