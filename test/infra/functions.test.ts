@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { TESTED_NODE_MAJORS } from '../../functions/cloudtrail/kept-gunzip';
 import { parseSettings, SETTINGS_ENV } from '../../functions/lib/settings';
 import { SETTINGS_PARAMETER_ENV } from '../../functions/lib/settings-parameter';
 import {
@@ -142,6 +143,15 @@ describe('Functions (bundled with esbuild, as cdk synth does)', () => {
           Variables: { POWERTOOLS_SERVICE_NAME: 'ct-audit', NODE_OPTIONS: '--enable-source-maps' },
         },
       });
+    }
+  });
+
+  test("Compliance: the functions' Node.js is one whose zlib handle the log reader's kept buffer was tested on", () => {
+    // Another major would decompress every log file with gunzipSync instead, correct but slower, and nothing else
+    // would say so: run kept-gunzip.test.ts on it, then add it to TESTED_NODE_MAJORS.
+    for (const { Properties: properties } of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const major = Number(/^nodejs(\d+)\.x$/.exec((properties as FunctionProperties).Runtime)?.[1]);
+      expect(TESTED_NODE_MAJORS).toContain(major);
     }
   });
 
