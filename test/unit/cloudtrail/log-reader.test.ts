@@ -320,6 +320,8 @@ describe('readLogRecords', () => {
       const native = prototype.transfer;
       const detached: ArrayBuffer[] = [];
       beforeEach(() => {
+        // The text is gunzipSync's only when the kept buffer cannot take it (see the tests above).
+        jest.spyOn(KeptGunzip.prototype, 'inflate').mockReturnValue(undefined);
         detached.length = 0;
         Object.defineProperty(prototype, 'transfer', {
           configurable: true,
@@ -332,8 +334,6 @@ describe('readLogRecords', () => {
           },
         });
       });
-      // The text is gunzipSync's only when the kept buffer cannot take it (see the tests above).
-      beforeEach(() => jest.spyOn(KeptGunzip.prototype, 'inflate').mockReturnValue(undefined));
       afterEach(() => {
         if (native) Object.defineProperty(prototype, 'transfer', { configurable: true, writable: true, value: native });
         else delete prototype.transfer;
