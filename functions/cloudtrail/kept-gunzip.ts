@@ -1,18 +1,18 @@
 import { createGunzip, type Gunzip, gzipSync, constants as zlibConstants } from 'node:zlib';
 
 /**
+ * Node.js versions (majors) whose zlib handle `kept-gunzip.test.ts` has run as used here: the CLI's 20 and the Lambda
+ * runtimes' 22 and 24. Another one decompresses with `gunzipSync`, until its tests pass and it is added here.
+ */
+export const TESTED_NODE_MAJORS: readonly number[] = [20, 22, 24];
+
+/**
  * The native zlib handle under a `Gunzip`: what `gunzipSync` itself drives, through `writeSync`, with an output buffer
  * it allocates for every call. Not part of Node.js's documented API, so it is used only on the Node.js versions whose
  * handle the tests have run ({@link TESTED_NODE_MAJORS}; a `writeSync` that takes other arguments would abort the
  * process, which no check in JavaScript can catch), every member is looked for before use, and a {@link selfCheck}
  * decompresses known texts and a truncated one before the first file.
  */
-/**
- * Node.js versions (majors) whose zlib handle `kept-gunzip.test.ts` has run as used here: the CLI's 20 and the Lambda
- * runtimes' 22 and 24. Another one decompresses with `gunzipSync`, until its tests pass and it is added here.
- */
-export const TESTED_NODE_MAJORS: readonly number[] = [20, 22, 24];
-
 interface ZlibHandle {
   writeSync(
     flush: number,
