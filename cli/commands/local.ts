@@ -7,9 +7,9 @@ import { LocalReportStore, type ReportStore, S3ReportStore, TeeReportStore } fro
 import type { Settings } from '../../functions/lib/settings';
 import type { Io } from '../context';
 import { UsageError } from '../context';
-import { type LocalCredentials, newExecutionName, runLocal, TASK_STATES, type TaskHandler } from '../engine';
+import { type LocalCredentials, runLocal, TASK_STATES, type TaskHandler } from '../engine';
 import { Progress } from '../output';
-import { SANDBOX_AUDIT_STATE, type SandboxAuditMark } from '../sandbox/marks';
+import { markSandboxAudit } from '../sandbox/marks';
 import type { RunFlags } from './options';
 import { credentialsAdvice, printOutcome } from './outcome';
 
@@ -40,7 +40,7 @@ export async function requireBucket(bucket: string, flag = '--report-bucket'): P
 
 /**
  * Runs the workflow in the local engine with a progress bar, and prints the outcome; returns the exit code. A
- * sandbox run is marked as one before it starts ({@link SANDBOX_AUDIT_STATE}), so that `ct-audit remediate` refuses it.
+ * sandbox run is marked as one before it starts ({@link markSandboxAudit}), so that `ct-audit remediate` refuses it.
  */
 export async function executeLocal(
   io: Io,
@@ -52,11 +52,7 @@ export async function executeLocal(
 ): Promise<number> {
   let store: ReportStore = new LocalReportStore(resolve(flags.reportDir));
   if (flags.reportBucket) store = new TeeReportStore(store, new S3ReportStore(flags.reportBucket, s3Client()));
-  const executionName = options.sandbox ? newExecutionName() : undefined;
-  if (executionName !== undefined) {
-    const mark: SandboxAuditMark = { sandbox: true };
-    await store.putState(SANDBOX_AUDIT_STATE(executionName), mark);
-  }
+  const executionName = options.sandbox ? await markSandboxAudit(store) : undefined;
   const progress = new Progress(io.stderr, flags.progress && !flags.json);
   const wrap = (state: string, handler: TaskHandler): TaskHandler =>
     ACCOUNT_STATES.has(state)

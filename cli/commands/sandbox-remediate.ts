@@ -7,12 +7,7 @@ import { REMEDIATIONS } from '../../functions/remediations/registry';
 import { type LocalRunResult, newExecutionName, runLocal } from '../engine';
 import type { Io } from '../main';
 import { renderSummary, tableWidth } from '../output';
-import {
-  SANDBOX_AUDIT_STATE,
-  SANDBOX_REMEDIATION_STATE,
-  type SandboxAuditMark,
-  type SandboxRemediationMark,
-} from '../sandbox/marks';
+import { markSandboxAudit, SANDBOX_REMEDIATION_STATE, type SandboxRemediationMark } from '../sandbox/marks';
 import type { SandboxOrganization } from '../sandbox/seed';
 import { executeRemediation, type Terminal, terminalApprover } from './remediate';
 
@@ -84,9 +79,7 @@ export async function sandboxRemediate(
   const width = tableWidth(io.stdout);
   const audit = async (label: string) => {
     io.stderr.write(`Sandbox: ${label}...\n`);
-    const executionName = newExecutionName();
-    const mark: SandboxAuditMark = { sandbox: true };
-    await store.putState(SANDBOX_AUDIT_STATE(executionName), mark);
+    const executionName = await markSandboxAudit(store);
     const run = await runLocal({ settings, input, store, executionName, credentials: organization.credentials });
     if (run.summary && !flags.json) {
       io.stdout.write(

@@ -1,3 +1,6 @@
+import type { ReportStore } from '../../functions/lib/report-store';
+import { newExecutionName } from '../engine';
+
 /**
  * The marks `ct-audit sandbox` leaves in the report folder on what it made. The sandbox's emulator stops with the
  * sandbox, so its runs' records describe accounts and resources that exist nowhere else: a command that acts on a
@@ -11,6 +14,14 @@ export const SANDBOX_AUDIT_STATE = (runId: string) => `audit/sandbox/${runId}.js
 /** What the audit run's mark holds. */
 export interface SandboxAuditMark {
   readonly sandbox: true;
+}
+
+/** Names a sandbox audit run and marks it before it starts; returns the name (the run ID). */
+export async function markSandboxAudit(store: ReportStore): Promise<string> {
+  const executionName = newExecutionName();
+  const mark: SandboxAuditMark = { sandbox: true };
+  await store.putState(SANDBOX_AUDIT_STATE(executionName), mark);
+  return executionName;
 }
 
 /** State: the mark `ct-audit sandbox --remediate` leaves on its remediation run. */

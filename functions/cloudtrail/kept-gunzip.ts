@@ -66,14 +66,14 @@ function startEngine(makeGunzip: () => Gunzip): Engine | undefined {
  * Files through one engine as the reader will use it: the first one's text, a truncated file that must give nothing
  * (its error noticed), and a shorter text after it (the handle started again, the reset done).
  */
-function selfCheck(kept: KeptGunzip): boolean {
+function selfCheck(decompress: (body: Buffer, capacity: number) => Buffer | undefined): boolean {
   const long = '{"Records":[{"eventName":"SelfCheck","n":1}]}'.repeat(40);
   const short = '{"Records":[]}';
   const longBody = gzipSync(long);
   return (
-    kept.inflate(longBody, 64 * 1024)?.toString('latin1') === long &&
-    kept.inflate(longBody.subarray(0, longBody.length - 12), 64 * 1024) === undefined &&
-    kept.inflate(gzipSync(short), 64 * 1024)?.toString('latin1') === short
+    decompress(longBody, 64 * 1024)?.toString('latin1') === long &&
+    decompress(longBody.subarray(0, longBody.length - 12), 64 * 1024) === undefined &&
+    decompress(gzipSync(short), 64 * 1024)?.toString('latin1') === short
   );
 }
 
@@ -95,7 +95,7 @@ function nodeMajor(version: string): number {
  */
 export class KeptGunzip {
   private engine: Engine | undefined;
-  /** `undefined` until the first file, then whether the handle passed {@link selfCheck}. */
+  /** `undefined` until the first file, then whether it may be used ({@link passesChecks}). */
   private usable: boolean | undefined;
   private output: Buffer | undefined;
 
@@ -119,17 +119,29 @@ export class KeptGunzip {
    * file needs (at most the bound); a text that fills the whole buffer is not taken, since it may go on past it.
    */
   inflate(body: Buffer, capacity: number): Buffer | undefined {
-    if (this.usable === undefined) {
-      this.usable = TESTED_NODE_MAJORS.includes(nodeMajor(this.nodeVersion));
-      if (!this.usable) return undefined;
-      try {
-        this.usable = selfCheck(this);
-      } catch {
-        this.usable = false;
-      }
-      if (!this.usable) this.stop();
+    this.usable ??= this.passesChecks();
+    return this.usable ? this.decompress(body, capacity) : undefined;
+  }
+
+  /** The last text stays with its reader: the next file gets a buffer of its own. */
+  disown(): void {
+    this.output = undefined;
+  }
+
+  /** Once, before the first file: a Node.js major the tests ran on, and a handle that passes {@link selfCheck}. */
+  private passesChecks(): boolean {
+    if (!TESTED_NODE_MAJORS.includes(nodeMajor(this.nodeVersion))) return false;
+    let passed = false;
+    try {
+      passed = selfCheck((body, capacity) => this.decompress(body, capacity));
+    } catch {
+      // A handle that throws where it should not is not used.
     }
-    if (!this.usable) return undefined;
+    if (!passed) this.stop();
+    return passed;
+  }
+
+  private decompress(body: Buffer, capacity: number): Buffer | undefined {
     const engine = this.engine ?? startEngine(this.makeGunzip);
     if (engine === undefined) {
       this.usable = false;
@@ -153,11 +165,6 @@ export class KeptGunzip {
     const outputLeft = engine.state[0] as number;
     if (outputLeft === 0) return undefined;
     return output.subarray(0, output.length - outputLeft);
-  }
-
-  /** The last text stays with its reader: the next file gets a buffer of its own. */
-  disown(): void {
-    this.output = undefined;
   }
 
   /** A buffer of at least `bytes`: the kept one, or a larger one (double the old, within the bound) kept instead. */

@@ -688,7 +688,7 @@ function announcedBytes(body: Buffer): number {
  * and zlib, finding room left, allocates no other; at least 16 KiB (a trailer announcing a few bytes, of the last
  * of several gzip members say, must not make zlib work in slices of a few bytes) and at most the bound.
  */
-function wholeOutputBytes(body: Buffer): number {
+export function wholeOutputBytes(body: Buffer): number {
   return Math.min(Math.max(announcedBytes(body) + 1, 16 * 1024), WHOLE_FILE_MAX_BYTES + 1);
 }
 
@@ -698,13 +698,14 @@ const keptGunzip = new KeptGunzip(WHOLE_FILE_MAX_BYTES + 1);
 /**
  * A whole gzip file, decompressed in one call (into {@link keptGunzip}'s buffer, else with `gunzipSync`) and cut in
  * one piece: a stream would send every 64 KiB through the thread pool, a `Transform` and an event, which cost as
- * much CPU as the decompression itself, and that CPU is the scan's budget (a function of 1,769 MB has one vCPU). The trailer only sizes the output buffer
- * ({@link wholeOutputBytes}); the bound is {@link WHOLE_FILE_MAX_BYTES}. When the call fails for any reason (corrupt
+ * much CPU as the decompression itself, and that CPU is the scan's budget (a function of 1,769 MB has one vCPU). The
+ * trailer only sizes the output buffer ({@link wholeOutputBytes}); the bound is {@link WHOLE_FILE_MAX_BYTES}. When the call fails for any reason (corrupt
  * or truncated gzip, more text than the bound), the file is streamed instead: that hands out the records before a
  * problem and reports it, as a stream always did, and holds one chunk at a time however large the text.
  */
 async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<void> {
-  const kept = keptGunzip.inflate(body, wholeOutputBytes(body));
+  const outputBytes = wholeOutputBytes(body);
+  const kept = keptGunzip.inflate(body, outputBytes);
   if (kept !== undefined) {
     try {
       splitter.push(kept);
@@ -715,7 +716,7 @@ async function inflateWhole(body: Buffer, splitter: RecordSplitter): Promise<voi
   }
   let text: Buffer;
   try {
-    text = gunzipSync(body, { chunkSize: wholeOutputBytes(body), maxOutputLength: WHOLE_FILE_MAX_BYTES });
+    text = gunzipSync(body, { chunkSize: outputBytes, maxOutputLength: WHOLE_FILE_MAX_BYTES });
   } catch {
     await gunzipStream(body, [][Symbol.iterator](), splitter);
     return;
